@@ -1,0 +1,42 @@
+import express, { type Express } from 'express';
+import type { ApiDeps } from './deps';
+import { accessLog, errorHandler, requestId, requireHttps, sanitizeInput, unknownRoute } from './middleware';
+import { buildOpenApi } from './openapi';
+import { handlerFor, type AnyRoute } from './route';
+import { apiKeyRoutes } from './routes/apiKeys';
+import { healthRouter } from './routes/health';
+import { repRoutes } from './routes/reps';
+
+export const BODY_LIMIT = '1mb';
+
+export function allRoutes(): AnyRoute[] {
+  return [...repRoutes, ...apiKeyRoutes];
+}
+
+export function createApp(deps: ApiDeps): Express {
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('trust proxy', deps.config.TRUST_PROXY);
+  app.set('query parser', 'simple');
+
+  app.use(requestId);
+  app.use(accessLog(deps.logger));
+  app.use(requireHttps(deps.config.REQUIRE_HTTPS));
+  app.use(healthRouter(deps));
+
+  const routes = allRoutes();
+  const openapi = buildOpenApi(routes);
+  app.get('/v1/openapi.json', (_req, res) => {
+    res.json(openapi);
+  });
+
+  app.use(express.json({ limit: BODY_LIMIT, strict: true, type: ['application/json', 'application/*+json'] }));
+  app.use(sanitizeInput);
+  const router = express.Router();
+  for (const r of routes) router[r.method](r.path, handlerFor(r, deps));
+  app.use(router);
+
+  app.use(unknownRoute);
+  app.use(errorHandler(deps.logger));
+  return app;
+}

@@ -1,0 +1,13 @@
+import type { Config } from '../config';
+import type { Db } from '../db/knex';
+import type { Logger } from '../logger';
+import type { Temporal } from '../temporal/client';
+import type { RateLimiter } from './rateLimit';
+
+export interface ApiDeps {
+  config: Config;
+  db: Db;
+  logger: Logger;
+  temporal: Temporal;
+  rateLimiter: RateLimiter;
+}

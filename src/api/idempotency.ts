@@ -1,0 +1,63 @@
+import { createHash } from 'node:crypto';
+import type { Db } from '../db/knex';
+import * as store from '../db/idempotency';
+import { conflict, invalid } from '../errors';
+
+/** A request that has held its key this long without finishing is presumed dead (process crash). */
+const ABANDONED_AFTER_MS = 60_000;
+/** Keys are remembered for a day, like most payment APIs do. */
+export const KEY_TTL_HOURS = 24;
+
+export type Outcome = { kind: 'proceed' } | { kind: 'replay'; status: number; body: unknown };
+
+const KEY_RE = /^[\x21-\x7e]{1,255}$/;
+
+function stableStringify(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(stableStringify).join(',')}]`;
+  if (value && typeof value === 'object') {
+    const keys = Object.keys(value as object).sort();
+    return `{${keys.map((k) => `${JSON.stringify(k)}:${stableStringify((value as Record<string, unknown>)[k])}`).join(',')}}`;
+  }
+  return JSON.stringify(value) ?? 'null';
+}
+
+export function requestHash(method: string, path: string, body: unknown): string {
+  return createHash('sha256').update(`${method} ${path}\n${stableStringify(body)}`).digest('hex');
+}
+
+export async function begin(db: Db, orgId: string, key: string, method: string, path: string, body: unknown): Promise<Outcome> {
+  if (!KEY_RE.test(key)) {
+    throw invalid('Idempotency-Key must be 1-255 printable ASCII characters', [{ path: 'Idempotency-Key', message: 'invalid header' }]);
+  }
+  const hash = requestHash(method, path, body);
+  for (let attempt = 0; attempt < 3; attempt++) {
+    if (await store.reserve(db, { org_id: orgId, key, method, path, request_hash: hash })) return { kind: 'proceed' };
+    const existing = await store.find(db, orgId, key);
+    if (!existing) continue; // released between our insert and read: try again
+    const age = Date.now() - existing.created_at.getTime();
+    const expired = age > KEY_TTL_HOURS * 3600_000;
+    if (!expired && existing.request_hash !== hash) {
+      throw conflict('This Idempotency-Key was already used with a different request', [
+        { path: 'Idempotency-Key', message: `first used for ${existing.method} ${existing.path} with another body` },
+      ]);
+    }
+    if (!expired && existing.status_code !== null) {
+      return { kind: 'replay', status: existing.status_code, body: existing.response };
+    }
+    if (!expired && age < ABANDONED_AFTER_MS) {
+      throw conflict('A request with this Idempotency-Key is still being processed; retry shortly');
+    }
+    if (await store.takeOver(db, existing, hash, method, path)) return { kind: 'proceed' };
+  }
+  throw conflict('A request with this Idempotency-Key is still being processed; retry shortly');
+}
+
+/** Client errors that a corrected retry should be free to fix are not remembered; neither are server errors. */
+export function shouldRemember(status: number): boolean {
+  return status < 500 && status !== 422 && status !== 429 && status !== 409;
+}
+
+export async function finish(db: Db, orgId: string, key: string, status: number, body: unknown): Promise<void> {
+  if (shouldRemember(status)) await store.complete(db, orgId, key, status, body);
+  else await store.release(db, orgId, key);
+}

@@ -1,0 +1,157 @@
+import type { NextFunction, Request, RequestHandler, Response } from 'express';
+import type { z } from 'zod';
+import { authenticate, hasScope, type Principal } from '../services/apiKeys';
+import { forbidden, fromZod, invalid, notFound } from '../errors';
+import type { Scope } from '../schemas/apiKeys';
+import type { Page } from '../schemas/common';
+import type { ApiDeps } from './deps';
+import * as idempotency from './idempotency';
+
+/**
+ * A route is declared once: the same object mounts the Express handler (validate → authorize → call a
+ * service) and produces its OpenAPI operation, so the document cannot drift from what the server accepts.
+ */
+export interface RouteContext {
+  principal: Principal;
+  orgId: string;
+  requestId: string;
+  deps: ApiDeps;
+}
+
+type AnyObject = z.ZodType<Record<string, unknown>>;
+
+export interface RouteInput<P extends AnyObject, Q extends AnyObject, B extends z.ZodType> {
+  params: z.output<P>;
+  query: z.output<Q>;
+  body: z.output<B>;
+  headers: Request['headers'];
+}
+
+interface RouteBase<P extends AnyObject, Q extends AnyObject, B extends z.ZodType, R extends z.ZodType> {
+  method: 'get' | 'post' | 'patch' | 'delete';
+  /** Express syntax: /v1/reps/:id */
+  path: string;
+  tag: string;
+  summary: string;
+  description?: string;
+  scope: Scope;
+  params?: P;
+  query?: Q;
+  body?: B;
+  response: R;
+  /** Error statuses worth documenting beyond the ones every authenticated route has. */
+  errors?: number[];
+}
+
+export interface ObjectRoute<P extends AnyObject, Q extends AnyObject, B extends z.ZodType, R extends z.ZodType>
+  extends RouteBase<P, Q, B, R> {
+  list?: false;
+  handler(ctx: RouteContext, input: RouteInput<P, Q, B>): Promise<z.input<R>>;
+}
+
+export interface ListRoute<P extends AnyObject, Q extends AnyObject, B extends z.ZodType, R extends z.ZodType>
+  extends RouteBase<P, Q, B, R> {
+  list: true;
+  handler(ctx: RouteContext, input: RouteInput<P, Q, B>): Promise<Page<z.input<R>>>;
+}
+
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export type AnyRoute = ObjectRoute<any, any, any, any> | ListRoute<any, any, any, any>;
+
+export function route<P extends AnyObject, Q extends AnyObject, B extends z.ZodType, R extends z.ZodType>(
+  spec: ObjectRoute<P, Q, B, R>,
+): AnyRoute {
+  return spec;
+}
+
+export function listRoute<P extends AnyObject, Q extends AnyObject, B extends z.ZodType, R extends z.ZodType>(
+  spec: Omit<ListRoute<P, Q, B, R>, 'list'>,
+): AnyRoute {
+  return { ...spec, list: true };
+}
+
+function parseOrThrow<T extends z.ZodType>(schema: T | undefined, value: unknown, what: string): z.output<T> {
+  if (!schema) return {} as z.output<T>;
+  const parsed = schema.safeParse(value);
+  if (!parsed.success) throw fromZod(parsed.error, what);
+  return parsed.data;
+}
+
+function checkContentType(req: Request): void {
+  const type = req.headers['content-type'];
+  if (req.headers['content-length'] !== '0' && type && !/^application\/([\w.+-]+\+)?json\b/i.test(type)) {
+    throw invalid(`Content-Type must be application/json, got ${type.slice(0, 100)}`, [
+      { path: '(body)', message: 'send JSON with Content-Type: application/json' },
+    ]);
+  }
+}
+
+function nextLink(req: Request, cursor: string): string {
+  const url = new URL(req.originalUrl, 'http://placeholder');
+  url.searchParams.set('cursor', cursor);
+  return `<${url.pathname}${url.search}>; rel="next"`;
+}
+
+export function handlerFor(spec: AnyRoute, deps: ApiDeps): RequestHandler {
+  return async (req: Request, res: Response, next: NextFunction) => {
+    const requestId = res.locals.requestId as string;
+    let idemKey: string | undefined;
+    let principal: Principal | undefined;
+    try {
+      principal = await authenticate(deps.db, req.headers.authorization);
+      res.locals.keyId = principal.keyId;
+      deps.rateLimiter.take(principal.keyId);
+      if (!hasScope(principal, spec.scope)) throw forbidden(`This key lacks the ${spec.scope} scope`);
+
+      const paramsResult = spec.params ? spec.params.safeParse(req.params) : { success: true as const, data: {} };
+      // A malformed id cannot name anything: that is "not found", not a validation problem.
+      if (!paramsResult.success) throw notFound(spec.tag.replace(/s$/, ''));
+      const query = parseOrThrow(spec.query, req.query, 'query');
+
+      if (spec.method === 'post') {
+        const key = req.header('idempotency-key');
+        if (key !== undefined) {
+          const outcome = await idempotency.begin(deps.db, principal.orgId, key, req.method, req.path, req.body ?? null);
+          if (outcome.kind === 'replay') {
+            res.setHeader('Idempotent-Replayed', 'true');
+            res.status(outcome.status).json(outcome.body);
+            return;
+          }
+          idemKey = key;
+        }
+      }
+      if (spec.body) checkContentType(req);
+      const body = parseOrThrow(spec.body, req.body, 'request body');
+
+      const ctx: RouteContext = { principal, orgId: principal.orgId, requestId, deps };
+      const input = { params: paramsResult.data, query, body, headers: req.headers };
+      let payload: unknown;
+      if (spec.list) {
+        const page = await spec.handler(ctx, input);
+        if (page.next_cursor) res.setHeader('Link', nextLink(req, page.next_cursor));
+        payload = page.items;
+      } else {
+        payload = await spec.handler(ctx, input);
+      }
+      if (idemKey) await idempotency.finish(deps.db, principal.orgId, idemKey, 200, payload);
+      res.status(200).json(payload);
+    } catch (err) {
+      if (idemKey && principal) {
+        const status = (err as { status?: number }).status ?? 500;
+        const body = status < 500 ? serializeForReplay(err, requestId) : null;
+        await idempotency.finish(deps.db, principal.orgId, idemKey, status, body).catch(() => undefined);
+      }
+      next(err);
+    }
+  };
+}
+
+function serializeForReplay(err: unknown, requestId: string): unknown {
+  const e = err as { code?: string; message?: string; details?: unknown };
+  return { error: { code: e.code, message: e.message, details: e.details, request_id: requestId } };
+}
+
+/** Express path ":id" → OpenAPI "{id}". */
+export function openApiPath(path: string): string {
+  return path.replace(/:([A-Za-z_]+)/g, '{$1}');
+}

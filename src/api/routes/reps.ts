@@ -1,0 +1,63 @@
+import { z } from 'zod';
+import { IdOf } from '../../schemas/common';
+import { Rep, RepCreate, RepListQuery, RepUpdate } from '../../schemas/reps';
+import * as service from '../../services/reps';
+import { listRoute, route } from '../route';
+
+const RepParams = z.object({ id: IdOf('rep') });
+
+export const repRoutes = [
+  listRoute({
+    method: 'get',
+    path: '/v1/reps',
+    tag: 'Reps',
+    summary: 'List all representatives of your organization',
+    scope: 'reps:read',
+    query: RepListQuery,
+    response: Rep,
+    handler: (ctx, { query }) => service.listReps(ctx.deps.db, ctx.orgId, query),
+  }),
+  route({
+    method: 'post',
+    path: '/v1/reps',
+    tag: 'Reps',
+    summary: 'Create a rep',
+    scope: 'reps:write',
+    body: RepCreate,
+    response: Rep,
+    errors: [409],
+    handler: (ctx, { body }) => service.createRep(ctx.deps.db, ctx.orgId, body),
+  }),
+  route({
+    method: 'get',
+    path: '/v1/reps/:id',
+    tag: 'Reps',
+    summary: 'Get a rep',
+    scope: 'reps:read',
+    params: RepParams,
+    response: Rep,
+    handler: (ctx, { params }) => service.getRep(ctx.deps.db, ctx.orgId, params.id),
+  }),
+  route({
+    method: 'patch',
+    path: '/v1/reps/:id',
+    tag: 'Reps',
+    summary: 'Change a rep: availability, capacity, hours, teams',
+    scope: 'reps:write',
+    params: RepParams,
+    body: RepUpdate,
+    response: Rep,
+    errors: [409],
+    handler: async (ctx, { params, body }) => service.presentRep(await service.updateRep(ctx.deps.db, ctx.orgId, params.id, body)),
+  }),
+  route({
+    method: 'delete',
+    path: '/v1/reps/:id',
+    tag: 'Reps',
+    summary: 'Delete (deactivate) a rep: no new leads; history stays',
+    scope: 'reps:write',
+    params: RepParams,
+    response: Rep,
+    handler: async (ctx, { params }) => service.presentRep(await service.deactivateRep(ctx.deps.db, ctx.orgId, params.id)),
+  }),
+];

@@ -1,0 +1,133 @@
+import { parseArgs } from 'node:util';
+import { loadConfigOrExit } from '../config';
+import { createDb, type Db } from '../db/knex';
+import { listApiKeys } from '../db/apiKeys';
+import { migrateLatest, migrateRollbackAll, migrationStatus } from '../db/migrate';
+import { createOrg, findOrg, listOrgs } from '../db/orgs';
+import { ApiError } from '../errors';
+import { isId } from '../ids';
+import { Scope } from '../schemas/apiKeys';
+import { createKey, revokeKey } from '../services/apiKeys';
+import { createTemporal } from '../temporal/client';
+
+const USAGE = `Routeswit admin CLI
+
+  npm run routeswit -- orgs create <name>
+  npm run routeswit -- orgs list
+  npm run routeswit -- keys create --org <org_id> [--name <name>] [--restricted --scopes a,b]
+  npm run routeswit -- keys list --org <org_id>
+  npm run routeswit -- keys revoke <key_id>
+  npm run routeswit -- migrate [latest|rollback|status]
+  npm run routeswit -- doctor          (round trip: API client → Temporal → worker → Postgres)
+
+Reads DATABASE_URL and TEMPORAL_ADDRESS like the servers do.`;
+
+class UsageError extends Error {}
+
+function print(value: unknown): void {
+  process.stdout.write(`${JSON.stringify(value, null, 2)}\n`);
+}
+
+async function orgs(db: Db, args: string[]): Promise<void> {
+  const [sub, ...rest] = args;
+  if (sub === 'create') {
+    const name = rest.join(' ').trim();
+    if (!name) throw new UsageError('orgs create needs a name');
+    print(await createOrg(db, name));
+  } else if (sub === 'list') {
+    print(await listOrgs(db));
+  } else throw new UsageError(`unknown orgs command: ${sub ?? '(none)'}`);
+}
+
+async function keys(db: Db, args: string[]): Promise<void> {
+  const { positionals, values } = parseArgs({
+    args,
+    allowPositionals: true,
+    options: {
+      org: { type: 'string' },
+      name: { type: 'string' },
+      restricted: { type: 'boolean', default: false },
+      scopes: { type: 'string' },
+    },
+  });
+  const [sub, id] = positionals;
+  if (sub === 'create') {
+    if (!values.org || !isId('org', values.org) || !(await findOrg(db, values.org))) throw new UsageError('keys create needs --org <existing org id>');
+    let scopes: Scope[] | undefined;
+    if (values.restricted || values.scopes) {
+      if (!values.restricted || !values.scopes) throw new UsageError('a restricted key needs both --restricted and --scopes a,b');
+      scopes = values.scopes.split(',').map((s) => {
+        const parsed = Scope.safeParse(s.trim());
+        if (!parsed.success) throw new UsageError(`unknown scope "${s}"; known: ${Scope.options.join(', ')}`);
+        return parsed.data;
+      });
+    }
+    const key = await createKey(db, values.org, { name: values.name ?? 'created by the admin CLI', scopes });
+    print(key);
+    process.stderr.write('The secret above is shown only this once; store it now.\n');
+  } else if (sub === 'list') {
+    if (!values.org) throw new UsageError('keys list needs --org <org id>');
+    const rows = await listApiKeys(db, values.org, undefined, 10_000);
+    print(rows.map(({ token_hash: _hash, ...rest }) => rest));
+  } else if (sub === 'revoke') {
+    if (!id || !isId('key', id)) throw new UsageError('keys revoke needs a key id (key_…)');
+    print(await revokeKey(db, null, id));
+  } else throw new UsageError(`unknown keys command: ${sub ?? '(none)'}`);
+}
+
+async function migrate(db: Db, args: string[]): Promise<void> {
+  const sub = args[0] ?? 'latest';
+  if (sub === 'latest') print({ applied: await migrateLatest(db) });
+  else if (sub === 'rollback') print({ rolled_back: await migrateRollbackAll(db) });
+  else if (sub === 'status') print(await migrationStatus(db));
+  else throw new UsageError(`unknown migrate command: ${sub}`);
+}
+
+async function doctor(): Promise<void> {
+  const config = loadConfigOrExit();
+  const temporal = createTemporal(config);
+  try {
+    const started = Date.now();
+    const result = await temporal.client.workflow.execute('diagnosticsWorkflow', {
+      taskQueue: temporal.taskQueue,
+      workflowId: `diagnostics-${started}`,
+      workflowExecutionTimeout: '30 seconds',
+    });
+    print({ ok: true, round_trip_ms: Date.now() - started, result });
+  } finally {
+    await temporal.close();
+  }
+}
+
+async function main(argv: string[]): Promise<number> {
+  const [group, ...rest] = argv;
+  if (!group || group === 'help' || group === '--help') {
+    process.stdout.write(`${USAGE}\n`);
+    return group ? 0 : 2;
+  }
+  if (group === 'doctor') {
+    await doctor();
+    return 0;
+  }
+  const config = loadConfigOrExit();
+  const db = createDb(config.DATABASE_URL, 2);
+  try {
+    if (group === 'orgs') await orgs(db, rest);
+    else if (group === 'keys') await keys(db, rest);
+    else if (group === 'migrate') await migrate(db, rest);
+    else throw new UsageError(`unknown command: ${group}`);
+    return 0;
+  } finally {
+    await db.destroy();
+  }
+}
+
+main(process.argv.slice(2)).then(
+  (code) => process.exit(code),
+  (err) => {
+    if (err instanceof UsageError) process.stderr.write(`${err.message}\n\n${USAGE}\n`);
+    else if (err instanceof ApiError) process.stderr.write(`${err.code}: ${err.message}\n`);
+    else process.stderr.write(`${(err as Error).stack ?? err}\n`);
+    process.exit(err instanceof UsageError ? 2 : 1);
+  },
+);

@@ -1,0 +1,83 @@
+import { z } from 'zod';
+
+// Environment strings like "false" must not coerce to true, so booleans are parsed by hand.
+const bool = z
+  .enum(['true', 'false', '1', '0', 'yes', 'no'])
+  .transform((v) => v === 'true' || v === '1' || v === 'yes');
+
+const port = z.coerce.number().int().min(0).max(65535);
+
+const EnvSchema = z
+  .object({
+    NODE_ENV: z.enum(['development', 'test', 'production']).default('development'),
+    HOST: z.string().min(1).default('0.0.0.0'),
+    PORT: port.default(3000),
+    DATABASE_URL: z
+      .string()
+      .regex(/^postgres(ql)?:\/\//, 'must be a postgres:// URL')
+      .default('postgres://postgres@127.0.0.1:5432/routeswit'),
+    DATABASE_POOL_MAX: z.coerce.number().int().min(1).max(200).default(10),
+    TEMPORAL_ADDRESS: z.string().min(1).default('127.0.0.1:7233'),
+    TEMPORAL_NAMESPACE: z.string().min(1).default('default'),
+    TEMPORAL_TASK_QUEUE: z.string().min(1).default('routeswit'),
+    TEMPORAL_UI_URL: z.string().url().default('http://localhost:8233'),
+    REQUIRE_HTTPS: bool.optional(),
+    TRUST_PROXY: z.string().default('loopback, linklocal, uniquelocal'),
+    TLS_CERT_FILE: z.string().min(1).optional(),
+    TLS_KEY_FILE: z.string().min(1).optional(),
+    RATE_LIMIT_PER_SECOND: z.coerce.number().min(0).default(100),
+    RATE_LIMIT_BURST: z.coerce.number().int().min(1).optional(),
+    LEAD_WAIT_MS_DEFAULT: z.coerce.number().int().min(0).max(30000).default(2000),
+    LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  })
+  .superRefine((env, ctx) => {
+    if (Boolean(env.TLS_CERT_FILE) !== Boolean(env.TLS_KEY_FILE)) {
+      ctx.addIssue({
+        code: 'custom',
+        path: [env.TLS_CERT_FILE ? 'TLS_KEY_FILE' : 'TLS_CERT_FILE'],
+        message: 'TLS_CERT_FILE and TLS_KEY_FILE must be set together',
+      });
+    }
+  });
+
+export type Config = Omit<z.infer<typeof EnvSchema>, 'REQUIRE_HTTPS' | 'RATE_LIMIT_BURST'> & {
+  REQUIRE_HTTPS: boolean;
+  RATE_LIMIT_BURST: number;
+};
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`Invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+  }
+}
+
+/** Parses the environment; throws ConfigError naming every bad variable. Empty strings count as unset. */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const cleaned: Record<string, string> = {};
+  for (const [k, v] of Object.entries(env)) if (v !== undefined && v !== '') cleaned[k] = v;
+  const parsed = EnvSchema.safeParse(cleaned);
+  if (!parsed.success) {
+    throw new ConfigError(
+      parsed.error.issues.map((i) => `${i.path.join('.')}=${JSON.stringify(cleaned[String(i.path[0])] ?? '')}: ${i.message}`),
+    );
+  }
+  const c = parsed.data;
+  return {
+    ...c,
+    REQUIRE_HTTPS: c.REQUIRE_HTTPS ?? c.NODE_ENV === 'production',
+    RATE_LIMIT_BURST: c.RATE_LIMIT_BURST ?? Math.max(1, Math.ceil(c.RATE_LIMIT_PER_SECOND * 2)),
+  };
+}
+
+/** For process entry points: print the problem and exit instead of a stack trace. */
+export function loadConfigOrExit(env: NodeJS.ProcessEnv = process.env): Config {
+  try {
+    return loadConfig(env);
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      process.stderr.write(`${err.message}\n`);
+      process.exit(1);
+    }
+    throw err;
+  }
+}

@@ -1,0 +1,48 @@
+import type { Db } from './knex';
+
+export interface IdempotencyRow {
+  org_id: string;
+  key: string;
+  method: string;
+  path: string;
+  request_hash: string;
+  status_code: number | null;
+  response: unknown;
+  created_at: Date;
+  completed_at: Date | null;
+}
+
+/** Inserts a reservation; returns null when the key already exists. */
+export async function reserve(db: Db, row: Pick<IdempotencyRow, 'org_id' | 'key' | 'method' | 'path' | 'request_hash'>): Promise<IdempotencyRow | null> {
+  const [created] = await db('idempotency_keys').insert(row).onConflict(['org_id', 'key']).ignore().returning('*');
+  return (created as IdempotencyRow | undefined) ?? null;
+}
+
+export function find(db: Db, orgId: string, key: string): Promise<IdempotencyRow | undefined> {
+  return db<IdempotencyRow>('idempotency_keys').where({ org_id: orgId, key }).first();
+}
+
+/**
+ * Takes over a reservation whose request died (or an expired key) — only if nobody else took it over since
+ * we read it, which the created_at comparison guarantees.
+ */
+export async function takeOver(db: Db, old: IdempotencyRow, hash: string, method: string, path: string): Promise<boolean> {
+  const n = await db('idempotency_keys')
+    .where({ org_id: old.org_id, key: old.key, created_at: old.created_at })
+    .update({ request_hash: hash, method, path, status_code: null, response: null, completed_at: null, created_at: db.fn.now() });
+  return n === 1;
+}
+
+export async function complete(db: Db, orgId: string, key: string, status: number, body: unknown): Promise<void> {
+  await db('idempotency_keys')
+    .where({ org_id: orgId, key })
+    .update({ status_code: status, response: JSON.stringify(body), completed_at: db.fn.now() });
+}
+
+export async function release(db: Db, orgId: string, key: string): Promise<void> {
+  await db('idempotency_keys').where({ org_id: orgId, key }).whereNull('status_code').delete();
+}
+
+export async function purgeOlderThan(db: Db, hours: number): Promise<number> {
+  return db('idempotency_keys').where('created_at', '<', db.raw(`now() - make_interval(hours => ?)`, [hours])).delete();
+}

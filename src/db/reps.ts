@@ -1,0 +1,69 @@
+import type { Knex } from 'knex';
+import type { Db } from './knex';
+import type { RepStatus, WorkingHours } from '../schemas/reps';
+
+export interface RepRow {
+  id: string;
+  org_id: string;
+  name: string;
+  email: string;
+  status: RepStatus;
+  teams: string[];
+  weight: number;
+  max_open_leads: number | null;
+  daily_cap: number | null;
+  timezone: string;
+  working_hours: WorkingHours | null;
+  out_of_office: Array<{ start: string; end: string }>;
+  manager_id: string | null;
+  open_leads: number;
+  active: boolean;
+  deactivated_at: Date | null;
+  created_at: Date;
+  updated_at: Date;
+}
+
+export type RepInsert = Omit<RepRow, 'open_leads' | 'active' | 'deactivated_at' | 'created_at' | 'updated_at'>;
+export type RepPatch = Partial<Omit<RepRow, 'id' | 'org_id' | 'open_leads' | 'created_at' | 'updated_at'>>;
+
+// jsonb columns need explicit serialisation: knex would send a JS array as a Postgres array literal.
+function toDb(row: Partial<RepRow>): Record<string, unknown> {
+  const out: Record<string, unknown> = { ...row };
+  if ('working_hours' in row) out.working_hours = row.working_hours === null ? null : JSON.stringify(row.working_hours);
+  if ('out_of_office' in row) out.out_of_office = JSON.stringify(row.out_of_office ?? []);
+  return out;
+}
+
+export async function insertRep(db: Db | Knex.Transaction, row: RepInsert): Promise<RepRow> {
+  const [created] = await db('reps').insert(toDb(row)).returning('*');
+  return created as RepRow;
+}
+
+export function findRep(db: Db | Knex.Transaction, orgId: string, id: string): Promise<RepRow | undefined> {
+  return db<RepRow>('reps').where({ org_id: orgId, id }).first();
+}
+
+export interface RepFilter {
+  status?: RepStatus;
+  team?: string;
+  email?: string;
+  includeInactive?: boolean;
+}
+
+export function listReps(db: Db, orgId: string, f: RepFilter, after: string | undefined, limit: number): Promise<RepRow[]> {
+  const q = db<RepRow>('reps').where({ org_id: orgId }).orderBy('id', 'asc').limit(limit);
+  if (!f.includeInactive) q.andWhere({ active: true });
+  if (f.status) q.andWhere({ status: f.status });
+  if (f.team) q.andWhereRaw('teams @> ARRAY[?]::text[]', [f.team]);
+  if (f.email) q.andWhere({ email: f.email.toLowerCase() });
+  if (after) q.andWhere('id', '>', after);
+  return q;
+}
+
+export async function updateRep(db: Db | Knex.Transaction, orgId: string, id: string, patch: RepPatch): Promise<RepRow | undefined> {
+  const [row] = await db('reps')
+    .where({ org_id: orgId, id })
+    .update({ ...toDb(patch), updated_at: db.fn.now() })
+    .returning('*');
+  return row as RepRow | undefined;
+}

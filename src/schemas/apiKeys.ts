@@ -1,0 +1,51 @@
+import { z } from 'zod';
+import { IdOf, Timestamp } from './common';
+
+export const SCOPES = [
+  'leads:read',
+  'leads:write',
+  'reps:read',
+  'reps:write',
+  'rules:read',
+  'rules:write',
+  'contacts:read',
+  'contacts:write',
+  'intelligence:read',
+  'intelligence:write',
+  'keys:write',
+] as const;
+export const Scope = z.enum(SCOPES).meta({ id: 'Scope' });
+export type Scope = z.infer<typeof Scope>;
+
+export const ApiKey = z
+  .object({
+    id: IdOf('key'),
+    name: z.string(),
+    kind: z.enum(['SECRET', 'RESTRICTED']),
+    scopes: z.array(Scope).meta({ description: 'Empty for secret keys, which can do everything in their organization' }),
+    token_hint: z.string().meta({ description: 'Prefix and last characters, to recognise a key without revealing it' }),
+    created_at: Timestamp,
+    last_used_at: Timestamp.nullable(),
+    revoked_at: Timestamp.nullable(),
+  })
+  .meta({ id: 'ApiKey' });
+export type ApiKey = z.infer<typeof ApiKey>;
+
+export const ApiKeyCreate = z
+  .strictObject({
+    name: z.string().trim().min(1).max(200),
+    scopes: z
+      .array(Scope)
+      .min(1)
+      .max(SCOPES.length)
+      .refine((s) => new Set(s).size === s.length, 'scopes must not repeat')
+      .optional()
+      .meta({ description: 'With scopes the key is a restricted rk_live_ key; without, a secret sk_live_ key' }),
+  })
+  .meta({ id: 'ApiKeyCreate' });
+export type ApiKeyCreate = z.infer<typeof ApiKeyCreate>;
+
+export const ApiKeyCreated = ApiKey.extend({
+  secret: z.string().meta({ description: 'The full key. Shown this once; only its hash is stored.' }),
+}).meta({ id: 'ApiKeyCreated' });
+export type ApiKeyCreated = z.infer<typeof ApiKeyCreated>;

@@ -1,0 +1,86 @@
+import { createHash } from 'node:crypto';
+import type { Db } from '../db/knex';
+import * as keys from '../db/apiKeys';
+import { newId, randomString } from '../ids';
+import { forbidden, notFound, unauthorized } from '../errors';
+import type { ApiKey, ApiKeyCreate, ApiKeyCreated, Scope } from '../schemas/apiKeys';
+import type { Page, PageQuery } from '../schemas/common';
+import { iso, toPage } from './paging';
+
+export interface Principal {
+  orgId: string;
+  keyId: string;
+  kind: 'SECRET' | 'RESTRICTED';
+  scopes: ReadonlySet<Scope>;
+}
+
+const TOKEN_RE = /^(sk|rk)_live_[0-9a-z]{40}$/;
+
+export const hashToken = (token: string): string => createHash('sha256').update(token).digest('hex');
+
+export function hasScope(p: Principal, scope: Scope): boolean {
+  return p.kind === 'SECRET' || p.scopes.has(scope);
+}
+
+/** Every request reads the key row, so a revocation is honoured on the very next request. */
+export async function authenticate(db: Db, header: string | undefined): Promise<Principal> {
+  if (!header) throw unauthorized('Missing API key: send "Authorization: Bearer <key>"');
+  const match = /^Bearer\s+(\S+)\s*$/i.exec(header);
+  if (!match) throw unauthorized('Malformed Authorization header: expected "Bearer <key>"');
+  const token = match[1]!;
+  if (!TOKEN_RE.test(token)) throw unauthorized('Malformed API key');
+  const row = await keys.findApiKeyByHash(db, hashToken(token));
+  if (!row) throw unauthorized('Unknown API key');
+  if (row.revoked_at) throw unauthorized('This API key has been revoked');
+  void keys.touchApiKey(db, row.id).catch(() => undefined);
+  return { orgId: row.org_id, keyId: row.id, kind: row.kind, scopes: new Set(row.scopes as Scope[]) };
+}
+
+function present(row: keys.ApiKeyRow): ApiKey {
+  return {
+    id: row.id,
+    name: row.name,
+    kind: row.kind,
+    scopes: row.scopes as Scope[],
+    token_hint: row.token_hint,
+    created_at: row.created_at.toISOString(),
+    last_used_at: iso(row.last_used_at),
+    revoked_at: iso(row.revoked_at),
+  };
+}
+
+/**
+ * `creator` is the key making the request (absent for the admin CLI). A restricted key may only mint keys
+ * narrower than itself; otherwise keys:write would be a path to every other scope.
+ */
+export async function createKey(db: Db, orgId: string, input: ApiKeyCreate, creator?: Principal): Promise<ApiKeyCreated> {
+  const restricted = input.scopes !== undefined;
+  if (creator && creator.kind === 'RESTRICTED') {
+    if (!restricted) throw forbidden('A restricted key cannot create a secret key');
+    const missing = input.scopes!.filter((s) => !creator.scopes.has(s));
+    if (missing.length) throw forbidden(`A restricted key cannot grant scopes it does not hold: ${missing.join(', ')}`);
+  }
+  const secret = `${restricted ? 'rk' : 'sk'}_live_${randomString(40)}`;
+  const row = await keys.insertApiKey(db, {
+    id: newId('key'),
+    org_id: orgId,
+    name: input.name,
+    kind: restricted ? 'RESTRICTED' : 'SECRET',
+    token_hash: hashToken(secret),
+    token_hint: `${secret.slice(0, 8)}…${secret.slice(-4)}`,
+    scopes: restricted ? [...input.scopes!].sort() : [],
+  });
+  return { ...present(row), secret };
+}
+
+export async function listKeys(db: Db, orgId: string, page: PageQuery): Promise<Page<ApiKey>> {
+  const rows = await keys.listApiKeys(db, orgId, page.cursor, page.limit + 1);
+  return toPage(rows, page.limit, present);
+}
+
+/** orgId null is the operator's CLI, which may revoke any key. */
+export async function revokeKey(db: Db, orgId: string | null, id: string): Promise<ApiKey> {
+  const row = await keys.revokeApiKey(db, orgId, id);
+  if (!row) throw notFound('API key');
+  return present(row);
+}

@@ -1,0 +1,114 @@
+import type { Db } from '../db/knex';
+import { pgCode, pgConstraint, PG } from '../db/knex';
+import * as reps from '../db/reps';
+import { newId } from '../ids';
+import { conflict, invalid, notFound } from '../errors';
+import type { Page } from '../schemas/common';
+import type { Rep, RepCreate, RepListQuery, RepUpdate } from '../schemas/reps';
+import { toPage } from './paging';
+
+export function presentRep(row: reps.RepRow): Rep {
+  return {
+    id: row.id,
+    name: row.name,
+    email: row.email,
+    status: row.status,
+    teams: row.teams,
+    weight: row.weight,
+    max_open_leads: row.max_open_leads,
+    daily_cap: row.daily_cap,
+    timezone: row.timezone,
+    working_hours: row.working_hours,
+    out_of_office: row.out_of_office,
+    manager_id: row.manager_id,
+    open_leads: row.open_leads,
+    active: row.active,
+    created_at: row.created_at.toISOString(),
+    updated_at: row.updated_at.toISOString(),
+  };
+}
+
+function emailTaken(err: unknown, email: string | undefined): never {
+  if (pgCode(err) === PG.UNIQUE_VIOLATION && pgConstraint(err) === 'reps_org_email_active') {
+    throw conflict(`A rep with email ${email} already exists in this organization`, [
+      { path: 'email', message: 'already used by another rep' },
+    ]);
+  }
+  throw err;
+}
+
+async function checkManager(db: Db, orgId: string, managerId: string | null | undefined, selfId?: string): Promise<void> {
+  if (!managerId) return;
+  if (managerId === selfId) throw invalid('A rep cannot be their own manager', [{ path: 'manager_id', message: 'must be another rep' }]);
+  const manager = await reps.findRep(db, orgId, managerId);
+  if (!manager || !manager.active) {
+    throw invalid('manager_id does not name an active rep of this organization', [
+      { path: 'manager_id', message: 'unknown rep' },
+    ]);
+  }
+}
+
+export async function createRep(db: Db, orgId: string, input: RepCreate): Promise<Rep> {
+  await checkManager(db, orgId, input.manager_id);
+  try {
+    const row = await reps.insertRep(db, {
+      id: newId('rep'),
+      org_id: orgId,
+      name: input.name,
+      email: input.email,
+      status: input.status ?? 'AVAILABLE',
+      teams: input.teams ?? [],
+      weight: input.weight ?? 1,
+      max_open_leads: input.max_open_leads ?? null,
+      daily_cap: input.daily_cap ?? null,
+      timezone: input.timezone ?? 'UTC',
+      working_hours: input.working_hours ?? null,
+      out_of_office: input.out_of_office ?? [],
+      manager_id: input.manager_id ?? null,
+    });
+    return presentRep(row);
+  } catch (err) {
+    return emailTaken(err, input.email);
+  }
+}
+
+export async function getRep(db: Db, orgId: string, id: string): Promise<Rep> {
+  const row = await reps.findRep(db, orgId, id);
+  if (!row) throw notFound('Rep');
+  return presentRep(row);
+}
+
+export async function listReps(db: Db, orgId: string, q: RepListQuery): Promise<Page<Rep>> {
+  const rows = await reps.listReps(
+    db,
+    orgId,
+    { status: q.status, team: q.team, email: q.email, includeInactive: q.include_inactive },
+    q.cursor,
+    q.limit + 1,
+  );
+  return toPage(rows, q.limit, presentRep);
+}
+
+export async function updateRep(db: Db, orgId: string, id: string, input: RepUpdate): Promise<reps.RepRow> {
+  const current = await reps.findRep(db, orgId, id);
+  if (!current) throw notFound('Rep');
+  if (!current.active) throw conflict('This rep has been deleted and can no longer be changed');
+  await checkManager(db, orgId, input.manager_id, id);
+  const { reassign_open_leads: _ignored, ...patch } = input;
+  try {
+    const row = await reps.updateRep(db, orgId, id, patch);
+    if (!row) throw notFound('Rep');
+    return row;
+  } catch (err) {
+    return emailTaken(err, input.email);
+  }
+}
+
+/** Deleting keeps the row (assignments and timelines point at it) and takes the rep out of routing. */
+export async function deactivateRep(db: Db, orgId: string, id: string): Promise<reps.RepRow> {
+  const current = await reps.findRep(db, orgId, id);
+  if (!current) throw notFound('Rep');
+  if (!current.active) return current;
+  const row = await reps.updateRep(db, orgId, id, { active: false, status: 'OFFLINE', deactivated_at: new Date() });
+  return row!;
+}

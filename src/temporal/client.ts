@@ -1,0 +1,33 @@
+import { Client, Connection } from '@temporalio/client';
+import type { Config } from '../config';
+
+/**
+ * The one place the API, CLI and scripts get a Temporal client from. The connection is lazy so the API can
+ * start (and report not-ready) while Temporal is still coming up.
+ */
+export interface Temporal {
+  client: Client;
+  connection: Connection;
+  taskQueue: string;
+  namespace: string;
+  /** Resolves when the server answers, rejects after `timeoutMs`. */
+  ping(timeoutMs?: number): Promise<void>;
+  close(): Promise<void>;
+}
+
+export function createTemporal(config: Pick<Config, 'TEMPORAL_ADDRESS' | 'TEMPORAL_NAMESPACE' | 'TEMPORAL_TASK_QUEUE'>): Temporal {
+  const connection = Connection.lazy({ address: config.TEMPORAL_ADDRESS });
+  const client = new Client({ connection, namespace: config.TEMPORAL_NAMESPACE });
+  return {
+    client,
+    connection,
+    taskQueue: config.TEMPORAL_TASK_QUEUE,
+    namespace: config.TEMPORAL_NAMESPACE,
+    async ping(timeoutMs = 2000) {
+      await connection.withDeadline(Date.now() + timeoutMs, () =>
+        connection.workflowService.describeNamespace({ namespace: config.TEMPORAL_NAMESPACE }),
+      );
+    },
+    close: () => connection.close(),
+  };
+}

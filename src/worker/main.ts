@@ -1,0 +1,41 @@
+import { NativeConnection, Runtime, makeTelemetryFilterString } from '@temporalio/worker';
+import { loadConfigOrExit } from '../config';
+import { createDb } from '../db/knex';
+import { createLogger } from '../logger';
+import { createWorker, defaultBundlePath } from './worker';
+
+async function main(): Promise<void> {
+  const config = loadConfigOrExit();
+  const logger = createLogger(config.LOG_LEVEL, 'routeswit-worker');
+  Runtime.install({
+    logger: {
+      log: (level, message, meta) => logger[level === 'TRACE' ? 'trace' : (level.toLowerCase() as 'info')]({ ...meta }, message),
+      trace: (m, meta) => logger.trace(meta ?? {}, m),
+      debug: (m, meta) => logger.debug(meta ?? {}, m),
+      info: (m, meta) => logger.info(meta ?? {}, m),
+      warn: (m, meta) => logger.warn(meta ?? {}, m),
+      error: (m, meta) => logger.error(meta ?? {}, m),
+    },
+    telemetryOptions: { logging: { filter: makeTelemetryFilterString({ core: 'WARN' }) } },
+  });
+  const db = createDb(config.DATABASE_URL, config.DATABASE_POOL_MAX);
+  const connection = await NativeConnection.connect({ address: config.TEMPORAL_ADDRESS });
+  const worker = await createWorker({
+    connection,
+    db,
+    namespace: config.TEMPORAL_NAMESPACE,
+    taskQueue: config.TEMPORAL_TASK_QUEUE,
+    workflowBundlePath: defaultBundlePath(),
+  });
+  logger.info({ task_queue: config.TEMPORAL_TASK_QUEUE, address: config.TEMPORAL_ADDRESS }, 'worker polling');
+  // Worker.run resolves after SIGINT/SIGTERM once in-flight tasks have drained.
+  await worker.run();
+  await connection.close();
+  await db.destroy();
+  logger.info('worker stopped');
+}
+
+main().catch((err) => {
+  process.stderr.write(`worker failed: ${(err as Error).stack ?? err}\n`);
+  process.exit(1);
+});
