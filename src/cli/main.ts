@@ -2,7 +2,7 @@ import { parseArgs } from 'node:util';
 import { loadConfigOrExit } from '../config';
 import { createDb, type Db } from '../db/knex';
 import { listApiKeys } from '../db/apiKeys';
-import { migrateLatest, migrateRollbackAll, migrationStatus } from '../db/migrate';
+import { ensureDatabase, migrateLatest, migrateRollbackAll, migrationStatus } from '../db/migrate';
 import { createOrg, findOrg, listOrgs } from '../db/orgs';
 import { ApiError } from '../errors';
 import { isId } from '../ids';
@@ -110,6 +110,8 @@ async function main(argv: string[]): Promise<number> {
     return 0;
   }
   const config = loadConfigOrExit();
+  // A fresh deployment's first step is `migrate`; it creates the database itself when the server lacks it.
+  if (group === 'migrate') await ensureDatabase(config.DATABASE_URL);
   const db = createDb(config.DATABASE_URL, 2);
   try {
     if (group === 'orgs') await orgs(db, rest);

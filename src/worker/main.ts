@@ -4,6 +4,19 @@ import { createDb } from '../db/knex';
 import { createLogger } from '../logger';
 import { createWorker, defaultBundlePath } from './worker';
 
+/** In a fresh deployment the worker may start before Temporal answers; wait for it rather than crash-loop. */
+async function connectWithRetry(address: string, logger: ReturnType<typeof createLogger>): Promise<NativeConnection> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await NativeConnection.connect({ address });
+    } catch (err) {
+      if (attempt >= 30) throw err;
+      logger.warn({ address, attempt }, `Temporal not reachable yet: ${(err as Error).message}`);
+      await new Promise((r) => setTimeout(r, 2000));
+    }
+  }
+}
+
 async function main(): Promise<void> {
   const config = loadConfigOrExit();
   const logger = createLogger(config.LOG_LEVEL, 'routeswit-worker');
@@ -19,7 +32,7 @@ async function main(): Promise<void> {
     telemetryOptions: { logging: { filter: makeTelemetryFilterString({ core: 'WARN' }) } },
   });
   const db = createDb(config.DATABASE_URL, config.DATABASE_POOL_MAX);
-  const connection = await NativeConnection.connect({ address: config.TEMPORAL_ADDRESS });
+  const connection = await connectWithRetry(config.TEMPORAL_ADDRESS, logger);
   const worker = await createWorker({
     connection,
     db,

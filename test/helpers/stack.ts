@@ -1,0 +1,118 @@
+import type { Express } from 'express';
+import supertest from 'supertest';
+import { NativeConnection, type Worker } from '@temporalio/worker';
+import { createApp } from '../../src/api/app';
+import type { ApiDeps } from '../../src/api/deps';
+import { RateLimiter } from '../../src/api/rateLimit';
+import { loadConfig, type Config } from '../../src/config';
+import { createDb, type Db } from '../../src/db/knex';
+import { createOrg } from '../../src/db/orgs';
+import { createLogger } from '../../src/logger';
+import type { Scope } from '../../src/schemas/apiKeys';
+import { createKey } from '../../src/services/apiKeys';
+import { createTemporal } from '../../src/temporal/client';
+import { createWorker } from '../../src/worker/worker';
+
+export function testConfig(overrides: Record<string, string> = {}): Config {
+  return loadConfig({ ...process.env, LOG_LEVEL: 'silent', NODE_ENV: 'test', ...overrides });
+}
+
+export interface TestApi {
+  app: Express;
+  deps: ApiDeps;
+  http: ReturnType<typeof supertest>;
+  close(): Promise<void>;
+}
+
+/** The real app on the test database and the run's Temporal server; nothing is mocked. */
+export function startApi(overrides: Record<string, string> = {}): TestApi {
+  const config = testConfig(overrides);
+  const db = createDb(config.DATABASE_URL, 5);
+  const temporal = createTemporal(config);
+  const deps: ApiDeps = {
+    config,
+    db,
+    temporal,
+    logger: createLogger(config.LOG_LEVEL, 'test-api'),
+    rateLimiter: new RateLimiter(config.RATE_LIMIT_PER_SECOND, config.RATE_LIMIT_BURST),
+  };
+  const app = createApp(deps);
+  return {
+    app,
+    deps,
+    http: supertest(app),
+    close: async () => {
+      await db.destroy();
+      await temporal.close();
+    },
+  };
+}
+
+export interface TestOrg {
+  orgId: string;
+  key: string;
+  keyId: string;
+  auth: { Authorization: string };
+}
+
+let orgCounter = 0;
+export async function newOrg(db: Db, scopes?: Scope[]): Promise<TestOrg> {
+  const org = await createOrg(db, `Test org ${++orgCounter} ${process.pid}`);
+  const key = await createKey(db, org.id, { name: 'test key', scopes });
+  return { orgId: org.id, key: key.secret, keyId: key.id, auth: { Authorization: `Bearer ${key.secret}` } };
+}
+
+export async function restrictedKey(db: Db, orgId: string, scopes: Scope[]): Promise<{ Authorization: string }> {
+  const key = await createKey(db, orgId, { name: 'restricted test key', scopes });
+  return { Authorization: `Bearer ${key.secret}` };
+}
+
+export interface TestWorker {
+  worker: Worker;
+  connection: NativeConnection;
+  db: Db;
+  running: Promise<void>;
+  stop(): Promise<void>;
+}
+
+/** A real worker polling the run's Temporal server, using the bundle prebuilt by global setup. */
+export async function startWorker(taskQueue = testConfig().TEMPORAL_TASK_QUEUE): Promise<TestWorker> {
+  quietTemporalRuntime();
+  const config = testConfig();
+  const connection = await NativeConnection.connect({ address: config.TEMPORAL_ADDRESS });
+  const db = createDb(config.DATABASE_URL, 10);
+  const worker = await createWorker({
+    connection,
+    db,
+    namespace: config.TEMPORAL_NAMESPACE,
+    taskQueue,
+    workflowBundlePath: process.env.TEST_WORKFLOW_BUNDLE,
+  });
+  const running = worker.run();
+  return {
+    worker,
+    connection,
+    db,
+    running,
+    stop: async () => {
+      if (worker.getState() === 'RUNNING') worker.shutdown();
+      await running;
+      await connection.close();
+      await db.destroy();
+    },
+  };
+}
+
+let runtimeInstalled = false;
+/** The SDK logs every worker state change at INFO; tests only want warnings. */
+export function quietTemporalRuntime(): void {
+  if (runtimeInstalled) return;
+  runtimeInstalled = true;
+  try {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const { Runtime, DefaultLogger } = require('@temporalio/worker') as typeof import('@temporalio/worker');
+    Runtime.install({ logger: new DefaultLogger('WARN') });
+  } catch {
+    // already installed in this process
+  }
+}

@@ -1,0 +1,2 @@
+// Every test process logs nothing unless asked; failures still print through jest.
+process.env.LOG_LEVEL ??= 'silent';

@@ -1,0 +1,48 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import pg from 'pg';
+import { bundleWorkflowCode } from '@temporalio/worker';
+import { createDb } from '../../src/db/knex';
+import { migrateLatest } from '../../src/db/migrate';
+import { startDevServer } from '../../src/dev/temporalServer';
+import { ensureTemporalCli, ensureTestServer, projectRoot } from '../../src/dev/tools';
+import { WORKFLOWS_PATH } from '../../src/worker/worker';
+
+/**
+ * One fresh database and one Temporal dev server for the whole run; test files share them and isolate
+ * themselves by creating their own organization. The workflow bundle is built once here so that each
+ * test's worker starts in milliseconds instead of seconds.
+ */
+export default async function globalSetup(): Promise<void> {
+  const cli = ensureTemporalCli();
+  process.env.TEMPORAL_TEST_SERVER_PATH ??= ensureTestServer();
+  process.env.TEMPORAL_CLI_PATH ??= cli;
+
+  const url = process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/routeswit_test';
+  const name = new URL(url).pathname.slice(1);
+  const admin = new URL(url);
+  admin.pathname = '/postgres';
+  const client = new pg.Client({ connectionString: admin.toString() });
+  await client.connect();
+  await client.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
+  await client.query(`CREATE DATABASE "${name}"`);
+  await client.end();
+  const db = createDb(url, 2);
+  await migrateLatest(db);
+  await db.destroy();
+  process.env.DATABASE_URL = url;
+
+  const server = await startDevServer({ binary: cli, uiPort: null });
+  process.env.TEMPORAL_ADDRESS = server.address;
+  (globalThis as { __temporalServer?: typeof server }).__temporalServer = server;
+
+  const artifacts = path.join(projectRoot(), 'test', 'artifacts');
+  fs.mkdirSync(artifacts, { recursive: true });
+  const bundle = await bundleWorkflowCode({ workflowsPath: WORKFLOWS_PATH, logger: quietLogger });
+  const bundlePath = path.join(artifacts, 'workflow-bundle.js');
+  fs.writeFileSync(bundlePath, bundle.code);
+  process.env.TEST_WORKFLOW_BUNDLE = bundlePath;
+}
+
+const noop = () => undefined;
+const quietLogger = { log: noop, trace: noop, debug: noop, info: noop, warn: noop, error: noop };
