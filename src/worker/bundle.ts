@@ -9,7 +9,9 @@ import { WORKFLOWS_PATH } from './worker';
  */
 async function main(): Promise<void> {
   const out = process.argv[2] ?? path.resolve(__dirname, '..', '..', 'workflow-bundle.js');
-  const { code } = await bundleWorkflowCode({ workflowsPath: WORKFLOWS_PATH });
+  const noop = () => undefined;
+  const logger = { log: noop, trace: noop, debug: noop, info: noop, warn: noop, error: noop };
+  const { code } = await bundleWorkflowCode({ workflowsPath: WORKFLOWS_PATH, logger });
   fs.writeFileSync(out, code);
   process.stdout.write(`workflow bundle written to ${out} (${(code.length / 1024).toFixed(0)} KiB)\n`);
 }
