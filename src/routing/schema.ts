@@ -1,0 +1,283 @@
+import { z } from 'zod';
+import { regexProblem } from './regex';
+
+/**
+ * The ruleset language. This zod schema is the single definition: the API validates with it, the OpenAPI
+ * document is generated from it, and the evaluator's types are inferred from it. Workflows import only types
+ * from here, so zod never enters the workflow bundle.
+ */
+
+export const LEAD_FIELDS = [
+  'email',
+  'first_name',
+  'last_name',
+  'company',
+  'domain',
+  'country',
+  'state',
+  'source',
+  'score',
+  'employees',
+  'industry',
+  'external_id',
+] as const;
+export type LeadField = (typeof LEAD_FIELDS)[number];
+
+export const OPERATORS = [
+  'eq',
+  'neq',
+  'in',
+  'not_in',
+  'contains',
+  'starts_with',
+  'ends_with',
+  'gt',
+  'gte',
+  'lt',
+  'lte',
+  'exists',
+  'matches',
+] as const;
+export type Operator = (typeof OPERATORS)[number];
+
+export const STRATEGIES = ['DIRECT', 'ROUND_ROBIN', 'WEIGHTED', 'LOAD_BALANCED', 'OWNER'] as const;
+export type Strategy = (typeof STRATEGIES)[number];
+
+export const ESCALATION_ACTIONS = ['REMIND', 'NOTIFY_MANAGER', 'REASSIGN', 'UNASSIGN'] as const;
+export type EscalationAction = (typeof ESCALATION_ACTIONS)[number];
+
+export const LIMITS = {
+  rules: 1000,
+  conditionDepth: 12,
+  conditionsPerRuleset: 20_000,
+  listValues: 1000,
+  stringValue: 500,
+  regexLength: 200,
+  escalations: 20,
+} as const;
+
+const FIELD_RE = /^attributes\.[A-Za-z0-9_][A-Za-z0-9_.-]{0,63}$/;
+const Field = z
+  .string()
+  .refine((f) => (LEAD_FIELDS as readonly string[]).includes(f) || FIELD_RE.test(f), {
+    message: `unknown field: use one of ${LEAD_FIELDS.join(', ')} or attributes.<name>`,
+  })
+  .meta({ description: 'A lead field, or attributes.<name> for custom attributes' });
+
+const Scalar = z.union([z.string().max(LIMITS.stringValue), z.number(), z.boolean()]);
+type Scalar = z.infer<typeof Scalar>;
+
+export interface Leaf {
+  field: string;
+  op: Operator;
+  value?: Scalar | Scalar[];
+  /** Compare strings ignoring case. Always on for email and domain. */
+  ignore_case?: boolean;
+}
+export type Condition = Leaf | { all: Condition[] } | { any: Condition[] } | { not: Condition };
+
+interface ConditionInput {
+  all?: ConditionInput[];
+  any?: ConditionInput[];
+  not?: ConditionInput;
+  field?: string;
+  op?: Operator;
+  value?: unknown;
+  ignore_case?: boolean;
+}
+
+const GROUP_KEYS = ['all', 'any', 'not'] as const;
+
+/** Checks the value's type against what the operator needs; reports at `value` or `value[i]`. */
+function checkLeafValue(c: ConditionInput, ctx: z.RefinementCtx): void {
+  const issue = (message: string, path: (string | number)[] = ['value']) => ctx.addIssue({ code: 'custom', message, path });
+  const v = c.value;
+  switch (c.op) {
+    case 'eq':
+    case 'neq':
+      if (!Scalar.safeParse(v).success) issue(`${c.op} needs a string, number or boolean value`);
+      break;
+    case 'in':
+    case 'not_in':
+      if (!Array.isArray(v) || v.length === 0) return issue(`${c.op} needs a non-empty array of values`);
+      if (v.length > LIMITS.listValues) return issue(`${c.op} takes at most ${LIMITS.listValues} values`);
+      v.forEach((x, i) => {
+        if (!Scalar.safeParse(x).success) issue('must be a string, number or boolean', ['value', i]);
+      });
+      break;
+    case 'contains':
+    case 'starts_with':
+    case 'ends_with':
+      if (typeof v !== 'string' || v.length === 0 || v.length > LIMITS.stringValue) issue(`${c.op} needs a non-empty string value`);
+      break;
+    case 'gt':
+    case 'gte':
+    case 'lt':
+    case 'lte':
+      if (typeof v !== 'number' || !Number.isFinite(v)) issue(`${c.op} needs a number value`);
+      break;
+    case 'exists':
+      if (v !== undefined && typeof v !== 'boolean') issue('exists takes true (default) or false');
+      break;
+    case 'matches': {
+      if (typeof v !== 'string') return issue('matches needs a regular expression string');
+      const problem = regexProblem(v, LIMITS.regexLength);
+      if (problem) issue(problem);
+      break;
+    }
+  }
+}
+
+export const ConditionSchema: z.ZodType<Condition, ConditionInput> = z.lazy(() =>
+  z
+    .strictObject({
+      all: z.array(ConditionSchema).max(LIMITS.rules).optional(),
+      any: z.array(ConditionSchema).max(LIMITS.rules).optional(),
+      not: ConditionSchema.optional(),
+      field: Field.optional(),
+      op: z.enum(OPERATORS).optional(),
+      value: z.unknown().optional(),
+      ignore_case: z.boolean().optional(),
+    })
+    .superRefine((c, ctx) => {
+      const groups = GROUP_KEYS.filter((k) => c[k] !== undefined);
+      const leafKeys = (['field', 'op', 'value', 'ignore_case'] as const).filter((k) => c[k] !== undefined);
+      if (groups.length > 1 || (groups.length === 1 && leafKeys.length > 0)) {
+        ctx.addIssue({ code: 'custom', message: 'a condition is either a group (all, any or not) or a comparison (field, op, value), not both' });
+        return;
+      }
+      if (groups.length === 1) return;
+      if (c.field === undefined) ctx.addIssue({ code: 'custom', message: 'field is required', path: ['field'] });
+      if (c.op === undefined) ctx.addIssue({ code: 'custom', message: `op is required: one of ${OPERATORS.join(', ')}`, path: ['op'] });
+      if (c.op !== undefined) checkLeafValue(c, ctx);
+    })
+    .transform((c) => c as Condition)
+    .meta({
+      id: 'Condition',
+      description:
+        'A comparison {field, op, value, ignore_case?} or a group {all: [...]}, {any: [...]}, {not: {...}}. ' +
+        `Operators: ${OPERATORS.join(', ')}.`,
+    }),
+);
+
+const Minutes = z
+  .number()
+  .positive()
+  .max(60 * 24 * 365)
+  .meta({ description: 'Minutes; fractions allowed (0.05 = 3 s)' });
+
+export const EscalationSchema = z.strictObject({
+  after_minutes: z.number().min(0).max(60 * 24 * 365).meta({ description: 'Minutes after the SLA deadline, on the same clock as the SLA' }),
+  action: z.enum(ESCALATION_ACTIONS),
+});
+export type Escalation = z.infer<typeof EscalationSchema>;
+
+export const SlaSchema = z
+  .strictObject({
+    first_touch_minutes: Minutes,
+    business_hours: z.boolean().default(false).meta({ description: "Count only the assigned rep's working hours" }),
+    escalations: z
+      .array(EscalationSchema)
+      .max(LIMITS.escalations)
+      .default([])
+      .superRefine((steps, ctx) => {
+        steps.forEach((s, i) => {
+          if (i > 0 && s.after_minutes < steps[i - 1]!.after_minutes) {
+            ctx.addIssue({ code: 'custom', message: 'escalations must be in order of after_minutes', path: [i, 'after_minutes'] });
+          }
+        });
+      }),
+    max_reassignments: z.number().int().min(0).max(50).default(3),
+  })
+  .meta({ id: 'Sla' });
+export type Sla = z.infer<typeof SlaSchema>;
+
+const ActionFields = {
+  strategy: z.enum(STRATEGIES),
+  team: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/, 'not a team name').optional(),
+  rep_ids: z.array(z.string().max(64)).min(1).max(500).optional(),
+  rep_id: z.string().max(64).optional().meta({ description: 'DIRECT: the rep who gets the lead' }),
+  respect_working_hours: z.boolean().optional().meta({ description: 'Skip reps outside their working hours' }),
+};
+
+function checkAction(a: { strategy: Strategy; team?: string; rep_ids?: string[]; rep_id?: string }, ctx: z.RefinementCtx): void {
+  const issue = (message: string, path: string) => ctx.addIssue({ code: 'custom', message, path: [path] });
+  if (a.strategy === 'DIRECT') {
+    if (!a.rep_id) issue('DIRECT needs rep_id', 'rep_id');
+    if (a.team) issue('DIRECT takes rep_id, not team', 'team');
+    if (a.rep_ids) issue('DIRECT takes rep_id, not rep_ids', 'rep_ids');
+    return;
+  }
+  if (a.rep_id) issue(`${a.strategy} takes team or rep_ids, not rep_id`, 'rep_id');
+  if (a.team && a.rep_ids) issue('give team or rep_ids, not both', 'rep_ids');
+  if (a.strategy !== 'OWNER' && !a.team && !a.rep_ids) issue(`${a.strategy} needs a pool: team or rep_ids`, 'team');
+  if (a.rep_ids && new Set(a.rep_ids).size !== a.rep_ids.length) issue('rep_ids must not repeat', 'rep_ids');
+}
+
+export const FallbackActionSchema = z
+  .strictObject(ActionFields)
+  .superRefine(checkAction)
+  .meta({ id: 'FallbackAction', description: 'Where the lead goes when the action above it finds no eligible rep' });
+export type FallbackAction = z.infer<typeof FallbackActionSchema>;
+
+export const ActionSchema = z
+  .strictObject({ ...ActionFields, sla: SlaSchema.optional(), fallback: FallbackActionSchema.optional() })
+  .superRefine(checkAction)
+  .meta({ id: 'Action' });
+export type Action = z.infer<typeof ActionSchema>;
+
+export const RuleSchema = z
+  .strictObject({
+    id: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/, 'rule ids are 1-64 letters, digits, "_", "." or "-"'),
+    name: z.string().max(200).optional(),
+    when: ConditionSchema.optional().meta({ description: 'Omitted: the rule matches every lead' }),
+    then: ActionSchema,
+  })
+  .meta({ id: 'Rule' });
+export type Rule = z.infer<typeof RuleSchema>;
+
+export const RulesetDefinitionSchema = z
+  .strictObject({
+    rules: z.array(RuleSchema).max(LIMITS.rules),
+    fallback: ActionSchema.optional().meta({ description: 'Used when no rule matches' }),
+    sla: SlaSchema.optional().meta({ description: 'Default SLA for rules that set none' }),
+  })
+  .superRefine((rs, ctx) => {
+    const seen = new Map<string, number>();
+    rs.rules.forEach((r, i) => {
+      const first = seen.get(r.id);
+      if (first !== undefined) ctx.addIssue({ code: 'custom', message: `duplicate rule id (also rules[${first}])`, path: ['rules', i, 'id'] });
+      else seen.set(r.id, i);
+    });
+    let count = 0;
+    const walk = (c: Condition | undefined, path: (string | number)[], depth: number): void => {
+      if (!c) return;
+      count++;
+      if (depth > LIMITS.conditionDepth) {
+        ctx.addIssue({ code: 'custom', message: `conditions nest deeper than ${LIMITS.conditionDepth} levels`, path });
+        return;
+      }
+      if ('all' in c) c.all.forEach((x, i) => walk(x, [...path, 'all', i], depth + 1));
+      else if ('any' in c) c.any.forEach((x, i) => walk(x, [...path, 'any', i], depth + 1));
+      else if ('not' in c) walk(c.not, [...path, 'not'], depth + 1);
+    };
+    rs.rules.forEach((r, i) => walk(r.when, ['rules', i, 'when'], 1));
+    if (count > LIMITS.conditionsPerRuleset) ctx.addIssue({ code: 'custom', message: `more than ${LIMITS.conditionsPerRuleset} conditions`, path: ['rules'] });
+  });
+export type RulesetDefinition = z.infer<typeof RulesetDefinitionSchema>;
+
+/** Every rep id and team a ruleset names, with where, so the API can check them against the database. */
+export function poolReferences(rs: RulesetDefinition): { repIds: Array<{ id: string; path: (string | number)[] }>; teams: Array<{ team: string; path: (string | number)[] }> } {
+  const repIds: Array<{ id: string; path: (string | number)[] }> = [];
+  const teams: Array<{ team: string; path: (string | number)[] }> = [];
+  const visit = (a: FallbackAction | Action | undefined, path: (string | number)[]) => {
+    if (!a) return;
+    if (a.rep_id) repIds.push({ id: a.rep_id, path: [...path, 'rep_id'] });
+    a.rep_ids?.forEach((id, i) => repIds.push({ id, path: [...path, 'rep_ids', i] }));
+    if (a.team) teams.push({ team: a.team, path: [...path, 'team'] });
+    if ('fallback' in a) visit(a.fallback, [...path, 'fallback']);
+  };
+  rs.rules.forEach((r, i) => visit(r.then, ['rules', i, 'then']));
+  visit(rs.fallback, ['fallback']);
+  return { repIds, teams };
+}

@@ -1,0 +1,221 @@
+import type { Action, FallbackAction, Strategy } from './schema';
+import { isOutOfOffice, isWithinWorkingHours, type WeeklyHours } from './time';
+
+/**
+ * Rep selection over the eligible reps of a pool. State (round-robin cursor, weighted-round-robin credits,
+ * open and today's counts) comes in as data and the new pool state goes out as data: the assign activity
+ * runs this inside the transaction that holds the pool's row lock, and the simulator runs it on a snapshot.
+ */
+
+export interface RepState {
+  id: string;
+  status: 'AVAILABLE' | 'AWAY' | 'OFFLINE';
+  active: boolean;
+  teams: string[];
+  weight: number;
+  max_open_leads: number | null;
+  daily_cap: number | null;
+  timezone: string;
+  working_hours: WeeklyHours | null;
+  out_of_office: ReadonlyArray<{ start: string; end: string }>;
+  open_leads: number;
+  /** Leads assigned today, "today" being the rep's local date. */
+  assigned_today: number;
+  last_assigned_at: number | null;
+}
+
+export interface PoolState {
+  /** ROUND_ROBIN: the rep who got the pool's last lead. */
+  last_rep_id: string | null;
+  /** WEIGHTED: smooth weighted round-robin credit per rep. */
+  credits: Record<string, number>;
+}
+
+export const EMPTY_POOL: PoolState = { last_rep_id: null, credits: {} };
+
+export type SkipReason =
+  | 'UNKNOWN_REP'
+  | 'INACTIVE'
+  | 'ALREADY_HAD_LEAD'
+  | 'AWAY'
+  | 'OFFLINE'
+  | 'OUT_OF_OFFICE'
+  | 'OUTSIDE_WORKING_HOURS'
+  | 'AT_CAPACITY'
+  | 'AT_DAILY_CAP'
+  | 'ZERO_WEIGHT'
+  | 'NOT_IN_POOL';
+
+export interface CandidateTrace {
+  rep_id: string;
+  eligible: boolean;
+  reason?: SkipReason;
+}
+
+export interface OwnerInfo {
+  /** Owner of the lead's contact. */
+  contact_owner_id: string | null;
+  /** Owners of other contacts with the same email domain, most recently updated first. */
+  domain_owner_ids: string[];
+}
+
+export interface SelectionContext {
+  now: number;
+  reps: Readonly<Record<string, RepState>>;
+  pools: Readonly<Record<string, PoolState>>;
+  owner?: OwnerInfo;
+  /** Reps who already had this lead: never picked again for it. */
+  exclude?: readonly string[];
+}
+
+export interface Stage {
+  strategy: Strategy;
+  pool_key: string;
+  candidates: CandidateTrace[];
+  rep_id: string | null;
+}
+
+export interface Selection {
+  rep_id: string | null;
+  stages: Stage[];
+  /** New state for pools whose state the pick changed. */
+  pool_updates: Record<string, PoolState>;
+}
+
+type AnyAction = Action | FallbackAction;
+
+/** Pools are identified by what they draw from, so two rules on the same team share one rotation. */
+export function poolKey(a: AnyAction): string {
+  if (a.strategy === 'DIRECT') return `rep:${a.rep_id}`;
+  if (a.team) return `team:${a.team}`;
+  if (a.rep_ids) return `reps:${[...a.rep_ids].sort().join(',')}`;
+  return 'owner';
+}
+
+/** Reps a stage may consider, in id order (the round-robin order). */
+function members(a: AnyAction, ctx: SelectionContext): string[] {
+  if (a.strategy === 'DIRECT') return [a.rep_id!];
+  if (a.strategy === 'OWNER') {
+    const owners = [ctx.owner?.contact_owner_id ?? null, ...(ctx.owner?.domain_owner_ids ?? [])].filter((x): x is string => !!x);
+    return [...new Set(owners)];
+  }
+  if (a.rep_ids) return [...a.rep_ids].sort();
+  return Object.values(ctx.reps)
+    .filter((r) => r.active && r.teams.includes(a.team!))
+    .map((r) => r.id)
+    .sort();
+}
+
+/** Ids that a stage over `a` could ever pick: what the assign activity must load and lock. */
+export function repsToLoad(a: AnyAction): { team?: string; ids: string[]; owner: boolean } {
+  if (a.strategy === 'DIRECT') return { ids: [a.rep_id!], owner: false };
+  return { team: a.team, ids: a.rep_ids ?? [], owner: a.strategy === 'OWNER' };
+}
+
+export function skipReason(rep: RepState | undefined, a: AnyAction, ctx: SelectionContext): SkipReason | null {
+  if (!rep) return 'UNKNOWN_REP';
+  if (!rep.active) return 'INACTIVE';
+  if (ctx.exclude?.includes(rep.id)) return 'ALREADY_HAD_LEAD';
+  if (rep.status !== 'AVAILABLE') return rep.status;
+  if (isOutOfOffice(rep.out_of_office, ctx.now)) return 'OUT_OF_OFFICE';
+  if (a.respect_working_hours && !isWithinWorkingHours(rep.working_hours, rep.timezone, ctx.now)) return 'OUTSIDE_WORKING_HOURS';
+  if (rep.max_open_leads !== null && rep.open_leads >= rep.max_open_leads) return 'AT_CAPACITY';
+  if (rep.daily_cap !== null && rep.assigned_today >= rep.daily_cap) return 'AT_DAILY_CAP';
+  if (a.strategy === 'WEIGHTED' && rep.weight <= 0) return 'ZERO_WEIGHT';
+  return null;
+}
+
+function roundRobin(eligible: RepState[], pool: PoolState): { pick: RepState; pool: PoolState } {
+  // Eligible reps are in id order: the next one after the cursor, wrapping. A rep who was away simply gets
+  // their next turn in order (no catch-up burst), and nobody else loses a turn; a new rep joins the cycle
+  // where their id falls without resetting it.
+  const last = pool.last_rep_id;
+  const pick = (last !== null && eligible.find((r) => r.id > last)) || eligible[0]!;
+  return { pick, pool: { ...pool, last_rep_id: pick.id } };
+}
+
+function weighted(eligible: RepState[], pool: PoolState, all: string[]): { pick: RepState; pool: PoolState } {
+  // Smooth weighted round-robin: every eligible rep earns its weight, the richest is picked and pays the
+  // total. Over time each rep's share equals its weight share; credits stay within ±total, so a rep back
+  // from being away gets at most its regular turn, never a burst.
+  const credits: Record<string, number> = {};
+  for (const id of all) if (pool.credits[id] !== undefined) credits[id] = pool.credits[id]!;
+  let total = 0;
+  let pick: RepState | null = null;
+  for (const r of eligible) {
+    credits[r.id] = (credits[r.id] ?? 0) + r.weight;
+    total += r.weight;
+    if (!pick || credits[r.id]! > credits[pick.id]!) pick = r;
+  }
+  credits[pick!.id]! -= total;
+  return { pick: pick!, pool: { ...pool, credits } };
+}
+
+function loadBalanced(eligible: RepState[]): RepState {
+  // Lowest open/capacity. Uncapped reps count as if their capacity were the largest cap in the pool, so
+  // one uncapped rep does not swallow every lead. Ties: longest since last assignment, then id.
+  const caps = eligible.map((r) => r.max_open_leads).filter((c): c is number => c !== null && c > 0);
+  const defaultCap = caps.length ? Math.max(...caps) : 1;
+  const load = (r: RepState) => r.open_leads / (r.max_open_leads ?? defaultCap);
+  return [...eligible].sort(
+    (a, b) => load(a) - load(b) || (a.last_assigned_at ?? -Infinity) - (b.last_assigned_at ?? -Infinity) || (a.id < b.id ? -1 : 1),
+  )[0]!;
+}
+
+function runStage(a: AnyAction, ctx: SelectionContext): { stage: Stage; pool?: PoolState } {
+  const key = poolKey(a);
+  const ids = members(a, ctx);
+  // OWNER may name a pool too: then the owner counts only if they belong to it.
+  const inPool = (r: RepState) => (a.team ? r.teams.includes(a.team) : a.rep_ids ? a.rep_ids.includes(r.id) : true);
+  const candidates: CandidateTrace[] = [];
+  const eligible: RepState[] = [];
+  for (const id of ids) {
+    const rep = ctx.reps[id];
+    let reason = skipReason(rep, a, ctx);
+    if (!reason && a.strategy === 'OWNER' && !inPool(rep!)) reason = 'NOT_IN_POOL';
+    candidates.push(reason ? { rep_id: id, eligible: false, reason } : { rep_id: id, eligible: true });
+    if (!reason) eligible.push(rep!);
+  }
+  const stage: Stage = { strategy: a.strategy, pool_key: key, candidates, rep_id: null };
+  if (!eligible.length) return { stage };
+  const pool = ctx.pools[key] ?? EMPTY_POOL;
+  switch (a.strategy) {
+    case 'DIRECT':
+    case 'OWNER':
+      stage.rep_id = eligible[0]!.id;
+      return { stage };
+    case 'ROUND_ROBIN': {
+      const r = roundRobin(eligible, pool);
+      stage.rep_id = r.pick.id;
+      return { stage, pool: r.pool };
+    }
+    case 'WEIGHTED': {
+      const r = weighted(eligible, pool, ids);
+      stage.rep_id = r.pick.id;
+      return { stage, pool: r.pool };
+    }
+    case 'LOAD_BALANCED':
+      stage.rep_id = loadBalanced(eligible).id;
+      return { stage };
+  }
+}
+
+/** The action's pool first, then its fallback's; the first stage with an eligible rep decides. */
+export function selectRep(action: Action, ctx: SelectionContext): Selection {
+  const stages: Stage[] = [];
+  const pool_updates: Record<string, PoolState> = {};
+  for (const a of action.fallback ? [action, action.fallback] : [action]) {
+    const { stage, pool } = runStage(a, ctx);
+    stages.push(stage);
+    if (stage.rep_id) {
+      if (pool) pool_updates[stage.pool_key] = pool;
+      return { rep_id: stage.rep_id, stages, pool_updates };
+    }
+  }
+  return { rep_id: null, stages, pool_updates };
+}
+
+/** Pool keys and rep sources a selection over `action` touches, primary first. */
+export function actionStages(action: Action): AnyAction[] {
+  return action.fallback ? [action, action.fallback] : [action];
+}

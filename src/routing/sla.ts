@@ -1,0 +1,32 @@
+import type { EscalationAction, Sla } from './schema';
+import { addBusinessMinutes, type WeeklyHours } from './time';
+
+/**
+ * SLA deadlines. Wall-clock SLAs count real elapsed minutes. Business-hours SLAs count only the assigned
+ * rep's working hours in the rep's time zone; escalation offsets after the deadline use the same clock, so
+ * a business-hours escalation never fires in the middle of the night.
+ */
+
+export interface RepClock {
+  timezone: string;
+  working_hours: WeeklyHours | null;
+}
+
+function add(fromMs: number, minutes: number, sla: Sla, rep: RepClock): number {
+  return sla.business_hours ? addBusinessMinutes(fromMs, minutes, rep.working_hours, rep.timezone) : fromMs + Math.round(minutes * 60_000);
+}
+
+export function slaDeadline(assignedAtMs: number, sla: Sla, rep: RepClock): number {
+  return add(assignedAtMs, sla.first_touch_minutes, sla, rep);
+}
+
+export interface ScheduledEscalation {
+  at: number;
+  action: EscalationAction;
+  /** Position in sla.escalations, used to make each step's writes idempotent. */
+  step: number;
+}
+
+export function escalationSchedule(deadlineMs: number, sla: Sla, rep: RepClock): ScheduledEscalation[] {
+  return sla.escalations.map((e, step) => ({ at: e.after_minutes === 0 ? deadlineMs : add(deadlineMs, e.after_minutes, sla, rep), action: e.action, step }));
+}
