@@ -6,11 +6,12 @@ import { handlerFor, type AnyRoute } from './route';
 import { apiKeyRoutes } from './routes/apiKeys';
 import { healthRouter } from './routes/health';
 import { repRoutes } from './routes/reps';
+import { rulesetRoutes } from './routes/rulesets';
 
 export const BODY_LIMIT = '1mb';
 
 export function allRoutes(): AnyRoute[] {
-  return [...repRoutes, ...apiKeyRoutes];
+  return [...repRoutes, ...rulesetRoutes, ...apiKeyRoutes];
 }
 
 export function createApp(deps: ApiDeps): Express {

@@ -1,5 +1,5 @@
 import { compileRegex, MATCH_INPUT_LIMIT } from './regex';
-import type { Condition, Leaf, Operator } from './schema';
+import type { Condition, FailedCondition, Leaf } from './schema';
 
 /**
  * Condition evaluation over a lead. The coercion rules, which the tests pin down one by one:
@@ -19,15 +19,6 @@ import type { Condition, Leaf, Operator } from './schema';
 
 export type LeadValues = Record<string, unknown> & { attributes?: Record<string, unknown> | null };
 
-export interface FailedCondition {
-  /** Where in the rule, e.g. "when.all[1]". */
-  path: string;
-  field?: string;
-  op: Operator | 'any' | 'not';
-  value?: unknown;
-  /** The lead's value that did not satisfy it (null when missing). */
-  actual?: unknown;
-}
 
 const ALWAYS_CI = new Set(['email', 'domain']);
 const NUMERIC_RE = /^\s*[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?\s*$/;
@@ -49,18 +40,12 @@ export function emailDomain(email: unknown): string | undefined {
   return at >= 0 ? email.slice(at + 1) : undefined;
 }
 
-/** Reads a field once per evaluation; the domain fallback is computed here, not per rule. */
-export function prepareLead(lead: LeadValues): LeadValues {
-  if (!isMissing(lead.domain)) return lead;
-  const domain = emailDomain(lead.email);
-  return domain ? { ...lead, domain } : lead;
-}
-
 export function fieldGetter(field: string): (lead: LeadValues) => unknown {
   if (field.startsWith('attributes.')) {
     const name = field.slice('attributes.'.length);
     return (lead) => lead.attributes?.[name];
   }
+  if (field === 'domain') return (lead) => (isMissing(lead.domain) ? emailDomain(lead.email) : lead.domain);
   return (lead) => lead[field];
 }
 

@@ -7,7 +7,26 @@ export * from './rules';
 export * from './select';
 export * from './sla';
 export * from './time';
-export type { Action, Condition, Escalation, EscalationAction, FallbackAction, Leaf, Operator, Rule, RulesetDefinition, Sla, Strategy } from './schema';
+export type {
+  Action,
+  CandidateTrace,
+  Condition,
+  Escalation,
+  EscalationAction,
+  Explanation,
+  FailedCondition,
+  FallbackAction,
+  Leaf,
+  MatchSource,
+  Operator,
+  Rule,
+  RuleTrace,
+  RulesetDefinition,
+  SkipReason,
+  Sla,
+  Stage,
+  Strategy,
+} from './schema';
 
 import { matchRule, type CompiledRuleset, type RuleMatch } from './rules';
 import { selectRep, type Selection, type SelectionContext } from './select';

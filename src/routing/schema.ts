@@ -236,34 +236,38 @@ export const RuleSchema = z
   .meta({ id: 'Rule' });
 export type Rule = z.infer<typeof RuleSchema>;
 
-export const RulesetDefinitionSchema = z
-  .strictObject({
-    rules: z.array(RuleSchema).max(LIMITS.rules),
-    fallback: ActionSchema.optional().meta({ description: 'Used when no rule matches' }),
-    sla: SlaSchema.optional().meta({ description: 'Default SLA for rules that set none' }),
-  })
-  .superRefine((rs, ctx) => {
-    const seen = new Map<string, number>();
-    rs.rules.forEach((r, i) => {
-      const first = seen.get(r.id);
-      if (first !== undefined) ctx.addIssue({ code: 'custom', message: `duplicate rule id (also rules[${first}])`, path: ['rules', i, 'id'] });
-      else seen.set(r.id, i);
-    });
-    let count = 0;
-    const walk = (c: Condition | undefined, path: (string | number)[], depth: number): void => {
-      if (!c) return;
-      count++;
-      if (depth > LIMITS.conditionDepth) {
-        ctx.addIssue({ code: 'custom', message: `conditions nest deeper than ${LIMITS.conditionDepth} levels`, path });
-        return;
-      }
-      if ('all' in c) c.all.forEach((x, i) => walk(x, [...path, 'all', i], depth + 1));
-      else if ('any' in c) c.any.forEach((x, i) => walk(x, [...path, 'any', i], depth + 1));
-      else if ('not' in c) walk(c.not, [...path, 'not'], depth + 1);
-    };
-    rs.rules.forEach((r, i) => walk(r.when, ['rules', i, 'when'], 1));
-    if (count > LIMITS.conditionsPerRuleset) ctx.addIssue({ code: 'custom', message: `more than ${LIMITS.conditionsPerRuleset} conditions`, path: ['rules'] });
+/** The parts of a ruleset that route (everything but its name and lifecycle). */
+export const rulesetShape = {
+  rules: z.array(RuleSchema).max(LIMITS.rules),
+  fallback: ActionSchema.optional().meta({ description: 'Used when no rule matches' }),
+  sla: SlaSchema.optional().meta({ description: 'Default SLA for rules that set none' }),
+};
+
+/** Checks that need the whole ruleset: unique rule ids, nesting depth, total size. */
+export function checkRuleset(rs: { rules: Rule[] }, ctx: z.RefinementCtx): void {
+  const seen = new Map<string, number>();
+  rs.rules.forEach((r, i) => {
+    const first = seen.get(r.id);
+    if (first !== undefined) ctx.addIssue({ code: 'custom', message: `duplicate rule id (also rules[${first}])`, path: ['rules', i, 'id'] });
+    else seen.set(r.id, i);
   });
+  let count = 0;
+  const walk = (c: Condition | undefined, path: (string | number)[], depth: number): void => {
+    if (!c) return;
+    count++;
+    if (depth > LIMITS.conditionDepth) {
+      ctx.addIssue({ code: 'custom', message: `conditions nest deeper than ${LIMITS.conditionDepth} levels`, path });
+      return;
+    }
+    if ('all' in c) c.all.forEach((x, i) => walk(x, [...path, 'all', i], depth + 1));
+    else if ('any' in c) c.any.forEach((x, i) => walk(x, [...path, 'any', i], depth + 1));
+    else if ('not' in c) walk(c.not, [...path, 'not'], depth + 1);
+  };
+  rs.rules.forEach((r, i) => walk(r.when, ['rules', i, 'when'], 1));
+  if (count > LIMITS.conditionsPerRuleset) ctx.addIssue({ code: 'custom', message: `more than ${LIMITS.conditionsPerRuleset} conditions`, path: ['rules'] });
+}
+
+export const RulesetDefinitionSchema = z.strictObject(rulesetShape).superRefine(checkRuleset).meta({ id: 'RulesetDefinition' });
 export type RulesetDefinition = z.infer<typeof RulesetDefinitionSchema>;
 
 /** Every rep id and team a ruleset names, with where, so the API can check them against the database. */
@@ -281,3 +285,63 @@ export function poolReferences(rs: RulesetDefinition): { repIds: Array<{ id: str
   visit(rs.fallback, ['fallback']);
   return { repIds, teams };
 }
+
+// ---- Explanations: what the router says about a decision (stored on the lead, returned by the simulator).
+
+export const FailedConditionSchema = z
+  .object({
+    path: z.string().meta({ description: 'Where in the rule, e.g. when.all[1]' }),
+    field: z.string().optional(),
+    op: z.union([z.enum(OPERATORS), z.literal('any'), z.literal('not')]),
+    value: z.unknown().optional(),
+    actual: z.unknown().optional().meta({ description: "The lead's value (null when missing)" }),
+  })
+  .meta({ id: 'FailedCondition' });
+export type FailedCondition = z.infer<typeof FailedConditionSchema>;
+
+export const RuleTraceSchema = z
+  .object({ rule_id: z.string(), matched: z.boolean(), failed: FailedConditionSchema.optional() })
+  .meta({ id: 'RuleTrace' });
+export type RuleTrace = z.infer<typeof RuleTraceSchema>;
+
+export const SKIP_REASONS = [
+  'UNKNOWN_REP',
+  'INACTIVE',
+  'ALREADY_HAD_LEAD',
+  'AWAY',
+  'OFFLINE',
+  'OUT_OF_OFFICE',
+  'OUTSIDE_WORKING_HOURS',
+  'AT_CAPACITY',
+  'AT_DAILY_CAP',
+  'ZERO_WEIGHT',
+  'NOT_IN_POOL',
+] as const;
+export type SkipReason = (typeof SKIP_REASONS)[number];
+
+export const CandidateTraceSchema = z
+  .object({ rep_id: z.string(), eligible: z.boolean(), reason: z.enum(SKIP_REASONS).optional() })
+  .meta({ id: 'CandidateTrace' });
+export type CandidateTrace = z.infer<typeof CandidateTraceSchema>;
+
+export const StageSchema = z
+  .object({
+    strategy: z.enum(STRATEGIES),
+    pool_key: z.string(),
+    candidates: z.array(CandidateTraceSchema),
+    rep_id: z.string().nullable(),
+  })
+  .meta({ id: 'SelectionStage' });
+export type Stage = z.infer<typeof StageSchema>;
+
+export const MATCH_SOURCES = ['RULE', 'FALLBACK', 'NONE'] as const;
+export type MatchSource = (typeof MATCH_SOURCES)[number];
+
+export const ExplanationSchema = z
+  .object({
+    rules: z.array(RuleTraceSchema).meta({ description: 'Each rule evaluated, up to the first match' }),
+    source: z.enum(MATCH_SOURCES).meta({ description: 'RULE: a rule matched; FALLBACK: none did, the ruleset fallback applied; NONE: nothing applied' }),
+    stages: z.array(StageSchema).meta({ description: "The pool's candidates, each eligible or skipped with its reason; a second stage is the action's fallback" }),
+  })
+  .meta({ id: 'Explanation' });
+export type Explanation = z.infer<typeof ExplanationSchema>;

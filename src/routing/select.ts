@@ -1,4 +1,4 @@
-import type { Action, FallbackAction, Strategy } from './schema';
+import type { Action, CandidateTrace, FallbackAction, SkipReason, Stage } from './schema';
 import { isOutOfOffice, isWithinWorkingHours, type WeeklyHours } from './time';
 
 /**
@@ -33,25 +33,6 @@ export interface PoolState {
 
 export const EMPTY_POOL: PoolState = { last_rep_id: null, credits: {} };
 
-export type SkipReason =
-  | 'UNKNOWN_REP'
-  | 'INACTIVE'
-  | 'ALREADY_HAD_LEAD'
-  | 'AWAY'
-  | 'OFFLINE'
-  | 'OUT_OF_OFFICE'
-  | 'OUTSIDE_WORKING_HOURS'
-  | 'AT_CAPACITY'
-  | 'AT_DAILY_CAP'
-  | 'ZERO_WEIGHT'
-  | 'NOT_IN_POOL';
-
-export interface CandidateTrace {
-  rep_id: string;
-  eligible: boolean;
-  reason?: SkipReason;
-}
-
 export interface OwnerInfo {
   /** Owner of the lead's contact. */
   contact_owner_id: string | null;
@@ -66,13 +47,6 @@ export interface SelectionContext {
   owner?: OwnerInfo;
   /** Reps who already had this lead: never picked again for it. */
   exclude?: readonly string[];
-}
-
-export interface Stage {
-  strategy: Strategy;
-  pool_key: string;
-  candidates: CandidateTrace[];
-  rep_id: string | null;
 }
 
 export interface Selection {
@@ -104,12 +78,6 @@ function members(a: AnyAction, ctx: SelectionContext): string[] {
     .filter((r) => r.active && r.teams.includes(a.team!))
     .map((r) => r.id)
     .sort();
-}
-
-/** Ids that a stage over `a` could ever pick: what the assign activity must load and lock. */
-export function repsToLoad(a: AnyAction): { team?: string; ids: string[]; owner: boolean } {
-  if (a.strategy === 'DIRECT') return { ids: [a.rep_id!], owner: false };
-  return { team: a.team, ids: a.rep_ids ?? [], owner: a.strategy === 'OWNER' };
 }
 
 export function skipReason(rep: RepState | undefined, a: AnyAction, ctx: SelectionContext): SkipReason | null {
@@ -200,11 +168,16 @@ function runStage(a: AnyAction, ctx: SelectionContext): { stage: Stage; pool?: P
   }
 }
 
+/** The action, then its fallback: the stages a selection may run, in order. */
+export function stagesOf(action: Action): AnyAction[] {
+  return action.fallback ? [action, action.fallback] : [action];
+}
+
 /** The action's pool first, then its fallback's; the first stage with an eligible rep decides. */
 export function selectRep(action: Action, ctx: SelectionContext): Selection {
   const stages: Stage[] = [];
   const pool_updates: Record<string, PoolState> = {};
-  for (const a of action.fallback ? [action, action.fallback] : [action]) {
+  for (const a of stagesOf(action)) {
     const { stage, pool } = runStage(a, ctx);
     stages.push(stage);
     if (stage.rep_id) {
@@ -213,9 +186,4 @@ export function selectRep(action: Action, ctx: SelectionContext): Selection {
     }
   }
   return { rep_id: null, stages, pool_updates };
-}
-
-/** Pool keys and rep sources a selection over `action` touches, primary first. */
-export function actionStages(action: Action): AnyAction[] {
-  return action.fallback ? [action, action.fallback] : [action];
 }

@@ -1,9 +1,9 @@
-import { compileCondition, prepareLead, type LeadValues } from '../../src/routing/conditions';
+import { compileCondition, type LeadValues } from '../../src/routing/conditions';
 import { ConditionSchema, type Condition } from '../../src/routing/schema';
 
 function holds(cond: unknown, lead: LeadValues): boolean {
   const parsed = ConditionSchema.parse(cond) as Condition;
-  return compileCondition(parsed)(prepareLead(lead));
+  return compileCondition(parsed)(lead);
 }
 
 type Row = [string, unknown, LeadValues, boolean];

@@ -1,0 +1,101 @@
+import { z } from 'zod';
+import { IdOf } from '../../schemas/common';
+import { Ruleset, RulesetCreate, RulesetListQuery, RulesetUpdate, SimulateRequest, SimulateResponse } from '../../schemas/rulesets';
+import * as service from '../../services/rulesets';
+import { listRoute, route } from '../route';
+
+const Params = z.object({ id: IdOf('ruleset') });
+const tag = 'Rulesets';
+
+// Fixed paths come before /:id so that "active" and "simulate" are never read as ids.
+export const rulesetRoutes = [
+  listRoute({
+    method: 'get',
+    path: '/v1/rules',
+    tag,
+    summary: 'List rulesets',
+    scope: 'rules:read',
+    query: RulesetListQuery,
+    response: Ruleset,
+    handler: (ctx, { query }) => service.listRulesets(ctx.deps.db, ctx.orgId, query),
+  }),
+  route({
+    method: 'post',
+    path: '/v1/rules',
+    tag,
+    summary: 'Create a ruleset (as a DRAFT)',
+    description:
+      'An ordered list of rules plus an optional fallback and default SLA; the first rule whose `when` matches decides. ' +
+      'Invalid rulesets get 422 with `details[].path` pointing at the bad element, e.g. `rules[2].when.all[0].op`.',
+    scope: 'rules:write',
+    body: RulesetCreate,
+    response: Ruleset,
+    handler: (ctx, { body }) => service.createRuleset(ctx.deps.db, ctx.orgId, body),
+  }),
+  route({
+    method: 'get',
+    path: '/v1/rules/active',
+    tag,
+    summary: "The organization's active ruleset",
+    scope: 'rules:read',
+    response: Ruleset,
+    errors: [404],
+    handler: (ctx) => service.getActiveRuleset(ctx.deps.db, ctx.orgId),
+  }),
+  route({
+    method: 'post',
+    path: '/v1/rules/simulate',
+    tag,
+    summary: 'Route a lead without writing anything: the decision and its explanation',
+    description: 'Uses the active ruleset, or `ruleset_id` (e.g. a draft), or an unsaved `ruleset`, against the current state of your reps.',
+    scope: 'rules:read',
+    body: SimulateRequest,
+    response: SimulateResponse,
+    errors: [404],
+    handler: (ctx, { body }) => service.simulate(ctx.deps.db, ctx.orgId, body),
+  }),
+  route({
+    method: 'get',
+    path: '/v1/rules/:id',
+    tag,
+    summary: 'Get a ruleset',
+    scope: 'rules:read',
+    params: Params,
+    response: Ruleset,
+    handler: (ctx, { params }) => service.getRuleset(ctx.deps.db, ctx.orgId, params.id),
+  }),
+  route({
+    method: 'patch',
+    path: '/v1/rules/:id',
+    tag,
+    summary: 'Change a draft ruleset (published versions are immutable: 409)',
+    scope: 'rules:write',
+    params: Params,
+    body: RulesetUpdate,
+    response: Ruleset,
+    errors: [409],
+    handler: (ctx, { params, body }) => service.updateRuleset(ctx.deps.db, ctx.orgId, params.id, body),
+  }),
+  route({
+    method: 'delete',
+    path: '/v1/rules/:id',
+    tag,
+    summary: 'Delete a draft ruleset (published versions stay: 409)',
+    scope: 'rules:write',
+    params: Params,
+    response: Ruleset,
+    errors: [409],
+    handler: (ctx, { params }) => service.deleteRuleset(ctx.deps.db, ctx.orgId, params.id),
+  }),
+  route({
+    method: 'post',
+    path: '/v1/rules/:id/publish',
+    tag,
+    summary: 'Make this ruleset the active one',
+    description: 'A draft becomes the next version; publishing an older version rolls back to it. One transaction: there is always exactly one active ruleset.',
+    scope: 'rules:write',
+    params: Params,
+    response: Ruleset,
+    handler: (ctx, { params }) => service.publishRuleset(ctx.deps.db, ctx.orgId, params.id),
+  }),
+];

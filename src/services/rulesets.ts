@@ -1,0 +1,175 @@
+import type { Knex } from 'knex';
+import type { Db } from '../db/knex';
+import * as store from '../db/rulesets';
+import { ownerInfo } from '../db/contacts';
+import { loadSelectionContext } from '../db/routingState';
+import { conflict, formatPath, invalid, notFound, type ErrorDetail } from '../errors';
+import { newId } from '../ids';
+import { compileRuleset, matchRule, selectRep, slaDeadline } from '../routing';
+import { poolReferences, type RulesetDefinition } from '../routing/schema';
+import type { Page } from '../schemas/common';
+import type { LeadInput } from '../schemas/leads';
+import type { Ruleset, RulesetCreate, RulesetListQuery, RulesetUpdate, SimulateRequest, SimulateResponse } from '../schemas/rulesets';
+import { iso, toPage } from './paging';
+
+type Conn = Db | Knex.Transaction;
+
+export function presentRuleset(row: store.RulesetRow): Ruleset {
+  return {
+    id: row.id,
+    name: row.name,
+    status: row.status,
+    version: row.version,
+    rules: row.definition.rules,
+    fallback: row.definition.fallback ?? null,
+    sla: row.definition.sla ?? null,
+    created_at: row.created_at.toISOString(),
+    updated_at: row.updated_at.toISOString(),
+    published_at: iso(row.published_at),
+    activated_at: iso(row.activated_at),
+  };
+}
+
+function definitionOf(input: { rules: RulesetDefinition['rules']; fallback?: RulesetDefinition['fallback'] | null; sla?: RulesetDefinition['sla'] | null }): RulesetDefinition {
+  return {
+    rules: input.rules,
+    ...(input.fallback ? { fallback: input.fallback } : {}),
+    ...(input.sla ? { sla: input.sla } : {}),
+  };
+}
+
+/**
+ * What the schema cannot know: every rep a ruleset names must be an active rep of this organization, and
+ * every team must have at least one active rep. Each problem is reported at its exact path.
+ */
+export async function checkReferences(db: Conn, orgId: string, def: RulesetDefinition): Promise<void> {
+  const { repIds, teams } = poolReferences(def);
+  const details: ErrorDetail[] = [];
+  const known = await store.activeRepIds(db, orgId, [...new Set(repIds.map((r) => r.id))]);
+  for (const ref of repIds) {
+    const active = known.get(ref.id);
+    if (active === undefined) details.push({ path: formatPath(ref.path), message: `unknown rep ${ref.id}` });
+    else if (!active) details.push({ path: formatPath(ref.path), message: `rep ${ref.id} has been deleted` });
+  }
+  const staffed = await store.teamsWithReps(db, orgId, [...new Set(teams.map((t) => t.team))]);
+  for (const ref of teams) {
+    if (!staffed.has(ref.team)) details.push({ path: formatPath(ref.path), message: `team "${ref.team}" has no active rep` });
+  }
+  if (details.length) throw invalid(`Invalid ruleset: ${details[0]!.path} ${details[0]!.message}`, details);
+}
+
+export async function createRuleset(db: Db, orgId: string, input: RulesetCreate): Promise<Ruleset> {
+  const definition = definitionOf(input);
+  await checkReferences(db, orgId, definition);
+  return presentRuleset(await store.insertRuleset(db, { id: newId('ruleset'), org_id: orgId, name: input.name, definition }));
+}
+
+async function mustFind(db: Conn, orgId: string, id: string, forUpdate = false): Promise<store.RulesetRow> {
+  const row = await store.findRuleset(db, orgId, id, forUpdate);
+  if (!row) throw notFound('Ruleset');
+  return row;
+}
+
+export async function getRuleset(db: Db, orgId: string, id: string): Promise<Ruleset> {
+  return presentRuleset(await mustFind(db, orgId, id));
+}
+
+export async function getActiveRuleset(db: Db, orgId: string): Promise<Ruleset> {
+  const row = await store.findActiveRuleset(db, orgId);
+  if (!row) throw notFound('Active ruleset');
+  return presentRuleset(row);
+}
+
+export async function listRulesets(db: Db, orgId: string, q: RulesetListQuery): Promise<Page<Ruleset>> {
+  return toPage(await store.listRulesets(db, orgId, q.status, q.cursor, q.limit + 1), q.limit, presentRuleset);
+}
+
+const immutable = (row: store.RulesetRow) =>
+  conflict(`Ruleset ${row.id} is ${row.status} (version ${row.version}); published versions are immutable. Create a new draft instead.`);
+
+export async function updateRuleset(db: Db, orgId: string, id: string, patch: RulesetUpdate): Promise<Ruleset> {
+  return db.transaction(async (trx) => {
+    const row = await mustFind(trx, orgId, id, true);
+    if (row.status !== 'DRAFT') throw immutable(row);
+    const merged = definitionOf({
+      rules: patch.rules ?? row.definition.rules,
+      fallback: patch.fallback === undefined ? row.definition.fallback : patch.fallback,
+      sla: patch.sla === undefined ? row.definition.sla : patch.sla,
+    });
+    await checkReferences(trx, orgId, merged);
+    const updated = await store.updateDraft(trx, orgId, id, { name: patch.name ?? row.name, definition: merged });
+    return presentRuleset(updated!);
+  });
+}
+
+export async function deleteRuleset(db: Db, orgId: string, id: string): Promise<Ruleset> {
+  return db.transaction(async (trx) => {
+    const row = await mustFind(trx, orgId, id, true);
+    if (row.status !== 'DRAFT') throw conflict(`Only drafts can be deleted; ${row.id} is ${row.status}`);
+    await store.deleteDraft(trx, orgId, id);
+    return presentRuleset(row);
+  });
+}
+
+/**
+ * Makes the ruleset the organization's one ACTIVE ruleset, in one transaction: a draft gets the next
+ * version number; an archived version becomes active again (a rollback); the previous active one is
+ * archived. Publishing the active ruleset again changes nothing.
+ */
+export async function publishRuleset(db: Db, orgId: string, id: string): Promise<Ruleset> {
+  return db.transaction(async (trx) => {
+    await store.lockOrganization(trx, orgId);
+    const row = await mustFind(trx, orgId, id, true);
+    if (row.status === 'ACTIVE') return presentRuleset(row);
+    await checkReferences(trx, orgId, row.definition);
+    return presentRuleset(await store.activate(trx, orgId, id));
+  });
+}
+
+export interface ResolvedRuleset {
+  id: string | null;
+  version: number | null;
+  definition: RulesetDefinition;
+}
+
+async function rulesetForSimulation(db: Db, orgId: string, req: SimulateRequest): Promise<ResolvedRuleset> {
+  if (req.ruleset) {
+    const definition = definitionOf(req.ruleset);
+    await checkReferences(db, orgId, definition);
+    return { id: null, version: null, definition };
+  }
+  const row = req.ruleset_id ? await store.findRuleset(db, orgId, req.ruleset_id) : await store.findActiveRuleset(db, orgId);
+  if (!row) throw req.ruleset_id ? notFound('Ruleset') : notFound('Active ruleset (publish one, or pass ruleset_id or ruleset)');
+  return { id: row.id, version: row.version, definition: row.definition };
+}
+
+/** The routing core's view of a lead: its fields and attributes. */
+export function routableLead(lead: LeadInput): Record<string, unknown> {
+  return { ...lead, attributes: lead.attributes ?? {} };
+}
+
+/**
+ * Routes a lead exactly as the lead workflow would at this moment, with the real rep and pool state, and
+ * writes nothing.
+ */
+export async function simulate(db: Db, orgId: string, req: SimulateRequest): Promise<SimulateResponse> {
+  const rs = await rulesetForSimulation(db, orgId, req);
+  const now = req.at ? Date.parse(req.at) : Date.now();
+  const match = matchRule(compileRuleset(rs.definition), routableLead(req.lead));
+  const selection = match.action
+    ? selectRep(match.action, await loadSelectionContext(db, orgId, match.action, { now, lock: false, owner: await ownerInfo(db, orgId, req.lead.email) }))
+    : null;
+  const repId = selection?.rep_id ?? null;
+  const rep = repId ? await db('reps').where({ org_id: orgId, id: repId }).first('timezone', 'working_hours') : null;
+  return {
+    assigned_rep_id: repId,
+    routing: {
+      ruleset_id: rs.id,
+      ruleset_version: rs.version,
+      rule_id: match.rule_id,
+      strategy: match.action?.strategy ?? null,
+      explanation: { rules: match.trace, source: match.source, stages: selection?.stages ?? [] },
+    },
+    sla_due_at: rep && match.sla ? new Date(slaDeadline(now, match.sla, rep)).toISOString() : null,
+  };
+}
