@@ -44,6 +44,9 @@ export async function up(knex: Knex): Promise<void> {
     t.text('status').notNullable().checkIn(['ROUTING', 'ASSIGNED', 'CONTACTED', 'UNASSIGNED', 'CLOSED']);
     t.specificType('assigned_rep_id', ID).references('reps.id');
     t.text('unassigned_reason');
+    // While UNASSIGNED for want of a rep: the pools it waits on, so a rep who becomes eligible wakes it.
+    t.specificType('waiting_teams', 'text[]');
+    t.specificType('waiting_rep_ids', 'text[]');
     t.jsonb('routing');
     t.jsonb('sla');
     t.timestamp('sla_due_at', { useTz: true });
@@ -64,6 +67,7 @@ export async function up(knex: Knex): Promise<void> {
   await knex.raw('CREATE INDEX leads_contact ON leads (contact_id)');
   // The sweeper finds leads whose workflow may never have started.
   await knex.raw("CREATE INDEX leads_routing_since ON leads (received_at) WHERE status = 'ROUTING'");
+  await knex.raw("CREATE INDEX leads_waiting ON leads (org_id) WHERE status = 'UNASSIGNED'");
 
   await knex.schema.createTable('assignments', (t) => {
     t.specificType('id', ID).primary();
@@ -97,6 +101,8 @@ export async function up(knex: Knex): Promise<void> {
     t.unique(['lead_id', 'step_key']);
     t.index(['org_id', 'type', 'occurred_at']);
   });
+  // Steps written in one transaction share a timestamp; the sequence keeps them in the order they happened.
+  await knex.raw('ALTER TABLE events ADD COLUMN seq bigserial');
 
   await knex.schema.createTable('activities', (t) => {
     t.specificType('id', ID).primary();

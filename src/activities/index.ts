@@ -1,14 +1,19 @@
 import type { Db } from '../db/knex';
 import { diagnosticsActivities } from './diagnostics';
+import { lifecycleActivities } from './lifecycle';
+import { routingActivities, type Notifier } from './routing';
 
 export interface ActivityDeps {
   db: Db;
+  notifier: Notifier;
 }
 
 /** All activities the worker registers, bound to their dependencies. */
 export function createActivities(deps: ActivityDeps) {
   return {
     ...diagnosticsActivities(deps.db),
+    ...routingActivities(deps.db, deps.notifier),
+    ...lifecycleActivities(deps.db, deps.notifier),
   };
 }
 export type Activities = ReturnType<typeof createActivities>;

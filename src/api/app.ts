@@ -4,14 +4,16 @@ import { accessLog, errorHandler, requestId, requireHttps, sanitizeInput, unknow
 import { buildOpenApi } from './openapi';
 import { handlerFor, type AnyRoute } from './route';
 import { apiKeyRoutes } from './routes/apiKeys';
+import { contactRoutes } from './routes/contacts';
 import { healthRouter } from './routes/health';
+import { leadRoutes } from './routes/leads';
 import { repRoutes } from './routes/reps';
 import { rulesetRoutes } from './routes/rulesets';
 
 export const BODY_LIMIT = '1mb';
 
 export function allRoutes(): AnyRoute[] {
-  return [...repRoutes, ...rulesetRoutes, ...apiKeyRoutes];
+  return [...leadRoutes, ...repRoutes, ...rulesetRoutes, ...contactRoutes, ...apiKeyRoutes];
 }
 
 export function createApp(deps: ApiDeps): Express {

@@ -2,6 +2,7 @@ import type { Knex } from 'knex';
 import type { Db } from './knex';
 import type { OwnerInfo } from '../routing/select';
 import { emailDomain } from '../routing/conditions';
+import { newId } from '../ids';
 
 type Conn = Db | Knex.Transaction;
 
@@ -43,4 +44,83 @@ export async function ownerInfo(db: Conn, orgId: string, email: string): Promise
     domainOwners = [...new Set(rows.map((r) => r.owner_rep_id!))];
   }
   return { contact_owner_id: contact?.owner_rep_id ?? null, domain_owner_ids: domainOwners };
+}
+
+/** A lead's email upserts its contact; what the contact already knows is kept, gaps are filled in. */
+export async function upsertContactForLead(
+  trx: Knex.Transaction,
+  orgId: string,
+  lead: { email: string; first_name?: string | null; last_name?: string | null; company?: string | null },
+): Promise<string> {
+  const name = [lead.first_name, lead.last_name].filter(Boolean).join(' ') || null;
+  const { rows } = await trx.raw<{ rows: Array<{ id: string }> }>(
+    `INSERT INTO contacts (id, org_id, email, name, company) VALUES (?, ?, ?, ?, ?)
+     ON CONFLICT (org_id, email) WHERE email IS NOT NULL DO UPDATE
+       SET name = COALESCE(contacts.name, EXCLUDED.name), company = COALESCE(contacts.company, EXCLUDED.company), updated_at = now()
+     RETURNING id`,
+    [newId('contact'), orgId, lead.email.toLowerCase(), name, lead.company ?? null],
+  );
+  return rows[0]!.id;
+}
+
+export function findContact(db: Conn, orgId: string, id: string): Promise<ContactRow | undefined> {
+  return db<ContactRow>('contacts').where({ org_id: orgId, id }).first();
+}
+
+export function findContactBy(db: Conn, orgId: string, column: 'email' | 'external_id', value: string): Promise<ContactRow | undefined> {
+  return db<ContactRow>('contacts').where({ org_id: orgId, [column]: value }).first();
+}
+
+export async function insertContact(db: Conn, row: Omit<ContactRow, 'created_at' | 'updated_at' | 'email_domain'>): Promise<ContactRow> {
+  const [created] = await db('contacts').insert({ ...row, attributes: JSON.stringify(row.attributes) }).returning('*');
+  return created as ContactRow;
+}
+
+export async function updateContact(db: Conn, orgId: string, id: string, patch: Partial<ContactRow>): Promise<ContactRow> {
+  const values: Record<string, unknown> = { ...patch, updated_at: db.fn.now() };
+  if (patch.attributes) values.attributes = JSON.stringify(patch.attributes);
+  const [row] = await db('contacts').where({ org_id: orgId, id }).update(values).returning('*');
+  return row as ContactRow;
+}
+
+export function listContacts(db: Db, orgId: string, f: { email?: string; ownerRepId?: string }, after: string | undefined, limit: number): Promise<ContactRow[]> {
+  const q = db<ContactRow>('contacts').where({ org_id: orgId }).orderBy('id', 'asc').limit(limit);
+  if (f.email) q.andWhere({ email: f.email.toLowerCase() });
+  if (f.ownerRepId) q.andWhere({ owner_rep_id: f.ownerRepId });
+  if (after) q.andWhere('id', '>', after);
+  return q;
+}
+
+export interface ActivityRow {
+  id: string;
+  org_id: string;
+  contact_id: string;
+  lead_id: string | null;
+  rep_id: string | null;
+  type: 'CALL' | 'MEETING' | 'EMAIL' | 'NOTE';
+  notes: string | null;
+  outcome: 'POSITIVE' | 'NEUTRAL' | 'NEGATIVE' | 'NO_ANSWER' | null;
+  first_touch: boolean;
+  occurred_at: Date;
+  created_at: Date;
+}
+
+export async function insertActivity(db: Conn, row: Omit<ActivityRow, 'created_at' | 'first_touch' | 'lead_id'>): Promise<ActivityRow> {
+  const [created] = await db('activities').insert(row).returning('*');
+  return created as ActivityRow;
+}
+
+export function findActivity(db: Conn, id: string): Promise<ActivityRow | undefined> {
+  return db<ActivityRow>('activities').where({ id }).first();
+}
+
+export function listActivities(db: Db, contactId: string, after: string | undefined, limit: number): Promise<ActivityRow[]> {
+  const q = db<ActivityRow>('activities').where({ contact_id: contactId }).orderBy('id', 'asc').limit(limit);
+  if (after) q.andWhere('id', '>', after);
+  return q;
+}
+
+/** Leads of this contact waiting for this rep's first touch. */
+export function leadsAwaitingTouch(db: Conn, orgId: string, contactId: string, repId: string): Promise<Array<{ id: string }>> {
+  return db('leads').where({ org_id: orgId, contact_id: contactId, assigned_rep_id: repId, status: 'ASSIGNED' }).select('id');
 }

@@ -1,5 +1,5 @@
 import type { Action, CandidateTrace, FallbackAction, SkipReason, Stage } from './schema';
-import { isOutOfOffice, isWithinWorkingHours, type WeeklyHours } from './time';
+import { isOutOfOffice, isWithinWorkingHours, localTime, nextWorkingInstant, zonedToUtc, type WeeklyHours } from './time';
 
 /**
  * Rep selection over the eligible reps of a pool. State (round-robin cursor, weighted-round-robin credits,
@@ -186,4 +186,30 @@ export function selectRep(action: Action, ctx: SelectionContext): Selection {
     }
   }
   return { rep_id: null, stages, pool_updates };
+}
+
+/**
+ * The earliest instant at which a rep skipped by this selection could become eligible by the passage of time
+ * alone (working hours begin, out-of-office ends, a new local day resets the daily cap), or null. A lead
+ * waiting for a rep sets a durable timer for it, so it is routed the moment someone can take it.
+ */
+export function eligibilityChangeAt(selection: Selection, ctx: SelectionContext): number | null {
+  let earliest: number | null = null;
+  const consider = (t: number) => {
+    if (t > ctx.now && (earliest === null || t < earliest)) earliest = t;
+  };
+  for (const stage of selection.stages) {
+    for (const c of stage.candidates) {
+      const rep = ctx.reps[c.rep_id];
+      if (!rep) continue;
+      if (c.reason === 'OUTSIDE_WORKING_HOURS') consider(nextWorkingInstant(ctx.now, rep.working_hours, rep.timezone));
+      else if (c.reason === 'OUT_OF_OFFICE') {
+        for (const p of rep.out_of_office) if (Date.parse(p.start) <= ctx.now && ctx.now < Date.parse(p.end)) consider(Date.parse(p.end));
+      } else if (c.reason === 'AT_DAILY_CAP') {
+        const t = localTime(ctx.now, rep.timezone);
+        consider(zonedToUtc(t.year, t.month, t.day + 1, 0, rep.timezone));
+      }
+    }
+  }
+  return earliest;
 }

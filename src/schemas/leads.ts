@@ -1,4 +1,7 @@
 import { z } from 'zod';
+import { SlaSchema } from '../routing/schema';
+import { IdOf, PageQuery, QueryInt, Timestamp } from './common';
+import { Routing } from './routing';
 
 const Text = (max: number) => z.string().trim().max(max).nullish();
 
@@ -33,3 +36,106 @@ export const LeadInput = z
   })
   .meta({ id: 'LeadInput' });
 export type LeadInput = z.infer<typeof LeadInput>;
+
+
+export const LEAD_STATUSES = ['ROUTING', 'ASSIGNED', 'CONTACTED', 'UNASSIGNED', 'CLOSED'] as const;
+export const LeadStatus = z.enum(LEAD_STATUSES).meta({ id: 'LeadStatus' });
+
+export const UNASSIGNED_REASONS = ['NO_ELIGIBLE_REP', 'NO_RULE_MATCHED', 'MAX_REASSIGNMENTS', 'ESCALATION_UNASSIGN'] as const;
+
+export const EVENT_TYPES = [
+  'RECEIVED',
+  'ROUTED',
+  'ASSIGNED',
+  'SLA_BREACHED',
+  'REMINDED',
+  'ESCALATED',
+  'REASSIGNED',
+  'UNASSIGNED',
+  'CONTACTED',
+  'CLOSED',
+  'ALERT',
+] as const;
+
+export const Assignment = z
+  .object({
+    id: IdOf('assignment'),
+    rep_id: z.string(),
+    seq: z.number().int().meta({ description: 'Routing attempt that made this assignment' }),
+    reason: z.string().meta({ description: 'ROUTED, RETRY, SLA_REASSIGN, MANUAL_REASSIGN or REP_UNAVAILABLE' }),
+    rule_id: z.string().nullable(),
+    strategy: z.string().nullable(),
+    assigned_at: Timestamp,
+    ended_at: Timestamp.nullable(),
+    end_reason: z.string().nullable(),
+  })
+  .meta({ id: 'Assignment' });
+
+export const TimelineEvent = z
+  .object({
+    id: IdOf('event'),
+    type: z.enum(EVENT_TYPES),
+    rep_id: z.string().nullable(),
+    data: z.record(z.string(), z.unknown()),
+    occurred_at: Timestamp,
+  })
+  .meta({ id: 'TimelineEvent' });
+
+export const Lead = z
+  .object({
+    id: IdOf('lead'),
+    status: LeadStatus,
+    email: z.string(),
+    first_name: z.string().nullable(),
+    last_name: z.string().nullable(),
+    company: z.string().nullable(),
+    domain: z.string().nullable(),
+    country: z.string().nullable(),
+    state: z.string().nullable(),
+    source: z.string().nullable(),
+    score: z.number().nullable(),
+    employees: z.number().nullable(),
+    industry: z.string().nullable(),
+    external_id: z.string().nullable(),
+    attributes: z.record(z.string(), z.unknown()),
+    contact_id: IdOf('contact'),
+    assigned_rep_id: z.string().nullable(),
+    unassigned_reason: z.enum(UNASSIGNED_REASONS).nullable(),
+    routing: Routing.nullable().meta({ description: 'Which ruleset, rule and strategy decided, and why: each rule\'s outcome and each skipped rep\'s reason' }),
+    sla: SlaSchema.nullable(),
+    sla_due_at: Timestamp.nullable(),
+    first_touch_at: Timestamp.nullable(),
+    assigned_at: Timestamp.nullable(),
+    closed_at: Timestamp.nullable(),
+    close_reason: z.string().nullable(),
+    reassignment_count: z.number().int(),
+    workflow_id: z.string().meta({ description: 'The lead\'s Temporal workflow: lead-<id>' }),
+    workflow_url: z.string().meta({ description: 'The workflow in the Temporal Web UI' }),
+    received_at: Timestamp,
+    updated_at: Timestamp,
+  })
+  .meta({ id: 'Lead' });
+export type Lead = z.infer<typeof Lead>;
+
+export const LeadDetail = Lead.extend({
+  assignments: z.array(Assignment),
+  timeline: z.array(TimelineEvent),
+}).meta({ id: 'LeadDetail' });
+export type LeadDetail = z.infer<typeof LeadDetail>;
+
+export const LeadCreateQuery = z.object({
+  wait_ms: QueryInt(0, 30_000).optional().meta({ description: 'How long to wait for the routing decision (default 2000)' }),
+});
+
+export const LeadListQuery = PageQuery.extend({
+  status: LeadStatus.optional(),
+  rep_id: IdOf('rep').optional(),
+  created_after: Timestamp.optional(),
+  created_before: Timestamp.optional(),
+});
+export type LeadListQuery = z.infer<typeof LeadListQuery>;
+
+export const ReassignRequest = z
+  .strictObject({ rep_id: IdOf('rep').optional().meta({ description: 'Omitted: the next eligible rep of the lead\'s pool other than the current one' }) })
+  .meta({ id: 'ReassignRequest' });
+export const CloseRequest = z.strictObject({ reason: z.string().trim().min(1).max(500) }).meta({ id: 'CloseRequest' });

@@ -2,14 +2,13 @@ import { z } from 'zod';
 import {
   ActionSchema,
   checkRuleset,
-  ExplanationSchema,
   RuleSchema,
   rulesetShape,
   SlaSchema,
-  STRATEGIES,
 } from '../routing/schema';
 import { IdOf, PageQuery, Timestamp } from './common';
 import { LeadInput } from './leads';
+import { Routing } from './routing';
 
 export const RulesetStatus = z.enum(['DRAFT', 'ACTIVE', 'ARCHIVED']).meta({ id: 'RulesetStatus' });
 export type RulesetStatus = z.infer<typeof RulesetStatus>;
@@ -52,16 +51,6 @@ export type Ruleset = z.infer<typeof Ruleset>;
 export const RulesetListQuery = PageQuery.extend({ status: RulesetStatus.optional() });
 export type RulesetListQuery = z.infer<typeof RulesetListQuery>;
 
-export const Routing = z
-  .object({
-    ruleset_id: z.string().nullable(),
-    ruleset_version: z.number().int().nullable(),
-    rule_id: z.string().nullable(),
-    strategy: z.enum(STRATEGIES).nullable(),
-    explanation: ExplanationSchema,
-  })
-  .meta({ id: 'Routing' });
-export type Routing = z.infer<typeof Routing>;
 
 export const SimulateRequest = z
   .strictObject({

@@ -4,7 +4,10 @@ import * as reps from '../db/reps';
 import { newId } from '../ids';
 import { conflict, invalid, notFound } from '../errors';
 import type { Page } from '../schemas/common';
+import type { Logger } from '../logger';
 import type { Rep, RepCreate, RepListQuery, RepUpdate } from '../schemas/reps';
+import type { Temporal } from '../temporal/client';
+import { rerouteLeadsOf, wakeLeadsFor } from './leadSignals';
 import { toPage } from './paging';
 
 export function presentRep(row: reps.RepRow): Rep {
@@ -111,4 +114,45 @@ export async function deactivateRep(db: Db, orgId: string, id: string): Promise<
   if (!current.active) return current;
   const row = await reps.updateRep(db, orgId, id, { active: false, status: 'OFFLINE', deactivated_at: new Date() });
   return row!;
+}
+
+/** Fields whose change can make a rep newly eligible for leads that are waiting. */
+const ELIGIBILITY_FIELDS = ['status', 'teams', 'working_hours', 'out_of_office', 'max_open_leads', 'daily_cap', 'weight'] as const;
+
+/**
+ * Routing hears about rep changes: an offline (or deleted) rep's untouched leads move on when asked, and a
+ * rep who may now take leads wakes the leads waiting for someone like them. The rep change itself is
+ * already committed; a signal that cannot be sent now is made up for by the waiting leads' periodic re-check.
+ */
+export async function afterRepChange(
+  deps: { db: Db; temporal: Temporal; logger: Logger },
+  before: reps.RepRow,
+  after: reps.RepRow,
+  opts: { rerouteOpenLeads: boolean },
+): Promise<void> {
+  try {
+    if (after.status !== 'AVAILABLE' || !after.active) {
+      if (opts.rerouteOpenLeads || !after.active) await rerouteLeadsOf(deps.db, deps.temporal.client, after.org_id, after.id);
+      return;
+    }
+    if (ELIGIBILITY_FIELDS.some((f) => JSON.stringify(before[f]) !== JSON.stringify(after[f]))) {
+      await wakeLeadsFor(deps.db, deps.temporal.client, after.org_id, after);
+    }
+  } catch (err) {
+    deps.logger.warn({ err, rep_id: after.id }, 'could not notify lead workflows of a rep change');
+  }
+}
+
+export async function changeRep(deps: { db: Db; temporal: Temporal; logger: Logger }, orgId: string, id: string, input: RepUpdate): Promise<Rep> {
+  const before = await reps.findRep(deps.db, orgId, id);
+  const after = await updateRep(deps.db, orgId, id, input);
+  if (before) await afterRepChange(deps, before, after, { rerouteOpenLeads: input.reassign_open_leads === true });
+  return presentRep(after);
+}
+
+export async function deleteRep(deps: { db: Db; temporal: Temporal; logger: Logger }, orgId: string, id: string): Promise<Rep> {
+  const before = await reps.findRep(deps.db, orgId, id);
+  const after = await deactivateRep(deps.db, orgId, id);
+  if (before?.active) await afterRepChange(deps, before, after, { rerouteOpenLeads: true });
+  return presentRep(after);
 }

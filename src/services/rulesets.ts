@@ -10,6 +10,9 @@ import { poolReferences, type RulesetDefinition } from '../routing/schema';
 import type { Page } from '../schemas/common';
 import type { LeadInput } from '../schemas/leads';
 import type { Ruleset, RulesetCreate, RulesetListQuery, RulesetUpdate, SimulateRequest, SimulateResponse } from '../schemas/rulesets';
+import type { Logger } from '../logger';
+import type { Temporal } from '../temporal/client';
+import { wakeAllWaiting } from './leadSignals';
 import { iso, toPage } from './paging';
 
 type Conn = Db | Knex.Transaction;
@@ -116,14 +119,17 @@ export async function deleteRuleset(db: Db, orgId: string, id: string): Promise<
  * version number; an archived version becomes active again (a rollback); the previous active one is
  * archived. Publishing the active ruleset again changes nothing.
  */
-export async function publishRuleset(db: Db, orgId: string, id: string): Promise<Ruleset> {
-  return db.transaction(async (trx) => {
+export async function publishRuleset(deps: { db: Db; temporal: Temporal; logger: Logger }, orgId: string, id: string): Promise<Ruleset> {
+  const published = await deps.db.transaction(async (trx) => {
     await store.lockOrganization(trx, orgId);
     const row = await mustFind(trx, orgId, id, true);
     if (row.status === 'ACTIVE') return presentRuleset(row);
     await checkReferences(trx, orgId, row.definition);
     return presentRuleset(await store.activate(trx, orgId, id));
   });
+  // Leads waiting for a rep or a matching rule get another chance under the new rules.
+  await wakeAllWaiting(deps.db, deps.temporal.client, orgId).catch((err) => deps.logger.warn({ err }, 'could not wake waiting leads'));
+  return published;
 }
 
 export interface ResolvedRuleset {

@@ -2,6 +2,8 @@ import { NativeConnection, Runtime, makeTelemetryFilterString } from '@temporali
 import { loadConfigOrExit } from '../config';
 import { createDb } from '../db/knex';
 import { createLogger } from '../logger';
+import { createTemporal } from '../temporal/client';
+import { startSweeper } from './sweeper';
 import { createWorker, defaultBundlePath } from './worker';
 
 /** In a fresh deployment the worker may start before Temporal answers; wait for it rather than crash-loop. */
@@ -33,17 +35,21 @@ async function main(): Promise<void> {
   });
   const db = createDb(config.DATABASE_URL, config.DATABASE_POOL_MAX);
   const connection = await connectWithRetry(config.TEMPORAL_ADDRESS, logger);
+  const temporal = createTemporal(config);
   const worker = await createWorker({
     connection,
     db,
+    temporal,
     namespace: config.TEMPORAL_NAMESPACE,
     taskQueue: config.TEMPORAL_TASK_QUEUE,
     workflowBundlePath: defaultBundlePath(),
   });
+  const sweeper = startSweeper({ db, temporal, logger });
   logger.info({ task_queue: config.TEMPORAL_TASK_QUEUE, address: config.TEMPORAL_ADDRESS }, 'worker polling');
   // Worker.run resolves after SIGINT/SIGTERM once in-flight tasks have drained.
   await worker.run();
-  await connection.close();
+  await sweeper.stop();
+  await Promise.allSettled([connection.close(), temporal.close()]);
   await db.destroy();
   logger.info('worker stopped');
 }

@@ -1,10 +1,16 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
-import { createActivities, type ActivityDeps } from '../activities';
+import { createActivities } from '../activities';
+import type { Db } from '../db/knex';
+import { temporalNotifier } from '../services/leadSignals';
+import type { Temporal } from '../temporal/client';
 
-export interface RouteswitWorkerOptions extends ActivityDeps {
+export interface RouteswitWorkerOptions {
   connection: NativeConnection;
+  db: Db;
+  /** A client for activities that signal other workflows (waking waiting leads). */
+  temporal: Temporal;
   namespace: string;
   taskQueue: string;
   /** A bundle prebuilt by `npm run build` (or a test's global setup) skips bundling at start-up. */
@@ -26,7 +32,7 @@ export async function createWorker(opts: RouteswitWorkerOptions): Promise<Worker
     namespace: opts.namespace,
     taskQueue: opts.taskQueue,
     ...(bundle ? { workflowBundle: { codePath: bundle } } : { workflowsPath: WORKFLOWS_PATH }),
-    activities: createActivities({ db: opts.db }),
+    activities: createActivities({ db: opts.db, notifier: temporalNotifier(opts.db, opts.temporal.client) }),
     ...opts.tuning,
   });
 }

@@ -81,9 +81,11 @@ export async function startWorker(taskQueue = testConfig().TEMPORAL_TASK_QUEUE):
   const config = testConfig();
   const connection = await NativeConnection.connect({ address: config.TEMPORAL_ADDRESS });
   const db = createDb(config.DATABASE_URL, 10);
+  const temporal = createTemporal(config);
   const worker = await createWorker({
     connection,
     db,
+    temporal,
     namespace: config.TEMPORAL_NAMESPACE,
     taskQueue,
     workflowBundlePath: process.env.TEST_WORKFLOW_BUNDLE,
@@ -98,6 +100,7 @@ export async function startWorker(taskQueue = testConfig().TEMPORAL_TASK_QUEUE):
       if (worker.getState() === 'RUNNING') worker.shutdown();
       await running;
       await connection.close();
+      await temporal.close();
       await db.destroy();
     },
   };

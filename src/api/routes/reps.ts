@@ -43,21 +43,24 @@ export const repRoutes = [
     path: '/v1/reps/:id',
     tag: 'Reps',
     summary: 'Change a rep: availability, capacity, hours, teams',
+    description:
+      'Setting status OFFLINE or AWAY with `reassign_open_leads: true` moves the rep\'s untouched open leads to other reps. ' +
+      'A change that may make the rep eligible (status AVAILABLE, hours, capacity, teams) routes leads waiting for a rep at once.',
     scope: 'reps:write',
     params: RepParams,
     body: RepUpdate,
     response: Rep,
     errors: [409],
-    handler: async (ctx, { params, body }) => service.presentRep(await service.updateRep(ctx.deps.db, ctx.orgId, params.id, body)),
+    handler: (ctx, { params, body }) => service.changeRep(ctx.deps, ctx.orgId, params.id, body),
   }),
   route({
     method: 'delete',
     path: '/v1/reps/:id',
     tag: 'Reps',
-    summary: 'Delete (deactivate) a rep: no new leads; history stays',
+    summary: 'Delete (deactivate) a rep: no new leads, untouched open leads move on; history stays',
     scope: 'reps:write',
     params: RepParams,
     response: Rep,
-    handler: async (ctx, { params }) => service.presentRep(await service.deactivateRep(ctx.deps.db, ctx.orgId, params.id)),
+    handler: (ctx, { params }) => service.deleteRep(ctx.deps, ctx.orgId, params.id),
   }),
 ];

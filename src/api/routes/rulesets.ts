@@ -96,6 +96,6 @@ export const rulesetRoutes = [
     scope: 'rules:write',
     params: Params,
     response: Ruleset,
-    handler: (ctx, { params }) => service.publishRuleset(ctx.deps.db, ctx.orgId, params.id),
+    handler: (ctx, { params }) => service.publishRuleset(ctx.deps, ctx.orgId, params.id),
   }),
 ];

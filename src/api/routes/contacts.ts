@@ -1,0 +1,65 @@
+import { z } from 'zod';
+import { IdOf, PageQuery } from '../../schemas/common';
+import { Activity, ActivityCreate, Contact, ContactListQuery, ContactUpsert } from '../../schemas/contacts';
+import * as service from '../../services/contacts';
+import { listRoute, route } from '../route';
+
+const Params = z.object({ id: IdOf('contact') });
+const tag = 'Contacts';
+
+export const contactRoutes = [
+  listRoute({
+    method: 'get',
+    path: '/v1/contacts',
+    tag,
+    summary: 'List contacts',
+    scope: 'contacts:read',
+    query: ContactListQuery,
+    response: Contact,
+    handler: (ctx, { query }) => service.listContacts(ctx.deps.db, ctx.orgId, query),
+  }),
+  route({
+    method: 'post',
+    path: '/v1/contacts',
+    tag,
+    summary: 'Upsert a contact by email (or external_id)',
+    scope: 'contacts:write',
+    body: ContactUpsert,
+    response: Contact,
+    errors: [409],
+    handler: (ctx, { body }) => service.upsertContact(ctx.deps.db, ctx.orgId, body),
+  }),
+  route({
+    method: 'get',
+    path: '/v1/contacts/:id',
+    tag,
+    summary: 'Get a contact',
+    scope: 'contacts:read',
+    params: Params,
+    response: Contact,
+    handler: (ctx, { params }) => service.getContact(ctx.deps.db, ctx.orgId, params.id),
+  }),
+  listRoute({
+    method: 'get',
+    path: '/v1/contacts/:id/activities',
+    tag,
+    summary: "A contact's activities, oldest first",
+    scope: 'contacts:read',
+    params: Params,
+    query: PageQuery,
+    response: Activity,
+    handler: (ctx, { params, query }) => service.listActivities(ctx.deps.db, ctx.orgId, params.id, query),
+  }),
+  route({
+    method: 'post',
+    path: '/v1/contacts/:id/activities',
+    tag,
+    summary: 'Log a call, meeting, email or note',
+    description: "A CALL, MEETING or EMAIL by the rep the contact's open lead is assigned to is that lead's first touch: it stops the SLA clock and the lead becomes CONTACTED.",
+    scope: 'contacts:write',
+    params: Params,
+    body: ActivityCreate,
+    response: Activity,
+    handler: (ctx, { params, body }) => service.logActivity(ctx.deps, ctx.orgId, params.id, body),
+  }),
+];

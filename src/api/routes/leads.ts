@@ -1,0 +1,72 @@
+import { z } from 'zod';
+import { IdOf } from '../../schemas/common';
+import { CloseRequest, Lead, LeadCreateQuery, LeadDetail, LeadInput, LeadListQuery, ReassignRequest } from '../../schemas/leads';
+import * as service from '../../services/leads';
+import { listRoute, route, type RouteContext } from '../route';
+
+const Params = z.object({ id: IdOf('lead') });
+const tag = 'Leads';
+const deps = (ctx: RouteContext) => ctx.deps;
+
+export const leadRoutes = [
+  listRoute({
+    method: 'get',
+    path: '/v1/leads',
+    tag,
+    summary: 'List leads, newest first',
+    scope: 'leads:read',
+    query: LeadListQuery,
+    response: Lead,
+    handler: (ctx, { query }) => service.listLeads(deps(ctx), ctx.orgId, query),
+  }),
+  route({
+    method: 'post',
+    path: '/v1/leads',
+    tag,
+    summary: 'Ingest a lead: it is routed at once',
+    description:
+      'Stores the lead (and upserts its contact by email), starts its workflow and waits up to `wait_ms` (default 2000) for the routing decision. ' +
+      'A decided lead comes back ASSIGNED (with its rep, SLA deadline and explanation) or UNASSIGNED; otherwise ROUTING. ' +
+      'The same `Idempotency-Key`, or the same `external_id`, returns the same lead.',
+    scope: 'leads:write',
+    query: LeadCreateQuery,
+    body: LeadInput,
+    response: Lead,
+    handler: (ctx, { query, body, headers }) =>
+      service.ingestLead(deps(ctx), ctx.orgId, body, { idempotencyKey: headers['idempotency-key'] as string | undefined, waitMs: query.wait_ms }),
+  }),
+  route({
+    method: 'get',
+    path: '/v1/leads/:id',
+    tag,
+    summary: 'A lead with its routing explanation, assignments and timeline',
+    scope: 'leads:read',
+    params: Params,
+    response: LeadDetail,
+    handler: (ctx, { params }) => service.getLead(deps(ctx), ctx.orgId, params.id),
+  }),
+  route({
+    method: 'post',
+    path: '/v1/leads/:id/reassign',
+    tag,
+    summary: 'Reassign a lead, to a given rep or to the next eligible one',
+    scope: 'leads:write',
+    params: Params,
+    body: ReassignRequest,
+    response: LeadDetail,
+    errors: [409],
+    handler: (ctx, { params, body }) => service.reassignLead(deps(ctx), ctx.orgId, params.id, body.rep_id),
+  }),
+  route({
+    method: 'post',
+    path: '/v1/leads/:id/close',
+    tag,
+    summary: 'Close a lead: its SLA stops and its rep gets the capacity back',
+    scope: 'leads:write',
+    params: Params,
+    body: CloseRequest,
+    response: LeadDetail,
+    errors: [409],
+    handler: (ctx, { params, body }) => service.closeLead(deps(ctx), ctx.orgId, params.id, body.reason),
+  }),
+];

@@ -1,0 +1,156 @@
+import type { Knex } from 'knex';
+import type { Db } from './knex';
+import { newId } from '../ids';
+import { localDateString } from '../routing/time';
+import type { Explanation, Sla, Strategy } from '../routing/schema';
+import type { LeadStatus, UnassignedReason } from '../workflows/messages';
+
+type Conn = Db | Knex.Transaction;
+
+export interface LeadRouting {
+  ruleset_id: string | null;
+  ruleset_version: number | null;
+  rule_id: string | null;
+  strategy: Strategy | null;
+  explanation: Explanation;
+}
+
+export interface LeadRow {
+  id: string;
+  org_id: string;
+  contact_id: string;
+  email: string;
+  first_name: string | null;
+  last_name: string | null;
+  company: string | null;
+  domain: string | null;
+  country: string | null;
+  state: string | null;
+  source: string | null;
+  score: number | null;
+  employees: number | null;
+  industry: string | null;
+  external_id: string | null;
+  attributes: Record<string, unknown>;
+  idempotency_key: string | null;
+  status: LeadStatus;
+  assigned_rep_id: string | null;
+  unassigned_reason: UnassignedReason | null;
+  waiting_teams: string[] | null;
+  waiting_rep_ids: string[] | null;
+  routing: LeadRouting | null;
+  sla: Sla | null;
+  sla_due_at: Date | null;
+  first_touch_at: Date | null;
+  assigned_at: Date | null;
+  closed_at: Date | null;
+  close_reason: string | null;
+  reassignment_count: number;
+  workflow_id: string;
+  received_at: Date;
+  updated_at: Date;
+}
+
+export interface AssignmentRow {
+  id: string;
+  org_id: string;
+  lead_id: string;
+  rep_id: string;
+  seq: number;
+  reason: string;
+  rule_id: string | null;
+  strategy: string | null;
+  assigned_at: Date;
+  ended_at: Date | null;
+  end_reason: string | null;
+}
+
+export interface EventRow {
+  id: string;
+  org_id: string;
+  lead_id: string;
+  type: string;
+  rep_id: string | null;
+  data: Record<string, unknown>;
+  step_key: string;
+  occurred_at: Date;
+}
+
+export const workflowIdFor = (leadId: string) => `lead-${leadId}`;
+
+export function findLead(db: Conn, orgId: string, id: string): Promise<LeadRow | undefined> {
+  return db<LeadRow>('leads').where({ org_id: orgId, id }).first();
+}
+
+export function findLeadBy(db: Conn, orgId: string, column: 'external_id' | 'idempotency_key', value: string): Promise<LeadRow | undefined> {
+  return db<LeadRow>('leads').where({ org_id: orgId, [column]: value }).first();
+}
+
+export interface LeadFilter {
+  status?: LeadStatus;
+  repId?: string;
+  createdAfter?: string;
+  createdBefore?: string;
+}
+
+/** Newest first; the cursor is the last id seen. */
+export function listLeads(db: Db, orgId: string, f: LeadFilter, before: string | undefined, limit: number): Promise<LeadRow[]> {
+  const q = db<LeadRow>('leads').where({ org_id: orgId }).orderBy('id', 'desc').limit(limit);
+  if (f.status) q.andWhere({ status: f.status });
+  if (f.repId) q.andWhere({ assigned_rep_id: f.repId });
+  if (f.createdAfter) q.andWhere('received_at', '>=', f.createdAfter);
+  if (f.createdBefore) q.andWhere('received_at', '<', f.createdBefore);
+  if (before) q.andWhere('id', '<', before);
+  return q;
+}
+
+export function leadAssignments(db: Conn, leadId: string): Promise<AssignmentRow[]> {
+  return db<AssignmentRow>('assignments').where({ lead_id: leadId }).orderBy('seq');
+}
+
+export function leadTimeline(db: Conn, leadId: string): Promise<EventRow[]> {
+  return db<EventRow>('events').where({ lead_id: leadId }).orderBy([{ column: 'occurred_at' }, { column: 'seq' }]);
+}
+
+/** Writes a timeline event once: a retried activity finds its step key taken and writes nothing. */
+export async function insertEvent(
+  db: Conn,
+  e: { org_id: string; lead_id: string; type: string; step_key: string; rep_id?: string | null; data?: object; occurred_at?: Date },
+): Promise<boolean> {
+  const rows = await db('events')
+    .insert({ id: newId('event'), rep_id: null, ...e, data: JSON.stringify(e.data ?? {}) })
+    .onConflict(['lead_id', 'step_key'])
+    .ignore()
+    .returning('id');
+  return rows.length > 0;
+}
+
+export function findEvent(db: Conn, leadId: string, stepKey: string): Promise<EventRow | undefined> {
+  return db<EventRow>('events').where({ lead_id: leadId, step_key: stepKey }).first();
+}
+
+/** Ends the lead's open assignment, if any, and gives the rep the capacity back. Returns that rep. */
+export async function endOpenAssignment(trx: Knex.Transaction, leadId: string, reason: string, at: Date): Promise<string | null> {
+  const [ended] = await trx('assignments')
+    .where({ lead_id: leadId })
+    .whereNull('ended_at')
+    .update({ ended_at: at, end_reason: reason })
+    .returning(['rep_id']);
+  if (!ended) return null;
+  await trx('reps').where({ id: ended.rep_id }).update({ open_leads: trx.raw('GREATEST(open_leads - 1, 0)') });
+  return ended.rep_id as string;
+}
+
+/** Opens an assignment and counts it against the rep's capacity and today's cap (in the rep's time zone). */
+export async function startAssignment(
+  trx: Knex.Transaction,
+  a: Omit<AssignmentRow, 'id' | 'ended_at' | 'end_reason'>,
+  repTimezone: string,
+): Promise<void> {
+  await trx('assignments').insert({ id: newId('assignment'), ...a });
+  await trx('reps').where({ id: a.rep_id }).update({ open_leads: trx.raw('open_leads + 1'), last_assigned_at: a.assigned_at });
+  await trx('rep_daily_counts')
+    .insert({ rep_id: a.rep_id, day: localDateString(a.assigned_at.getTime(), repTimezone), assigned: 1 })
+    .onConflict(['rep_id', 'day'])
+    .merge({ assigned: trx.raw('rep_daily_counts.assigned + 1') });
+}

@@ -1,0 +1,71 @@
+import { z } from 'zod';
+import { IdOf, PageQuery, Timestamp } from './common';
+import { Attributes } from './leads';
+
+const Text = (max: number) => z.string().trim().max(max).nullish();
+
+export const ContactUpsert = z
+  .strictObject({
+    email: z.email().max(320).transform((e) => e.toLowerCase()).optional(),
+    external_id: z.string().trim().min(1).max(200).optional(),
+    name: Text(300),
+    phone: Text(50),
+    company: Text(300),
+    owner_rep_id: IdOf('rep').nullish().meta({ description: 'The rep who owns this contact (OWNER routing sends their leads to them)' }),
+    attributes: Attributes.optional().meta({ description: 'Merged into the stored attributes' }),
+  })
+  .refine((c) => c.email !== undefined || c.external_id !== undefined, { message: 'email or external_id is required', path: ['email'] })
+  .meta({ id: 'ContactUpsert', description: 'Creates the contact, or updates the one with this email (or external_id)' });
+export type ContactUpsert = z.infer<typeof ContactUpsert>;
+
+export const Contact = z
+  .object({
+    id: IdOf('contact'),
+    email: z.string().nullable(),
+    external_id: z.string().nullable(),
+    name: z.string().nullable(),
+    phone: z.string().nullable(),
+    company: z.string().nullable(),
+    owner_rep_id: z.string().nullable(),
+    attributes: z.record(z.string(), z.unknown()),
+    created_at: Timestamp,
+    updated_at: Timestamp,
+  })
+  .meta({ id: 'Contact' });
+export type Contact = z.infer<typeof Contact>;
+
+export const ContactListQuery = PageQuery.extend({
+  email: z.string().max(320).optional(),
+  owner_rep_id: IdOf('rep').optional(),
+});
+export type ContactListQuery = z.infer<typeof ContactListQuery>;
+
+export const ACTIVITY_TYPES = ['CALL', 'MEETING', 'EMAIL', 'NOTE'] as const;
+export const OUTCOMES = ['POSITIVE', 'NEUTRAL', 'NEGATIVE', 'NO_ANSWER'] as const;
+
+export const ActivityCreate = z
+  .strictObject({
+    type: z.enum(ACTIVITY_TYPES),
+    notes: z.string().max(10_000).nullish(),
+    outcome: z.enum(OUTCOMES).nullish(),
+    rep_id: IdOf('rep').nullish().meta({ description: 'Who did it. A CALL, MEETING or EMAIL by the assigned rep is the first touch of the contact\'s open lead' }),
+    occurred_at: Timestamp.optional().meta({ description: 'Default: now' }),
+  })
+  .meta({ id: 'ActivityCreate', example: { type: 'CALL', notes: 'Discussed expansion to 50 seats.', outcome: 'POSITIVE' } });
+export type ActivityCreate = z.infer<typeof ActivityCreate>;
+
+export const Activity = z
+  .object({
+    id: IdOf('activity'),
+    contact_id: z.string(),
+    lead_id: z.string().nullable().meta({ description: 'The lead this activity was the first touch of, if any' }),
+    rep_id: z.string().nullable(),
+    type: z.enum(ACTIVITY_TYPES),
+    notes: z.string().nullable(),
+    outcome: z.enum(OUTCOMES).nullable(),
+    first_touch: z.boolean().meta({ description: 'Whether it stopped an SLA clock' }),
+    occurred_at: Timestamp,
+    created_at: Timestamp,
+  })
+  .meta({ id: 'Activity' });
+export type Activity = z.infer<typeof Activity>;

@@ -1,0 +1,150 @@
+import type { Db } from '../db/knex';
+import { pgCode, PG } from '../db/knex';
+import * as store from '../db/contacts';
+import { conflict, invalid, notFound } from '../errors';
+import { newId } from '../ids';
+import type { Logger } from '../logger';
+import type { Page, PageQuery } from '../schemas/common';
+import type { Activity, ActivityCreate, Contact, ContactListQuery, ContactUpsert } from '../schemas/contacts';
+import type { Temporal } from '../temporal/client';
+import { CommandRejected, sendLeadCommand } from '../temporal/leads';
+import { firstTouchUpdate } from '../workflows/messages';
+import { toPage } from './paging';
+
+export function presentContact(c: store.ContactRow): Contact {
+  return {
+    id: c.id,
+    email: c.email,
+    external_id: c.external_id,
+    name: c.name,
+    phone: c.phone,
+    company: c.company,
+    owner_rep_id: c.owner_rep_id,
+    attributes: c.attributes,
+    created_at: c.created_at.toISOString(),
+    updated_at: c.updated_at.toISOString(),
+  };
+}
+
+export function presentActivity(a: store.ActivityRow): Activity {
+  return {
+    id: a.id,
+    contact_id: a.contact_id,
+    lead_id: a.lead_id,
+    rep_id: a.rep_id,
+    type: a.type,
+    notes: a.notes,
+    outcome: a.outcome,
+    first_touch: a.first_touch,
+    occurred_at: a.occurred_at.toISOString(),
+    created_at: a.created_at.toISOString(),
+  };
+}
+
+async function checkRep(db: Db, orgId: string, repId: string | null | undefined, path: string): Promise<void> {
+  if (!repId) return;
+  const rep = await db('reps').where({ org_id: orgId, id: repId }).first('active');
+  if (!rep) throw invalid(`${path} does not name a rep of this organization`, [{ path, message: 'unknown rep' }]);
+}
+
+/** Upserts by email, else by external_id; both given and naming two different contacts is a conflict. */
+export async function upsertContact(db: Db, orgId: string, input: ContactUpsert): Promise<Contact> {
+  await checkRep(db, orgId, input.owner_rep_id, 'owner_rep_id');
+  for (let attempt = 0; ; attempt++) {
+    try {
+      const byEmail = input.email ? await store.findContactBy(db, orgId, 'email', input.email) : undefined;
+      const byExternal = input.external_id ? await store.findContactBy(db, orgId, 'external_id', input.external_id) : undefined;
+      if (byEmail && byExternal && byEmail.id !== byExternal.id) {
+        throw conflict(`email and external_id belong to two different contacts (${byEmail.id}, ${byExternal.id})`);
+      }
+      const existing = byEmail ?? byExternal;
+      const fields = {
+        ...(input.email !== undefined ? { email: input.email } : {}),
+        ...(input.external_id !== undefined ? { external_id: input.external_id } : {}),
+        ...(input.name !== undefined ? { name: input.name } : {}),
+        ...(input.phone !== undefined ? { phone: input.phone } : {}),
+        ...(input.company !== undefined ? { company: input.company } : {}),
+        ...(input.owner_rep_id !== undefined ? { owner_rep_id: input.owner_rep_id } : {}),
+      };
+      if (existing) {
+        const attributes = input.attributes ? { ...existing.attributes, ...input.attributes } : undefined;
+        return presentContact(await store.updateContact(db, orgId, existing.id, { ...fields, ...(attributes ? { attributes } : {}) }));
+      }
+      return presentContact(
+        await store.insertContact(db, {
+          id: newId('contact'),
+          org_id: orgId,
+          email: null,
+          external_id: null,
+          name: null,
+          phone: null,
+          company: null,
+          owner_rep_id: null,
+          ...fields,
+          attributes: input.attributes ?? {},
+        }),
+      );
+    } catch (err) {
+      // A concurrent upsert created it first: the next pass updates it instead.
+      if (pgCode(err) === PG.UNIQUE_VIOLATION && attempt < 2) continue;
+      if (pgCode(err) === PG.UNIQUE_VIOLATION) throw conflict('email or external_id is already used by another contact');
+      throw err;
+    }
+  }
+}
+
+export async function getContact(db: Db, orgId: string, id: string): Promise<Contact> {
+  const c = await store.findContact(db, orgId, id);
+  if (!c) throw notFound('Contact');
+  return presentContact(c);
+}
+
+export async function listContacts(db: Db, orgId: string, q: ContactListQuery): Promise<Page<Contact>> {
+  return toPage(await store.listContacts(db, orgId, { email: q.email, ownerRepId: q.owner_rep_id }, q.cursor, q.limit + 1), q.limit, presentContact);
+}
+
+export const TOUCH_TYPES = new Set(['CALL', 'MEETING', 'EMAIL']);
+
+/**
+ * Stores the activity; a CALL, MEETING or EMAIL by the rep a lead of this contact is assigned to is that
+ * lead's first touch, which its workflow records (stopping the SLA clock). NOTEs and other reps' activities
+ * are stored and change nothing. If Temporal cannot be reached, the worker's sweeper delivers the touch later.
+ */
+export async function logActivity(deps: { db: Db; temporal: Temporal; logger: Logger }, orgId: string, contactId: string, input: ActivityCreate): Promise<Activity> {
+  const contact = await store.findContact(deps.db, orgId, contactId);
+  if (!contact) throw notFound('Contact');
+  await checkRep(deps.db, orgId, input.rep_id, 'rep_id');
+  const activity = await store.insertActivity(deps.db, {
+    id: newId('activity'),
+    org_id: orgId,
+    contact_id: contactId,
+    rep_id: input.rep_id ?? null,
+    type: input.type,
+    notes: input.notes ?? null,
+    outcome: input.outcome ?? null,
+    occurred_at: input.occurred_at ? new Date(input.occurred_at) : new Date(),
+  });
+  if (activity.rep_id && TOUCH_TYPES.has(activity.type)) {
+    for (const lead of await store.leadsAwaitingTouch(deps.db, orgId, contactId, activity.rep_id)) {
+      await deliverFirstTouch(deps, orgId, lead.id, activity);
+    }
+  }
+  return presentActivity((await store.findActivity(deps.db, activity.id))!);
+}
+
+export async function deliverFirstTouch(deps: { temporal: Temporal; logger: Logger }, orgId: string, leadId: string, a: store.ActivityRow): Promise<boolean> {
+  try {
+    await sendLeadCommand(deps.temporal, orgId, leadId, firstTouchUpdate, { activityId: a.id, repId: a.rep_id!, occurredAt: a.occurred_at.toISOString() });
+    return true;
+  } catch (err) {
+    // Rejected: the lead moved on (reassigned, closed) between our read and the workflow's check.
+    if (!(err instanceof CommandRejected)) deps.logger.warn({ err, lead_id: leadId }, 'first touch not delivered now; the sweeper will retry');
+    return false;
+  }
+}
+
+export async function listActivities(db: Db, orgId: string, contactId: string, page: PageQuery): Promise<Page<Activity>> {
+  if (!(await store.findContact(db, orgId, contactId))) throw notFound('Contact');
+  return toPage(await store.listActivities(db, contactId, page.cursor, page.limit + 1), page.limit, presentActivity);
+}
+

@@ -1,0 +1,193 @@
+import type { Knex } from 'knex';
+import type { Config } from '../config';
+import type { Db } from '../db/knex';
+import { upsertContactForLead } from '../db/contacts';
+import * as leads from '../db/leads';
+import { conflict, invalid, notFound } from '../errors';
+import { newId } from '../ids';
+import type { Logger } from '../logger';
+import type { Page } from '../schemas/common';
+import type { Lead, LeadDetail, LeadInput, LeadListQuery } from '../schemas/leads';
+import type { Temporal } from '../temporal/client';
+import { CommandRejected, sendLeadCommand, startAndAwaitDecision } from '../temporal/leads';
+import { closeUpdate, reassignUpdate, type Decision } from '../workflows/messages';
+import { iso, toPage } from './paging';
+
+export interface LeadServiceDeps {
+  db: Db;
+  temporal: Temporal;
+  config: Pick<Config, 'TEMPORAL_UI_URL' | 'TEMPORAL_NAMESPACE' | 'LEAD_WAIT_MS_DEFAULT'>;
+  logger: Logger;
+}
+
+export function presentLead(row: leads.LeadRow, config: LeadServiceDeps['config']): Lead {
+  return {
+    id: row.id,
+    status: row.status,
+    email: row.email,
+    first_name: row.first_name,
+    last_name: row.last_name,
+    company: row.company,
+    domain: row.domain,
+    country: row.country,
+    state: row.state,
+    source: row.source,
+    score: row.score,
+    employees: row.employees === null ? null : Number(row.employees),
+    industry: row.industry,
+    external_id: row.external_id,
+    attributes: row.attributes,
+    contact_id: row.contact_id,
+    assigned_rep_id: row.assigned_rep_id,
+    unassigned_reason: row.unassigned_reason,
+    routing: row.routing,
+    sla: row.sla,
+    sla_due_at: iso(row.sla_due_at),
+    first_touch_at: iso(row.first_touch_at),
+    assigned_at: iso(row.assigned_at),
+    closed_at: iso(row.closed_at),
+    close_reason: row.close_reason,
+    reassignment_count: row.reassignment_count,
+    workflow_id: row.workflow_id,
+    workflow_url: `${config.TEMPORAL_UI_URL}/namespaces/${encodeURIComponent(config.TEMPORAL_NAMESPACE)}/workflows/${encodeURIComponent(row.workflow_id)}`,
+    received_at: row.received_at.toISOString(),
+    updated_at: row.updated_at.toISOString(),
+  };
+}
+
+/** The row as the workflow's decision leaves it, without reading it back from the database. */
+function withDecision(row: leads.LeadRow, d: Decision): leads.LeadRow {
+  if (row.status !== 'ROUTING') return row;
+  return {
+    ...row,
+    status: d.status,
+    assigned_rep_id: d.repId,
+    unassigned_reason: d.unassignedReason,
+    sla_due_at: d.slaDueAt ? new Date(d.slaDueAt) : null,
+    routing: d.explanation ? { ...(row.routing ?? { ruleset_id: null, ruleset_version: null, strategy: null }), rule_id: d.ruleId, explanation: d.explanation } : row.routing,
+  };
+}
+
+async function insertLead(trx: Knex.Transaction, orgId: string, input: LeadInput, idempotencyKey: string | undefined): Promise<leads.LeadRow | null> {
+  const contactId = await upsertContactForLead(trx, orgId, input);
+  const id = newId('lead');
+  const [row] = await trx('leads')
+    .insert({
+      id,
+      org_id: orgId,
+      contact_id: contactId,
+      email: input.email,
+      first_name: input.first_name ?? null,
+      last_name: input.last_name ?? null,
+      company: input.company ?? null,
+      domain: input.domain ?? null,
+      country: input.country ?? null,
+      state: input.state ?? null,
+      source: input.source ?? null,
+      score: input.score ?? null,
+      employees: input.employees ?? null,
+      industry: input.industry ?? null,
+      external_id: input.external_id ?? null,
+      attributes: JSON.stringify(input.attributes ?? {}),
+      idempotency_key: idempotencyKey ?? null,
+      status: 'ROUTING',
+      workflow_id: leads.workflowIdFor(id),
+    })
+    .onConflict()
+    .ignore()
+    .returning('*');
+  if (!row) return null;
+  await leads.insertEvent(trx, { org_id: orgId, lead_id: id, type: 'RECEIVED', step_key: 'received', occurred_at: row.received_at, data: { source: input.source ?? null } });
+  return row as leads.LeadRow;
+}
+
+async function findDuplicate(db: Db | Knex.Transaction, orgId: string, input: LeadInput, idempotencyKey?: string): Promise<leads.LeadRow | undefined> {
+  if (idempotencyKey) {
+    const byKey = await leads.findLeadBy(db, orgId, 'idempotency_key', idempotencyKey);
+    if (byKey) return byKey;
+  }
+  return input.external_id ? leads.findLeadBy(db, orgId, 'external_id', input.external_id) : undefined;
+}
+
+/**
+ * Takes a lead in: deduplicated (same Idempotency-Key, or same external_id → the same lead), stored with its
+ * contact before anything else happens, then handed to its workflow, whose decision is awaited up to
+ * `waitMs`. If Temporal cannot be reached the lead is still stored in ROUTING, and the worker's sweeper
+ * starts its workflow later: an accepted lead is never lost.
+ */
+export async function ingestLead(deps: LeadServiceDeps, orgId: string, input: LeadInput, opts: { idempotencyKey?: string; waitMs?: number }): Promise<Lead> {
+  const waitMs = opts.waitMs ?? deps.config.LEAD_WAIT_MS_DEFAULT;
+  let row = await findDuplicate(deps.db, orgId, input, opts.idempotencyKey);
+  if (!row) {
+    row = (await deps.db.transaction((trx) => insertLead(trx, orgId, input, opts.idempotencyKey))) ?? undefined;
+    // Lost a race with an identical request: use the lead it created.
+    row ??= await findDuplicate(deps.db, orgId, input, opts.idempotencyKey);
+    if (!row) throw conflict('A lead with this external_id or Idempotency-Key is being created concurrently; retry');
+  }
+  if (row.status !== 'ROUTING') return presentLead(row, deps.config);
+  try {
+    const decision = await startAndAwaitDecision(deps.temporal, orgId, row.id, waitMs);
+    if (decision) row = withDecision(row, decision);
+  } catch (err) {
+    deps.logger.warn({ err, lead_id: row.id }, 'could not start the lead workflow now; the sweeper will');
+  }
+  return presentLead(row, deps.config);
+}
+
+export async function getLead(deps: LeadServiceDeps, orgId: string, id: string): Promise<LeadDetail> {
+  const row = await leads.findLead(deps.db, orgId, id);
+  if (!row) throw notFound('Lead');
+  const [assignments, timeline] = await Promise.all([leads.leadAssignments(deps.db, id), leads.leadTimeline(deps.db, id)]);
+  return {
+    ...presentLead(row, deps.config),
+    assignments: assignments.map((a) => ({
+      id: a.id,
+      rep_id: a.rep_id,
+      seq: a.seq,
+      reason: a.reason,
+      rule_id: a.rule_id,
+      strategy: a.strategy,
+      assigned_at: a.assigned_at.toISOString(),
+      ended_at: iso(a.ended_at),
+      end_reason: a.end_reason,
+    })),
+    timeline: timeline.map((e) => ({ id: e.id, type: e.type as LeadDetail['timeline'][number]['type'], rep_id: e.rep_id, data: e.data, occurred_at: e.occurred_at.toISOString() })),
+  };
+}
+
+export async function listLeads(deps: LeadServiceDeps, orgId: string, q: LeadListQuery): Promise<Page<Lead>> {
+  const rows = await leads.listLeads(
+    deps.db,
+    orgId,
+    { status: q.status, repId: q.rep_id, createdAfter: q.created_after, createdBefore: q.created_before },
+    q.cursor,
+    q.limit + 1,
+  );
+  return toPage(rows, q.limit, (r) => presentLead(r, deps.config));
+}
+
+async function command(deps: LeadServiceDeps, orgId: string, id: string, run: () => Promise<unknown>): Promise<LeadDetail> {
+  const row = await leads.findLead(deps.db, orgId, id);
+  if (!row) throw notFound('Lead');
+  if (row.status === 'CLOSED') throw conflict('The lead is closed');
+  try {
+    await run();
+  } catch (err) {
+    if (err instanceof CommandRejected) throw conflict(`Not possible now: ${err.message}`);
+    throw err;
+  }
+  return getLead(deps, orgId, id);
+}
+
+/** Through the workflow, which owns the lead's routing state; the API never writes it. */
+export async function reassignLead(deps: LeadServiceDeps, orgId: string, id: string, repId: string | undefined): Promise<LeadDetail> {
+  if (repId) {
+    const rep = await deps.db('reps').where({ org_id: orgId, id: repId }).first('active');
+    if (!rep?.active) throw invalid('rep_id does not name an active rep of this organization', [{ path: 'rep_id', message: 'unknown rep' }]);
+  }
+  return command(deps, orgId, id, () => sendLeadCommand(deps.temporal, orgId, id, reassignUpdate, { repId }));
+}
+
+export function closeLead(deps: LeadServiceDeps, orgId: string, id: string, reason: string): Promise<LeadDetail> {
+  return command(deps, orgId, id, () => sendLeadCommand(deps.temporal, orgId, id, closeUpdate, { reason }));
+}

@@ -1,0 +1,88 @@
+import { WithStartWorkflowOperation, WorkflowNotFoundError, WorkflowUpdateFailedError, WorkflowUpdateStage, type WorkflowStartOptions } from '@temporalio/client';
+import type { UpdateDefinition } from '@temporalio/common';
+import type { leadWorkflow } from '../workflows/lead';
+import { decisionUpdate, type CommandResult, type Decision } from '../workflows/messages';
+import { workflowIdFor } from '../db/leads';
+import { SA } from './searchAttributes';
+import type { Temporal } from './client';
+
+/**
+ * Starting and talking to lead workflows. Starts are idempotent: one workflow id per lead, an existing run
+ * is reused, and a new run is allowed only if the previous one failed or was terminated.
+ */
+export function leadStartOptions(taskQueue: string, orgId: string, leadId: string): WorkflowStartOptions<typeof leadWorkflow> & {
+  workflowIdConflictPolicy: 'USE_EXISTING';
+} {
+  return {
+    taskQueue,
+    workflowId: workflowIdFor(leadId),
+    args: [{ orgId, leadId }],
+    workflowIdConflictPolicy: 'USE_EXISTING',
+    workflowIdReusePolicy: 'ALLOW_DUPLICATE_FAILED_ONLY',
+    typedSearchAttributes: [
+      { key: SA.orgId, value: orgId },
+      { key: SA.leadId, value: leadId },
+      { key: SA.leadStatus, value: 'ROUTING' },
+    ],
+  };
+}
+
+export async function ensureLeadWorkflow(temporal: Temporal, orgId: string, leadId: string): Promise<void> {
+  await temporal.client.workflow.start<typeof leadWorkflow>('leadWorkflow', leadStartOptions(temporal.taskQueue, orgId, leadId));
+}
+
+/**
+ * Starts the lead's workflow (or finds it running) and waits up to `waitMs` for its routing decision, in one
+ * round trip: update-with-start. Null when the decision takes longer; the lead goes on routing regardless.
+ */
+export async function startAndAwaitDecision(temporal: Temporal, orgId: string, leadId: string, waitMs: number): Promise<Decision | null> {
+  const startWorkflowOperation = new WithStartWorkflowOperation<typeof leadWorkflow>('leadWorkflow', leadStartOptions(temporal.taskQueue, orgId, leadId));
+  const handle = await temporal.client.workflow.startUpdateWithStart(decisionUpdate, { startWorkflowOperation, waitForStage: WorkflowUpdateStage.ACCEPTED });
+  if (waitMs <= 0) return null;
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<null>((resolve) => {
+    timer = setTimeout(() => resolve(null), waitMs);
+  });
+  const result = handle.result().catch(() => null);
+  try {
+    return await Promise.race([result, timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+export class CommandRejected extends Error {}
+
+/**
+ * Sends an update command to a lead's workflow and returns its result. A validator's refusal, or a command the
+ * workflow could not carry out, becomes CommandRejected (the API answers 409). A lead whose workflow is
+ * missing (never started, or terminated) gets one first.
+ */
+export async function sendLeadCommand<Arg>(
+  temporal: Temporal,
+  orgId: string,
+  leadId: string,
+  update: UpdateDefinition<CommandResult, [Arg]>,
+  arg: Arg,
+): Promise<CommandResult> {
+  const args: [Arg] = [arg];
+  const handle = temporal.client.workflow.getHandle(workflowIdFor(leadId));
+  const send = async () => {
+    try {
+      return await handle.executeUpdate(update, { args });
+    } catch (err) {
+      if (err instanceof WorkflowUpdateFailedError) throw new CommandRejected(err.cause?.message ?? err.message);
+      throw err;
+    }
+  };
+  let result: CommandResult;
+  try {
+    result = await send();
+  } catch (err) {
+    if (!(err instanceof WorkflowNotFoundError)) throw err;
+    await ensureLeadWorkflow(temporal, orgId, leadId);
+    result = await send();
+  }
+  if (!result.accepted) throw new CommandRejected(result.reason ?? 'the lead cannot do that now');
+  return result;
+}
