@@ -42,7 +42,7 @@ async function main(): Promise<void> {
     temporal,
     namespace: config.TEMPORAL_NAMESPACE,
     taskQueue: config.TEMPORAL_TASK_QUEUE,
-    workflowBundlePath: defaultBundlePath(),
+    workflowBundlePath: config.WORKFLOW_BUNDLE_PATH ?? defaultBundlePath(),
   });
   const sweeper = startSweeper({ db, temporal, logger });
   logger.info({ task_queue: config.TEMPORAL_TASK_QUEUE, address: config.TEMPORAL_ADDRESS }, 'worker polling');

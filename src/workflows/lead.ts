@@ -27,8 +27,10 @@ import {
   type UnassignedReason,
 } from './messages';
 
+// Each activity is a short Postgres transaction; a generous 10 s bound means a crashed worker's activities
+// are retried elsewhere within seconds instead of half a minute.
 const acts = proxyActivities<RoutingActivities & LifecycleActivities>({
-  startToCloseTimeout: '30 seconds',
+  startToCloseTimeout: '10 seconds',
   retry: { initialInterval: '500 milliseconds', backoffCoefficient: 2, maximumInterval: '30 seconds', nonRetryableErrorTypes: ['LeadNotFound'] },
 });
 

@@ -113,8 +113,8 @@ export function quietTemporalRuntime(): void {
   runtimeInstalled = true;
   try {
     // eslint-disable-next-line @typescript-eslint/no-require-imports
-    const { Runtime, DefaultLogger } = require('@temporalio/worker') as typeof import('@temporalio/worker');
-    Runtime.install({ logger: new DefaultLogger('WARN') });
+    const { Runtime, DefaultLogger, makeTelemetryFilterString } = require('@temporalio/worker') as typeof import('@temporalio/worker');
+    Runtime.install({ logger: new DefaultLogger('WARN'), telemetryOptions: { logging: { filter: makeTelemetryFilterString({ core: 'ERROR' }) } } });
   } catch {
     // already installed in this process
   }

@@ -1,0 +1,121 @@
+import { routingActivities, type AssignRequest } from '../../src/activities/routing';
+import { createDb } from '../../src/db/knex';
+import { upsertContactForLead } from '../../src/db/contacts';
+import { createOrg } from '../../src/db/orgs';
+import { newId } from '../../src/ids';
+import { ActionSchema } from '../../src/routing/schema';
+import { temporalNotifier } from '../../src/services/leadSignals';
+import { createRep } from '../../src/services/reps';
+import { RepCreate } from '../../src/schemas/reps';
+import { createTemporal } from '../../src/temporal/client';
+import { testConfig } from '../helpers/stack';
+
+const config = testConfig();
+// Twenty connections: the transactions really run side by side and contend for the same row locks.
+const db = createDb(config.DATABASE_URL, 20);
+const temporal = createTemporal(config);
+const acts = routingActivities(db, temporalNotifier(db, temporal.client));
+afterAll(async () => {
+  await db.destroy();
+  await temporal.close();
+});
+
+async function org(reps: number, rep: Partial<RepCreate> = {}) {
+  const o = await createOrg(db, 'activity test');
+  const ids: string[] = [];
+  for (let i = 0; i < reps; i++) ids.push((await createRep(db, o.id, RepCreate.parse({ name: `R${i}`, email: `r${i}@x.io`, teams: ['sdr'], ...rep }))).id);
+  return { orgId: o.id, reps: ids };
+}
+
+/** A stored lead, as the API leaves it before its workflow runs. */
+async function storedLead(orgId: string, i: number): Promise<string> {
+  return db.transaction(async (trx) => {
+    const email = `lead${i}@acme.io`;
+    const contactId = await upsertContactForLead(trx, orgId, { email });
+    const id = newId('lead');
+    await trx('leads').insert({ id, org_id: orgId, contact_id: contactId, email, status: 'ROUTING', workflow_id: `lead-${id}` });
+    return id;
+  });
+}
+
+const request = (orgId: string, leadId: string, over: Partial<AssignRequest> = {}): AssignRequest => ({
+  orgId,
+  leadId,
+  attempt: 1,
+  reason: 'ROUTED',
+  now: Date.now(),
+  action: ActionSchema.parse({ strategy: 'ROUND_ROBIN', team: 'sdr' }),
+  match: { ruleset_id: null, ruleset_version: null, rule_id: 'all', source: 'RULE', trace: [] },
+  sla: null,
+  exclude: [],
+  onNoRep: 'UNASSIGN',
+  countsAsReassignment: false,
+  ...over,
+});
+
+async function countsByRep(reps: string[]) {
+  const open = await db('assignments').whereIn('rep_id', reps).whereNull('ended_at').groupBy('rep_id').select('rep_id').count('* as n');
+  const counter = await db('reps').whereIn('id', reps).select('id', 'open_leads');
+  return {
+    assignments: Object.fromEntries(reps.map((r) => [r, Number(open.find((o) => o.rep_id === r)?.n ?? 0)])),
+    counters: Object.fromEntries(counter.map((c) => [c.id, c.open_leads])),
+  };
+}
+
+describe('assign activity on Postgres', () => {
+  it('200 concurrent assignments into a 5-rep ROUND_ROBIN pool: counts differ by at most 1 and counters match', async () => {
+    const { orgId, reps } = await org(5);
+    const leads = await Promise.all(Array.from({ length: 200 }, (_, i) => storedLead(orgId, i)));
+    const results = await Promise.all(leads.map((id) => acts.assignLead(request(orgId, id))));
+    expect(results.every((r) => r.repId !== null)).toBe(true);
+    const { assignments, counters } = await countsByRep(reps);
+    const values = Object.values(assignments);
+    expect(values.reduce((a, b) => a + b, 0)).toBe(200);
+    expect(Math.max(...values) - Math.min(...values)).toBeLessThanOrEqual(1);
+    expect(counters).toEqual(assignments);
+    const perLead = await db('assignments').whereIn('lead_id', leads).groupBy('lead_id').count('* as n');
+    expect(perLead.every((r) => Number(r.n) === 1)).toBe(true);
+  });
+
+  it('200 concurrent assignments never take a rep past max_open_leads; the rest wait UNASSIGNED', async () => {
+    const { orgId, reps } = await org(5, { max_open_leads: 30 });
+    const leads = await Promise.all(Array.from({ length: 200 }, (_, i) => storedLead(orgId, i)));
+    const results = await Promise.all(leads.map((id) => acts.assignLead(request(orgId, id, { action: ActionSchema.parse({ strategy: 'LOAD_BALANCED', team: 'sdr' }) }))));
+    expect(results.filter((r) => r.repId).length).toBe(150);
+    expect(results.filter((r) => !r.repId).every((r) => r.unassignedReason === 'NO_ELIGIBLE_REP')).toBe(true);
+    const { assignments, counters } = await countsByRep(reps);
+    expect(Object.values(assignments)).toEqual([30, 30, 30, 30, 30]);
+    expect(counters).toEqual(assignments);
+    expect(await db('leads').whereIn('id', leads).where({ status: 'UNASSIGNED' }).count('* as n').first()).toEqual({ n: 50 });
+  });
+
+  it('a retried attempt returns the first decision and assigns nothing twice', async () => {
+    const { orgId, reps } = await org(3);
+    const leadId = await storedLead(orgId, 1);
+    const first = await acts.assignLead(request(orgId, leadId));
+    const again = await acts.assignLead(request(orgId, leadId));
+    const concurrent = await Promise.all([acts.assignLead(request(orgId, leadId)), acts.assignLead(request(orgId, leadId))]);
+    expect(again.repId).toBe(first.repId);
+    expect(concurrent.map((r) => r.repId)).toEqual([first.repId, first.repId]);
+    expect(await db('assignments').where({ lead_id: leadId }).count('* as n').first()).toEqual({ n: 1 });
+    const { counters } = await countsByRep(reps);
+    expect(Object.values(counters as Record<string, number>).reduce((a, b) => a + b, 0)).toBe(1);
+    expect(await db('events').where({ lead_id: leadId, type: 'ASSIGNED' }).count('* as n').first()).toEqual({ n: 1 });
+    // The round-robin cursor moved once, not three times: the next lead goes to the next rep in order.
+    const next = await acts.assignLead(request(orgId, await storedLead(orgId, 2)));
+    expect(next.repId).toBe([...reps].sort()[([...reps].sort().indexOf(first.repId!) + 1) % 3]);
+  });
+
+  it('a reassignment ends the previous assignment and moves the capacity with the lead', async () => {
+    const { orgId, reps } = await org(2);
+    const leadId = await storedLead(orgId, 1);
+    const first = await acts.assignLead(request(orgId, leadId));
+    const second = await acts.assignLead(request(orgId, leadId, { attempt: 2, reason: 'SLA_REASSIGN', exclude: [first.repId!], countsAsReassignment: true }));
+    expect(second.repId).not.toBe(first.repId);
+    const { assignments, counters } = await countsByRep(reps);
+    expect(counters).toEqual(assignments);
+    expect(counters[first.repId!]).toBe(0);
+    expect(counters[second.repId!]).toBe(1);
+    expect((await db('leads').where({ id: leadId }).first()).reassignment_count).toBe(1);
+  });
+});
