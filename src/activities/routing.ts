@@ -37,6 +37,7 @@ export interface AssignRequest {
 
 export interface AssignResult {
   repId: string | null;
+  assignedAt: number | null;
   repClock: RepClock | null;
   slaDueAt: number | null;
   stages: Stage[];
@@ -71,6 +72,7 @@ async function replay(trx: Knex.Transaction, req: AssignRequest): Promise<Assign
     const rep = await trx('reps').where({ id: assignment.rep_id }).first('timezone', 'working_hours');
     return {
       repId: assignment.rep_id,
+      assignedAt: assignment.assigned_at.getTime(),
       repClock: { timezone: rep.timezone, working_hours: rep.working_hours },
       slaDueAt: lead?.assigned_rep_id === assignment.rep_id && lead.sla_due_at ? lead.sla_due_at.getTime() : null,
       stages: lead?.routing?.explanation.stages ?? [],
@@ -106,8 +108,8 @@ async function recoverState(db: Db, lead: leads.LeadRow): Promise<LeadSnapshot> 
     breached: Boolean(breached),
     firstTouchAt: lead.first_touch_at ? lead.first_touch_at.getTime() : null,
     retryAt: null,
-    explanation: lead.routing?.explanation ?? null,
-    ruleId: lead.routing?.rule_id ?? null,
+    assignedAt: lead.assigned_at ? lead.assigned_at.getTime() : null,
+    routing: lead.routing,
   };
 }
 
@@ -143,7 +145,7 @@ export function routingActivities(db: Db, notify: Notifier) {
         const lead = await lockedLead(trx, req.orgId, req.leadId);
         const replayed = await replay(trx, req);
         if (replayed) return replayed;
-        if (lead.status === 'CLOSED') return { repId: null, repClock: null, slaDueAt: null, stages: [], retryAt: null, unassignedReason: null, closed: true };
+        if (lead.status === 'CLOSED') return { repId: null, assignedAt: null, repClock: null, slaDueAt: null, stages: [], retryAt: null, unassignedReason: null, closed: true };
 
         const at = new Date(req.now);
         let selection = null;
@@ -201,12 +203,12 @@ export function routingActivities(db: Db, notify: Notifier) {
             occurred_at: at,
             data: { reason: req.reason, previous_rep_id: previous, rule_id: req.match.rule_id, strategy: req.action!.strategy, sla_due_at: slaDueAt ? new Date(slaDueAt).toISOString() : null },
           });
-          return { repId: rep.id, repClock: { timezone: rep.timezone, working_hours: rep.working_hours }, slaDueAt, stages, retryAt: null, unassignedReason: null, closed: false };
+          return { repId: rep.id, assignedAt: req.now, repClock: { timezone: rep.timezone, working_hours: rep.working_hours }, slaDueAt, stages, retryAt: null, unassignedReason: null, closed: false };
         }
 
         const unassignedReason: UnassignedReason = req.action ? 'NO_ELIGIBLE_REP' : 'NO_RULE_MATCHED';
         const retryAt = selection && ctx ? eligibilityChangeAt(selection, ctx) : null;
-        const result: AssignResult = { repId: null, repClock: null, slaDueAt: null, stages, retryAt, unassignedReason, closed: false };
+        const result: AssignResult = { repId: null, assignedAt: null, repClock: null, slaDueAt: null, stages, retryAt, unassignedReason, closed: false };
         if (req.onNoRep === 'KEEP') return result;
         const source = req.action ? repSourceFor(req.action, ctx?.owner) : { teams: [], ids: [] };
         const previous = await leads.endOpenAssignment(trx, req.leadId, 'UNASSIGNED', at);

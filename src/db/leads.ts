@@ -2,18 +2,13 @@ import type { Knex } from 'knex';
 import type { Db } from './knex';
 import { newId } from '../ids';
 import { localDateString } from '../routing/time';
-import type { Explanation, Sla, Strategy } from '../routing/schema';
+import type { Sla } from '../routing/schema';
+import type { Routing } from '../schemas/routing';
 import type { LeadStatus, UnassignedReason } from '../workflows/messages';
 
 type Conn = Db | Knex.Transaction;
 
-export interface LeadRouting {
-  ruleset_id: string | null;
-  ruleset_version: number | null;
-  rule_id: string | null;
-  strategy: Strategy | null;
-  explanation: Explanation;
-}
+export type LeadRouting = Routing;
 
 export interface LeadRow {
   id: string;

@@ -63,8 +63,10 @@ function withDecision(row: leads.LeadRow, d: Decision): leads.LeadRow {
     status: d.status,
     assigned_rep_id: d.repId,
     unassigned_reason: d.unassignedReason,
+    sla: d.sla,
     sla_due_at: d.slaDueAt ? new Date(d.slaDueAt) : null,
-    routing: d.explanation ? { ...(row.routing ?? { ruleset_id: null, ruleset_version: null, strategy: null }), rule_id: d.ruleId, explanation: d.explanation } : row.routing,
+    assigned_at: d.assignedAt ? new Date(d.assignedAt) : null,
+    routing: d.routing,
   };
 }
 

@@ -10,6 +10,8 @@ import type { Temporal } from './client';
  * Starting and talking to lead workflows. Starts are idempotent: one workflow id per lead, an existing run
  * is reused, and a new run is allowed only if the previous one failed or was terminated.
  */
+const START_DEADLINE_MS = 5_000;
+
 export function leadStartOptions(taskQueue: string, orgId: string, leadId: string): WorkflowStartOptions<typeof leadWorkflow> & {
   workflowIdConflictPolicy: 'USE_EXISTING';
 } {
@@ -37,7 +39,10 @@ export async function ensureLeadWorkflow(temporal: Temporal, orgId: string, lead
  */
 export async function startAndAwaitDecision(temporal: Temporal, orgId: string, leadId: string, waitMs: number): Promise<Decision | null> {
   const startWorkflowOperation = new WithStartWorkflowOperation<typeof leadWorkflow>('leadWorkflow', leadStartOptions(temporal.taskQueue, orgId, leadId));
-  const handle = await temporal.client.workflow.startUpdateWithStart(decisionUpdate, { startWorkflowOperation, waitForStage: WorkflowUpdateStage.ACCEPTED });
+  // Bounded, so a request does not hang on an unreachable Temporal: the lead is stored and the sweeper starts it.
+  const handle = await temporal.connection.withDeadline(Date.now() + START_DEADLINE_MS, () =>
+    temporal.client.workflow.startUpdateWithStart(decisionUpdate, { startWorkflowOperation, waitForStage: WorkflowUpdateStage.ACCEPTED }),
+  );
   if (waitMs <= 0) return null;
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<null>((resolve) => {

@@ -58,8 +58,8 @@ const initialState = (): LeadSnapshot => ({
   breached: false,
   firstTouchAt: null,
   retryAt: null,
-  explanation: null,
-  ruleId: null,
+  assignedAt: null,
+  routing: null,
 });
 
 /**
@@ -88,7 +88,8 @@ export async function leadWorkflow(input: LeadWorkflowInput): Promise<LeadSnapsh
   setHandler(stateQuery, () => s);
   setHandler(decisionUpdate, async (): Promise<Decision> => {
     await condition(() => s.status !== 'ROUTING');
-    return { status: s.status, repId: s.repId, unassignedReason: s.unassignedReason, slaDueAt: s.slaDueAt, ruleId: s.ruleId, explanation: s.explanation };
+    const { status, repId, unassignedReason, sla, slaDueAt, assignedAt, routing } = s;
+    return { status, repId, unassignedReason, sla, slaDueAt, assignedAt, routing };
   });
   setHandler(firstTouchUpdate, (touch) => submit({ kind: 'touch', touch }), {
     validator: (touch) => {
@@ -155,7 +156,13 @@ export async function leadWorkflow(input: LeadWorkflowInput): Promise<LeadSnapsh
       s.status = 'CLOSED';
       return result;
     }
-    const explanation = { rules: match.trace, source: match.source, stages: result.stages };
+    const routing = {
+      ruleset_id: ctx.ruleset?.id ?? null,
+      ruleset_version: ctx.ruleset?.version ?? null,
+      rule_id: match.rule_id,
+      strategy: match.action?.strategy ?? null,
+      explanation: { rules: match.trace, source: match.source, stages: result.stages },
+    };
     if (result.repId) {
       s.status = s.firstTouchAt !== null ? 'CONTACTED' : 'ASSIGNED';
       s.repId = result.repId;
@@ -167,13 +174,12 @@ export async function leadWorkflow(input: LeadWorkflowInput): Promise<LeadSnapsh
       s.escalationsDone = 0;
       s.breached = false;
       s.retryAt = null;
-      s.explanation = explanation;
-      s.ruleId = match.rule_id;
+      s.assignedAt = result.assignedAt;
+      s.routing = routing;
     } else if (opts.onNoRep !== 'KEEP') {
       markUnassigned(result.unassignedReason ?? 'NO_ELIGIBLE_REP');
       s.retryAt = result.retryAt;
-      s.explanation = explanation;
-      s.ruleId = match.rule_id;
+      s.routing = routing;
     }
     tagSearchAttributes();
     return result;

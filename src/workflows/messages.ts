@@ -1,6 +1,7 @@
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import type { RepClock } from '../routing/sla';
-import type { Explanation, Sla } from '../routing/schema';
+import type { Sla } from '../routing/schema';
+import type { Routing } from '../schemas/routing';
 
 /**
  * The lead workflow's messages, shared by the workflow and the API (defining them has no side effects).
@@ -39,19 +40,13 @@ export interface LeadSnapshot {
   firstTouchAt: number | null;
   /** While waiting for a rep: when the passage of time alone may make one eligible. */
   retryAt: number | null;
-  explanation: Explanation | null;
-  ruleId: string | null;
+  assignedAt: number | null;
+  /** The latest routing decision: ruleset, rule, strategy and explanation. */
+  routing: Routing | null;
 }
 
 /** What POST /v1/leads waits for: the routing decision, once there is one. */
-export interface Decision {
-  status: LeadStatus;
-  repId: string | null;
-  unassignedReason: UnassignedReason | null;
-  slaDueAt: number | null;
-  ruleId: string | null;
-  explanation: Explanation | null;
-}
+export type Decision = Pick<LeadSnapshot, 'status' | 'repId' | 'unassignedReason' | 'sla' | 'slaDueAt' | 'assignedAt' | 'routing'>;
 
 export interface FirstTouch {
   activityId: string;

@@ -1,4 +1,5 @@
 import { newOrg, startApi, startWorker, type TestApi, type TestOrg, type TestWorker } from '../helpers/stack';
+import { sweepOnce } from '../../src/worker/sweeper';
 import { waitFor } from '../helpers/wait';
 
 let api: TestApi;
@@ -59,7 +60,13 @@ describe('a lead through the whole stack', () => {
     expect(res.body.workflow_id).toBe(`lead-${res.body.id}`);
     expect(Date.parse(res.body.sla_due_at) - Date.parse(res.body.received_at)).toBeGreaterThan(59 * 60_000);
 
+    expect(res.body.routing).toMatchObject({ ruleset_version: 1, strategy: 'ROUND_ROBIN' });
+    expect(res.body.sla).toMatchObject({ first_touch_minutes: 60 });
     const detail = await get(org, res.body.id);
+    // What POST answered from the workflow's decision is what the database says.
+    const { assignments: _a, timeline: _t, updated_at: _u, ...stored } = detail.body;
+    const { updated_at: _u2, ...answered } = res.body;
+    expect(answered).toEqual(stored);
     expect(detail.body.timeline.map((e: { type: string }) => e.type)).toEqual(['RECEIVED', 'ROUTED', 'ASSIGNED']);
     expect(detail.body.assignments).toHaveLength(1);
     expect(detail.body.contact_id).toMatch(/^ct_/);
@@ -191,5 +198,61 @@ describe('a lead through the whole stack', () => {
     expect(done.assignments.map((a: { rep_id: string }) => a.rep_id)).toEqual([first, reps.find((r) => r !== first)]);
     expect(done).toMatchObject({ status: 'UNASSIGNED', unassigned_reason: 'MAX_REASSIGNMENTS', reassignment_count: 1 });
     for (const r of reps) expect((await api.http.get(`/v1/reps/${r}`).set(org.auth)).body.open_leads).toBe(0);
+  });
+});
+
+describe('reading leads', () => {
+  it('lists newest first, filters by status, rep and creation time, and pages', async () => {
+    const { org, reps } = await setup({ rules: [{ id: 'all', then: { strategy: 'ROUND_ROBIN', team: 'sdr' } }] }, [{ teams: ['sdr'] }, { teams: ['sdr'] }]);
+    const ids: string[] = [];
+    for (let i = 0; i < 5; i++) ids.push((await lead(org, { email: `list${i}@acme.io` })).body.id);
+    await api.http.post(`/v1/leads/${ids[0]}/close`).set(org.auth).send({ reason: 'test' });
+    const all = await api.http.get('/v1/leads?limit=2').set(org.auth);
+    expect(all.body.map((l: { id: string }) => l.id)).toEqual([ids[4], ids[3]]);
+    const next = /<([^>]+)>; rel="next"/.exec(all.headers.link)![1]!;
+    expect((await api.http.get(next).set(org.auth)).body.map((l: { id: string }) => l.id)).toEqual([ids[2], ids[1]]);
+    const closed = await api.http.get('/v1/leads?status=CLOSED').set(org.auth);
+    expect(closed.body.map((l: { id: string }) => l.id)).toEqual([ids[0]]);
+    const byRep = await api.http.get(`/v1/leads?rep_id=${reps[0]}&status=ASSIGNED`).set(org.auth);
+    expect(byRep.body.every((l: { assigned_rep_id: string }) => l.assigned_rep_id === reps[0])).toBe(true);
+    expect(byRep.body.length).toBeGreaterThan(0);
+    const future = await api.http.get(`/v1/leads?created_after=${encodeURIComponent(new Date(Date.now() + 60_000).toISOString())}`).set(org.auth);
+    expect(future.body).toEqual([]);
+    const past = await api.http.get(`/v1/leads?created_before=${encodeURIComponent(new Date(Date.now() + 60_000).toISOString())}&limit=500`).set(org.auth);
+    expect(past.body).toHaveLength(5);
+    expect((await api.http.get('/v1/leads?status=LOST').set(org.auth)).status).toBe(422);
+  });
+
+  it('routes OWNER leads to the contact owner, then to the owner of the company domain', async () => {
+    const { org, reps } = await setup(
+      { rules: [{ id: 'owner', then: { strategy: 'OWNER', fallback: { strategy: 'ROUND_ROBIN', team: 'sdr' } } }] },
+      [{ teams: ['ae'] }, { teams: ['sdr'] }],
+    );
+    await api.http.post('/v1/contacts').set(org.auth).send({ email: 'champion@bigco.com', owner_rep_id: reps[0] });
+    const known = await lead(org, { email: 'champion@bigco.com' });
+    expect(known.body.assigned_rep_id).toBe(reps[0]);
+    const colleague = await lead(org, { email: 'colleague@bigco.com' });
+    expect(colleague.body.assigned_rep_id).toBe(reps[0]);
+    const stranger = await lead(org, { email: 'someone@elsewhere.com' });
+    expect(stranger.body.assigned_rep_id).toBe(reps[1]);
+    expect(stranger.body.routing.explanation.stages.map((s: { strategy: string }) => s.strategy)).toEqual(['OWNER', 'ROUND_ROBIN']);
+  });
+});
+
+describe('when Temporal cannot be reached', () => {
+  it('still accepts and stores the lead, and the sweeper starts its workflow later', async () => {
+    const { org } = await setup({ rules: [{ id: 'all', then: { strategy: 'ROUND_ROBIN', team: 'sdr' } }] }, [{ teams: ['sdr'] }]);
+    const cut = startApi({ TEMPORAL_ADDRESS: '127.0.0.1:1' });
+    try {
+      const res = await cut.http.post('/v1/leads').set(org.auth).send({ email: 'offline@acme.io' });
+      expect(res.status).toBe(200);
+      expect(res.body.status).toBe('ROUTING');
+      const swept = await sweepOnce({ db: api.deps.db, temporal: api.deps.temporal, logger: api.deps.logger, graceMs: 0 });
+      expect(swept.started).toBeGreaterThanOrEqual(1);
+      const assigned = await waitFor(async () => ((await get(org, res.body.id)).body.status === 'ASSIGNED' ? true : null), { what: 'the swept lead to be routed' });
+      expect(assigned).toBe(true);
+    } finally {
+      await cut.close();
+    }
   });
 });
