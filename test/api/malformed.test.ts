@@ -163,3 +163,44 @@ describe('public endpoints', () => {
     }
   });
 });
+
+describe('every write route refuses malformed bodies with 4xx, never 5xx', () => {
+  const routes = [
+    '/v1/leads',
+    '/v1/leads/lead_0000000000000000000000/reassign',
+    '/v1/leads/lead_0000000000000000000000/close',
+    '/v1/rules',
+    '/v1/rules/simulate',
+    '/v1/rules/rs_0000000000000000000000/publish',
+    '/v1/contacts',
+    '/v1/contacts/ct_0000000000000000000000/activities',
+    '/v1/reps',
+    '/v1/api-keys',
+  ];
+  const bodies: unknown[] = [
+    {},
+    [],
+    { email: 42 },
+    { email: 'a@b.co', employees: -5 },
+    { email: 'a@b.co', score: 'high' },
+    { email: 'a@b.co', attributes: [1, 2] },
+    { email: 'a@b.co', attributes: { a: { b: { c: 1 } } } },
+    { name: 'x', rules: [{ id: 'r', when: { field: 'country', op: 'in', value: 'DE' }, then: { strategy: 'ROUND_ROBIN', team: 'x' } }] },
+    { name: 'x', rules: 'all of them' },
+    { lead: { email: 'a@b.co' }, ruleset: { rules: [{ id: 'r', then: { strategy: 'DIRECT' } }] } },
+    { rep_id: 'rep_../../etc/passwd' },
+    { reason: '' },
+    { type: 'CALL', rep_id: 12 },
+    { name: 'x'.repeat(100_000) },
+    { email: 'a@b.co', external_id: { $ne: null } },
+  ];
+  it.each(routes)('POST %s', async (path) => {
+    for (const body of bodies) {
+      const res = await api.http.post(path).set(org.auth).send(body as object);
+      expect({ path, body, status: res.status }).toEqual({ path, body, status: expect.any(Number) });
+      expect(res.status).toBeGreaterThanOrEqual(400);
+      expect(res.status).toBeLessThan(500);
+      expect(res.body.error.request_id).toMatch(/^req_/);
+    }
+  });
+});
