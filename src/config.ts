@@ -25,7 +25,7 @@ const EnvSchema = z
     TRUST_PROXY: z.string().default('loopback, linklocal, uniquelocal'),
     TLS_CERT_FILE: z.string().min(1).optional(),
     TLS_KEY_FILE: z.string().min(1).optional(),
-    RATE_LIMIT_PER_SECOND: z.coerce.number().min(0).default(100),
+    RATE_LIMIT_PER_SECOND: z.coerce.number().min(0).default(500),
     RATE_LIMIT_BURST: z.coerce.number().int().min(1).optional(),
     LEAD_WAIT_MS_DEFAULT: z.coerce.number().int().min(0).max(30000).default(2000),
     LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),

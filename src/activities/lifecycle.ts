@@ -5,6 +5,9 @@ import type { Notifier } from './routing';
 
 export type TimelineType = 'SLA_BREACHED' | 'REMINDED' | 'ESCALATED' | 'ALERT';
 
+/** The later of the workflow's clock and real time: see assignLead. */
+const when = (workflowNow: number) => new Date(Math.max(workflowNow, Date.now()));
+
 /**
  * The lead's other steps. Each writes its timeline event under a step key, so a retry writes nothing twice,
  * and changes the lead only from the state it expects.
@@ -19,7 +22,7 @@ export function lifecycleActivities(db: Db, notify: Notifier) {
         const rep = await db('reps').where({ id: e.repId }).first('manager_id');
         data = { ...data, manager_id: rep?.manager_id ?? null };
       }
-      await leads.insertEvent(db, { org_id: e.orgId, lead_id: e.leadId, type: e.type, step_key: e.stepKey, rep_id: e.repId ?? null, occurred_at: new Date(e.at), data });
+      await leads.insertEvent(db, { org_id: e.orgId, lead_id: e.leadId, type: e.type, step_key: e.stepKey, rep_id: e.repId ?? null, occurred_at: when(e.at), data });
     },
 
     /** The SLA clock stops: status CONTACTED, first_touch_at set, the activity marked as the first touch. */
@@ -27,7 +30,7 @@ export function lifecycleActivities(db: Db, notify: Notifier) {
       await db.transaction(async (trx) => {
         const updated = await trx('leads')
           .where({ org_id: t.orgId, id: t.leadId, status: 'ASSIGNED', assigned_rep_id: t.repId })
-          .update({ status: 'CONTACTED', first_touch_at: new Date(t.at), sla_due_at: null, updated_at: new Date(t.at) });
+          .update({ status: 'CONTACTED', first_touch_at: when(t.at), sla_due_at: null, updated_at: when(t.at) });
         if (!updated) return;
         await trx('activities').where({ id: t.activityId, org_id: t.orgId }).update({ first_touch: true, lead_id: t.leadId });
         await leads.insertEvent(trx, {
@@ -36,7 +39,7 @@ export function lifecycleActivities(db: Db, notify: Notifier) {
           type: 'CONTACTED',
           step_key: 'contacted',
           rep_id: t.repId,
-          occurred_at: new Date(t.at),
+          occurred_at: when(t.at),
           data: { activity_id: t.activityId, activity_occurred_at: t.occurredAt },
         });
       });
@@ -44,7 +47,7 @@ export function lifecycleActivities(db: Db, notify: Notifier) {
 
     /** Takes the lead off its rep. With `alert`, an ALERT event tells a human that routing gave up. */
     async unassignLead(u: { orgId: string; leadId: string; attempt: number; reason: UnassignedReason; alert: boolean; at: number }): Promise<void> {
-      const at = new Date(u.at);
+      const at = when(u.at);
       const freed = await db.transaction(async (trx) => {
         const lead = await trx<leads.LeadRow>('leads').where({ org_id: u.orgId, id: u.leadId }).forUpdate().first();
         if (!lead || lead.status === 'CLOSED') return null;
@@ -69,7 +72,7 @@ export function lifecycleActivities(db: Db, notify: Notifier) {
     },
 
     async closeLead(c: { orgId: string; leadId: string; reason: string; at: number }): Promise<void> {
-      const at = new Date(c.at);
+      const at = when(c.at);
       const freed = await db.transaction(async (trx) => {
         const lead = await trx<leads.LeadRow>('leads').where({ org_id: c.orgId, id: c.leadId }).forUpdate().first();
         if (!lead || lead.status === 'CLOSED') return null;

@@ -24,7 +24,7 @@ export interface AssignRequest {
   /** The workflow's attempt number: the assignment row and timeline steps are keyed by it. */
   attempt: number;
   reason: AssignReason;
-  /** The workflow's clock, so eligibility and deadlines follow workflow time (and time-skipping tests). */
+  /** The workflow's clock: the assignment is made at this time or later (see assignLead). */
   now: number;
   action: Action | null;
   match: { ruleset_id: string | null; ruleset_version: number | null; rule_id: string | null; source: MatchSource; trace: RuleTrace[] };
@@ -64,26 +64,31 @@ async function lockedLead(trx: Knex.Transaction, orgId: string, leadId: string):
   return lead;
 }
 
-/** A retried attempt returns what the first one decided, read back from what it wrote. */
-async function replay(trx: Knex.Transaction, req: AssignRequest): Promise<AssignResult | null> {
-  const assignment = await trx<leads.AssignmentRow>('assignments').where({ lead_id: req.leadId, seq: req.attempt }).first();
-  if (assignment) {
-    const lead = await trx<leads.LeadRow>('leads').where({ id: req.leadId }).first();
-    const rep = await trx('reps').where({ id: assignment.rep_id }).first('timezone', 'working_hours');
-    return {
-      repId: assignment.rep_id,
-      assignedAt: assignment.assigned_at.getTime(),
-      repClock: { timezone: rep.timezone, working_hours: rep.working_hours },
-      slaDueAt: lead?.assigned_rep_id === assignment.rep_id && lead.sla_due_at ? lead.sla_due_at.getTime() : null,
-      stages: lead?.routing?.explanation.stages ?? [],
-      retryAt: null,
-      unassignedReason: null,
-      closed: false,
-    };
-  }
-  const none = await leads.findEvent(trx, req.leadId, `attempt:${req.attempt}:no-rep`);
-  if (none) return none.data.result as AssignResult;
-  return null;
+/**
+ * A retried attempt returns what the first one decided, read back from what it wrote. One query in the usual
+ * case, where there is nothing to replay.
+ */
+async function replay(trx: Knex.Transaction, req: AssignRequest, lead: leads.LeadRow): Promise<AssignResult | null> {
+  const { rows } = await trx.raw<{ rows: Array<{ rep_id: string | null; assigned_at: Date | null; no_rep: { result: AssignResult } | null }> }>(
+    `SELECT (SELECT rep_id FROM assignments WHERE lead_id = :lead AND seq = :seq) AS rep_id,
+            (SELECT assigned_at FROM assignments WHERE lead_id = :lead AND seq = :seq) AS assigned_at,
+            (SELECT data FROM events WHERE lead_id = :lead AND step_key = :noRep) AS no_rep`,
+    { lead: req.leadId, seq: req.attempt, noRep: `attempt:${req.attempt}:no-rep` },
+  );
+  const found = rows[0]!;
+  if (found.no_rep) return found.no_rep.result;
+  if (!found.rep_id) return null;
+  const rep = await trx('reps').where({ id: found.rep_id }).first('timezone', 'working_hours');
+  return {
+    repId: found.rep_id,
+    assignedAt: found.assigned_at!.getTime(),
+    repClock: { timezone: rep.timezone, working_hours: rep.working_hours },
+    slaDueAt: lead.assigned_rep_id === found.rep_id && lead.sla_due_at ? lead.sla_due_at.getTime() : null,
+    stages: lead.routing?.explanation.stages ?? [],
+    retryAt: null,
+    unassignedReason: null,
+    closed: false,
+  };
 }
 
 /** Rebuilds a routed lead's workflow state from what its earlier runs wrote. */
@@ -143,16 +148,18 @@ export function routingActivities(db: Db, notify: Notifier) {
       let freed: string | null = null;
       const result = await db.transaction(async (trx): Promise<AssignResult> => {
         const lead = await lockedLead(trx, req.orgId, req.leadId);
-        const replayed = await replay(trx, req);
+        const replayed = await replay(trx, req, lead);
         if (replayed) return replayed;
         if (lead.status === 'CLOSED') return { repId: null, assignedAt: null, repClock: null, slaDueAt: null, stages: [], retryAt: null, unassignedReason: null, closed: true };
 
-        const at = new Date(req.now);
+        // An assignment cannot precede the decision to make it: real time, unless the workflow's clock is ahead
+        // (time-skipping tests), in which case the workflow's time. Eligibility, caps and deadlines all use it.
+        const at = new Date(Math.max(req.now, Date.now()));
         let selection = null;
         let ctx = null;
         if (req.action) {
           const owner = req.action.strategy === 'OWNER' || req.action.fallback?.strategy === 'OWNER' ? await ownerInfo(trx, req.orgId, lead.email) : undefined;
-          ctx = await loadSelectionContext(trx, req.orgId, req.action, { now: req.now, lock: true, owner, exclude: req.exclude });
+          ctx = await loadSelectionContext(trx, req.orgId, req.action, { now: at.getTime(), lock: true, owner, exclude: req.exclude });
           selection = selectRep(req.action, ctx);
         }
         const stages = selection?.stages ?? [];
@@ -175,7 +182,7 @@ export function routingActivities(db: Db, notify: Notifier) {
             rep.timezone,
           );
           const touched = lead.first_touch_at !== null;
-          const slaDueAt = req.sla && !touched ? slaDeadline(req.now, req.sla, rep) : null;
+          const slaDueAt = req.sla && !touched ? slaDeadline(at.getTime(), req.sla, rep) : null;
           await trx('leads')
             .where({ id: req.leadId })
             .update({
@@ -203,7 +210,7 @@ export function routingActivities(db: Db, notify: Notifier) {
             occurred_at: at,
             data: { reason: req.reason, previous_rep_id: previous, rule_id: req.match.rule_id, strategy: req.action!.strategy, sla_due_at: slaDueAt ? new Date(slaDueAt).toISOString() : null },
           });
-          return { repId: rep.id, assignedAt: req.now, repClock: { timezone: rep.timezone, working_hours: rep.working_hours }, slaDueAt, stages, retryAt: null, unassignedReason: null, closed: false };
+          return { repId: rep.id, assignedAt: at.getTime(), repClock: { timezone: rep.timezone, working_hours: rep.working_hours }, slaDueAt, stages, retryAt: null, unassignedReason: null, closed: false };
         }
 
         const unassignedReason: UnassignedReason = req.action ? 'NO_ELIGIBLE_REP' : 'NO_RULE_MATCHED';

@@ -2,7 +2,6 @@ import type { Knex } from 'knex';
 import type { Db } from './knex';
 import type { OwnerInfo } from '../routing/select';
 import { emailDomain } from '../routing/conditions';
-import { newId } from '../ids';
 
 type Conn = Db | Knex.Transaction;
 
@@ -44,23 +43,6 @@ export async function ownerInfo(db: Conn, orgId: string, email: string): Promise
     domainOwners = [...new Set(rows.map((r) => r.owner_rep_id!))];
   }
   return { contact_owner_id: contact?.owner_rep_id ?? null, domain_owner_ids: domainOwners };
-}
-
-/** A lead's email upserts its contact; what the contact already knows is kept, gaps are filled in. */
-export async function upsertContactForLead(
-  trx: Knex.Transaction,
-  orgId: string,
-  lead: { email: string; first_name?: string | null; last_name?: string | null; company?: string | null },
-): Promise<string> {
-  const name = [lead.first_name, lead.last_name].filter(Boolean).join(' ') || null;
-  const { rows } = await trx.raw<{ rows: Array<{ id: string }> }>(
-    `INSERT INTO contacts (id, org_id, email, name, company) VALUES (?, ?, ?, ?, ?)
-     ON CONFLICT (org_id, email) WHERE email IS NOT NULL DO UPDATE
-       SET name = COALESCE(contacts.name, EXCLUDED.name), company = COALESCE(contacts.company, EXCLUDED.company), updated_at = now()
-     RETURNING id`,
-    [newId('contact'), orgId, lead.email.toLowerCase(), name, lead.company ?? null],
-  );
-  return rows[0]!.id;
 }
 
 export function findContact(db: Conn, orgId: string, id: string): Promise<ContactRow | undefined> {

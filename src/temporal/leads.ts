@@ -1,4 +1,4 @@
-import { WithStartWorkflowOperation, WorkflowNotFoundError, WorkflowUpdateFailedError, WorkflowUpdateStage, type WorkflowStartOptions } from '@temporalio/client';
+import { WithStartWorkflowOperation, WorkflowNotFoundError, WorkflowUpdateFailedError, type WorkflowStartOptions } from '@temporalio/client';
 import type { UpdateDefinition } from '@temporalio/common';
 import type { leadWorkflow } from '../workflows/lead';
 import { decisionUpdate, type CommandResult, type Decision } from '../workflows/messages';
@@ -38,22 +38,30 @@ export async function ensureLeadWorkflow(temporal: Temporal, orgId: string, lead
  * round trip: update-with-start. Null when the decision takes longer; the lead goes on routing regardless.
  */
 export async function startAndAwaitDecision(temporal: Temporal, orgId: string, leadId: string, waitMs: number): Promise<Decision | null> {
-  const startWorkflowOperation = new WithStartWorkflowOperation<typeof leadWorkflow>('leadWorkflow', leadStartOptions(temporal.taskQueue, orgId, leadId));
-  // Bounded, so a request does not hang on an unreachable Temporal: the lead is stored and the sweeper starts it.
-  const handle = await temporal.connection.withDeadline(Date.now() + START_DEADLINE_MS, () =>
-    temporal.client.workflow.startUpdateWithStart(decisionUpdate, { startWorkflowOperation, waitForStage: WorkflowUpdateStage.ACCEPTED }),
-  );
-  if (waitMs <= 0) return null;
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<null>((resolve) => {
-    timer = setTimeout(() => resolve(null), waitMs);
-  });
-  const result = handle.result().catch(() => null);
-  try {
-    return await Promise.race([result, timeout]);
-  } finally {
-    clearTimeout(timer);
+  if (waitMs <= 0) {
+    // Not waiting: a plain start returns as soon as the server has it. Bounded, so a request does not hang on
+    // an unreachable Temporal: the lead is stored and the sweeper starts it.
+    await temporal.connection.withDeadline(Date.now() + START_DEADLINE_MS, () => ensureLeadWorkflow(temporal, orgId, leadId));
+    return null;
   }
+  const startWorkflowOperation = new WithStartWorkflowOperation<typeof leadWorkflow>('leadWorkflow', leadStartOptions(temporal.taskQueue, orgId, leadId));
+  // One round trip: the start, and the decision when it comes within the wait budget. Past the deadline the
+  // call gives up but the workflow goes on (if its start got through; else the sweeper starts it).
+  try {
+    return await temporal.connection.withDeadline(Date.now() + Math.max(waitMs, 1000), () =>
+      temporal.client.workflow.executeUpdateWithStart(decisionUpdate, { startWorkflowOperation }),
+    );
+  } catch (err) {
+    if (isDeadlineExceeded(err)) return null;
+    throw err;
+  }
+}
+
+function isDeadlineExceeded(err: unknown): boolean {
+  for (let e = err as { code?: number; cause?: unknown } | undefined; e; e = e.cause as typeof e) {
+    if (e.code === 4) return true; // gRPC DEADLINE_EXCEEDED
+  }
+  return /deadline/i.test(String((err as Error)?.message));
 }
 
 export class CommandRejected extends Error {}

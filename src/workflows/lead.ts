@@ -2,7 +2,7 @@ import {
   allHandlersFinished,
   condition,
   continueAsNew,
-  proxyActivities,
+  proxyLocalActivities,
   setHandler,
   upsertSearchAttributes,
   workflowInfo,
@@ -27,9 +27,10 @@ import {
   type UnassignedReason,
 } from './messages';
 
-// Each activity is a short Postgres transaction; a generous 10 s bound means a crashed worker's activities
-// are retried elsewhere within seconds instead of half a minute.
-const acts = proxyActivities<RoutingActivities & LifecycleActivities>({
+// Each activity is one short, idempotent Postgres transaction, so they run as local activities: inside the
+// workflow task, without a round trip through the server per step (a lead is routed in one workflow task).
+// A crashed worker's task is retried on another worker, which re-runs them; idempotency makes that safe.
+const acts = proxyLocalActivities<RoutingActivities & LifecycleActivities>({
   startToCloseTimeout: '10 seconds',
   retry: { initialInterval: '500 milliseconds', backoffCoefficient: 2, maximumInterval: '30 seconds', nonRetryableErrorTypes: ['LeadNotFound'] },
 });

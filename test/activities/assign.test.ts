@@ -1,8 +1,7 @@
 import { routingActivities, type AssignRequest } from '../../src/activities/routing';
 import { createDb } from '../../src/db/knex';
-import { upsertContactForLead } from '../../src/db/contacts';
+import { insertReceivedLead } from '../../src/db/leads';
 import { createOrg } from '../../src/db/orgs';
-import { newId } from '../../src/ids';
 import { ActionSchema } from '../../src/routing/schema';
 import { temporalNotifier } from '../../src/services/leadSignals';
 import { createRep } from '../../src/services/reps';
@@ -29,13 +28,7 @@ async function org(reps: number, rep: Partial<RepCreate> = {}) {
 
 /** A stored lead, as the API leaves it before its workflow runs. */
 async function storedLead(orgId: string, i: number): Promise<string> {
-  return db.transaction(async (trx) => {
-    const email = `lead${i}@acme.io`;
-    const contactId = await upsertContactForLead(trx, orgId, { email });
-    const id = newId('lead');
-    await trx('leads').insert({ id, org_id: orgId, contact_id: contactId, email, status: 'ROUTING', workflow_id: `lead-${id}` });
-    return id;
-  });
+  return (await insertReceivedLead(db, orgId, { email: `lead${i}@acme.io` }, undefined))!.id;
 }
 
 const request = (orgId: string, leadId: string, over: Partial<AssignRequest> = {}): AssignRequest => ({
@@ -117,5 +110,21 @@ describe('assign activity on Postgres', () => {
     expect(counters[first.repId!]).toBe(0);
     expect(counters[second.repId!]).toBe(1);
     expect((await db('leads').where({ id: leadId }).first()).reassignment_count).toBe(1);
+  });
+});
+
+describe('daily cap in the rep\'s own day', () => {
+  it('stops at daily_cap and says when the next local day begins', async () => {
+    const { orgId, reps } = await org(1, { daily_cap: 2, timezone: 'Asia/Tokyo' });
+    // A workflow clock ahead of real time (as in time-skipping) is the time the assignment is made at.
+    const now = Date.parse('2031-11-25T10:00:00Z'); // 19:00 in Tokyo
+    const results = [];
+    for (let i = 0; i < 3; i++) results.push(await acts.assignLead(request(orgId, await storedLead(orgId, i), { now })));
+    expect(results.map((r) => r.repId)).toEqual([reps[0], reps[0], null]);
+    expect(results[2]!.stages[0]!.candidates).toEqual([{ rep_id: reps[0], eligible: false, reason: 'AT_DAILY_CAP' }]);
+    expect(new Date(results[2]!.retryAt!).toISOString()).toBe('2031-11-25T15:00:00.000Z'); // midnight in Tokyo
+    // The next Tokyo day the rep takes leads again.
+    const tomorrow = await acts.assignLead(request(orgId, await storedLead(orgId, 9), { now: Date.parse('2031-11-25T15:30:00Z') }));
+    expect(tomorrow.repId).toBe(reps[0]);
   });
 });

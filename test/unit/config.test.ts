@@ -7,8 +7,8 @@ describe('configuration from the environment', () => {
     expect(c.DATABASE_URL).toBe('postgres://postgres@127.0.0.1:5432/routeswit');
     expect(c.TEMPORAL_TASK_QUEUE).toBe('routeswit');
     expect(c.REQUIRE_HTTPS).toBe(false);
-    expect(c.RATE_LIMIT_PER_SECOND).toBe(100);
-    expect(c.RATE_LIMIT_BURST).toBe(200);
+    expect(c.RATE_LIMIT_PER_SECOND).toBe(500);
+    expect(c.RATE_LIMIT_BURST).toBe(1000);
   });
 
   it('requires HTTPS by default in production, and lets it be switched off explicitly', () => {

