@@ -126,9 +126,22 @@ function toApiError(err: unknown): ApiError {
   if (typeof status === 'number' && status >= 400 && status < 500) {
     return new ApiError(422, 'VALIDATION_ERROR', e.message ?? 'Bad request');
   }
+  // Temporal not answering (down, or no worker) is a temporary condition of ours: say so, and when to retry.
+  if (isUnavailable(err)) {
+    return new ApiError(503, 'SERVICE_UNAVAILABLE', 'The routing engine is not answering right now; retry shortly', undefined, { 'Retry-After': '5' });
+  }
   // Postgres data exceptions (class 22) mean input slipped past validation; it is still the caller's input.
   if (typeof e?.code === 'string' && /^22[0-9A-Z]{3}$/.test(e.code)) {
     return new ApiError(422, 'VALIDATION_ERROR', 'A value in the request is out of range or malformed');
   }
   return new ApiError(500, 'SERVER_ERROR', 'Internal server error. Our team has been notified.');
+}
+
+/** gRPC UNAVAILABLE (14) or DEADLINE_EXCEEDED (4) anywhere in the cause chain, as the Temporal client reports them. */
+function isUnavailable(err: unknown): boolean {
+  for (let e = err as { code?: unknown; cause?: unknown } | undefined, depth = 0; e && depth < 5; e = e.cause as typeof e, depth++) {
+    if (e.code === 14 || e.code === 4) return true;
+    if (e instanceof Error && /WorkflowUpdateRPCTimeoutOrCancelled|ServiceError/.test(e.name)) return true;
+  }
+  return false;
 }

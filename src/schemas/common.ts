@@ -25,6 +25,7 @@ export const ErrorBody = z
         'VALIDATION_ERROR',
         'RATE_LIMITED',
         'SERVER_ERROR',
+        'SERVICE_UNAVAILABLE',
       ]),
       message: z.string(),
       details: z.array(ErrorDetail).optional(),

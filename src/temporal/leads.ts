@@ -66,6 +66,9 @@ function isDeadlineExceeded(err: unknown): boolean {
 
 export class CommandRejected extends Error {}
 
+/** How long an API request waits for a lead's workflow to carry out a command. */
+const COMMAND_DEADLINE_MS = 15_000;
+
 /**
  * Sends an update command to a lead's workflow and returns its result. A validator's refusal, or a command the
  * workflow could not carry out, becomes CommandRejected (the API answers 409). A lead whose workflow is
@@ -82,7 +85,7 @@ export async function sendLeadCommand<Arg>(
   const handle = temporal.client.workflow.getHandle(workflowIdFor(leadId));
   const send = async () => {
     try {
-      return await handle.executeUpdate(update, { args });
+      return await temporal.connection.withDeadline(Date.now() + COMMAND_DEADLINE_MS, () => handle.executeUpdate(update, { args }));
     } catch (err) {
       if (err instanceof WorkflowUpdateFailedError) throw new CommandRejected(err.cause?.message ?? err.message);
       throw err;
