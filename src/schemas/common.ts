@@ -36,6 +36,9 @@ export const ErrorBody = z
 export type ErrorBody = z.infer<typeof ErrorBody>;
 export type ErrorCode = ErrorBody['error']['code'];
 
+/** An optional free-text field: trimmed, bounded, and null or absent alike. */
+export const OptionalText = (max: number) => z.string().trim().max(max).nullish();
+
 /** Query strings arrive as text; these accept "10" and "true" the way a URL writes them. */
 export const QueryInt = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
 export const QueryBool = z.enum(['true', 'false']).transform((v) => v === 'true');

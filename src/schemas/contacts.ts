@@ -1,16 +1,14 @@
 import { z } from 'zod';
-import { IdOf, PageQuery, Timestamp } from './common';
+import { IdOf, OptionalText, PageQuery, Timestamp } from './common';
 import { Attributes } from './leads';
-
-const Text = (max: number) => z.string().trim().max(max).nullish();
 
 export const ContactUpsert = z
   .strictObject({
     email: z.email().max(320).transform((e) => e.toLowerCase()).optional(),
     external_id: z.string().trim().min(1).max(200).optional(),
-    name: Text(300),
-    phone: Text(50),
-    company: Text(300),
+    name: OptionalText(300),
+    phone: OptionalText(50),
+    company: OptionalText(300),
     owner_rep_id: IdOf('rep').nullish().meta({ description: 'The rep who owns this contact (OWNER routing sends their leads to them)' }),
     attributes: Attributes.optional().meta({ description: 'Merged into the stored attributes' }),
   })

@@ -1,9 +1,7 @@
 import { z } from 'zod';
 import { SlaSchema } from '../routing/schema';
-import { IdOf, PageQuery, QueryInt, Timestamp } from './common';
+import { IdOf, OptionalText, PageQuery, QueryInt, Timestamp } from './common';
 import { Routing } from './routing';
-
-const Text = (max: number) => z.string().trim().max(max).nullish();
 
 const AttributeScalar = z.union([z.string().max(2000), z.number().finite(), z.boolean()]);
 export const Attributes = z
@@ -15,9 +13,9 @@ export const Attributes = z
 export const LeadInput = z
   .strictObject({
     email: z.email().max(320).transform((e) => e.toLowerCase()),
-    first_name: Text(200),
-    last_name: Text(200),
-    company: Text(300),
+    first_name: OptionalText(200),
+    last_name: OptionalText(200),
+    company: OptionalText(300),
     domain: z
       .string()
       .trim()
@@ -25,13 +23,13 @@ export const LeadInput = z
       .regex(/^[A-Za-z0-9.-]*$/, 'a domain name like acme.com')
       .transform((d) => d.toLowerCase())
       .nullish(),
-    country: Text(100),
-    state: Text(100),
-    source: Text(200),
+    country: OptionalText(100),
+    state: OptionalText(100),
+    source: OptionalText(200),
     score: z.number().finite().nullish(),
     employees: z.number().int().min(0).max(10_000_000_000).nullish(),
-    industry: Text(200),
-    external_id: Text(200).meta({ description: 'Your id for the lead; a second lead with the same external_id is the same lead' }),
+    industry: OptionalText(200),
+    external_id: OptionalText(200).meta({ description: 'Your id for the lead; a second lead with the same external_id is the same lead' }),
     attributes: Attributes.optional(),
   })
   .meta({ id: 'LeadInput' });
