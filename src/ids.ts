@@ -12,6 +12,9 @@ export const ID_PREFIXES = {
   assignment: 'asg',
   monitor: 'mon',
   webhook: 'wh',
+  delivery: 'dlv',
+  alert: 'alr',
+  digest: 'dig',
   request: 'req',
 } as const;
 export type IdKind = keyof typeof ID_PREFIXES;

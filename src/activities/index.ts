@@ -2,6 +2,7 @@ import type { Db } from '../db/knex';
 import { diagnosticsActivities } from './diagnostics';
 import { lifecycleActivities } from './lifecycle';
 import { routingActivities, type Notifier } from './routing';
+import { webhookActivities } from './webhooks';
 
 export interface ActivityDeps {
   db: Db;
@@ -14,6 +15,7 @@ export function createActivities(deps: ActivityDeps) {
     ...diagnosticsActivities(deps.db),
     ...routingActivities(deps.db, deps.notifier),
     ...lifecycleActivities(deps.db, deps.notifier),
+    ...webhookActivities(deps.db),
   };
 }
 export type Activities = ReturnType<typeof createActivities>;

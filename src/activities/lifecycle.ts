@@ -22,7 +22,12 @@ export function lifecycleActivities(db: Db, notify: Notifier) {
         const rep = await db('reps').where({ id: e.repId }).first('manager_id');
         data = { ...data, manager_id: rep?.manager_id ?? null };
       }
-      await leads.insertEvent(db, { org_id: e.orgId, lead_id: e.leadId, type: e.type, step_key: e.stepKey, rep_id: e.repId ?? null, occurred_at: when(e.at), data });
+      const at = when(e.at);
+      await db.transaction(async (trx) => {
+        const written = await leads.insertEvent(trx, { org_id: e.orgId, lead_id: e.leadId, type: e.type, step_key: e.stepKey, rep_id: e.repId ?? null, occurred_at: at, data });
+        // The lead's first breach, for SLA statistics.
+        if (written && e.type === 'SLA_BREACHED') await trx('leads').where({ id: e.leadId }).whereNull('breached_at').update({ breached_at: at });
+      });
     },
 
     /** The SLA clock stops: status CONTACTED, first_touch_at set, the activity marked as the first touch. */

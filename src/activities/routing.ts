@@ -48,6 +48,9 @@ export interface AssignResult {
   closed: boolean;
 }
 
+/** How lead statistics name the ruleset's fallback, which has no rule id. */
+export const FALLBACK_RULE = '(fallback)';
+
 const ROUTING_FIELDS = ['email', 'first_name', 'last_name', 'company', 'domain', 'country', 'state', 'source', 'score', 'employees', 'industry', 'external_id'] as const;
 
 const EVENT_FOR: Record<AssignReason, string> = {
@@ -182,6 +185,9 @@ export function routingActivities(db: Db, notify: Notifier) {
             rep.timezone,
           );
           const touched = lead.first_touch_at !== null;
+          // Reported under the team whose pool it came from (else the rep's first team), and the rule that sent it.
+          const stage = selection.stages.find((st) => st.rep_id === rep.id)!;
+          const team = stage.pool_key.startsWith('team:') ? stage.pool_key.slice(5) : (rep.teams[0] ?? null);
           const slaDueAt = req.sla && !touched ? slaDeadline(at.getTime(), req.sla, rep) : null;
           await trx('leads')
             .where({ id: req.leadId })
@@ -195,6 +201,8 @@ export function routingActivities(db: Db, notify: Notifier) {
               sla: req.sla ? JSON.stringify(req.sla) : null,
               sla_due_at: slaDueAt ? new Date(slaDueAt) : null,
               assigned_at: at,
+              team,
+              rule_id: req.match.rule_id ?? (req.match.source === 'FALLBACK' ? FALLBACK_RULE : null),
               reassignment_count: trx.raw('reassignment_count + ?', [req.countsAsReassignment ? 1 : 0]),
               updated_at: at,
             });

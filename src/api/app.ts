@@ -9,11 +9,12 @@ import { healthRouter } from './routes/health';
 import { leadRoutes } from './routes/leads';
 import { repRoutes } from './routes/reps';
 import { rulesetRoutes } from './routes/rulesets';
+import { webhookRoutes } from './routes/webhooks';
 
 export const BODY_LIMIT = '1mb';
 
 export function allRoutes(): AnyRoute[] {
-  return [...leadRoutes, ...repRoutes, ...rulesetRoutes, ...contactRoutes, ...apiKeyRoutes];
+  return [...leadRoutes, ...repRoutes, ...rulesetRoutes, ...contactRoutes, ...webhookRoutes, ...apiKeyRoutes];
 }
 
 export function createApp(deps: ApiDeps): Express {

@@ -1,6 +1,7 @@
 import type { Knex } from 'knex';
 import type { Db } from './knex';
 import { newId } from '../ids';
+import { enqueueDeliveries, WEBHOOK_EVENT_FOR } from './webhooks';
 import { localDateString } from '../routing/time';
 import type { Sla } from '../routing/schema';
 import type { LeadInput } from '../schemas/leads';
@@ -108,16 +109,24 @@ export function leadTimeline(db: Conn, leadId: string): Promise<EventRow[]> {
   return db<EventRow>('events').where({ lead_id: leadId }).orderBy([{ column: 'occurred_at' }, { column: 'seq' }]);
 }
 
-/** Writes a timeline event once: a retried activity finds its step key taken and writes nothing. */
+/**
+ * Writes a timeline event once: a retried activity finds its step key taken and writes nothing. Events that
+ * webhooks announce get their deliveries queued in the same transaction.
+ */
 export async function insertEvent(
   db: Conn,
   e: { org_id: string; lead_id: string; type: string; step_key: string; rep_id?: string | null; data?: object; occurred_at?: Date },
 ): Promise<boolean> {
+  const id = newId('event');
   const rows = await db('events')
-    .insert({ id: newId('event'), rep_id: null, ...e, data: JSON.stringify(e.data ?? {}) })
+    .insert({ id, rep_id: null, ...e, data: JSON.stringify(e.data ?? {}) })
     .onConflict(['lead_id', 'step_key'])
     .ignore()
-    .returning('id');
+    .returning(['id', 'occurred_at']);
+  const hook = WEBHOOK_EVENT_FOR[e.type];
+  if (rows.length && hook) {
+    await enqueueDeliveries(db, e.org_id, hook, id, { lead_id: e.lead_id, rep_id: e.rep_id ?? null, ...(e.data ?? {}) }, rows[0].occurred_at);
+  }
   return rows.length > 0;
 }
 

@@ -3,6 +3,7 @@ import { loadConfigOrExit } from '../config';
 import { createDb } from '../db/knex';
 import { createLogger } from '../logger';
 import { createTemporal } from '../temporal/client';
+import { startDispatcher } from './dispatcher';
 import { startSweeper } from './sweeper';
 import { createWorker, defaultBundlePath } from './worker';
 
@@ -45,10 +46,11 @@ async function main(): Promise<void> {
     workflowBundlePath: config.WORKFLOW_BUNDLE_PATH ?? defaultBundlePath(),
   });
   const sweeper = startSweeper({ db, temporal, logger, intervalMs: config.SWEEPER_INTERVAL_MS });
+  const dispatcher = startDispatcher({ db, temporal, logger });
   logger.info({ task_queue: config.TEMPORAL_TASK_QUEUE, address: config.TEMPORAL_ADDRESS }, 'worker polling');
   // Worker.run resolves after SIGINT/SIGTERM once in-flight tasks have drained.
   await worker.run();
-  await sweeper.stop();
+  await Promise.all([sweeper.stop(), dispatcher.stop()]);
   await Promise.allSettled([connection.close(), temporal.close()]);
   await db.destroy();
   logger.info('worker stopped');

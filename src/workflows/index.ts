@@ -1,3 +1,4 @@
 // The worker bundles this file: every workflow the task queue serves is exported here.
 export { benchCeilingWorkflow, diagnosticsWorkflow } from './diagnostics';
 export { leadWorkflow } from './lead';
+export { webhookDeliveryWorkflow } from './webhook';

@@ -1,0 +1,76 @@
+import { z } from 'zod';
+import { IdOf, PageQuery } from '../../schemas/common';
+import { Delivery, Webhook, WebhookCreate, WebhookCreated, WebhookUpdate } from '../../schemas/webhooks';
+import * as service from '../../services/webhooks';
+import { listRoute, route } from '../route';
+
+const Params = z.object({ id: IdOf('webhook') });
+const tag = 'Webhooks';
+
+export const webhookRoutes = [
+  listRoute({
+    method: 'get',
+    path: '/v1/webhooks',
+    tag,
+    summary: 'List webhooks (never their secrets)',
+    scope: 'intelligence:read',
+    query: PageQuery,
+    response: Webhook,
+    handler: (ctx, { query }) => service.listWebhooks(ctx.deps.db, ctx.orgId, query),
+  }),
+  route({
+    method: 'post',
+    path: '/v1/webhooks',
+    tag,
+    summary: 'Subscribe a URL to events; the response holds the signing secret, shown this once',
+    description:
+      'Events are POSTed as JSON `{id, type, created_at, data}` with `Routeswit-Signature: t=<unix>,v1=<hex HMAC-SHA256 of "<t>.<body>">`, ' +
+      '`Routeswit-Event` and `Routeswit-Delivery` headers. Any answer but 2xx is retried with exponential backoff (1 s, 2 s, 4 s … ten attempts).',
+    scope: 'intelligence:write',
+    body: WebhookCreate,
+    response: WebhookCreated,
+    handler: (ctx, { body }) => service.createWebhook(ctx.deps.db, ctx.orgId, body),
+  }),
+  route({
+    method: 'get',
+    path: '/v1/webhooks/:id',
+    tag,
+    summary: 'Get a webhook',
+    scope: 'intelligence:read',
+    params: Params,
+    response: Webhook,
+    handler: (ctx, { params }) => service.getWebhook(ctx.deps.db, ctx.orgId, params.id),
+  }),
+  route({
+    method: 'patch',
+    path: '/v1/webhooks/:id',
+    tag,
+    summary: 'Change a webhook: URL, events, or pause it with active=false',
+    scope: 'intelligence:write',
+    params: Params,
+    body: WebhookUpdate,
+    response: Webhook,
+    handler: (ctx, { params, body }) => service.updateWebhook(ctx.deps.db, ctx.orgId, params.id, body),
+  }),
+  route({
+    method: 'delete',
+    path: '/v1/webhooks/:id',
+    tag,
+    summary: 'Delete a webhook: no new deliveries; its delivery history stays',
+    scope: 'intelligence:write',
+    params: Params,
+    response: Webhook,
+    handler: (ctx, { params }) => service.deleteWebhook(ctx.deps.db, ctx.orgId, params.id),
+  }),
+  listRoute({
+    method: 'get',
+    path: '/v1/webhooks/:id/deliveries',
+    tag,
+    summary: 'Deliveries of a webhook, newest first, with attempts and the last answer',
+    scope: 'intelligence:read',
+    params: Params,
+    query: PageQuery,
+    response: Delivery,
+    handler: (ctx, { params, query }) => service.listDeliveries(ctx.deps.db, ctx.orgId, params.id, query),
+  }),
+];

@@ -1,0 +1,68 @@
+import type { Db } from '../db/knex';
+import * as store from '../db/webhooks';
+import { notFound } from '../errors';
+import { newId, randomString } from '../ids';
+import type { Page, PageQuery } from '../schemas/common';
+import type { Delivery, Webhook, WebhookCreate, WebhookCreated, WebhookUpdate } from '../schemas/webhooks';
+import { iso, toPage } from './paging';
+
+function present(w: store.WebhookRow): Webhook {
+  return { id: w.id, url: w.url, description: w.description, events: w.events, active: w.active, created_at: w.created_at.toISOString(), updated_at: w.updated_at.toISOString() };
+}
+
+function presentDelivery(d: store.DeliveryRow): Delivery {
+  return {
+    id: d.id,
+    event_id: d.event_id,
+    event_type: d.event_type,
+    status: d.status,
+    attempts: d.attempts,
+    last_status_code: d.last_status_code,
+    last_error: d.last_error,
+    payload: d.payload,
+    created_at: d.created_at.toISOString(),
+    last_attempt_at: iso(d.last_attempt_at),
+    delivered_at: iso(d.delivered_at),
+  };
+}
+
+export async function createWebhook(db: Db, orgId: string, input: WebhookCreate): Promise<WebhookCreated> {
+  const secret = `whsec_${randomString(40)}`;
+  const [row] = await db('webhooks')
+    .insert({ id: newId('webhook'), org_id: orgId, url: input.url, description: input.description ?? null, events: input.events, secret })
+    .returning('*');
+  return { ...present(row as store.WebhookRow), secret };
+}
+
+async function mustFind(db: Db, orgId: string, id: string): Promise<store.WebhookRow> {
+  const row = await store.findWebhook(db, orgId, id);
+  if (!row) throw notFound('Webhook');
+  return row;
+}
+
+export async function getWebhook(db: Db, orgId: string, id: string): Promise<Webhook> {
+  return present(await mustFind(db, orgId, id));
+}
+
+export async function listWebhooks(db: Db, orgId: string, page: PageQuery): Promise<Page<Webhook>> {
+  return toPage(await store.listWebhooks(db, orgId, page.cursor, page.limit + 1), page.limit, present);
+}
+
+export async function updateWebhook(db: Db, orgId: string, id: string, patch: WebhookUpdate): Promise<Webhook> {
+  await mustFind(db, orgId, id);
+  const [row] = await db('webhooks')
+    .where({ org_id: orgId, id })
+    .update({ ...patch, updated_at: db.fn.now() })
+    .returning('*');
+  return present(row as store.WebhookRow);
+}
+
+/** Deleting stops new deliveries (pending ones fail) and keeps the delivery history. */
+export async function deleteWebhook(db: Db, orgId: string, id: string): Promise<Webhook> {
+  return updateWebhook(db, orgId, id, { active: false });
+}
+
+export async function listDeliveries(db: Db, orgId: string, id: string, page: PageQuery): Promise<Page<Delivery>> {
+  await mustFind(db, orgId, id);
+  return toPage(await store.listDeliveries(db, id, page.cursor, page.limit + 1), page.limit, presentDelivery);
+}
