@@ -9,10 +9,13 @@ export async function up(knex: Knex): Promise<void> {
     t.text('rule_id');
     t.timestamp('breached_at', { useTz: true });
   });
+  await knex.raw('ALTER TABLE leads ADD COLUMN has_sla boolean GENERATED ALWAYS AS (sla IS NOT NULL) STORED');
   // Index-only scans over an organization's leads in a time window, for every metric.
   await knex.raw(`CREATE INDEX leads_intelligence ON leads (org_id, received_at)
-    INCLUDE (status, assigned_rep_id, team, rule_id, assigned_at, first_touch_at, sla_due_at, breached_at, reassignment_count)`);
-  await knex.raw(`CREATE INDEX activities_org_time ON activities (org_id, occurred_at) INCLUDE (type, outcome)`);
+    INCLUDE (status, assigned_rep_id, team, rule_id, assigned_at, first_touch_at, has_sla, breached_at, reassignment_count)`);
+  await knex.raw('CREATE INDEX activities_org_time ON activities (org_id, occurred_at) INCLUDE (type, outcome, rep_id)');
+  await knex.raw('CREATE INDEX assignments_org_time ON assignments (org_id, assigned_at) INCLUDE (rep_id)');
+  await knex.raw("CREATE INDEX events_breaches ON events (org_id, occurred_at) INCLUDE (rep_id) WHERE type = 'SLA_BREACHED'");
 
   await knex.schema.createTable('webhooks', (t) => {
     t.specificType('id', ID).primary();
@@ -95,9 +98,12 @@ export async function down(knex: Knex): Promise<void> {
   await knex.schema.dropTable('sla_monitors');
   await knex.schema.dropTable('webhook_deliveries');
   await knex.schema.dropTable('webhooks');
+  await knex.raw('DROP INDEX events_breaches');
+  await knex.raw('DROP INDEX assignments_org_time');
   await knex.raw('DROP INDEX activities_org_time');
   await knex.raw('DROP INDEX leads_intelligence');
   await knex.schema.alterTable('leads', (t) => {
+    t.dropColumn('has_sla');
     t.dropColumn('team');
     t.dropColumn('rule_id');
     t.dropColumn('breached_at');
