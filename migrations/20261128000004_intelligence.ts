@@ -8,6 +8,8 @@ export async function up(knex: Knex): Promise<void> {
     t.text('team');
     t.text('rule_id');
     t.timestamp('breached_at', { useTz: true });
+    // When it last became UNASSIGNED: monitors measure waiting time from here.
+    t.timestamp('unassigned_since', { useTz: true });
   });
   await knex.raw('ALTER TABLE leads ADD COLUMN has_sla boolean GENERATED ALWAYS AS (sla IS NOT NULL) STORED');
   // Index-only scans over an organization's leads in a time window, for every metric.
@@ -107,5 +109,6 @@ export async function down(knex: Knex): Promise<void> {
     t.dropColumn('team');
     t.dropColumn('rule_id');
     t.dropColumn('breached_at');
+    t.dropColumn('unassigned_since');
   });
 }

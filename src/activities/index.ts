@@ -1,6 +1,7 @@
 import type { Db } from '../db/knex';
 import { diagnosticsActivities } from './diagnostics';
 import { lifecycleActivities } from './lifecycle';
+import { monitorActivities } from './monitors';
 import { routingActivities, type Notifier } from './routing';
 import { webhookActivities } from './webhooks';
 
@@ -16,6 +17,7 @@ export function createActivities(deps: ActivityDeps) {
     ...routingActivities(deps.db, deps.notifier),
     ...lifecycleActivities(deps.db, deps.notifier),
     ...webhookActivities(deps.db),
+    ...monitorActivities(deps.db),
   };
 }
 export type Activities = ReturnType<typeof createActivities>;

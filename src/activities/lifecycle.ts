@@ -59,7 +59,7 @@ export function lifecycleActivities(db: Db, notify: Notifier) {
         const rep = await leads.endOpenAssignment(trx, u.leadId, 'UNASSIGNED', at);
         await trx('leads')
           .where({ id: u.leadId })
-          .update({ status: 'UNASSIGNED', assigned_rep_id: null, unassigned_reason: u.reason, waiting_teams: null, waiting_rep_ids: null, sla_due_at: null, updated_at: at });
+          .update({ status: 'UNASSIGNED', unassigned_since: at, assigned_rep_id: null, unassigned_reason: u.reason, waiting_teams: null, waiting_rep_ids: null, sla_due_at: null, updated_at: at });
         await leads.insertEvent(trx, { org_id: u.orgId, lead_id: u.leadId, type: 'UNASSIGNED', step_key: `attempt:${u.attempt}:unassigned`, rep_id: rep, occurred_at: at, data: { reason: u.reason } });
         if (u.alert) {
           await leads.insertEvent(trx, {

@@ -195,6 +195,7 @@ export function routingActivities(db: Db, notify: Notifier) {
               status: touched ? 'CONTACTED' : 'ASSIGNED',
               assigned_rep_id: rep.id,
               unassigned_reason: null,
+              unassigned_since: null,
               waiting_teams: null,
               waiting_rep_ids: null,
               routing: JSON.stringify(routing),
@@ -232,6 +233,7 @@ export function routingActivities(db: Db, notify: Notifier) {
           .where({ id: req.leadId })
           .update({
             status: 'UNASSIGNED',
+            unassigned_since: trx.raw("CASE WHEN status = 'UNASSIGNED' THEN unassigned_since ELSE ?::timestamptz END", [at]),
             assigned_rep_id: null,
             unassigned_reason: unassignedReason,
             waiting_teams: source.teams,

@@ -131,24 +131,44 @@ export async function activeReps(db: Db, orgId: string, team?: string): Promise<
   return q;
 }
 
-/** One row per bucket of received leads that has any, with what every metric needs. */
-export async function buckets(db: Db, w: Window, interval: 'hour' | 'day'): Promise<
-  Array<{ at: Date; received: number; assigned: number; contacted: number; breached: number; met: number; assign: Array<[number, number]> | null; touch: Array<[number, number]> | null }>
-> {
-  const { rows } = await db.raw(
-    `WITH l AS (${windowed(db, w)
-      .select(db.raw(`date_trunc('${interval}', received_at, 'UTC') AS at`), 'assigned_at', 'first_touch_at', 'breached_at', 'has_sla', 'received_at')
-      .toQuery()}),
-     counts AS (
-       SELECT at, count(*)::int AS received, count(assigned_at)::int AS assigned, count(first_touch_at)::int AS contacted,
-              count(breached_at)::int AS breached,
-              count(*) FILTER (WHERE has_sla AND first_touch_at IS NOT NULL AND breached_at IS NULL)::int AS met
-       FROM l GROUP BY at),
-     ha AS (SELECT at, b, count(*)::int AS n FROM (SELECT at, ${bucketOf('assigned_at - received_at')} AS b FROM l WHERE assigned_at IS NOT NULL) x GROUP BY at, b),
-     ht AS (SELECT at, b, count(*)::int AS n FROM (SELECT at, ${bucketOf('first_touch_at - received_at')} AS b FROM l WHERE first_touch_at IS NOT NULL) x GROUP BY at, b)
-     SELECT c.*, (SELECT json_agg(json_build_array(b, n)) FROM ha WHERE ha.at = c.at) AS assign,
-                 (SELECT json_agg(json_build_array(b, n)) FROM ht WHERE ht.at = c.at) AS touch
-     FROM counts c ORDER BY c.at`,
-  );
-  return rows;
+export interface BucketCounts {
+  at: Date;
+  received: number;
+  assigned: number;
+  contacted: number;
+  breached: number;
+  met: number;
+}
+
+const truncate = (interval: 'hour' | 'day') => `date_trunc('${interval}', received_at, 'UTC')`;
+
+/** Counts per bucket of received leads (buckets with no lead are absent). */
+export async function bucketCounts(db: Db, w: Window, interval: 'hour' | 'day'): Promise<BucketCounts[]> {
+  return windowed(db, w)
+    .groupByRaw(truncate(interval))
+    .select(
+      db.raw(`${truncate(interval)} AS at`),
+      db.raw('count(*)::int AS received'),
+      db.raw('count(assigned_at)::int AS assigned'),
+      db.raw('count(first_touch_at)::int AS contacted'),
+      db.raw('count(breached_at)::int AS breached'),
+      db.raw('count(*) FILTER (WHERE has_sla AND first_touch_at IS NOT NULL AND breached_at IS NULL)::int AS met'),
+    );
+}
+
+/** A duration's histogram per bucket of received leads. */
+export async function bucketHistograms(db: Db, w: Window, interval: 'hour' | 'day', kind: 'assign' | 'touch'): Promise<Map<number, Histogram>> {
+  const end = kind === 'assign' ? 'assigned_at' : 'first_touch_at';
+  const rows: Array<{ at: Date; bucket: number; n: number }> = await windowed(db, w)
+    .whereNotNull(end)
+    .groupByRaw(`1, 2`)
+    .select(db.raw(`${truncate(interval)} AS at`), db.raw(`${bucketOf(`${end} - received_at`)} AS bucket`), db.raw('count(*)::int AS n'));
+  const out = new Map<number, Histogram>();
+  for (const r of rows) {
+    const key = new Date(r.at).getTime();
+    const h = out.get(key) ?? [];
+    h.push({ bucket: r.bucket, n: r.n });
+    out.set(key, h);
+  }
+  return out;
 }

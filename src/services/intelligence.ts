@@ -11,10 +11,8 @@ function window(orgId: string, query: { from?: string; to?: string; team?: strin
 }
 
 /** The value at percentile `p` (0-1) of a log-scale histogram: the geometric middle of the bucket it falls in. */
-export function percentile(h: q.Histogram | Array<[number, number]>, p: number): number | null {
-  const buckets = (h as Array<{ bucket: number; n: number } | [number, number]>)
-    .map((x) => (Array.isArray(x) ? { bucket: x[0], n: x[1] } : x))
-    .sort((a, b) => a.bucket - b.bucket);
+export function percentile(h: q.Histogram, p: number): number | null {
+  const buckets = [...h].sort((a, b) => a.bucket - b.bucket);
   const total = buckets.reduce((s, b) => s + b.n, 0);
   if (!total) return null;
   const rank = Math.max(1, Math.ceil(p * total));
@@ -80,12 +78,13 @@ export async function timeseries(db: Db, orgId: string, query: TimeseriesQuery, 
     // Guard against a window that would produce an enormous series.
     w.from = new Date(w.to.getTime() - 5000 * step);
   }
-  const rows = await q.buckets(db, w, query.interval);
-  const byAt = new Map(rows.map((r) => [new Date(r.at).getTime(), r]));
+  const counts = new Map((await q.bucketCounts(db, w, query.interval)).map((r) => [new Date(r.at).getTime(), r]));
+  const durationMetric = query.metric === 'time_to_assignment_p50' ? 'assign' : query.metric === 'time_to_first_touch_p50' ? 'touch' : null;
+  const histograms = durationMetric ? await q.bucketHistograms(db, w, query.interval, durationMetric) : null;
   const start = Math.floor(w.from.getTime() / step) * step;
   const points: Timeseries['points'] = [];
   for (let t = start; t < w.to.getTime(); t += step) {
-    const r = byAt.get(t);
+    const r = counts.get(t);
     let value: number | null;
     switch (query.metric) {
       case 'received':
@@ -97,12 +96,8 @@ export async function timeseries(db: Db, orgId: string, query: TimeseriesQuery, 
       case 'sla_rate':
         value = r ? rate(r.met, r.breached) : null;
         break;
-      case 'time_to_assignment_p50':
-        value = r?.assign ? percentile(r.assign, 0.5) : null;
-        break;
-      case 'time_to_first_touch_p50':
-        value = r?.touch ? percentile(r.touch, 0.5) : null;
-        break;
+      default:
+        value = percentile(histograms?.get(t) ?? [], 0.5);
     }
     points.push({ at: new Date(t).toISOString(), value });
   }

@@ -2,3 +2,4 @@
 export { benchCeilingWorkflow, diagnosticsWorkflow } from './diagnostics';
 export { leadWorkflow } from './lead';
 export { webhookDeliveryWorkflow } from './webhook';
+export { digestWorkflow, monitorWorkflow } from './monitors';

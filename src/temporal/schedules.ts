@@ -1,0 +1,64 @@
+import { ScheduleNotFoundError, type ScheduleOptionsStartWorkflowAction } from '@temporalio/client';
+import type { digestWorkflow, monitorWorkflow } from '../workflows/monitors';
+import type { Temporal } from './client';
+
+/**
+ * SLA monitors and daily digests run on Temporal Schedules: the schedule is the monitor's clock, visible,
+ * pausable and backfillable in the Web UI like any other.
+ */
+export const monitorScheduleId = (monitorId: string) => `monitor-${monitorId}`;
+export const digestScheduleId = (orgId: string) => `digest-${orgId}`;
+
+function monitorAction(temporal: Temporal, monitorId: string): ScheduleOptionsStartWorkflowAction<typeof monitorWorkflow> {
+  return { type: 'startWorkflow', workflowType: 'monitorWorkflow', taskQueue: temporal.taskQueue, workflowId: `monitor-${monitorId}`, args: [{ monitorId }] };
+}
+
+export async function createMonitorSchedule(temporal: Temporal, m: { id: string; interval_minutes: number; paused: boolean; name: string }): Promise<string> {
+  const scheduleId = monitorScheduleId(m.id);
+  await temporal.client.schedule.create({
+    scheduleId,
+    spec: { intervals: [{ every: `${m.interval_minutes} minutes` }] },
+    action: monitorAction(temporal, m.id),
+    policies: { overlap: 'SKIP', catchupWindow: '1 minute' },
+    state: { paused: m.paused, note: m.name },
+  });
+  return scheduleId;
+}
+
+export async function updateMonitorSchedule(temporal: Temporal, scheduleId: string, m: { id: string; interval_minutes: number; paused: boolean; name: string }): Promise<void> {
+  await temporal.client.schedule.getHandle(scheduleId).update((prev) => ({
+    ...prev,
+    spec: { intervals: [{ every: `${m.interval_minutes} minutes` }] },
+    action: monitorAction(temporal, m.id),
+    state: { ...prev.state, paused: m.paused, note: m.name },
+  }));
+}
+
+export async function deleteSchedule(temporal: Temporal, scheduleId: string): Promise<void> {
+  try {
+    await temporal.client.schedule.getHandle(scheduleId).delete();
+  } catch (err) {
+    if (!(err instanceof ScheduleNotFoundError)) throw err;
+  }
+}
+
+/** Every morning at 07:00 UTC, yesterday's breaches. Creating an existing schedule is a no-op. */
+export async function ensureDigestSchedule(temporal: Temporal, orgId: string): Promise<void> {
+  const action: ScheduleOptionsStartWorkflowAction<typeof digestWorkflow> = {
+    type: 'startWorkflow',
+    workflowType: 'digestWorkflow',
+    taskQueue: temporal.taskQueue,
+    workflowId: `digest-${orgId}`,
+    args: [{ orgId }],
+  };
+  try {
+    await temporal.client.schedule.create({
+      scheduleId: digestScheduleId(orgId),
+      spec: { calendars: [{ hour: 7, minute: 0 }] },
+      action,
+      policies: { overlap: 'SKIP', catchupWindow: '6 hours' },
+    });
+  } catch (err) {
+    if ((err as Error).name !== 'ScheduleAlreadyRunning') throw err;
+  }
+}

@@ -1,0 +1,17 @@
+import { proxyActivities } from '@temporalio/workflow';
+import type { Evaluation, MonitorActivities } from '../activities/monitors';
+
+const { evaluateMonitor, writeDailyDigest } = proxyActivities<MonitorActivities>({
+  startToCloseTimeout: '30 seconds',
+  retry: { initialInterval: '1 second', maximumAttempts: 5 },
+});
+
+/** One evaluation of an SLA monitor; its Temporal Schedule starts one every interval_minutes. */
+export async function monitorWorkflow(input: { monitorId: string }): Promise<Evaluation> {
+  return evaluateMonitor({ monitorId: input.monitorId, now: Date.now() });
+}
+
+/** The organization's daily digest of yesterday's SLA breaches; started every morning by its Schedule. */
+export async function digestWorkflow(input: { orgId: string }): Promise<{ day: string; breaches: number }> {
+  return writeDailyDigest({ orgId: input.orgId, now: Date.now() });
+}
