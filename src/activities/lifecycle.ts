@@ -26,7 +26,9 @@ export function lifecycleActivities(db: Db, notify: Notifier) {
       await db.transaction(async (trx) => {
         const written = await leads.insertEvent(trx, { org_id: e.orgId, lead_id: e.leadId, type: e.type, step_key: e.stepKey, rep_id: e.repId ?? null, occurred_at: at, data });
         // The lead's first breach, for SLA statistics.
-        if (written && e.type === 'SLA_BREACHED') await trx('leads').where({ id: e.leadId }).whereNull('breached_at').update({ breached_at: at });
+        if (written && e.type === 'SLA_BREACHED') {
+          await trx('leads').where({ id: e.leadId }).whereNull('breached_at').update({ breached_at: at, breached_rep_id: e.repId ?? null });
+        }
       });
     },
 

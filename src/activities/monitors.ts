@@ -1,5 +1,6 @@
 import type { Db } from '../db/knex';
 import { measure, type AlertRow, type MonitorRow } from '../db/monitors';
+import { refreshRollups } from '../db/rollups';
 import { enqueueDeliveries } from '../db/webhooks';
 import { newId } from '../ids';
 
@@ -37,6 +38,11 @@ export function monitorActivities(db: Db) {
         await trx('sla_monitors').where({ id: m.id }).update({ state, last_value: r.value, last_evaluated_at: at });
         return { state, value: r.value, raised, resolved };
       });
+    },
+
+    /** Recomputes the intelligence rollups: the last `sinceHours`, or all of history. */
+    async refreshIntelligence({ sinceHours }: { sinceHours: number | null }): Promise<void> {
+      await refreshRollups(db, sinceHours === null ? {} : { since: new Date(Date.now() - sinceHours * 3_600_000) });
     },
 
     /** Yesterday's breaches (UTC day) for the organization's daily digest; once per day. */

@@ -6,7 +6,7 @@ import { handlerFor, type AnyRoute } from './route';
 import { apiKeyRoutes } from './routes/apiKeys';
 import { contactRoutes } from './routes/contacts';
 import { healthRouter } from './routes/health';
-import { intelligenceRoutes } from './routes/intelligence';
+import { intelligenceRoutes, monitorRoutes } from './routes/intelligence';
 import { leadRoutes } from './routes/leads';
 import { repRoutes } from './routes/reps';
 import { rulesetRoutes } from './routes/rulesets';
@@ -15,7 +15,7 @@ import { webhookRoutes } from './routes/webhooks';
 export const BODY_LIMIT = '1mb';
 
 export function allRoutes(): AnyRoute[] {
-  return [...leadRoutes, ...repRoutes, ...rulesetRoutes, ...contactRoutes, ...intelligenceRoutes, ...webhookRoutes, ...apiKeyRoutes];
+  return [...leadRoutes, ...repRoutes, ...rulesetRoutes, ...contactRoutes, ...intelligenceRoutes, ...monitorRoutes, ...webhookRoutes, ...apiKeyRoutes];
 }
 
 export function createApp(deps: ApiDeps): Express {

@@ -12,6 +12,7 @@ const ERROR_TEXT: Record<number, string> = {
   422: 'Invalid body, query or JSON syntax; `details` names each bad field',
   429: 'Over the per-key rate limit; see Retry-After',
   500: 'Unexpected error, logged with the request id',
+  503: 'Temporal did not answer in time; retry (see Retry-After)',
 };
 
 function errorResponse(status: number) {

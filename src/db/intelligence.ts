@@ -1,30 +1,30 @@
-import type { Knex } from 'knex';
 import type { Db } from './knex';
+import { rollup, windowRows, type Window as RollupWindow } from './rollups';
 
 /**
- * Routing performance straight from the lead rows, over one organization's window of received leads. Every
- * query is an index-only or index range scan (see the intelligence migration), and percentiles come from a
- * log-scale histogram aggregated in SQL (hash aggregation, no sort), which keeps a million-lead window fast.
+ * Routing performance for one organization over a window of time, read from the rollups (see rollups.ts):
+ * each query groups a few thousand pre-aggregated rows plus the live edges of the window.
  */
 
-export interface Window {
-  orgId: string;
-  from: Date;
-  to: Date;
+export interface Window extends RollupWindow {
   team?: string;
+  /** How far each rollup table is complete (see rollups.ts). */
+  watermarks: Map<string, Date>;
 }
 
-/** Histogram bucket of a duration: 50 buckets per e-fold, so a bucket is 2% wide. */
-export const BUCKETS_PER_E = 50;
-const bucketOf = (interval: string) => `floor(ln(greatest(EXTRACT(EPOCH FROM (${interval})) * 1000, 0) + 1) * ${BUCKETS_PER_E})::int`;
+export type Histogram = Array<{ bucket: number; n: number }>;
 
-function windowed(db: Db, w: Window): Knex.QueryBuilder {
-  const q = db('leads').where('org_id', w.orgId).where('received_at', '>=', w.from).where('received_at', '<', w.to);
+const source = (db: Db, name: string, w: Window) => windowRows(db, rollup(name), w, w.watermarks);
+
+function rows(db: Db, name: string, w: Window) {
+  const q = db.from(source(db, name, w));
   if (w.team) q.where('team', w.team);
   return q;
 }
 
-export interface LeadTotals {
+export interface LeadCounts {
+  team: string;
+  rep_id: string;
   received: number;
   assigned: number;
   unassigned: number;
@@ -36,139 +36,70 @@ export interface LeadTotals {
   reassignments: number;
 }
 
-export async function leadTotals(db: Db, w: Window): Promise<LeadTotals> {
-  const row = await windowed(db, w).first(
-    db.raw('count(*)::int AS received'),
-    db.raw('count(assigned_at)::int AS assigned'),
-    db.raw("count(*) FILTER (WHERE status = 'UNASSIGNED')::int AS unassigned"),
-    db.raw('count(first_touch_at)::int AS contacted'),
-    db.raw("count(*) FILTER (WHERE status = 'CLOSED')::int AS closed"),
-    db.raw('count(*) FILTER (WHERE has_sla AND first_touch_at IS NOT NULL AND breached_at IS NULL)::int AS met'),
-    db.raw('count(breached_at)::int AS breached'),
-    db.raw('count(*) FILTER (WHERE has_sla AND first_touch_at IS NULL AND breached_at IS NULL)::int AS pending'),
-    db.raw('coalesce(sum(reassignment_count), 0)::int AS reassignments'),
-  );
-  return row as LeadTotals;
+const COUNT_COLUMNS = ['received', 'assigned', 'unassigned', 'contacted', 'closed', 'met', 'breached', 'pending', 'reassignments'] as const;
+const sums = (db: Db) => COUNT_COLUMNS.map((c) => db.raw(`sum(${c})::int AS ${c}`));
+
+/** Lead counts per (team, current rep); '' stands for none. */
+export function leadCounts(db: Db, w: Window): Promise<LeadCounts[]> {
+  return rows(db, 'rollup_leads', w).groupBy('team', 'rep_id').select('team', 'rep_id', ...sums(db));
 }
 
-export type Histogram = Array<{ bucket: number; n: number }>;
-
-/** Histograms of received → assigned and received → first touch, overall and per assigned rep (touch only). */
-export async function durationHistograms(db: Db, w: Window): Promise<{ assign: Histogram; touch: Histogram; touchByRep: Map<string, Histogram> }> {
-  const rows: Array<{ kind: string; rep: string | null; bucket: number; n: number }> = await db
-    .from(
-      windowed(db, w)
-        .select(db.raw(`'assign' AS kind, NULL::text AS rep, ${bucketOf('assigned_at - received_at')} AS bucket`))
-        .whereNotNull('assigned_at')
-        .unionAll(windowed(db, w).select(db.raw(`'touch' AS kind, assigned_rep_id AS rep, ${bucketOf('first_touch_at - received_at')} AS bucket`)).whereNotNull('first_touch_at'))
-        .as('d'),
-    )
-    .groupBy('kind', 'rep', 'bucket')
-    .select('kind', 'rep', 'bucket', db.raw('count(*)::int AS n'));
-  const assign: Histogram = [];
-  const touch = new Map<number, number>();
-  const touchByRep = new Map<string, Histogram>();
-  for (const r of rows) {
-    if (r.kind === 'assign') assign.push({ bucket: r.bucket, n: r.n });
-    else {
-      touch.set(r.bucket, (touch.get(r.bucket) ?? 0) + r.n);
-      if (r.rep) {
-        const h = touchByRep.get(r.rep) ?? [];
-        h.push({ bucket: r.bucket, n: r.n });
-        touchByRep.set(r.rep, h);
-      }
-    }
-  }
-  return { assign, touch: [...touch].map(([bucket, n]) => ({ bucket, n })), touchByRep };
+export function durationHistogram(db: Db, w: Window, kind: 'assign' | 'touch'): Promise<Histogram> {
+  return rows(db, `rollup_${kind}_durations`, w).groupBy('bucket').select('bucket', db.raw('sum(n)::int AS n'));
 }
 
-export async function perRepLeads(db: Db, w: Window): Promise<Array<{ rep_id: string; contacted: number; held: number }>> {
-  return windowed(db, w)
-    .whereNotNull('assigned_rep_id')
-    .groupBy('assigned_rep_id')
-    .select('assigned_rep_id as rep_id', db.raw('count(first_touch_at)::int AS contacted'), db.raw('count(*)::int AS held'));
+export async function touchHistogramsByRep(db: Db, w: Window): Promise<Map<string, Histogram>> {
+  const list: Array<{ rep_id: string; bucket: number; n: number }> = await rows(db, 'rollup_rep_touch', w)
+    .groupBy('rep_id', 'bucket')
+    .select('rep_id', 'bucket', db.raw('sum(n)::int AS n'));
+  const out = new Map<string, Histogram>();
+  for (const r of list) out.set(r.rep_id, [...(out.get(r.rep_id) ?? []), { bucket: r.bucket, n: r.n }]);
+  return out;
 }
 
-export async function assignmentsByRep(db: Db, w: Window): Promise<Map<string, number>> {
-  const rows: Array<{ rep_id: string; n: number }> = await db('assignments')
-    .where('org_id', w.orgId)
-    .where('assigned_at', '>=', w.from)
-    .where('assigned_at', '<', w.to)
-    .groupBy('rep_id')
-    .select('rep_id', db.raw('count(*)::int AS n'));
-  return new Map(rows.map((r) => [r.rep_id, r.n]));
+async function countBy(q: ReturnType<typeof rows>, key: string): Promise<Map<string, number>> {
+  const list: Array<{ k: string; n: number }> = await q.groupBy(key).select(`${key} as k`).sum({ n: 'n' });
+  return new Map(list.map((r) => [r.k, Number(r.n)]));
 }
 
-export async function breachesByRep(db: Db, w: Window): Promise<Map<string, number>> {
-  const rows: Array<{ rep_id: string; n: number }> = await db('events')
-    .where({ org_id: w.orgId, type: 'SLA_BREACHED' })
-    .where('occurred_at', '>=', w.from)
-    .where('occurred_at', '<', w.to)
-    .whereNotNull('rep_id')
-    .groupBy('rep_id')
-    .select('rep_id', db.raw('count(*)::int AS n'));
-  return new Map(rows.map((r) => [r.rep_id, r.n]));
+/** SLA breaches by the rep who held the lead when it breached. */
+export const breachesByRep = (db: Db, w: Window) => countBy(rows(db, 'rollup_breaches', w), 'rep_id');
+
+export const ruleMatches = (db: Db, w: Window) => countBy(rows(db, 'rollup_rules', w), 'rule_id');
+
+/** Assignments made to each rep in the window (a reassigned lead counts for each rep who got it). */
+export function assignmentsByRep(db: Db, w: Window): Promise<Map<string, number>> {
+  return countBy(db.from(source(db, 'rollup_assignments', w)), 'rep_id');
 }
 
-export async function ruleMatches(db: Db, w: Window): Promise<Array<{ rule_id: string; matches: number }>> {
-  return windowed(db, w).whereNotNull('rule_id').groupBy('rule_id').orderBy([{ column: 'matches', order: 'desc' }, { column: 'rule_id' }]).select('rule_id', db.raw('count(*)::int AS matches'));
-}
-
-export async function activityOutcomes(db: Db, w: Window, repIds: string[] | null): Promise<Array<{ type: string; outcome: string | null; count: number }>> {
-  const q = db('activities').where('org_id', w.orgId).where('occurred_at', '>=', w.from).where('occurred_at', '<', w.to);
+export function activityOutcomes(db: Db, w: Window, repIds: string[] | null): Promise<Array<{ type: string; outcome: string; count: number }>> {
+  const q = db.from(source(db, 'rollup_activities', w));
   if (repIds) q.whereIn('rep_id', repIds);
-  return q.groupBy('type', 'outcome').orderBy(['type', 'outcome']).select('type', 'outcome', db.raw('count(*)::int AS count'));
+  return q.groupBy('type', 'outcome').orderBy(['type', 'outcome']).select('type', 'outcome', db.raw('sum(n)::int AS count'));
 }
 
-/** Leads per (team, assigned rep) in the window, for distribution fairness. */
-export async function leadsByTeamRep(db: Db, w: Window): Promise<Array<{ team: string; rep_id: string; n: number }>> {
-  return windowed(db, w).whereNotNull('team').whereNotNull('assigned_rep_id').groupBy('team', 'assigned_rep_id').select('team', 'assigned_rep_id as rep_id', db.raw('count(*)::int AS n'));
-}
-
-export async function activeReps(db: Db, orgId: string, team?: string): Promise<Array<{ id: string; name: string; teams: string[]; open_leads: number }>> {
+export function activeReps(db: Db, orgId: string, team?: string): Promise<Array<{ id: string; name: string; teams: string[]; open_leads: number }>> {
   const q = db('reps').where({ org_id: orgId, active: true }).orderBy('id').select('id', 'name', 'teams', 'open_leads');
   if (team) q.whereRaw('teams @> ARRAY[?]::text[]', [team]);
   return q;
 }
 
-export interface BucketCounts {
-  at: Date;
-  received: number;
-  assigned: number;
-  contacted: number;
-  breached: number;
-  met: number;
-}
-
-const truncate = (interval: 'hour' | 'day') => `date_trunc('${interval}', received_at, 'UTC')`;
-
-/** Counts per bucket of received leads (buckets with no lead are absent). */
-export async function bucketCounts(db: Db, w: Window, interval: 'hour' | 'day'): Promise<BucketCounts[]> {
-  return windowed(db, w)
-    .groupByRaw(truncate(interval))
-    .select(
-      db.raw(`${truncate(interval)} AS at`),
-      db.raw('count(*)::int AS received'),
-      db.raw('count(assigned_at)::int AS assigned'),
-      db.raw('count(first_touch_at)::int AS contacted'),
-      db.raw('count(breached_at)::int AS breached'),
-      db.raw('count(*) FILTER (WHERE has_sla AND first_touch_at IS NOT NULL AND breached_at IS NULL)::int AS met'),
-    );
+/** Lead counts per bucket (hour or day) of received leads; buckets with no lead are absent. */
+export function bucketCounts(db: Db, w: Window, interval: 'hour' | 'day'): Promise<Array<{ at: Date } & Omit<LeadCounts, 'team' | 'rep_id'>>> {
+  return rows(db, 'rollup_leads', w)
+    .groupByRaw(`date_trunc('${interval}', at, 'UTC')`)
+    .select(db.raw(`date_trunc('${interval}', at, 'UTC') AS at`), ...sums(db));
 }
 
 /** A duration's histogram per bucket of received leads. */
 export async function bucketHistograms(db: Db, w: Window, interval: 'hour' | 'day', kind: 'assign' | 'touch'): Promise<Map<number, Histogram>> {
-  const end = kind === 'assign' ? 'assigned_at' : 'first_touch_at';
-  const rows: Array<{ at: Date; bucket: number; n: number }> = await windowed(db, w)
-    .whereNotNull(end)
-    .groupByRaw(`1, 2`)
-    .select(db.raw(`${truncate(interval)} AS at`), db.raw(`${bucketOf(`${end} - received_at`)} AS bucket`), db.raw('count(*)::int AS n'));
+  const list: Array<{ at: Date; bucket: number; n: number }> = await rows(db, `rollup_${kind}_durations`, w)
+    .groupByRaw(`date_trunc('${interval}', at, 'UTC'), bucket`)
+    .select(db.raw(`date_trunc('${interval}', at, 'UTC') AS at`), 'bucket', db.raw('sum(n)::int AS n'));
   const out = new Map<number, Histogram>();
-  for (const r of rows) {
+  for (const r of list) {
     const key = new Date(r.at).getTime();
-    const h = out.get(key) ?? [];
-    h.push({ bucket: r.bucket, n: r.n });
-    out.set(key, h);
+    out.set(key, [...(out.get(key) ?? []), { bucket: r.bucket, n: r.n }]);
   }
   return out;
 }

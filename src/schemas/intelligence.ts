@@ -12,7 +12,7 @@ export const WindowQuery = z
   .refine((q) => !q.from || !q.to || Date.parse(q.from) < Date.parse(q.to), { message: 'from must be before to', path: ['to'] });
 export type WindowQuery = z.infer<typeof WindowQuery>;
 
-const Percentiles = z.object({ p50: z.number().nullable(), p90: z.number().nullable() }).meta({ description: 'Milliseconds; within 3% (log-scale histogram)' });
+const Percentiles = z.object({ p50: z.number().nullable(), p90: z.number().nullable() }).meta({ description: 'Milliseconds; within 2.5% (log-scale histogram)' });
 
 export const Summary = z
   .object({
@@ -36,7 +36,7 @@ export const Summary = z
         assigned: z.number().int().meta({ description: 'Assignments made to the rep in the window' }),
         contacted: z.number().int(),
         breached: z.number().int().meta({ description: 'SLA breaches while the rep held the lead' }),
-        median_first_touch_ms: z.number().nullable(),
+        median_first_touch_ms: z.number().nullable().meta({ description: 'Within 5%' }),
         open_leads: z.number().int().meta({ description: 'Now' }),
       }),
     ),

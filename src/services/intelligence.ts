@@ -1,17 +1,18 @@
 import type { Db } from '../db/knex';
 import * as q from '../db/intelligence';
+import { BUCKETS_PER_E, REP_BUCKETS_PER_E, watermarks } from '../db/rollups';
 import type { Summary, Timeseries, TimeseriesQuery, WindowQuery } from '../schemas/intelligence';
 
 const DAY = 86_400_000;
 
-function window(orgId: string, query: { from?: string; to?: string; team?: string }, now: number): q.Window {
+async function window(db: Db, orgId: string, query: { from?: string; to?: string; team?: string }, now: number): Promise<q.Window> {
   const to = query.to ? new Date(query.to) : new Date(now);
   const from = query.from ? new Date(query.from) : new Date(to.getTime() - 7 * DAY);
-  return { orgId, from, to, team: query.team };
+  return { orgId, from, to, team: query.team, watermarks: await watermarks(db) };
 }
 
 /** The value at percentile `p` (0-1) of a log-scale histogram: the geometric middle of the bucket it falls in. */
-export function percentile(h: q.Histogram, p: number): number | null {
+export function percentile(h: q.Histogram, p: number, perE = BUCKETS_PER_E): number | null {
   const buckets = [...h].sort((a, b) => a.bucket - b.bucket);
   const total = buckets.reduce((s, b) => s + b.n, 0);
   if (!total) return null;
@@ -19,7 +20,7 @@ export function percentile(h: q.Histogram, p: number): number | null {
   let seen = 0;
   for (const b of buckets) {
     seen += b.n;
-    if (seen >= rank) return Math.round(Math.exp((b.bucket + 0.5) / q.BUCKETS_PER_E) - 1);
+    if (seen >= rank) return Math.round(Math.exp((b.bucket + 0.5) / perE) - 1);
   }
   return null;
 }
@@ -27,52 +28,57 @@ export function percentile(h: q.Histogram, p: number): number | null {
 const rate = (met: number, breached: number) => (met + breached ? Math.round((met / (met + breached)) * 10_000) / 10_000 : null);
 
 export async function summary(db: Db, orgId: string, query: WindowQuery, now = Date.now()): Promise<Summary> {
-  const w = window(orgId, query, now);
-  const [totals, hist, perRep, assignments, breaches, rules, reps, byTeamRep] = await Promise.all([
-    q.leadTotals(db, w),
-    q.durationHistograms(db, w),
-    q.perRepLeads(db, w),
-    q.assignmentsByRep(db, w),
+  const w = await window(db, orgId, query, now);
+  const [counts, assignHist, touchHist, touchByRep, breaches, rules, assignments, reps] = await Promise.all([
+    q.leadCounts(db, w),
+    q.durationHistogram(db, w, 'assign'),
+    q.durationHistogram(db, w, 'touch'),
+    q.touchHistogramsByRep(db, w),
     q.breachesByRep(db, w),
     q.ruleMatches(db, w),
+    q.assignmentsByRep(db, w),
     q.activeReps(db, orgId, w.team),
-    q.leadsByTeamRep(db, w),
   ]);
   const activities = await q.activityOutcomes(db, w, w.team ? reps.map((r) => r.id) : null);
-  const leadStats = new Map(perRep.map((r) => [r.rep_id, r]));
+  const total = (c: keyof Omit<q.LeadCounts, 'team' | 'rep_id'>) => counts.reduce((sum, r) => sum + r[c], 0);
+  const byRep = (repId: string, c: 'contacted') => counts.filter((r) => r.rep_id === repId).reduce((sum, r) => sum + r[c], 0);
+  const received = total('received');
   const teams = w.team ? [w.team] : [...new Set(reps.flatMap((r) => r.teams))].sort();
   return {
     from: w.from.toISOString(),
     to: w.to.toISOString(),
     team: w.team ?? null,
-    leads: { received: totals.received, assigned: totals.assigned, unassigned: totals.unassigned, contacted: totals.contacted, closed: totals.closed },
-    time_to_assignment_ms: { p50: percentile(hist.assign, 0.5), p90: percentile(hist.assign, 0.9) },
-    time_to_first_touch_ms: { p50: percentile(hist.touch, 0.5), p90: percentile(hist.touch, 0.9) },
-    sla: { met: totals.met, breached: totals.breached, pending: totals.pending, rate: rate(totals.met, totals.breached) },
-    reassignments: totals.reassignments,
+    leads: { received, assigned: total('assigned'), unassigned: total('unassigned'), contacted: total('contacted'), closed: total('closed') },
+    time_to_assignment_ms: { p50: percentile(assignHist, 0.5), p90: percentile(assignHist, 0.9) },
+    time_to_first_touch_ms: { p50: percentile(touchHist, 0.5), p90: percentile(touchHist, 0.9) },
+    sla: { met: total('met'), breached: total('breached'), pending: total('pending'), rate: rate(total('met'), total('breached')) },
+    reassignments: total('reassignments'),
     reps: reps.map((r) => ({
       rep_id: r.id,
       name: r.name,
       assigned: assignments.get(r.id) ?? 0,
-      contacted: leadStats.get(r.id)?.contacted ?? 0,
+      contacted: byRep(r.id, 'contacted'),
       breached: breaches.get(r.id) ?? 0,
-      median_first_touch_ms: percentile(hist.touchByRep.get(r.id) ?? [], 0.5),
+      median_first_touch_ms: percentile(touchByRep.get(r.id) ?? [], 0.5, REP_BUCKETS_PER_E),
       open_leads: r.open_leads,
     })),
-    rules: rules.map((r) => ({ rule_id: r.rule_id, matches: r.matches, share: totals.received ? Math.round((r.matches / totals.received) * 10_000) / 10_000 : 0 })),
-    activities,
+    rules: [...rules]
+      .filter(([ruleId]) => ruleId !== '')
+      .sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1))
+      .map(([rule_id, matches]) => ({ rule_id, matches, share: received ? Math.round((matches / received) * 10_000) / 10_000 : 0 })),
+    activities: activities.map((a) => ({ type: a.type, outcome: a.outcome || null, count: a.count })),
     fairness: teams.map((team) => {
       const members = reps.filter((r) => r.teams.includes(team));
-      const counts = members.map((m) => byTeamRep.find((x) => x.team === team && x.rep_id === m.id)?.n ?? 0);
-      const max = counts.length ? Math.max(...counts) : 0;
-      const min = counts.length ? Math.min(...counts) : 0;
+      const perRep = members.map((m) => counts.filter((c) => c.team === team && c.rep_id === m.id).reduce((sum, c) => sum + c.received, 0));
+      const max = perRep.length ? Math.max(...perRep) : 0;
+      const min = perRep.length ? Math.min(...perRep) : 0;
       return { team, max, min, ratio: min > 0 ? Math.round((max / min) * 100) / 100 : null };
     }),
   };
 }
 
 export async function timeseries(db: Db, orgId: string, query: TimeseriesQuery, now = Date.now()): Promise<Timeseries> {
-  const w = window(orgId, query, now);
+  const w = await window(db, orgId, query, now);
   const step = query.interval === 'day' ? DAY : 3_600_000;
   if ((w.to.getTime() - w.from.getTime()) / step > 5000) {
     // Guard against a window that would produce an enormous series.
@@ -91,10 +97,10 @@ export async function timeseries(db: Db, orgId: string, query: TimeseriesQuery, 
       case 'assigned':
       case 'contacted':
       case 'breached':
-        value = r ? r[query.metric] : 0;
+        value = r ? Number(r[query.metric]) : 0;
         break;
       case 'sla_rate':
-        value = r ? rate(r.met, r.breached) : null;
+        value = r ? rate(Number(r.met), Number(r.breached)) : null;
         break;
       default:
         value = percentile(histograms?.get(t) ?? [], 0.5);

@@ -1,5 +1,5 @@
 import { ScheduleNotFoundError, type ScheduleOptionsStartWorkflowAction } from '@temporalio/client';
-import type { digestWorkflow, monitorWorkflow } from '../workflows/monitors';
+import type { digestWorkflow, monitorWorkflow, rollupRefreshWorkflow } from '../workflows/monitors';
 import type { Temporal } from './client';
 
 /**
@@ -60,5 +60,27 @@ export async function ensureDigestSchedule(temporal: Temporal, orgId: string): P
     });
   } catch (err) {
     if ((err as Error).name !== 'ScheduleAlreadyRunning') throw err;
+  }
+}
+
+/** The two rollup schedules: every five minutes for the last two days, and nightly for all of history. */
+export async function ensureRollupSchedules(temporal: Temporal): Promise<void> {
+  const schedules: Array<[string, { intervals?: Array<{ every: string }>; calendars?: Array<{ hour: number; minute: number }> }, boolean]> = [
+    ['intelligence-rollups-recent', { intervals: [{ every: '5 minutes' }] }, false],
+    ['intelligence-rollups-full', { calendars: [{ hour: 3, minute: 0 }] }, true],
+  ];
+  for (const [scheduleId, spec, full] of schedules) {
+    const action: ScheduleOptionsStartWorkflowAction<typeof rollupRefreshWorkflow> = {
+      type: 'startWorkflow',
+      workflowType: 'rollupRefreshWorkflow',
+      taskQueue: temporal.taskQueue,
+      workflowId: scheduleId,
+      args: [{ full }],
+    };
+    try {
+      await temporal.client.schedule.create({ scheduleId, spec, action, policies: { overlap: 'SKIP', catchupWindow: '1 hour' } });
+    } catch (err) {
+      if ((err as Error).name !== 'ScheduleAlreadyRunning') throw err;
+    }
   }
 }

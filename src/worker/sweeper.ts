@@ -4,12 +4,14 @@ import type { Logger } from '../logger';
 import { deliverFirstTouch } from '../services/contacts';
 import type { Temporal } from '../temporal/client';
 import { ensureLeadWorkflow } from '../temporal/leads';
+import { ensureDigestSchedule, ensureRollupSchedules } from '../temporal/schedules';
 
 /**
  * Makes up for messages that could not reach Temporal when they happened:
  * - a lead stored while Temporal was unreachable (or whose API process died right after the insert) is still
  *   ROUTING: its workflow is started (idempotently: an existing run is reused);
- * - a first touch logged while Temporal was unreachable is delivered to the lead's workflow.
+ * - a first touch logged while Temporal was unreachable is delivered to the lead's workflow;
+ * - every organization has its daily digest schedule, and the intelligence rollups theirs.
  */
 export interface SweeperOptions {
   db: Db;
@@ -20,7 +22,24 @@ export interface SweeperOptions {
   graceMs?: number;
 }
 
+const scheduled = new Set<string>();
+
+/** Schedules are created once per process and organization; creating an existing one is a no-op anyway. */
+async function ensureSchedules(o: SweeperOptions): Promise<void> {
+  if (!scheduled.has('*')) {
+    await ensureRollupSchedules(o.temporal);
+    scheduled.add('*');
+  }
+  const orgs: Array<{ id: string }> = await o.db('organizations').select('id');
+  for (const { id } of orgs) {
+    if (scheduled.has(id)) continue;
+    await ensureDigestSchedule(o.temporal, id);
+    scheduled.add(id);
+  }
+}
+
 export async function sweepOnce(o: SweeperOptions): Promise<{ started: number; touches: number }> {
+  await ensureSchedules(o);
   const grace = `${Math.round((o.graceMs ?? 10_000) / 1000)} seconds`;
   const stuck: Array<{ id: string; org_id: string }> = await o.db('leads')
     .where({ status: 'ROUTING' })

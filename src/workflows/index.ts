@@ -2,4 +2,4 @@
 export { benchCeilingWorkflow, diagnosticsWorkflow } from './diagnostics';
 export { leadWorkflow } from './lead';
 export { webhookDeliveryWorkflow } from './webhook';
-export { digestWorkflow, monitorWorkflow } from './monitors';
+export { digestWorkflow, monitorWorkflow, rollupRefreshWorkflow } from './monitors';

@@ -5,6 +5,7 @@ const { evaluateMonitor, writeDailyDigest } = proxyActivities<MonitorActivities>
   startToCloseTimeout: '30 seconds',
   retry: { initialInterval: '1 second', maximumAttempts: 5 },
 });
+const { refreshIntelligence } = proxyActivities<MonitorActivities>({ startToCloseTimeout: '30 minutes', retry: { maximumAttempts: 3 } });
 
 /** One evaluation of an SLA monitor; its Temporal Schedule starts one every interval_minutes. */
 export async function monitorWorkflow(input: { monitorId: string }): Promise<Evaluation> {
@@ -14,4 +15,9 @@ export async function monitorWorkflow(input: { monitorId: string }): Promise<Eva
 /** The organization's daily digest of yesterday's SLA breaches; started every morning by its Schedule. */
 export async function digestWorkflow(input: { orgId: string }): Promise<{ day: string; breaches: number }> {
   return writeDailyDigest({ orgId: input.orgId, now: Date.now() });
+}
+
+/** Keeps the intelligence rollups current: the last two days every few minutes, all of history nightly. */
+export async function rollupRefreshWorkflow(input: { full: boolean }): Promise<void> {
+  await refreshIntelligence({ sinceHours: input.full ? null : 48 });
 }

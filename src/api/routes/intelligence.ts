@@ -1,6 +1,10 @@
+import { z } from 'zod';
+import { IdOf, PageQuery } from '../../schemas/common';
 import { Summary, Timeseries, TimeseriesQuery, WindowQuery } from '../../schemas/intelligence';
+import { Alert, AlertListQuery, Digest, Monitor, MonitorCreate, MonitorUpdate } from '../../schemas/monitors';
 import * as service from '../../services/intelligence';
-import { route } from '../route';
+import * as monitors from '../../services/monitors';
+import { listRoute, route } from '../route';
 
 const tag = 'Intelligence';
 
@@ -27,5 +31,87 @@ export const intelligenceRoutes = [
     query: TimeseriesQuery,
     response: Timeseries,
     handler: (ctx, { query }) => service.timeseries(ctx.deps.db, ctx.orgId, query),
+  }),
+];
+
+const MonitorParams = z.object({ id: IdOf('monitor') });
+
+export const monitorRoutes = [
+  listRoute({
+    method: 'get',
+    path: '/v1/intelligence/sla-monitors',
+    tag,
+    summary: 'List SLA monitors',
+    scope: 'intelligence:read',
+    query: PageQuery,
+    response: Monitor,
+    handler: (ctx, { query }) => monitors.listMonitors(ctx.deps.db, ctx.orgId, query),
+  }),
+  route({
+    method: 'post',
+    path: '/v1/intelligence/sla-monitors',
+    tag,
+    summary: 'Create an SLA monitor, evaluated on its own Temporal Schedule',
+    description:
+      'Kinds: BREACH_RATE (breach rate over a window above a threshold, optionally for one team), UNASSIGNED_AGE (any lead UNASSIGNED longer than N minutes), ' +
+      'REP_OPEN_UNTOUCHED (a rep with more than N open untouched leads). Each transition into breach raises one alert and fires the alert.raised webhook.',
+    scope: 'intelligence:write',
+    body: MonitorCreate,
+    response: Monitor,
+    errors: [503],
+    handler: (ctx, { body }) => monitors.createMonitor(ctx.deps, ctx.orgId, body),
+  }),
+  route({
+    method: 'get',
+    path: '/v1/intelligence/sla-monitors/:id',
+    tag,
+    summary: 'Get an SLA monitor with its current state',
+    scope: 'intelligence:read',
+    params: MonitorParams,
+    response: Monitor,
+    handler: (ctx, { params }) => monitors.getMonitor(ctx.deps.db, ctx.orgId, params.id),
+  }),
+  route({
+    method: 'patch',
+    path: '/v1/intelligence/sla-monitors/:id',
+    tag,
+    summary: 'Change, pause or resume an SLA monitor (its schedule follows)',
+    scope: 'intelligence:write',
+    params: MonitorParams,
+    body: MonitorUpdate,
+    response: Monitor,
+    errors: [503],
+    handler: (ctx, { params, body }) => monitors.updateMonitor(ctx.deps, ctx.orgId, params.id, body),
+  }),
+  route({
+    method: 'delete',
+    path: '/v1/intelligence/sla-monitors/:id',
+    tag,
+    summary: 'Delete an SLA monitor and its schedule; its alerts stay',
+    scope: 'intelligence:write',
+    params: MonitorParams,
+    response: Monitor,
+    errors: [503],
+    handler: (ctx, { params }) => monitors.deleteMonitor(ctx.deps, ctx.orgId, params.id),
+  }),
+  listRoute({
+    method: 'get',
+    path: '/v1/intelligence/alerts',
+    tag,
+    summary: 'Alerts raised by SLA monitors, newest first',
+    scope: 'intelligence:read',
+    query: AlertListQuery,
+    response: Alert,
+    handler: (ctx, { query }) => monitors.listAlerts(ctx.deps.db, ctx.orgId, query),
+  }),
+  listRoute({
+    method: 'get',
+    path: '/v1/intelligence/digests',
+    tag,
+    summary: "Daily digests of the previous day's SLA breaches, newest first",
+    scope: 'intelligence:read',
+    query: PageQuery,
+    response: Digest,
+    handler: (ctx, { query }) => monitors.listDigests(ctx.deps.db, ctx.orgId, query),
   }),
 ];
