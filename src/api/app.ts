@@ -11,6 +11,7 @@ import { leadRoutes } from './routes/leads';
 import { repRoutes } from './routes/reps';
 import { rulesetRoutes } from './routes/rulesets';
 import { webhookRoutes } from './routes/webhooks';
+import { uiRouter } from './ui';
 
 export const BODY_LIMIT = '1mb';
 
@@ -28,6 +29,7 @@ export function createApp(deps: ApiDeps): Express {
   app.use(accessLog(deps.logger));
   app.use(requireHttps(deps.config.REQUIRE_HTTPS));
   app.use(healthRouter(deps));
+  app.use(uiRouter());
 
   const routes = allRoutes();
   const openapi = buildOpenApi(routes);

@@ -1,0 +1,208 @@
+// Routeswit dashboard: reads the public API with the key the user pastes; nothing here is privileged.
+// API data is only ever written as text (textContent), never as HTML.
+(function () {
+  'use strict';
+  const STORE = 'routeswit.key';
+  const WINDOWS = { '24h': [24 * 3600e3, 'hour'], '7d': [7 * 24 * 3600e3, 'hour'], '30d': [30 * 24 * 3600e3, 'day'] };
+  const $ = (id) => document.getElementById(id);
+  const charts = {};
+  let refreshTimer;
+
+  $('key').value = localStorage.getItem(STORE) || sessionStorage.getItem(STORE) || '';
+  $('remember').checked = Boolean(localStorage.getItem(STORE));
+
+  function say(text, isError) {
+    $('status').textContent = text;
+    $('status').className = isError ? 'status error' : 'status';
+  }
+
+  async function api(path) {
+    const res = await fetch(path, { headers: { Authorization: `Bearer ${$('key').value.trim()}`, Accept: 'application/json' } });
+    const body = await res.json().catch(() => null);
+    if (!res.ok) {
+      const e = body && body.error;
+      throw new Error(e ? `${res.status} ${e.code}: ${e.message}` : `${res.status} from ${path}`);
+    }
+    return body;
+  }
+
+  const query = (params) => new URLSearchParams(Object.entries(params).filter(([, v]) => v)).toString();
+  const fmtInt = (n) => (n === null || n === undefined ? '–' : Number(n).toLocaleString());
+  const fmtPct = (r) => (r === null || r === undefined ? '–' : `${(r * 100).toFixed(1)}%`);
+  function fmtMs(ms) {
+    if (ms === null || ms === undefined) return '–';
+    if (ms < 1000) return `${Math.round(ms)} ms`;
+    if (ms < 60e3) return `${(ms / 1000).toFixed(1)} s`;
+    if (ms < 3600e3) return `${(ms / 60e3).toFixed(1)} min`;
+    return `${(ms / 3600e3).toFixed(1)} h`;
+  }
+  const fmtTime = (iso) => (iso ? new Date(iso).toLocaleString() : '–');
+
+  function tiles(s) {
+    const items = [
+      ['Received', fmtInt(s.leads.received)],
+      ['Assigned', fmtInt(s.leads.assigned)],
+      ['Unassigned', fmtInt(s.leads.unassigned)],
+      ['Contacted', fmtInt(s.leads.contacted)],
+      ['SLA met rate', fmtPct(s.sla.rate)],
+      ['SLA breached', fmtInt(s.sla.breached)],
+      ['Assignment p50 / p90', `${fmtMs(s.time_to_assignment_ms.p50)} / ${fmtMs(s.time_to_assignment_ms.p90)}`],
+      ['First touch p50 / p90', `${fmtMs(s.time_to_first_touch_ms.p50)} / ${fmtMs(s.time_to_first_touch_ms.p90)}`],
+      ['Reassignments', fmtInt(s.reassignments)],
+    ];
+    $('tiles').replaceChildren(
+      ...items.map(([label, value]) => {
+        const tile = document.createElement('div');
+        tile.className = 'tile';
+        tile.dataset.metric = label;
+        const v = document.createElement('div');
+        v.className = 'value';
+        v.textContent = value;
+        const l = document.createElement('div');
+        l.className = 'label';
+        l.textContent = label;
+        tile.append(v, l);
+        return tile;
+      }),
+    );
+  }
+
+  function draw(id, config) {
+    if (charts[id]) charts[id].destroy();
+    charts[id] = new Chart($(id), config);
+  }
+
+  function fillTable(id, rows, empty) {
+    const body = $(id).querySelector('tbody');
+    if (!rows.length) {
+      const td = document.createElement('td');
+      td.colSpan = $(id).querySelectorAll('th').length;
+      td.className = 'empty';
+      td.textContent = empty;
+      const tr = document.createElement('tr');
+      tr.append(td);
+      body.replaceChildren(tr);
+      return;
+    }
+    body.replaceChildren(
+      ...rows.map((cells) => {
+        const tr = document.createElement('tr');
+        for (const cell of cells) {
+          const td = document.createElement('td');
+          if (cell instanceof Node) td.append(cell);
+          else td.textContent = cell;
+          tr.append(td);
+        }
+        return tr;
+      }),
+    );
+  }
+
+  function workflowLink(url) {
+    if (!/^https?:\/\//.test(url)) return '–';
+    const a = document.createElement('a');
+    a.href = url;
+    a.target = '_blank';
+    a.rel = 'noopener noreferrer';
+    a.textContent = 'Temporal Web UI';
+    return a;
+  }
+
+  async function load() {
+    const [span, interval] = WINDOWS[$('window').value];
+    const to = new Date();
+    const from = new Date(to.getTime() - span);
+    const team = $('team').value.trim();
+    const win = { from: from.toISOString(), to: to.toISOString(), team };
+    const series = (metric) => api(`/v1/intelligence/timeseries?${query({ metric, interval, ...win })}`);
+    say('Loading…');
+    const [summary, received, assigned, contacted, breached, touch, rate, alerts, leads] = await Promise.all([
+      api(`/v1/intelligence/summary?${query(win)}`),
+      series('received'),
+      series('assigned'),
+      series('contacted'),
+      series('breached'),
+      series('time_to_first_touch_p50'),
+      series('sla_rate'),
+      api('/v1/intelligence/alerts?open=true&limit=50'),
+      api('/v1/leads?limit=25'),
+    ]);
+    $('board').hidden = false;
+    document.querySelectorAll('.interval').forEach((el) => (el.textContent = interval));
+    tiles(summary);
+
+    const labels = received.points.map((p) => new Date(p.at).toLocaleString([], interval === 'day' ? { dateStyle: 'short' } : { dateStyle: 'short', timeStyle: 'short' }));
+    const line = (label, s, color, extra) => ({ label, data: s.points.map((p) => p.value), borderColor: color, backgroundColor: color, pointRadius: 0, tension: 0.2, ...extra });
+    draw('volume', {
+      type: 'line',
+      data: { labels, datasets: [line('received', received, '#3b6fd8'), line('assigned', assigned, '#2e9e6a'), line('contacted', contacted, '#8a5cd6'), line('SLA breached', breached, '#d8453b')] },
+      options: { animation: false, interaction: { mode: 'index', intersect: false }, scales: { y: { beginAtZero: true } } },
+    });
+    draw('speed', {
+      type: 'line',
+      data: {
+        labels,
+        datasets: [
+          line('first touch p50 (min)', { points: touch.points.map((p) => ({ value: p.value === null ? null : p.value / 60e3 })) }, '#8a5cd6', { yAxisID: 'y', spanGaps: true }),
+          line('SLA met rate (%)', { points: rate.points.map((p) => ({ value: p.value === null ? null : p.value * 100 })) }, '#2e9e6a', { yAxisID: 'rate', spanGaps: true }),
+        ],
+      },
+      options: { animation: false, interaction: { mode: 'index', intersect: false }, scales: { y: { beginAtZero: true, position: 'left' }, rate: { min: 0, max: 100, position: 'right', grid: { drawOnChartArea: false } } } },
+    });
+    draw('reps', {
+      type: 'bar',
+      data: {
+        labels: summary.reps.map((r) => r.name),
+        datasets: [
+          { label: 'assigned', data: summary.reps.map((r) => r.assigned), backgroundColor: '#3b6fd8' },
+          { label: 'contacted', data: summary.reps.map((r) => r.contacted), backgroundColor: '#8a5cd6' },
+          { label: 'breached', data: summary.reps.map((r) => r.breached), backgroundColor: '#d8453b' },
+          { label: 'open now', data: summary.reps.map((r) => r.open_leads), backgroundColor: '#9aa3b2' },
+        ],
+      },
+      options: { animation: false, scales: { y: { beginAtZero: true } } },
+    });
+    draw('rules', {
+      type: 'doughnut',
+      data: { labels: summary.rules.map((r) => r.rule_id), datasets: [{ data: summary.rules.map((r) => r.matches) }] },
+      options: { animation: false, plugins: { legend: { position: 'right' } } },
+    });
+
+    fillTable('alerts', alerts.map((a) => [fmtTime(a.raised_at), a.kind, a.message, a.value === null ? '–' : String(a.value), a.threshold === null ? '–' : String(a.threshold)]), 'No open alerts.');
+    const repName = new Map(summary.reps.map((r) => [r.rep_id, r.name]));
+    fillTable(
+      'leads',
+      leads.map((l) => [fmtTime(l.received_at), l.id, l.email, l.status, l.assigned_rep_id ? repName.get(l.assigned_rep_id) || l.assigned_rep_id : '–', fmtTime(l.sla_due_at), workflowLink(l.workflow_url)]),
+      'No leads yet.',
+    );
+    say(`Updated ${new Date().toLocaleTimeString()} · ${summary.leads.received} leads in the window · refreshes every minute`);
+  }
+
+  async function run() {
+    clearTimeout(refreshTimer);
+    try {
+      await load();
+      refreshTimer = setTimeout(run, 60e3);
+    } catch (err) {
+      say(err.message, true);
+    }
+  }
+
+  $('connect').addEventListener('submit', (ev) => {
+    ev.preventDefault();
+    const key = $('key').value.trim();
+    sessionStorage.setItem(STORE, key);
+    if ($('remember').checked) localStorage.setItem(STORE, key);
+    else localStorage.removeItem(STORE);
+    run();
+  });
+  $('forget').addEventListener('click', () => {
+    clearTimeout(refreshTimer);
+    localStorage.removeItem(STORE);
+    sessionStorage.removeItem(STORE);
+    $('key').value = '';
+    $('board').hidden = true;
+    say('Key forgotten.');
+  });
+  if ($('key').value) run();
+})();

@@ -1,0 +1,153 @@
+import { mkdirSync } from 'node:fs';
+import type { AddressInfo } from 'node:net';
+import type { Server } from 'node:http';
+import path from 'node:path';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import { CHROMIUM_ARGS, chromiumPath } from '../helpers/chromium';
+import { newOrg, startApi, startWorker, type TestApi, type TestOrg, type TestWorker } from '../helpers/stack';
+import { waitFor } from '../helpers/wait';
+
+const ARTIFACTS = path.join(__dirname, '..', 'artifacts');
+
+let api: TestApi;
+let worker: TestWorker;
+let server: Server;
+let base: string;
+let browser: Browser;
+let org: TestOrg;
+let repId: string;
+let leadIds: string[];
+let offsite: string[];
+
+beforeAll(async () => {
+  mkdirSync(ARTIFACTS, { recursive: true });
+  const executablePath = chromiumPath();
+  api = startApi();
+  worker = await startWorker();
+  server = api.app.listen(0, '127.0.0.1');
+  await new Promise((r) => server.once('listening', r));
+  base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  browser = await chromium.launch({ executablePath, headless: true, args: CHROMIUM_ARGS });
+
+  // An organization with routed leads and an open alert, made through the API like a user would.
+  org = await newOrg(api.deps.db);
+  repId = (await api.http.post('/v1/reps').set(org.auth).send({ name: 'Grace Hopper', email: 'grace@playground.io', teams: ['sdr'] })).body.id;
+  const rs = await api.http.post('/v1/rules').set(org.auth).send({ name: 'r', rules: [{ id: 'everyone', then: { strategy: 'ROUND_ROBIN', team: 'sdr', sla: { first_touch_minutes: 30 } } }] });
+  await api.http.post(`/v1/rules/${rs.body.id}/publish`).set(org.auth);
+  leadIds = [];
+  for (let i = 0; i < 3; i++) {
+    const lead = await api.http.post('/v1/leads').set(org.auth).send({ email: `buyer${i}@acme.io`, company: 'Acme' });
+    expect(lead.body.status).toBe('ASSIGNED');
+    leadIds.push(lead.body.id);
+  }
+  const monitor = await api.http
+    .post('/v1/intelligence/sla-monitors')
+    .set(org.auth)
+    .send({ kind: 'REP_OPEN_UNTOUCHED', name: 'Grace is swamped', params: { rep_id: repId, max: 2 } });
+  await api.deps.temporal.client.schedule.getHandle(monitor.body.schedule_id).trigger();
+  await waitFor(async () => (await api.http.get('/v1/intelligence/alerts?open=true').set(org.auth)).body.length > 0, { what: 'the alert' });
+  await api.http.delete(`/v1/intelligence/sla-monitors/${monitor.body.id}`).set(org.auth);
+}, 600_000);
+
+afterAll(async () => {
+  await browser?.close();
+  await new Promise((r) => server?.close(r));
+  await worker?.stop();
+  await api?.close();
+});
+
+/** A page that may only talk to this server: any other request (a CDN, say) is recorded and refused. */
+async function openPage(): Promise<{ page: Page; errors: string[] }> {
+  offsite = [];
+  const errors: string[] = [];
+  const page = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
+  await page.route('**/*', (route) => {
+    const url = route.request().url();
+    if (url.startsWith(base) || url.startsWith('data:')) return route.continue();
+    offsite.push(url);
+    return route.abort();
+  });
+  page.on('pageerror', (err) => errors.push(err.message));
+  page.on('console', (msg) => msg.type() === 'error' && errors.push(msg.text()));
+  return { page, errors };
+}
+
+describe('API Playground at /docs', () => {
+  it('renders the OpenAPI document offline and sends GET /v1/reps with the pasted key', async () => {
+    const { page, errors } = await openPage();
+    await page.goto(`${base}/docs`);
+    await page.getByRole('heading', { name: /Routeswit API/ }).waitFor();
+
+    await page.locator('.scheme-container button.authorize').click();
+    await page.locator('.modal-ux input').fill(org.key);
+    await page.locator('.modal-ux button.modal-btn.authorize').click();
+    await page.locator('.modal-ux button.btn-done').click();
+
+    const op = page.locator('.opblock-get', { has: page.locator('[data-path="/v1/reps"]') }).first();
+    await op.locator('.opblock-summary').click();
+    await op.getByRole('button', { name: 'Execute' }).click();
+    const live = op.locator('.live-responses-table .response');
+    await live.waitFor();
+    expect(await live.locator('.response-col_status').innerText()).toContain('200');
+    const body = await live.locator('.response-col_description pre').first().innerText();
+    expect(JSON.parse(body)).toEqual([expect.objectContaining({ id: repId, email: 'grace@playground.io' })]);
+    // The request Swagger UI shows is the one it sent: with the key as a bearer token.
+    expect(await op.locator('.curl-command').innerText()).toContain(`Authorization: Bearer ${org.key}`);
+
+    await page.screenshot({ path: path.join(ARTIFACTS, 'docs.png'), fullPage: false });
+    expect(offsite).toEqual([]);
+    expect(errors).toEqual([]);
+    await page.close();
+  });
+});
+
+describe('Dashboard at /dashboard', () => {
+  it('refuses a wrong key with the API error', async () => {
+    const { page } = await openPage();
+    await page.goto(`${base}/dashboard`);
+    await page.locator('#key').fill('sk_live_not_a_real_key_000000000000');
+    await page.locator('#load').click();
+    await page.locator('#status.error').waitFor();
+    expect(await page.locator('#status').innerText()).toMatch(/^401 UNAUTHORIZED: /);
+    expect(await page.locator('#board').isHidden()).toBe(true);
+    await page.close();
+  });
+
+  it('shows the summary, charts, the open alert and links to each lead in the Temporal Web UI', async () => {
+    const { page, errors } = await openPage();
+    await page.goto(`${base}/dashboard`);
+    await page.locator('#key').fill(org.key);
+    await page.locator('#load').click();
+    await page.locator('#status', { hasText: 'Updated' }).waitFor();
+
+    const tile = (label: string) => page.locator(`.tile[data-metric="${label}"] .value`).innerText();
+    expect(await tile('Received')).toBe('3');
+    expect(await tile('Assigned')).toBe('3');
+    expect(await tile('Unassigned')).toBe('0');
+
+    const chart = (id: string) =>
+      page.evaluate((canvas) => {
+        const c = (globalThis as unknown as { Chart: { getChart(id: string): { data: { labels: unknown[]; datasets: Array<{ label?: string; data: unknown[] }> } } | undefined } }).Chart.getChart(canvas);
+        return c ? { labels: c.data.labels, datasets: c.data.datasets.map((d) => ({ label: d.label, data: d.data })) } : null;
+      }, id);
+    const volume = await chart('volume');
+    const received = volume!.datasets.find((d) => d.label === 'received')!.data as number[];
+    expect(received.reduce((a, b) => a + b, 0)).toBe(3);
+    expect(await chart('reps')).toMatchObject({ labels: ['Grace Hopper'], datasets: expect.arrayContaining([{ label: 'assigned', data: [3] }]) });
+    expect(await chart('rules')).toMatchObject({ labels: ['everyone'], datasets: [{ data: [3] }] });
+
+    const alerts = page.locator('#alerts tbody tr');
+    expect(await alerts.count()).toBe(1);
+    expect(await alerts.first().innerText()).toContain('Grace is swamped');
+
+    const links = page.locator('#leads tbody a');
+    expect(await links.count()).toBe(3);
+    const hrefs = await links.evaluateAll((as) => as.map((a) => a.getAttribute("href")));
+    for (const id of leadIds) expect(hrefs).toContainEqual(expect.stringMatching(new RegExp(`/namespaces/[^/]+/workflows/lead-${id}$`)));
+
+    await page.screenshot({ path: path.join(ARTIFACTS, 'dashboard.png'), fullPage: true });
+    expect(offsite).toEqual([]);
+    expect(errors).toEqual([]);
+    await page.close();
+  });
+});
