@@ -60,6 +60,7 @@ async function main(): Promise<void> {
     const base = `http://localhost:${config.PORT}`;
     say('');
     say(`API:             ${base}  (OpenAPI: ${base}/v1/openapi.json)`);
+    say(`Playground:      ${base}/docs   Dashboard: ${base}/dashboard`);
     say(`Temporal Web UI: ${stack.uiUrl ?? config.TEMPORAL_UI_URL}`);
     say(`Organization:    ${identity.orgName} ${identity.orgId}${identity.created ? ' (created now)' : ''}`);
     say(`Secret key:      ${identity.key}  (also in .data/dev-api-key)`);
