@@ -8,7 +8,6 @@ export async function up(knex: Knex): Promise<void> {
     t.text('team');
     t.text('rule_id');
     t.timestamp('breached_at', { useTz: true });
-    t.specificType('breached_rep_id', ID);
     // When it last became UNASSIGNED: monitors measure waiting time from here.
     t.timestamp('unassigned_since', { useTz: true });
   });
@@ -110,7 +109,6 @@ export async function down(knex: Knex): Promise<void> {
     t.dropColumn('team');
     t.dropColumn('rule_id');
     t.dropColumn('breached_at');
-    t.dropColumn('breached_rep_id');
     t.dropColumn('unassigned_since');
   });
 }
