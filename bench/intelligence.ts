@@ -11,7 +11,8 @@ import { summarize, table } from './lib/stats';
 
 /**
  * `npm run bench:intelligence`: seeds an organization with a million leads (once; --reseed to redo) in
- * database routeswit_bench, then times the intelligence queries over it. Goal: summary under 200 ms.
+ * database routeswit_bench_intelligence (kept apart from the load benchmark's), then times the intelligence
+ * queries over it. Goal: summary under 200 ms.
  */
 const { values: args } = parseArgs({ options: { leads: { type: 'string', default: '1000000' }, reseed: { type: 'boolean', default: false }, runs: { type: 'string', default: '10' } } });
 const LEADS = Number(args.leads);
@@ -104,7 +105,7 @@ async function time(fn: () => Promise<unknown>, runs: number): Promise<number[]>
 }
 
 async function main(): Promise<void> {
-  const url = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/routeswit_bench';
+  const url = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/routeswit_bench_intelligence';
   await ensureDatabase(url);
   const db = createDb(url, 10);
   try {
