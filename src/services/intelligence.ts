@@ -41,7 +41,13 @@ export async function summary(db: Db, orgId: string, query: WindowQuery, now = D
   ]);
   const activities = await q.activityOutcomes(db, w, w.team ? reps.map((r) => r.id) : null);
   const total = (c: keyof Omit<q.LeadCounts, 'team' | 'rep_id'>) => counts.reduce((sum, r) => sum + r[c], 0);
-  const byRep = (repId: string, c: 'contacted') => counts.filter((r) => r.rep_id === repId).reduce((sum, r) => sum + r[c], 0);
+  // One pass over the counts for the per-rep and per-team figures, instead of a scan per rep.
+  const contactedByRep = new Map<string, number>();
+  const receivedByTeamRep = new Map<string, number>();
+  for (const c of counts) {
+    contactedByRep.set(c.rep_id, (contactedByRep.get(c.rep_id) ?? 0) + c.contacted);
+    receivedByTeamRep.set(`${c.team}/${c.rep_id}`, (receivedByTeamRep.get(`${c.team}/${c.rep_id}`) ?? 0) + c.received);
+  }
   const received = total('received');
   const teams = w.team ? [w.team] : [...new Set(reps.flatMap((r) => r.teams))].sort();
   return {
@@ -57,7 +63,7 @@ export async function summary(db: Db, orgId: string, query: WindowQuery, now = D
       rep_id: r.id,
       name: r.name,
       assigned: assignments.get(r.id) ?? 0,
-      contacted: byRep(r.id, 'contacted'),
+      contacted: contactedByRep.get(r.id) ?? 0,
       breached: breaches.get(r.id) ?? 0,
       median_first_touch_ms: percentile(touchByRep.get(r.id) ?? [], 0.5, REP_BUCKETS_PER_E),
       open_leads: r.open_leads,
@@ -69,7 +75,7 @@ export async function summary(db: Db, orgId: string, query: WindowQuery, now = D
     activities: activities.map((a) => ({ type: a.type, outcome: a.outcome || null, count: a.count })),
     fairness: teams.map((team) => {
       const members = reps.filter((r) => r.teams.includes(team));
-      const perRep = members.map((m) => counts.filter((c) => c.team === team && c.rep_id === m.id).reduce((sum, c) => sum + c.received, 0));
+      const perRep = members.map((m) => receivedByTeamRep.get(`${team}/${m.id}`) ?? 0);
       const max = perRep.length ? Math.max(...perRep) : 0;
       const min = perRep.length ? Math.min(...perRep) : 0;
       return { team, max, min, ratio: min > 0 ? Math.round((max / min) * 100) / 100 : null };

@@ -42,7 +42,7 @@ export async function deleteSchedule(temporal: Temporal, scheduleId: string): Pr
   }
 }
 
-/** Every morning at 07:00 UTC, yesterday's breaches. Creating an existing schedule is a no-op. */
+/** Every morning at 07:00 UTC, yesterday's breaches. */
 export async function ensureDigestSchedule(temporal: Temporal, orgId: string): Promise<void> {
   const action: ScheduleOptionsStartWorkflowAction<typeof digestWorkflow> = {
     type: 'startWorkflow',
@@ -51,13 +51,13 @@ export async function ensureDigestSchedule(temporal: Temporal, orgId: string): P
     workflowId: `digest-${orgId}`,
     args: [{ orgId }],
   };
+  await createIfMissing(temporal, { scheduleId: digestScheduleId(orgId), spec: { calendars: [{ hour: 7, minute: 0 }] }, action, policies: { overlap: 'SKIP', catchupWindow: '6 hours' } });
+}
+
+/** Schedules that every deployment has: creating one that exists already is not an error. */
+async function createIfMissing(temporal: Temporal, options: Parameters<Temporal['client']['schedule']['create']>[0]): Promise<void> {
   try {
-    await temporal.client.schedule.create({
-      scheduleId: digestScheduleId(orgId),
-      spec: { calendars: [{ hour: 7, minute: 0 }] },
-      action,
-      policies: { overlap: 'SKIP', catchupWindow: '6 hours' },
-    });
+    await temporal.client.schedule.create(options);
   } catch (err) {
     if ((err as Error).name !== 'ScheduleAlreadyRunning') throw err;
   }
@@ -77,10 +77,6 @@ export async function ensureRollupSchedules(temporal: Temporal): Promise<void> {
       workflowId: scheduleId,
       args: [{ full }],
     };
-    try {
-      await temporal.client.schedule.create({ scheduleId, spec, action, policies: { overlap: 'SKIP', catchupWindow: '1 hour' } });
-    } catch (err) {
-      if ((err as Error).name !== 'ScheduleAlreadyRunning') throw err;
-    }
+    await createIfMissing(temporal, { scheduleId, spec, action, policies: { overlap: 'SKIP', catchupWindow: '1 hour' } });
   }
 }
