@@ -1,4 +1,4 @@
-import { compileRegex, MATCH_INPUT_LIMIT } from './regex';
+import { compileRegex, MATCH_INPUT_LIMIT, type RegexBudget } from './regex';
 import type { Condition, FailedCondition, Leaf } from './schema';
 
 /**
@@ -17,7 +17,10 @@ import type { Condition, FailedCondition, Leaf } from './schema';
  * - `domain` falls back to the part of `email` after the @ when the lead has no domain of its own.
  */
 
-export type LeadValues = Record<string, unknown> & { attributes?: Record<string, unknown> | null };
+/** Set by the rule matcher for one lead's evaluation: bounds the `matches` work it may do. */
+export const REGEX_BUDGET = Symbol('regexBudget');
+
+export type LeadValues = Record<string, unknown> & { attributes?: Record<string, unknown> | null; [REGEX_BUDGET]?: RegexBudget };
 
 
 const ALWAYS_CI = new Set(['email', 'domain']);
@@ -43,7 +46,8 @@ export function emailDomain(email: unknown): string | undefined {
 export function fieldGetter(field: string): (lead: LeadValues) => unknown {
   if (field.startsWith('attributes.')) {
     const name = field.slice('attributes.'.length);
-    return (lead) => lead.attributes?.[name];
+    // Only the lead's own attributes: `attributes.constructor` must not find Object.prototype.constructor.
+    return (lead) => (lead.attributes && Object.hasOwn(lead.attributes, name) ? lead.attributes[name] : undefined);
   }
   if (field === 'domain') return (lead) => (isMissing(lead.domain) ? emailDomain(lead.email) : lead.domain);
   return (lead) => lead[field];
@@ -161,11 +165,25 @@ export function compileLeaf(leaf: Leaf): LeadTest {
     }
     case 'matches': {
       const re = compileRegex(String(v), ci);
-      const test: ScalarTest = (a) => {
-        const text = asText(a);
-        return text !== null && re.test(text.slice(0, MATCH_INPUT_LIMIT));
+      if (!re) return () => false;
+      return (l) => {
+        const budget = l[REGEX_BUDGET];
+        return anyElement(get(l), (a) => {
+          const text = asText(a);
+          if (text === null) return false;
+          const tested = text.length > MATCH_INPUT_LIMIT ? text.slice(0, MATCH_INPUT_LIMIT) : text;
+          if (budget) {
+            const cost = tested.length * re.unitCost;
+            if (cost > budget.left) {
+              budget.left = 0;
+              budget.exhausted = true;
+              return false;
+            }
+            budget.left -= cost;
+          }
+          return re.test(tested);
+        });
       };
-      return (l) => anyElement(get(l), test);
     }
   }
 }
@@ -219,6 +237,14 @@ export function compileExplainer(c: Condition, path: string): LeadExplainer {
   return (l) => {
     if (test(l)) return null;
     const actual = get(l);
-    return { path, field: c.field, op: c.op, value: c.value ?? (c.op === 'exists' ? true : undefined), actual: actual === undefined ? null : actual };
+    const cut = c.op === 'matches' && l[REGEX_BUDGET]?.exhausted === true;
+    return {
+      path,
+      field: c.field,
+      op: c.op,
+      value: c.value ?? (c.op === 'exists' ? true : undefined),
+      actual: actual === undefined ? null : actual,
+      ...(cut ? { reason: 'REGEX_BUDGET_EXHAUSTED' as const } : {}),
+    };
   };
 }

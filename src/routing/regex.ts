@@ -1,85 +1,75 @@
+import { RE2JS } from 're2js';
+
 /**
- * `matches` runs inside workflow code, where a catastrophically backtracking pattern would stall the worker.
- * Patterns are therefore refused when they have the shapes that backtrack exponentially (a quantified group
- * that itself contains a quantifier or an alternation), backreferences, or many unbounded quantifiers; and
- * the text tested is capped at MATCH_INPUT_LIMIT characters.
+ * `matches` runs on RE2 (re2js, pure JavaScript, so the same engine works in the API, activities and the
+ * workflow bundle): matching takes time linear in the input, whatever the pattern, so no blacklist of
+ * "dangerous shapes" is needed. What RE2 cannot do in linear time (lookaround, backreferences) it refuses
+ * to compile, and validation reports that at the pattern.
+ *
+ * Linear is not free: the cost of one test is about (characters tested) x (size of the compiled program).
+ * Patterns that compile to very large programs are refused, only the first MATCH_INPUT_LIMIT characters of
+ * a value are tested, and each lead's evaluation has a budget of that work (see RegexBudget).
  */
 export const MATCH_INPUT_LIMIT = 512;
-const MAX_UNBOUNDED_QUANTIFIERS = 6;
+/** Instructions in the compiled program: `a{0,512}` alone compiles to about 1,000. */
+export const MAX_PROGRAM_SIZE = 2000;
+/**
+ * Work units (characters x program instructions) one lead's evaluation may spend on `matches`. The costliest
+ * patterns run at about 12 ns a unit on one core here, so this caps a lead's regex time near 50 ms.
+ */
+export const REGEX_WORK_BUDGET = 4_000_000;
 
-interface Frame {
-  quantified: boolean;
-  alternation: boolean;
+export interface CompiledRegex {
+  test(text: string): boolean;
+  /** Work units per character tested. */
+  unitCost: number;
 }
 
-/** `repeats`: the atom may match more than once; `unbounded`: with no upper limit. */
-function quantifierAt(p: string, i: number): { length: number; repeats: boolean; unbounded: boolean } | null {
-  const c = p[i];
-  const lazy = p[i + 1] === '?' ? 1 : 0;
-  if (c === '*' || c === '+') return { length: 1 + lazy, repeats: true, unbounded: true };
-  if (c === '?') return { length: 1 + lazy, repeats: false, unbounded: false };
-  if (c === '{') {
-    const m = /^\{(\d+)(,(\d*))?\}\??/.exec(p.slice(i));
-    if (!m) return null;
-    const unbounded = m[2] !== undefined && m[3] === '';
-    const max = m[2] === undefined ? Number(m[1]) : unbounded ? Infinity : Number(m[3]);
-    return { length: m[0].length, repeats: max > 1, unbounded };
-  }
-  return null;
+function compile(pattern: string, ignoreCase: boolean): RE2JS {
+  return RE2JS.compile(pattern, ignoreCase ? RE2JS.CASE_INSENSITIVE : 0);
+}
+
+// re2js keeps the compiled program on an internal field; the version is pinned and a test refuses a large
+// pattern, so a library change that moved it would be noticed.
+function programSize(re: RE2JS): number {
+  const prog = (re as unknown as { re2Input?: { prog?: { inst?: unknown[] } } }).re2Input?.prog?.inst;
+  return Array.isArray(prog) ? prog.length : 1;
 }
 
 /** A sentence saying why `pattern` is refused, or null when it is acceptable. */
 export function regexProblem(pattern: string, maxLength: number): string | null {
   if (pattern.length === 0) return 'the pattern is empty';
   if (pattern.length > maxLength) return `the pattern is longer than ${maxLength} characters`;
+  let re: RE2JS;
   try {
-    new RegExp(pattern, 'u');
+    re = compile(pattern, false);
   } catch (err) {
-    return `not a valid regular expression: ${(err as Error).message}`;
+    // e.g. "invalid or unsupported Perl syntax: `(?=`" for a lookahead.
+    return `not a pattern RE2 accepts (${(err as Error).message.replace(/^error parsing regexp: /, '')}); see the README for the syntax`;
   }
-  const stack: Frame[] = [{ quantified: false, alternation: false }];
-  let unbounded = 0;
-  for (let i = 0; i < pattern.length; i++) {
-    const c = pattern[i]!;
-    let atomEnd = i;
-    let closed: Frame | null = null;
-    if (c === '\\') {
-      const next = pattern[i + 1] ?? '';
-      if (/[1-9]/.test(next) || (next === 'k' && pattern[i + 2] === '<')) return 'backreferences are not allowed';
-      i += 1;
-      atomEnd = i;
-    } else if (c === '[') {
-      let j = i + 1;
-      if (pattern[j] === '^') j++;
-      if (pattern[j] === ']') j++;
-      while (j < pattern.length && pattern[j] !== ']') j += pattern[j] === '\\' ? 2 : 1;
-      i = j;
-      atomEnd = i;
-    } else if (c === '(') {
-      stack.push({ quantified: false, alternation: false });
-      continue;
-    } else if (c === ')') {
-      closed = stack.pop()!;
-      const parent = stack[stack.length - 1]!;
-      parent.quantified ||= closed.quantified;
-    } else if (c === '|') {
-      stack[stack.length - 1]!.alternation = true;
-      continue;
-    }
-    const q = quantifierAt(pattern, atomEnd + 1);
-    if (q) {
-      // A group that repeats and can itself match in several ways is where exponential backtracking lives.
-      if (closed && q.repeats && (closed.quantified || closed.alternation)) {
-        return 'nested quantifiers such as (a+)+ or quantified alternations such as (a|b)* can take exponential time';
-      }
-      if (q.unbounded && ++unbounded > MAX_UNBOUNDED_QUANTIFIERS) return `more than ${MAX_UNBOUNDED_QUANTIFIERS} unbounded quantifiers`;
-      stack[stack.length - 1]!.quantified = true;
-      i = atomEnd + q.length;
-    }
-  }
+  const size = programSize(re);
+  if (size > MAX_PROGRAM_SIZE) return `the pattern is too complex (it compiles to ${size} steps; at most ${MAX_PROGRAM_SIZE}): use smaller repeat counts`;
   return null;
 }
 
-export function compileRegex(pattern: string, ignoreCase: boolean): RegExp {
-  return new RegExp(pattern, ignoreCase ? 'iu' : 'u');
+/** null for a pattern that no longer compiles (stored before RE2): such a condition never matches. */
+export function compileRegex(pattern: string, ignoreCase: boolean): CompiledRegex | null {
+  let re: RE2JS;
+  try {
+    re = compile(pattern, ignoreCase);
+  } catch {
+    return null;
+  }
+  return { test: (text) => re.matcher(text).find(), unitCost: programSize(re) };
 }
+
+/**
+ * The regex work left for one lead's evaluation. Once spent, further `matches` conditions do not match and
+ * the explanation says why (REGEX_BUDGET_EXHAUSTED): deterministic, so the simulator and routing agree.
+ */
+export interface RegexBudget {
+  left: number;
+  exhausted: boolean;
+}
+
+export const newRegexBudget = (): RegexBudget => ({ left: REGEX_WORK_BUDGET, exhausted: false });

@@ -86,6 +86,9 @@ function trigrams(text: string): string[] {
  * optional parts), or null. Patterns with top-level alternation have none.
  */
 export function requiredLiteral(pattern: string): string | null {
+  // RE2's inline flags ((?i) folds case for what follows) and \Q…\E quoting change what a literal means:
+  // such patterns are simply not indexed.
+  if (/\(\?[imsU-]|\\Q/.test(pattern)) return null;
   let best = '';
   let run = '';
   let depth = 0;

@@ -1,4 +1,5 @@
-import { compileCondition, compileExplainer, type LeadExplainer, type LeadTest, type LeadValues } from './conditions';
+import { compileCondition, compileExplainer, REGEX_BUDGET, type LeadExplainer, type LeadTest, type LeadValues } from './conditions';
+import { newRegexBudget } from './regex';
 import { buildIndex, firstCandidate, type RuleIndex } from './ruleIndex';
 import type { Action, MatchSource, RuleTrace, RulesetDefinition, Sla } from './schema';
 
@@ -55,12 +56,15 @@ function resolveSla(action: Action, rs: RulesetDefinition): Sla | null {
 
 /**
  * The decision with its explanation: one trace entry per rule up to the match, each non-matching rule with
- * the condition that failed and the lead's value.
+ * the condition that failed and the lead's value. The regex budget counts the work actually done, so the
+ * index's shortcuts can only leave more of it for the rules that matter.
  */
-export function matchRule(rs: CompiledRuleset, lead: LeadValues): RuleMatch {
-  const position = firstMatch(rs, lead);
+export function matchRule(rs: CompiledRuleset, input: LeadValues): RuleMatch {
+  // Each pass over the lead gets its own regex budget: the decision's pass and the explanation's.
+  const position = firstMatch(rs, { ...input, [REGEX_BUDGET]: newRegexBudget() });
   const upTo = position === -1 ? rs.rules.length : position;
   const trace: RuleTrace[] = [];
+  const lead: LeadValues = { ...input, [REGEX_BUDGET]: newRegexBudget() };
   for (let i = 0; i < upTo; i++) {
     const rule = rs.rules[i]!;
     const failed = rule.explain(lead);

@@ -295,6 +295,10 @@ export const FailedConditionSchema = z
     op: z.union([z.enum(OPERATORS), z.literal('any'), z.literal('not')]),
     value: z.unknown().optional(),
     actual: z.unknown().optional().meta({ description: "The lead's value (null when missing)" }),
+    reason: z
+      .literal('REGEX_BUDGET_EXHAUSTED')
+      .optional()
+      .meta({ description: 'Set when the condition was not tested in full because the lead used up its regex work budget' }),
   })
   .meta({ id: 'FailedCondition' });
 export type FailedCondition = z.infer<typeof FailedConditionSchema>;

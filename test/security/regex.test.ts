@@ -1,0 +1,124 @@
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { compileRuleset, matchRule } from '../../src/routing';
+import { RulesetDefinitionSchema } from '../../src/routing/schema';
+import { startLatencyProbe } from '../helpers/latencyProbe';
+import { newOrg, restrictedKey, startApi, type TestApi } from '../helpers/stack';
+
+/**
+ * Finding 1: `matches` must run in linear time everywhere (API, activities, workflow bundle), whatever the
+ * pattern, and the work per lead is bounded. Patterns the old validator let through backtracked
+ * exponentially and stalled the whole process.
+ */
+
+// Each with an input size at which a backtracking engine still finishes in about a second, then 4x that.
+const KNOWN_CATASTROPHIC: Array<[string, (n: number) => string, number]> = [
+  ['^a*a*a*a*b', (n) => 'a'.repeat(n), 32],
+  ['^\\w*\\w*\\w*\\w*\\w*\\w*!', (n) => 'a'.repeat(n), 16],
+  ['^(a|aa)*$', (n) => `${'a'.repeat(n)}!`, 8],
+  ['(a+)+$', (n) => `${'a'.repeat(n)}!`, 5],
+];
+
+function rulesetMatching(pattern: string, field = 'attributes.x') {
+  return RulesetDefinitionSchema.safeParse({ rules: [{ id: 'r', when: { field, op: 'matches', value: pattern }, then: { strategy: 'ROUND_ROBIN', team: 'sdr' } }] });
+}
+
+/** Mean milliseconds per lead evaluation, repeated until 30 ms have been measured. */
+function msPerEvaluation(pattern: string, value: string): number {
+  const parsed = rulesetMatching(pattern);
+  if (!parsed.success) throw new Error(`pattern refused: ${pattern}`);
+  const rs = compileRuleset(parsed.data);
+  const lead = { email: 'a@b.co', attributes: { x: value } };
+  matchRule(rs, lead);
+  let rounds = 0;
+  const started = process.hrtime.bigint();
+  let elapsed = 0;
+  while (rounds < 5 || elapsed < 30) {
+    matchRule(rs, lead);
+    rounds++;
+    elapsed = Number(process.hrtime.bigint() - started) / 1e6;
+  }
+  return elapsed / rounds;
+}
+
+describe('regular expressions run in linear time', () => {
+  it.each(KNOWN_CATASTROPHIC)('%s: evaluation time grows linearly with the input', (pattern, input, n) => {
+    const small = msPerEvaluation(pattern, input(n));
+    const large = msPerEvaluation(pattern, input(4 * n));
+    // 4x the input: linear is at most 4x the time (less, with fixed costs); backtracking is hundreds of times.
+    expect(large / small).toBeLessThan(20);
+    // And on the longest value a rule ever tests, it stays cheap.
+    expect(msPerEvaluation(pattern, input(512))).toBeLessThan(5);
+  });
+
+  it('refuses patterns whose program is too large to run cheaply (ten bounded repeats), at the pattern', () => {
+    const parsed = rulesetMatching('a{0,512}'.repeat(10));
+    expect(parsed.success).toBe(false);
+    expect(parsed.error!.issues[0]!.path).toEqual(['rules', 0, 'when', 'value']);
+    expect(parsed.error!.issues[0]!.message).toMatch(/too complex/);
+  });
+
+  it.each([
+    ['lookahead', 'foo(?=bar)', /RE2/],
+    ['backreference', '(a)\\1', /RE2/],
+  ])('refuses %s, which RE2 does not support, naming the problem', (_what, pattern, message) => {
+    const parsed = rulesetMatching(pattern);
+    expect(parsed.success).toBe(false);
+    expect(parsed.error!.issues[0]!.message).toMatch(message);
+  });
+
+  it('bounds the total regex work for one lead: 100 matches rules over 100 values of 512 characters', () => {
+    const rules = Array.from({ length: 100 }, (_, i) => ({ id: `r${i}`, when: { field: 'attributes.x', op: 'matches', value: `\\p{L}{1,100}\\d${i}` }, then: { strategy: 'ROUND_ROBIN', team: 'sdr' } }));
+    const parsed = RulesetDefinitionSchema.safeParse({ rules, fallback: { strategy: 'ROUND_ROBIN', team: 'sdr' } });
+    expect(parsed.success).toBe(true);
+    const rs = compileRuleset(parsed.data!);
+    const lead = { email: 'a@b.co', attributes: { x: Array.from({ length: 100 }, () => 'b'.repeat(512)) } };
+    matchRule(rs, lead);
+    const started = Date.now();
+    const match = matchRule(rs, lead);
+    const elapsed = Date.now() - started;
+    expect(elapsed).toBeLessThan(1500);
+    expect(match.source).toBe('FALLBACK');
+    // The explanation says where the budget ran out instead of silently failing the rest.
+    expect(match.trace.some((t) => t.failed?.reason === 'REGEX_BUDGET_EXHAUSTED')).toBe(true);
+  });
+});
+
+describe('a simulate call with a hostile pattern', () => {
+  let api: TestApi;
+  let server: http.Server;
+  let base: string;
+
+  beforeAll(async () => {
+    api = startApi({ RATE_LIMIT_PER_SECOND: '0' });
+    server = http.createServer(api.app);
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  });
+  afterAll(async () => {
+    await new Promise((r) => server.close(r));
+    await api.close();
+  });
+
+  it('with a rules:read key does not delay /healthz by more than 50 ms', async () => {
+    const org = await newOrg(api.deps.db);
+    await api.http.post('/v1/reps').set(org.auth).send({ name: 'A', email: 'a@sec.io', teams: ['sdr'] });
+    const reader = await restrictedKey(api.deps.db, org.orgId, ['rules:read']);
+    const value = 'a'.repeat(256);
+    const body = JSON.stringify({
+      lead: { email: 'x@y.io', attributes: { a: value, b: value, c: value, d: value } },
+      ruleset: {
+        rules: ['a', 'b', 'c', 'd'].map((f) => ({ id: `r-${f}`, when: { field: `attributes.${f}`, op: 'matches', value: '^a*a*a*a*b' }, then: { strategy: 'ROUND_ROBIN', team: 'sdr' } })),
+      },
+    });
+    const probe = startLatencyProbe(`${base}/healthz`);
+    await probe.ready;
+    await new Promise((r) => setTimeout(r, 100));
+    const res = await fetch(`${base}/v1/rules/simulate`, { method: 'POST', headers: { ...reader, 'content-type': 'application/json' }, body });
+    await new Promise((r) => setTimeout(r, 100));
+    const latencies = await probe.stop();
+    expect(res.status).toBe(200);
+    expect(latencies.length).toBeGreaterThan(3);
+    expect(Math.max(...latencies)).toBeLessThan(50);
+  });
+});
