@@ -27,6 +27,8 @@ const EnvSchema = z
     TLS_KEY_FILE: z.string().min(1).optional(),
     RATE_LIMIT_PER_SECOND: z.coerce.number().min(0).default(500),
     RATE_LIMIT_BURST: z.coerce.number().int().min(1).optional(),
+    AUTH_FAILURES_PER_MINUTE: z.coerce.number().int().min(0).max(1_000_000).default(60),
+    MAX_API_KEYS_PER_ORG: z.coerce.number().int().min(1).max(100_000).default(100),
     LEAD_WAIT_MS_DEFAULT: z.coerce.number().int().min(0).max(30000).default(2000),
     LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
     WORKFLOW_BUNDLE_PATH: z.string().min(1).optional(),

@@ -1,4 +1,5 @@
 import express, { type Express } from 'express';
+import { apiSecurityHeaders } from './headers';
 import type { ApiDeps } from './deps';
 import { accessLog, errorHandler, requestId, requireHttps, sanitizeInput, unknownRoute } from './middleware';
 import { buildOpenApi } from './openapi';
@@ -26,6 +27,7 @@ export function createApp(deps: ApiDeps): Express {
   app.set('query parser', 'simple');
 
   app.use(requestId);
+  app.use(apiSecurityHeaders());
   app.use(accessLog(deps.logger));
   app.use(requireHttps(deps.config.REQUIRE_HTTPS));
   app.use(healthRouter(deps));

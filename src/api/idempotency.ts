@@ -25,14 +25,14 @@ export function requestHash(method: string, path: string, body: unknown): string
   return createHash('sha256').update(`${method} ${path}\n${stableStringify(body)}`).digest('hex');
 }
 
-export async function begin(db: Db, orgId: string, key: string, method: string, path: string, body: unknown): Promise<Outcome> {
-  if (!KEY_RE.test(key)) {
+export async function begin(db: Db, owner: store.Owner, method: string, path: string, body: unknown): Promise<Outcome> {
+  if (!KEY_RE.test(owner.key)) {
     throw invalid('Idempotency-Key must be 1-255 printable ASCII characters', [{ path: 'Idempotency-Key', message: 'invalid header' }]);
   }
   const hash = requestHash(method, path, body);
   for (let attempt = 0; attempt < 3; attempt++) {
-    if (await store.reserve(db, { org_id: orgId, key, method, path, request_hash: hash })) return { kind: 'proceed' };
-    const existing = await store.find(db, orgId, key);
+    if (await store.reserve(db, { ...owner, method, path, request_hash: hash })) return { kind: 'proceed' };
+    const existing = await store.find(db, owner);
     if (!existing) continue; // released between our insert and read: try again
     const age = Date.now() - existing.created_at.getTime();
     const expired = age > KEY_TTL_HOURS * 3600_000;
@@ -57,7 +57,18 @@ export function shouldRemember(status: number): boolean {
   return status < 500 && status !== 422 && status !== 429 && status !== 409;
 }
 
-export async function finish(db: Db, orgId: string, key: string, status: number, body: unknown): Promise<void> {
-  if (shouldRemember(status)) await store.complete(db, orgId, key, status, body);
-  else await store.release(db, orgId, key);
+/**
+ * Remembers the response for replays. Secrets (a new key, a webhook's signing secret) are shown once and
+ * never stored: the remembered response has them as null, which is what a replay returns.
+ */
+export async function finish(db: Db, owner: store.Owner, status: number, body: unknown, secretFields: readonly string[] = []): Promise<void> {
+  if (shouldRemember(status)) await store.complete(db, owner, status, withoutSecrets(body, secretFields));
+  else await store.release(db, owner);
+}
+
+function withoutSecrets(body: unknown, fields: readonly string[]): unknown {
+  if (!fields.length || !body || typeof body !== 'object' || Array.isArray(body)) return body;
+  const copy: Record<string, unknown> = { ...(body as Record<string, unknown>) };
+  for (const f of fields) if (f in copy) copy[f] = null;
+  return copy;
 }

@@ -3,7 +3,7 @@ import { createDb } from '../db/knex';
 import { createLogger } from '../logger';
 import { createTemporal } from '../temporal/client';
 import { createApp } from './app';
-import { RateLimiter } from './rateLimit';
+import { createRateLimits } from './rateLimit';
 import { createServer, listen } from './server';
 
 async function main(): Promise<void> {
@@ -11,8 +11,7 @@ async function main(): Promise<void> {
   const logger = createLogger(config.LOG_LEVEL, 'routeswit-api');
   const db = createDb(config.DATABASE_URL, config.DATABASE_POOL_MAX);
   const temporal = createTemporal(config);
-  const rateLimiter = new RateLimiter(config.RATE_LIMIT_PER_SECOND, config.RATE_LIMIT_BURST);
-  const app = createApp({ config, db, logger, temporal, rateLimiter });
+  const app = createApp({ config, db, logger, temporal, limits: createRateLimits(config) });
   const server = createServer(app, config);
   const port = await listen(server, config.PORT, config.HOST);
   const scheme = config.TLS_CERT_FILE ? 'https' : 'http';

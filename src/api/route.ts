@@ -1,11 +1,12 @@
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import type { z } from 'zod';
 import { authenticate, hasScope, type Principal } from '../services/apiKeys';
-import { forbidden, fromZod, invalid, notFound } from '../errors';
+import { ApiError, forbidden, fromZod, invalid, notFound } from '../errors';
 import type { Scope } from '../schemas/apiKeys';
 import type { Page } from '../schemas/common';
 import type { ApiDeps } from './deps';
 import * as idempotency from './idempotency';
+import type { Owner as IdempotencyOwner } from '../db/idempotency';
 
 /**
  * A route is declared once: the same object mounts the Express handler (validate → authorize → call a
@@ -16,6 +17,8 @@ export interface RouteContext {
   orgId: string;
   requestId: string;
   deps: ApiDeps;
+  /** The request's Idempotency-Key qualified by the API key that sent it: one key's keys are not another's. */
+  idempotencyKey?: string;
 }
 
 type AnyObject = z.ZodType<Record<string, unknown>>;
@@ -41,6 +44,8 @@ interface RouteBase<P extends AnyObject, Q extends AnyObject, B extends z.ZodTyp
   response: R;
   /** Error statuses worth documenting beyond the ones every authenticated route has. */
   errors?: number[];
+  /** Response fields shown once and never stored: an idempotent replay returns them as null. */
+  secretFields?: readonly string[];
 }
 
 export interface ObjectRoute<P extends AnyObject, Q extends AnyObject, B extends z.ZodType, R extends z.ZodType>
@@ -92,15 +97,30 @@ function nextLink(req: Request, cursor: string): string {
   return `<${url.pathname}${url.search}>; rel="next"`;
 }
 
+/**
+ * An address that keeps failing authentication is refused (429) before its next key is even looked up: each
+ * lookup costs a query, and nobody needs many wrong keys a minute.
+ */
+async function authenticated(req: Request, deps: ApiDeps): Promise<Principal> {
+  const address = req.ip ?? 'unknown';
+  deps.limits.authFailures.check(address);
+  try {
+    return await authenticate(deps.db, req.headers.authorization);
+  } catch (err) {
+    if (err instanceof ApiError && err.status === 401) deps.limits.authFailures.spend(address);
+    throw err;
+  }
+}
+
 export function handlerFor(spec: AnyRoute, deps: ApiDeps): RequestHandler {
   return async (req: Request, res: Response, next: NextFunction) => {
     const requestId = res.locals.requestId as string;
-    let idemKey: string | undefined;
+    let idem: IdempotencyOwner | undefined;
     let principal: Principal | undefined;
     try {
-      principal = await authenticate(deps.db, req.headers.authorization);
+      principal = await authenticated(req, deps);
       res.locals.keyId = principal.keyId;
-      deps.rateLimiter.take(principal.keyId);
+      deps.limits.perKey.take(principal.keyId);
       if (!hasScope(principal, spec.scope)) throw forbidden(`This key lacks the ${spec.scope} scope`);
 
       const paramsResult = spec.params ? spec.params.safeParse(req.params) : { success: true as const, data: {} };
@@ -111,19 +131,20 @@ export function handlerFor(spec: AnyRoute, deps: ApiDeps): RequestHandler {
       if (spec.method === 'post') {
         const key = req.header('idempotency-key');
         if (key !== undefined) {
-          const outcome = await idempotency.begin(deps.db, principal.orgId, key, req.method, req.path, req.body ?? null);
+          const owner = { org_id: principal.orgId, api_key_id: principal.keyId, key };
+          const outcome = await idempotency.begin(deps.db, owner, req.method, req.path, req.body ?? null);
           if (outcome.kind === 'replay') {
             res.setHeader('Idempotent-Replayed', 'true');
             res.status(outcome.status).json(outcome.body);
             return;
           }
-          idemKey = key;
+          idem = owner;
         }
       }
       if (spec.body) checkContentType(req);
       const body = parseOrThrow(spec.body, req.body, 'request body');
 
-      const ctx: RouteContext = { principal, orgId: principal.orgId, requestId, deps };
+      const ctx: RouteContext = { principal, orgId: principal.orgId, requestId, deps, idempotencyKey: idem ? `${idem.api_key_id}:${idem.key}` : undefined };
       const input = { params: paramsResult.data, query, body, headers: req.headers };
       let payload: unknown;
       if (spec.list) {
@@ -133,13 +154,13 @@ export function handlerFor(spec: AnyRoute, deps: ApiDeps): RequestHandler {
       } else {
         payload = await spec.handler(ctx, input);
       }
-      if (idemKey) await idempotency.finish(deps.db, principal.orgId, idemKey, 200, payload);
+      if (idem) await idempotency.finish(deps.db, idem, 200, payload, spec.secretFields);
       res.status(200).json(payload);
     } catch (err) {
-      if (idemKey && principal) {
+      if (idem) {
         const status = (err as { status?: number }).status ?? 500;
         const body = status < 500 ? serializeForReplay(err, requestId) : null;
-        await idempotency.finish(deps.db, principal.orgId, idemKey, status, body).catch(() => undefined);
+        await idempotency.finish(deps.db, idem, status, body).catch(() => undefined);
       }
       next(err);
     }

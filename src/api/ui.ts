@@ -1,4 +1,5 @@
 import express, { Router, type RequestHandler } from 'express';
+import { uiContentSecurityPolicy } from './headers';
 import path from 'node:path';
 
 /**
@@ -10,32 +11,13 @@ const PAGES = path.join(__dirname, 'ui');
 const SWAGGER_UI = path.dirname(require.resolve('swagger-ui-dist/package.json'));
 const CHART_JS = path.dirname(require.resolve('chart.js'));
 
-// Scripts only from here; Swagger UI sets inline styles, so styles may be inline.
-const CSP = [
-  "default-src 'self'",
-  "script-src 'self'",
-  "style-src 'self' 'unsafe-inline'",
-  "img-src 'self' data:",
-  "connect-src 'self'",
-  "frame-ancestors 'none'",
-  "base-uri 'none'",
-  "form-action 'none'",
-].join('; ');
-
-const secureHeaders: RequestHandler = (_req, res, next) => {
-  res.setHeader('Content-Security-Policy', CSP);
-  res.setHeader('X-Content-Type-Options', 'nosniff');
-  res.setHeader('Referrer-Policy', 'no-referrer');
-  next();
-};
-
 const file = (dir: string, name: string): RequestHandler => (_req, res, next) => {
   res.sendFile(name, { root: dir, maxAge: '1h' }, (err) => err && next(err));
 };
 
 export function uiRouter(): Router {
   const router = Router();
-  router.use(['/docs', '/dashboard', '/ui'], secureHeaders);
+  router.use(['/docs', '/dashboard', '/ui'], uiContentSecurityPolicy);
   router.get(['/docs', '/docs/'], file(PAGES, 'docs.html'));
   router.get(['/dashboard', '/dashboard/'], file(PAGES, 'dashboard.html'));
   router.get('/ui/vendor/swagger-ui.css', file(SWAGGER_UI, 'swagger-ui.css'));

@@ -62,12 +62,12 @@ async function keys(db: Db, args: string[]): Promise<void> {
         return parsed.data;
       });
     }
-    const key = await createKey(db, values.org, { name: values.name ?? 'created by the admin CLI', scopes });
+    const key = await createKey(db, values.org, { name: values.name ?? 'created by the admin CLI', scopes }, { maxKeys: loadConfigOrExit().MAX_API_KEYS_PER_ORG });
     print(key);
     process.stderr.write('The secret above is shown only this once; store it now.\n');
   } else if (sub === 'list') {
     if (!values.org) throw new UsageError('keys list needs --org <org id>');
-    const rows = await listApiKeys(db, values.org, undefined, 10_000);
+    const rows = await listApiKeys(db, values.org, {}, undefined, 10_000);
     print(rows.map(({ token_hash: _hash, ...rest }) => rest));
   } else if (sub === 'revoke') {
     if (!id || !isId('key', id)) throw new UsageError('keys revoke needs a key id (key_…)');

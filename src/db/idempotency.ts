@@ -2,6 +2,8 @@ import type { Db } from './knex';
 
 export interface IdempotencyRow {
   org_id: string;
+  /** The API key that sent it: a key's Idempotency-Keys are its own. */
+  api_key_id: string;
   key: string;
   method: string;
   path: string;
@@ -13,13 +15,15 @@ export interface IdempotencyRow {
 }
 
 /** Inserts a reservation; returns null when the key already exists. */
-export async function reserve(db: Db, row: Pick<IdempotencyRow, 'org_id' | 'key' | 'method' | 'path' | 'request_hash'>): Promise<IdempotencyRow | null> {
-  const [created] = await db('idempotency_keys').insert(row).onConflict(['org_id', 'key']).ignore().returning('*');
+export type Owner = Pick<IdempotencyRow, 'org_id' | 'api_key_id' | 'key'>;
+
+export async function reserve(db: Db, row: Owner & Pick<IdempotencyRow, 'method' | 'path' | 'request_hash'>): Promise<IdempotencyRow | null> {
+  const [created] = await db('idempotency_keys').insert(row).onConflict(['org_id', 'api_key_id', 'key']).ignore().returning('*');
   return (created as IdempotencyRow | undefined) ?? null;
 }
 
-export function find(db: Db, orgId: string, key: string): Promise<IdempotencyRow | undefined> {
-  return db<IdempotencyRow>('idempotency_keys').where({ org_id: orgId, key }).first();
+export function find(db: Db, owner: Owner): Promise<IdempotencyRow | undefined> {
+  return db<IdempotencyRow>('idempotency_keys').where(owner).first();
 }
 
 /**
@@ -28,19 +32,19 @@ export function find(db: Db, orgId: string, key: string): Promise<IdempotencyRow
  */
 export async function takeOver(db: Db, old: IdempotencyRow, hash: string, method: string, path: string): Promise<boolean> {
   const n = await db('idempotency_keys')
-    .where({ org_id: old.org_id, key: old.key, created_at: old.created_at })
+    .where({ org_id: old.org_id, api_key_id: old.api_key_id, key: old.key, created_at: old.created_at })
     .update({ request_hash: hash, method, path, status_code: null, response: null, completed_at: null, created_at: db.fn.now() });
   return n === 1;
 }
 
-export async function complete(db: Db, orgId: string, key: string, status: number, body: unknown): Promise<void> {
+export async function complete(db: Db, owner: Owner, status: number, body: unknown): Promise<void> {
   await db('idempotency_keys')
-    .where({ org_id: orgId, key })
+    .where(owner)
     .update({ status_code: status, response: JSON.stringify(body), completed_at: db.fn.now() });
 }
 
-export async function release(db: Db, orgId: string, key: string): Promise<void> {
-  await db('idempotency_keys').where({ org_id: orgId, key }).whereNull('status_code').delete();
+export async function release(db: Db, owner: Owner): Promise<void> {
+  await db('idempotency_keys').where(owner).whereNull('status_code').delete();
 }
 
 export async function purgeOlderThan(db: Db, hours: number): Promise<number> {

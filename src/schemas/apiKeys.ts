@@ -12,6 +12,7 @@ export const SCOPES = [
   'contacts:write',
   'intelligence:read',
   'intelligence:write',
+  'keys:read',
   'keys:write',
 ] as const;
 export const Scope = z.enum(SCOPES).meta({ id: 'Scope' });
@@ -46,6 +47,9 @@ export const ApiKeyCreate = z
 export type ApiKeyCreate = z.infer<typeof ApiKeyCreate>;
 
 export const ApiKeyCreated = ApiKey.extend({
-  secret: z.string().meta({ description: 'The full key. Shown this once; only its hash is stored.' }),
+  secret: z.string().nullable().meta({
+    description:
+      'The full key, shown this once: only its hash is stored. null when the response is an idempotent replay (header Idempotent-Replayed: true), because the secret is not kept for replays; revoke the key and create another if it was lost.',
+  }),
 }).meta({ id: 'ApiKeyCreated' });
 export type ApiKeyCreated = z.infer<typeof ApiKeyCreated>;

@@ -32,6 +32,12 @@ export const Contact = z
   .meta({ id: 'Contact' });
 export type Contact = z.infer<typeof Contact>;
 
+/** What a key that may write contacts but not read them learns of a contact that already existed. */
+export const ContactReceipt = z
+  .object({ id: IdOf('contact'), created: z.literal(false).meta({ description: 'An existing contact was updated' }) })
+  .meta({ id: 'ContactReceipt' });
+export type ContactReceipt = z.infer<typeof ContactReceipt>;
+
 export const ContactListQuery = PageQuery.extend({
   email: z.string().max(320).optional(),
   owner_rep_id: IdOf('rep').optional(),

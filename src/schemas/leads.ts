@@ -115,6 +115,16 @@ export const Lead = z
   .meta({ id: 'Lead' });
 export type Lead = z.infer<typeof Lead>;
 
+/** What a key that may write leads but not read them learns of a lead that already existed. */
+export const LeadReceipt = z
+  .object({
+    id: IdOf('lead'),
+    status: LeadStatus,
+    duplicate: z.literal(true).meta({ description: 'The lead existed already (same external_id or Idempotency-Key)' }),
+  })
+  .meta({ id: 'LeadReceipt' });
+export type LeadReceipt = z.infer<typeof LeadReceipt>;
+
 export const LeadDetail = Lead.extend({
   assignments: z.array(Assignment),
   timeline: z.array(TimelineEvent),

@@ -35,8 +35,9 @@ export const Webhook = z
 export type Webhook = z.infer<typeof Webhook>;
 
 export const WebhookCreated = Webhook.extend({
-  secret: z.string().meta({
-    description: 'Signing secret, shown this once. Each delivery carries Routeswit-Signature: t=<unix>,v1=<hex HMAC-SHA256 of "<t>.<body>">',
+  secret: z.string().nullable().meta({
+    description:
+      'Signing secret, shown this once. Each delivery carries Routeswit-Signature: t=<unix>,v1=<hex HMAC-SHA256 of "<t>.<body>">. null when the response is an idempotent replay: the secret is not kept for replays.',
   }),
 }).meta({ id: 'WebhookCreated' });
 export type WebhookCreated = z.infer<typeof WebhookCreated>;

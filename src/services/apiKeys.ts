@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import type { Db } from '../db/knex';
 import * as keys from '../db/apiKeys';
 import { newId, randomString } from '../ids';
-import { forbidden, notFound, unauthorized } from '../errors';
+import { conflict, forbidden, notFound, unauthorized } from '../errors';
 import type { ApiKey, ApiKeyCreate, ApiKeyCreated, Scope } from '../schemas/apiKeys';
 import type { Page, PageQuery } from '../schemas/common';
 import { iso, toPage } from './paging';
@@ -53,15 +53,17 @@ function present(row: keys.ApiKeyRow): ApiKey {
  * `creator` is the key making the request (absent for the admin CLI). A restricted key may only mint keys
  * narrower than itself; otherwise keys:write would be a path to every other scope.
  */
-export async function createKey(db: Db, orgId: string, input: ApiKeyCreate, creator?: Principal): Promise<ApiKeyCreated> {
+/** `maxKeys` (the API's and the CLI's limit) is left out only by development and test bootstrapping. */
+export async function createKey(db: Db, orgId: string, input: ApiKeyCreate, opts: { creator?: Principal; maxKeys?: number } = {}): Promise<ApiKeyCreated & { secret: string }> {
   const restricted = input.scopes !== undefined;
+  const { creator } = opts;
   if (creator && creator.kind === 'RESTRICTED') {
     if (!restricted) throw forbidden('A restricted key cannot create a secret key');
     const missing = input.scopes!.filter((s) => !creator.scopes.has(s));
     if (missing.length) throw forbidden(`A restricted key cannot grant scopes it does not hold: ${missing.join(', ')}`);
   }
   const secret = `${restricted ? 'rk' : 'sk'}_live_${randomString(40)}`;
-  const row = await keys.insertApiKey(db, {
+  const row = await keys.insertApiKeyWithin(db, opts.maxKeys ?? Infinity, {
     id: newId('key'),
     org_id: orgId,
     name: input.name,
@@ -70,17 +72,26 @@ export async function createKey(db: Db, orgId: string, input: ApiKeyCreate, crea
     token_hint: `${secret.slice(0, 8)}…${secret.slice(-4)}`,
     scopes: restricted ? [...input.scopes!].sort() : [],
   });
+  if (!row) throw conflict(`This organization already has ${opts.maxKeys} active API keys; revoke one before creating another`);
   return { ...present(row), secret };
 }
 
-export async function listKeys(db: Db, orgId: string, page: PageQuery): Promise<Page<ApiKey>> {
-  const rows = await keys.listApiKeys(db, orgId, page.cursor, page.limit + 1);
+/**
+ * The keys a principal may see and revoke: all of them for a secret key (or the operator's CLI), and for a
+ * restricted key only restricted keys whose scopes it holds itself, so it can never lock out the admins.
+ */
+function visibleTo(viewer: Principal | null): keys.KeyVisibility {
+  return viewer && viewer.kind === 'RESTRICTED' ? { scopesWithin: [...viewer.scopes] } : {};
+}
+
+export async function listKeys(db: Db, viewer: Principal, page: PageQuery): Promise<Page<ApiKey>> {
+  const rows = await keys.listApiKeys(db, viewer.orgId, visibleTo(viewer), page.cursor, page.limit + 1);
   return toPage(rows, page.limit, present);
 }
 
-/** orgId null is the operator's CLI, which may revoke any key. */
-export async function revokeKey(db: Db, orgId: string | null, id: string): Promise<ApiKey> {
-  const row = await keys.revokeApiKey(db, orgId, id);
+/** A null viewer is the operator's CLI, which may revoke any key of any organization. */
+export async function revokeKey(db: Db, viewer: Principal | null, id: string): Promise<ApiKey> {
+  const row = await keys.revokeApiKey(db, viewer?.orgId ?? null, visibleTo(viewer), id);
   if (!row) throw notFound('API key');
   return present(row);
 }

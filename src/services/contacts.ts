@@ -5,7 +5,7 @@ import { conflict, invalid, notFound } from '../errors';
 import { newId } from '../ids';
 import type { Logger } from '../logger';
 import type { Page, PageQuery } from '../schemas/common';
-import type { Activity, ActivityCreate, Contact, ContactListQuery, ContactUpsert } from '../schemas/contacts';
+import type { Activity, ActivityCreate, Contact, ContactListQuery, ContactReceipt, ContactUpsert } from '../schemas/contacts';
 import type { Temporal } from '../temporal/client';
 import { CommandRejected, sendLeadCommand } from '../temporal/leads';
 import { firstTouchUpdate } from '../workflows/messages';
@@ -47,8 +47,11 @@ async function checkRep(db: Db, orgId: string, repId: string | null | undefined,
   if (!rep) throw invalid(`${path} does not name a rep of this organization`, [{ path, message: 'unknown rep' }]);
 }
 
-/** Upserts by email, else by external_id; both given and naming two different contacts is a conflict. */
-export async function upsertContact(db: Db, orgId: string, input: ContactUpsert): Promise<Contact> {
+/**
+ * Upserts by email, else by external_id; both given and naming two different contacts is a conflict. A key
+ * that may not read contacts learns only the id of a contact that existed, not what it holds.
+ */
+export async function upsertContact(db: Db, orgId: string, input: ContactUpsert, opts: { canRead: boolean }): Promise<Contact | ContactReceipt> {
   await checkRep(db, orgId, input.owner_rep_id, 'owner_rep_id');
   for (let attempt = 0; ; attempt++) {
     try {
@@ -68,7 +71,8 @@ export async function upsertContact(db: Db, orgId: string, input: ContactUpsert)
       };
       if (existing) {
         const attributes = input.attributes ? { ...existing.attributes, ...input.attributes } : undefined;
-        return presentContact(await store.updateContact(db, orgId, existing.id, { ...fields, ...(attributes ? { attributes } : {}) }));
+        const updated = await store.updateContact(db, orgId, existing.id, { ...fields, ...(attributes ? { attributes } : {}) });
+        return opts.canRead ? presentContact(updated) : { id: updated.id, created: false };
       }
       return presentContact(
         await store.insertContact(db, {

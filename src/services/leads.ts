@@ -5,7 +5,7 @@ import * as leads from '../db/leads';
 import { conflict, invalid, notFound } from '../errors';
 import type { Logger } from '../logger';
 import type { Page } from '../schemas/common';
-import type { Lead, LeadDetail, LeadInput, LeadListQuery } from '../schemas/leads';
+import type { Lead, LeadDetail, LeadInput, LeadListQuery, LeadReceipt } from '../schemas/leads';
 import type { Temporal } from '../temporal/client';
 import { CommandRejected, sendLeadCommand, startAndAwaitDecision } from '../temporal/leads';
 import { closeUpdate, reassignUpdate, type Decision } from '../workflows/messages';
@@ -82,11 +82,19 @@ async function findDuplicate(db: Db | Knex.Transaction, orgId: string, input: Le
  * `waitMs`. If Temporal cannot be reached the lead is still stored in ROUTING, and the worker's sweeper
  * starts its workflow later: an accepted lead is never lost.
  */
-export async function ingestLead(deps: LeadServiceDeps, orgId: string, input: LeadInput, opts: { idempotencyKey?: string; waitMs?: number }): Promise<Lead> {
+export async function ingestLead(
+  deps: LeadServiceDeps,
+  orgId: string,
+  input: LeadInput,
+  opts: { idempotencyKey?: string; waitMs?: number; canRead: boolean },
+): Promise<Lead | LeadReceipt> {
   const waitMs = opts.waitMs ?? deps.config.LEAD_WAIT_MS_DEFAULT;
   // Insert first: a duplicate (same external_id or Idempotency-Key) inserts nothing, and is then looked up.
-  let row = (await leads.insertReceivedLead(deps.db, orgId, input, opts.idempotencyKey)) ?? (await findDuplicate(deps.db, orgId, input, opts.idempotencyKey));
+  const inserted = await leads.insertReceivedLead(deps.db, orgId, input, opts.idempotencyKey);
+  let row = inserted ?? (await findDuplicate(deps.db, orgId, input, opts.idempotencyKey));
   if (!row) throw conflict('A lead with this external_id or Idempotency-Key is being created concurrently; retry');
+  // A key that may not read leads learns only that its lead exists, not what another request stored.
+  if (!inserted && !opts.canRead) return { id: row.id, status: row.status, duplicate: true };
   if (row.status !== 'ROUTING') return presentLead(row, deps.config);
   try {
     const decision = await startAndAwaitDecision(deps.temporal, orgId, row.id, waitMs);

@@ -3,7 +3,7 @@ import supertest from 'supertest';
 import { NativeConnection, type Worker } from '@temporalio/worker';
 import { createApp } from '../../src/api/app';
 import type { ApiDeps } from '../../src/api/deps';
-import { RateLimiter } from '../../src/api/rateLimit';
+import { createRateLimits } from '../../src/api/rateLimit';
 import { loadConfig, type Config } from '../../src/config';
 import { createDb, type Db } from '../../src/db/knex';
 import { createOrg } from '../../src/db/orgs';
@@ -34,7 +34,7 @@ export function startApi(overrides: Record<string, string> = {}): TestApi {
     db,
     temporal,
     logger: createLogger(config.LOG_LEVEL, 'test-api'),
-    rateLimiter: new RateLimiter(config.RATE_LIMIT_PER_SECOND, config.RATE_LIMIT_BURST),
+    limits: createRateLimits(config),
   };
   const app = createApp(deps);
   return {

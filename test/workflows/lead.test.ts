@@ -39,7 +39,7 @@ async function scenario(rules: RulesIn, reps: RepIn[]) {
 }
 
 async function ingest(orgId: string, email: string) {
-  const lead = await ingestLead(deps, orgId, { email }, { waitMs: 0 });
+  const lead = await ingestLead(deps, orgId, { email }, { waitMs: 0, canRead: true });
   return waitFor(async () => {
     const row = await ts.db('leads').where({ id: lead.id }).first();
     return row.status !== 'ROUTING' ? row : null;

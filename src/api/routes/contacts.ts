@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { IdOf, PageQuery } from '../../schemas/common';
-import { Activity, ActivityCreate, Contact, ContactListQuery, ContactUpsert } from '../../schemas/contacts';
+import { Activity, ActivityCreate, Contact, ContactListQuery, ContactReceipt, ContactUpsert } from '../../schemas/contacts';
+import { hasScope } from '../../services/apiKeys';
 import * as service from '../../services/contacts';
 import { listRoute, route } from '../route';
 
@@ -23,11 +24,12 @@ export const contactRoutes = [
     path: '/v1/contacts',
     tag,
     summary: 'Upsert a contact by email (or external_id)',
+    description: 'A key without `contacts:read` that updates an existing contact gets only `{id, created: false}`.',
     scope: 'contacts:write',
     body: ContactUpsert,
-    response: Contact,
+    response: z.union([Contact, ContactReceipt]),
     errors: [409],
-    handler: (ctx, { body }) => service.upsertContact(ctx.deps.db, ctx.orgId, body),
+    handler: (ctx, { body }) => service.upsertContact(ctx.deps.db, ctx.orgId, body, { canRead: hasScope(ctx.principal, 'contacts:read') }),
   }),
   route({
     method: 'get',

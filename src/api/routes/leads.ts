@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { IdOf } from '../../schemas/common';
-import { CloseRequest, Lead, LeadCreateQuery, LeadDetail, LeadInput, LeadListQuery, ReassignRequest } from '../../schemas/leads';
+import { CloseRequest, Lead, LeadCreateQuery, LeadDetail, LeadInput, LeadListQuery, LeadReceipt, ReassignRequest } from '../../schemas/leads';
+import { hasScope } from '../../services/apiKeys';
 import * as service from '../../services/leads';
 import { listRoute, route, type RouteContext } from '../route';
 
@@ -27,13 +28,14 @@ export const leadRoutes = [
     description:
       'Stores the lead (and upserts its contact by email), starts its workflow and waits up to `wait_ms` (default 2000) for the routing decision. ' +
       'A decided lead comes back ASSIGNED (with its rep, SLA deadline and explanation) or UNASSIGNED; otherwise ROUTING. ' +
-      'The same `Idempotency-Key`, or the same `external_id`, returns the same lead.',
+      'The same `Idempotency-Key` (from the same API key), or the same `external_id`, returns the same lead. ' +
+      'A key without `leads:read` gets only `{id, status, duplicate: true}` for a lead that already existed.',
     scope: 'leads:write',
     query: LeadCreateQuery,
     body: LeadInput,
-    response: Lead,
-    handler: (ctx, { query, body, headers }) =>
-      service.ingestLead(deps(ctx), ctx.orgId, body, { idempotencyKey: headers['idempotency-key'] as string | undefined, waitMs: query.wait_ms }),
+    response: z.union([Lead, LeadReceipt]),
+    handler: (ctx, { query, body }) =>
+      service.ingestLead(deps(ctx), ctx.orgId, body, { idempotencyKey: ctx.idempotencyKey, waitMs: query.wait_ms, canRead: hasScope(ctx.principal, 'leads:read') }),
   }),
   route({
     method: 'get',

@@ -25,10 +25,12 @@ export const webhookRoutes = [
     summary: 'Subscribe a URL to events; the response holds the signing secret, shown this once',
     description:
       'Events are POSTed as JSON `{id, type, created_at, data}` with `Routeswit-Signature: t=<unix>,v1=<hex HMAC-SHA256 of "<t>.<body>">`, ' +
-      '`Routeswit-Event` and `Routeswit-Delivery` headers. Any answer but 2xx is retried with exponential backoff (1 s, 2 s, 4 s … ten attempts).',
+      '`Routeswit-Event` and `Routeswit-Delivery` headers. Any answer but 2xx is retried with exponential backoff (1 s, 2 s, 4 s … ten attempts). ' +
+      'Replayed with the same `Idempotency-Key` by the same key, the call returns the first response with `secret: null`: the secret is never stored for replays.',
     scope: 'intelligence:write',
     body: WebhookCreate,
     response: WebhookCreated,
+    secretFields: ['secret'],
     handler: (ctx, { body }) => service.createWebhook(ctx.deps.db, ctx.orgId, body),
   }),
   route({
