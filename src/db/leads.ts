@@ -1,5 +1,5 @@
 import type { Knex } from 'knex';
-import type { Db } from './knex';
+import { pgCode, PG, type Db } from './knex';
 import { newId } from '../ids';
 import { enqueueDeliveries, WEBHOOK_EVENT_FOR } from './webhooks';
 import { localDateString } from '../routing/time';
@@ -161,55 +161,73 @@ export async function startAssignment(
 }
 
 /**
- * Stores an arriving lead in one statement (so one round trip, and atomic): its contact upserted by email
- * (what the contact already knows is kept, gaps are filled), the lead in ROUTING, and its RECEIVED event.
- * A duplicate (same external_id or Idempotency-Key) inserts nothing and returns null.
+ * Stores an arriving lead in one statement (one round trip, atomic): the lead in ROUTING with its RECEIVED
+ * event, and its contact (found by email, or created; what the contact already knows is kept, gaps are
+ * filled). A duplicate (same external_id or Idempotency-Key) inserts nothing at all, contact included, and
+ * returns null.
+ *
+ * The lead is inserted first and everything else hangs off the row it returns. When its contact is new, the
+ * lead points at the id the contact is about to get; if a concurrent request creates that contact first,
+ * our insert of it does nothing, the foreign key fails at the end of the statement, and one retry finds it.
  */
 export async function insertReceivedLead(db: Db, orgId: string, input: LeadInput, idempotencyKey: string | undefined): Promise<LeadRow | null> {
+  const params = receivedLeadParams(orgId, input, idempotencyKey);
+  for (let attempt = 0; ; attempt++) {
+    try {
+      const { rows } = await db.raw<{ rows: LeadRow[] }>(INSERT_RECEIVED_LEAD, params);
+      return rows[0] ?? null;
+    } catch (err) {
+      if (pgCode(err) !== PG.FOREIGN_KEY_VIOLATION || attempt > 0) throw err;
+    }
+  }
+}
+
+const INSERT_RECEIVED_LEAD = `
+  WITH existing AS (
+    SELECT id FROM contacts WHERE org_id = :orgId AND email = :email
+  ), lead AS (
+    INSERT INTO leads (id, org_id, contact_id, email, first_name, last_name, company, domain, country, state, source, score,
+                       employees, industry, external_id, attributes, idempotency_key, status, workflow_id)
+    SELECT :id, :orgId, COALESCE((SELECT id FROM existing), :contactId), :email, :firstName, :lastName, :company, :domain, :country,
+           :state, :source, :score, :employees, :industry, :externalId, :attributes::jsonb, :idempotencyKey, 'ROUTING', :workflowId
+    ON CONFLICT DO NOTHING
+    RETURNING *
+  ), new_contact AS (
+    INSERT INTO contacts (id, org_id, email, name, company)
+    SELECT :contactId, :orgId, :email, :name, :company FROM lead WHERE lead.contact_id = :contactId
+    ON CONFLICT (org_id, email) WHERE email IS NOT NULL DO NOTHING
+  ), filled AS (
+    UPDATE contacts SET name = COALESCE(contacts.name, :name), company = COALESCE(contacts.company, :company), updated_at = now()
+    FROM lead WHERE contacts.id = lead.contact_id AND lead.contact_id <> :contactId
+  ), received AS (
+    INSERT INTO events (id, org_id, lead_id, type, step_key, occurred_at, data)
+    SELECT :eventId, org_id, id, 'RECEIVED', 'received', received_at, :eventData::jsonb FROM lead
+  )
+  SELECT * FROM lead`;
+
+function receivedLeadParams(orgId: string, input: LeadInput, idempotencyKey: string | undefined) {
   const id = newId('lead');
-  const name = [input.first_name, input.last_name].filter(Boolean).join(' ') || null;
-  const { rows } = await db.raw<{ rows: LeadRow[] }>(
-    `WITH contact AS (
-       INSERT INTO contacts (id, org_id, email, name, company) VALUES (:contactId, :orgId, :email, :name, :company)
-       ON CONFLICT (org_id, email) WHERE email IS NOT NULL DO UPDATE
-         SET name = COALESCE(contacts.name, EXCLUDED.name), company = COALESCE(contacts.company, EXCLUDED.company), updated_at = now()
-       RETURNING id
-     ), lead AS (
-       INSERT INTO leads (id, org_id, contact_id, email, first_name, last_name, company, domain, country, state, source, score,
-                          employees, industry, external_id, attributes, idempotency_key, status, workflow_id)
-       SELECT :id, :orgId, contact.id, :email, :firstName, :lastName, :company, :domain, :country, :state, :source, :score,
-              :employees, :industry, :externalId, :attributes::jsonb, :idempotencyKey, 'ROUTING', :workflowId
-       FROM contact
-       ON CONFLICT DO NOTHING
-       RETURNING *
-     ), received AS (
-       INSERT INTO events (id, org_id, lead_id, type, step_key, occurred_at, data)
-       SELECT :eventId, org_id, id, 'RECEIVED', 'received', received_at, :eventData::jsonb FROM lead
-     )
-     SELECT * FROM lead`,
-    {
-      id,
-      contactId: newId('contact'),
-      eventId: newId('event'),
-      orgId,
-      email: input.email,
-      name,
-      firstName: input.first_name ?? null,
-      lastName: input.last_name ?? null,
-      company: input.company ?? null,
-      domain: input.domain ?? null,
-      country: input.country ?? null,
-      state: input.state ?? null,
-      source: input.source ?? null,
-      score: input.score ?? null,
-      employees: input.employees ?? null,
-      industry: input.industry ?? null,
-      externalId: input.external_id ?? null,
-      attributes: JSON.stringify(input.attributes ?? {}),
-      idempotencyKey: idempotencyKey ?? null,
-      workflowId: workflowIdFor(id),
-      eventData: JSON.stringify({ source: input.source ?? null }),
-    },
-  );
-  return rows[0] ?? null;
+  return {
+    id,
+    contactId: newId('contact'),
+    eventId: newId('event'),
+    orgId,
+    email: input.email,
+    name: [input.first_name, input.last_name].filter(Boolean).join(' ') || null,
+    firstName: input.first_name ?? null,
+    lastName: input.last_name ?? null,
+    company: input.company ?? null,
+    domain: input.domain ?? null,
+    country: input.country ?? null,
+    state: input.state ?? null,
+    source: input.source ?? null,
+    score: input.score ?? null,
+    employees: input.employees ?? null,
+    industry: input.industry ?? null,
+    externalId: input.external_id ?? null,
+    attributes: JSON.stringify(input.attributes ?? {}),
+    idempotencyKey: idempotencyKey ?? null,
+    workflowId: workflowIdFor(id),
+    eventData: JSON.stringify({ source: input.source ?? null }),
+  };
 }

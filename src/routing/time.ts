@@ -117,41 +117,82 @@ function hasAnyHours(hours: WeeklyHours): boolean {
   return DAY_KEYS.some((d) => (hours[d]?.length ?? 0) > 0);
 }
 
-/**
- * Working intervals as UTC instants, day by day from the local day containing `fromMs`, each boundary
- * converted separately so DST days get their true length.
- */
-function* workingIntervals(hours: WeeklyHours, tz: string, fromMs: number): Generator<[number, number]> {
+/** The local calendar day `offsetDays` after the one containing `fromMs`, as UTC date parts. */
+function localDay(fromMs: number, tz: string, offsetDays: number): { y: number; m: number; d: number; weekday: number } {
   const start = localTime(fromMs, tz);
-  for (let i = 0; i < 800; i++) {
-    const date = new Date(Date.UTC(start.year, start.month - 1, start.day + i));
-    const key = DAY_KEYS[date.getUTCDay()]!;
-    const sorted = [...(hours[key] ?? [])].sort((a, b) => clockToMinutes(a[0]) - clockToMinutes(b[0]));
-    for (const [s, e] of sorted) {
-      const y = date.getUTCFullYear();
-      const m = date.getUTCMonth() + 1;
-      const d = date.getUTCDate();
-      yield [zonedToUtc(y, m, d, clockToMinutes(s), tz), zonedToUtc(y, m, d, clockToMinutes(e), tz)];
+  const date = new Date(Date.UTC(start.year, start.month - 1, start.day + offsetDays));
+  return { y: date.getUTCFullYear(), m: date.getUTCMonth() + 1, d: date.getUTCDate(), weekday: date.getUTCDay() };
+}
+
+/** One local day's working intervals as UTC instants, each boundary converted on its own so DST days get their true length. */
+function dayIntervals(hours: WeeklyHours, tz: string, day: { y: number; m: number; d: number; weekday: number }): Array<[number, number]> {
+  const sorted = [...(hours[DAY_KEYS[day.weekday]!] ?? [])].sort((a, b) => clockToMinutes(a[0]) - clockToMinutes(b[0]));
+  return sorted.map(([s, e]) => [zonedToUtc(day.y, day.m, day.d, clockToMinutes(s), tz), zonedToUtc(day.y, day.m, day.d, clockToMinutes(e), tz)]);
+}
+
+/** Working intervals day by day from the local day containing `fromMs`, for up to `days` days. */
+function* workingIntervals(hours: WeeklyHours, tz: string, fromMs: number, days = 800): Generator<[number, number]> {
+  for (let i = 0; i < days; i++) yield* dayIntervals(hours, tz, localDay(fromMs, tz, i));
+}
+
+function weeklyWallMs(hours: WeeklyHours): number {
+  let total = 0;
+  for (const d of DAY_KEYS) for (const [s, e] of hours[d] ?? []) total += (clockToMinutes(e) - clockToMinutes(s)) * MINUTE;
+  return total;
+}
+
+/** Deadlines are computed this far out at most (only reps with almost no working time get near it). */
+const HORIZON_MS = 1000 * 365 * DAY;
+/**
+ * Weeks skipped at once when the zone's offset is the same at both ends. No zone changes its offset twice
+ * within three weeks (the shortest gap in use is Morocco's month of Ramadan), so equal offsets at both ends
+ * mean no change in between.
+ */
+const SKIP_WEEKS = [3, 1];
+
+/** Walks one local week's intervals from `weekStart` (a local midnight); returns the deadline or the time left. */
+function walkWeek(hours: WeeklyHours, tz: string, weekStart: number, startMs: number, remaining: number): { due: number } | { remaining: number } {
+  for (let i = 0; i < 7; i++) {
+    for (const [from, to] of dayIntervals(hours, tz, localDay(weekStart, tz, i))) {
+      const segStart = Math.max(from, startMs);
+      if (to <= segStart) continue;
+      if (remaining <= to - segStart) return { due: segStart + remaining };
+      remaining -= to - segStart;
     }
   }
+  return { remaining };
 }
 
 /**
  * `minutes` after `startMs`, counting only time inside the working hours (a lead at Friday 16:50 with 15
  * business minutes and 09:00-17:00 hours is due Monday 09:05). With no hours configured (null, or no day
  * with any interval) business time is wall time.
+ *
+ * Far deadlines stay exact and cheap: while the zone's offset does not change, a local week holds exactly
+ * its wall-clock working time and starts exactly seven days after the last, so such weeks are skipped whole;
+ * the week of a DST change, and the last one, are walked interval by interval.
  */
 export function addBusinessMinutes(startMs: number, minutes: number, hours: WeeklyHours | null, tz: string): number {
   let remaining = Math.round(minutes * MINUTE);
   if (!hours || !hasAnyHours(hours)) return startMs + remaining;
-  for (const [from, to] of workingIntervals(hours, tz, startMs)) {
-    const segStart = Math.max(from, startMs);
-    if (to <= segStart) continue;
-    if (remaining <= to - segStart) return segStart + remaining;
-    remaining -= to - segStart;
+  const weekly = weeklyWallMs(hours);
+  const first = localDay(startMs, tz, 0);
+  let weekStart = zonedToUtc(first.y, first.m, first.d, 0, tz);
+  while (weekStart - startMs < HORIZON_MS) {
+    const skip = SKIP_WEEKS.find((n) => remaining > n * weekly && weekStart > startMs && offsetAt(weekStart + n * 7 * DAY, tz) === offsetAt(weekStart, tz));
+    if (skip) {
+      remaining -= skip * weekly;
+      weekStart += skip * 7 * DAY;
+      continue;
+    }
+    const walked = walkWeek(hours, tz, weekStart, startMs, remaining);
+    if ('due' in walked) return walked.due;
+    remaining = walked.remaining;
+    const next = localDay(weekStart, tz, 7);
+    weekStart = zonedToUtc(next.y, next.m, next.d, 0, tz);
   }
-  // Unreachable with any working interval in the week (800 days cover any deadline we accept).
-  return startMs + Math.round(minutes * MINUTE);
+  // Only a rep with a few minutes of working hours a week gets this far: that is when it is due.
+  return startMs + HORIZON_MS;
 }
 
 /** The next instant at or after `ms` that is inside working hours; `ms` itself when always working. */

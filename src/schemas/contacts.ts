@@ -44,6 +44,9 @@ export const ContactListQuery = PageQuery.extend({
 });
 export type ContactListQuery = z.infer<typeof ContactListQuery>;
 
+const EARLIEST_ACTIVITY = Date.UTC(1970, 0, 1);
+const ACTIVITY_CLOCK_SKEW_MS = 86_400_000;
+
 export const ACTIVITY_TYPES = ['CALL', 'MEETING', 'EMAIL', 'NOTE'] as const;
 export const OUTCOMES = ['POSITIVE', 'NEUTRAL', 'NEGATIVE', 'NO_ANSWER'] as const;
 
@@ -53,7 +56,12 @@ export const ActivityCreate = z
     notes: z.string().max(10_000).nullish(),
     outcome: z.enum(OUTCOMES).nullish(),
     rep_id: IdOf('rep').nullish().meta({ description: 'Who did it. A CALL, MEETING or EMAIL by the assigned rep is the first touch of the contact\'s open lead' }),
-    occurred_at: Timestamp.optional().meta({ description: 'Default: now' }),
+    occurred_at: Timestamp.refine((t) => {
+      const ms = Date.parse(t);
+      return ms >= EARLIEST_ACTIVITY && ms <= Date.now() + ACTIVITY_CLOCK_SKEW_MS;
+    }, 'must be between 1970-01-01 and a day from now')
+      .optional()
+      .meta({ description: 'Default: now. Between 1970-01-01 and one day from now (clock skew).' }),
   })
   .meta({ id: 'ActivityCreate', example: { type: 'CALL', notes: 'Discussed expansion to 50 seats.', outcome: 'POSITIVE' } });
 export type ActivityCreate = z.infer<typeof ActivityCreate>;

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { clockToMinutes } from '../routing/time';
 import { canonicalTimeZone } from '../routing/timezone';
 import { IdOf, PageQuery, QueryBool, Timestamp } from './common';
 
@@ -21,8 +22,17 @@ const DayHours = z
     return sorted.every((iv, i) => i === 0 || sorted[i - 1]![1] <= iv[0]);
   }, 'intervals must not overlap');
 
+/** Below this a business-hours SLA would stretch over centuries; nobody routes to a rep who works so little. */
+const MIN_WEEKLY_MINUTES = 60;
+const weeklyMinutes = (h: Partial<Record<Day, Array<[string, string]>>>) =>
+  DAYS.flatMap((d) => h[d] ?? []).reduce((sum, [s, e]) => sum + clockToMinutes(e) - clockToMinutes(s), 0);
+
 export const WorkingHours = z
   .strictObject(Object.fromEntries(DAYS.map((d) => [d, DayHours.optional()])) as Record<Day, z.ZodOptional<typeof DayHours>>)
+  .refine((h) => {
+    const total = weeklyMinutes(h);
+    return total === 0 || total >= MIN_WEEKLY_MINUTES;
+  }, `working hours must add up to at least ${MIN_WEEKLY_MINUTES} minutes a week`)
   .meta({
     id: 'WorkingHours',
     description: 'Local working intervals per weekday in the rep\'s time zone; a missing day is a day off. null means always working.',

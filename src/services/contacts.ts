@@ -1,7 +1,7 @@
 import type { Db } from '../db/knex';
 import { pgCode, PG } from '../db/knex';
 import * as store from '../db/contacts';
-import { conflict, invalid, notFound } from '../errors';
+import { conflict, notFound } from '../errors';
 import { newId } from '../ids';
 import type { Logger } from '../logger';
 import type { Page, PageQuery } from '../schemas/common';
@@ -10,6 +10,7 @@ import type { Temporal } from '../temporal/client';
 import { CommandRejected, sendLeadCommand } from '../temporal/leads';
 import { firstTouchUpdate } from '../workflows/messages';
 import { toPage } from './paging';
+import { requireActiveRep } from './reps';
 
 export function presentContact(c: store.ContactRow): Contact {
   return {
@@ -41,18 +42,12 @@ export function presentActivity(a: store.ActivityRow): Activity {
   };
 }
 
-async function checkRep(db: Db, orgId: string, repId: string | null | undefined, path: string): Promise<void> {
-  if (!repId) return;
-  const rep = await db('reps').where({ org_id: orgId, id: repId }).first('active');
-  if (!rep) throw invalid(`${path} does not name a rep of this organization`, [{ path, message: 'unknown rep' }]);
-}
-
 /**
  * Upserts by email, else by external_id; both given and naming two different contacts is a conflict. A key
  * that may not read contacts learns only the id of a contact that existed, not what it holds.
  */
 export async function upsertContact(db: Db, orgId: string, input: ContactUpsert, opts: { canRead: boolean }): Promise<Contact | ContactReceipt> {
-  await checkRep(db, orgId, input.owner_rep_id, 'owner_rep_id');
+  await requireActiveRep(db, orgId, input.owner_rep_id, 'owner_rep_id');
   for (let attempt = 0; ; attempt++) {
     try {
       const byEmail = input.email ? await store.findContactBy(db, orgId, 'email', input.email) : undefined;
@@ -117,7 +112,7 @@ export const TOUCH_TYPES = new Set(['CALL', 'MEETING', 'EMAIL']);
 export async function logActivity(deps: { db: Db; temporal: Temporal; logger: Logger }, orgId: string, contactId: string, input: ActivityCreate): Promise<Activity> {
   const contact = await store.findContact(deps.db, orgId, contactId);
   if (!contact) throw notFound('Contact');
-  await checkRep(deps.db, orgId, input.rep_id, 'rep_id');
+  await requireActiveRep(deps.db, orgId, input.rep_id, 'rep_id');
   const activity = await store.insertActivity(deps.db, {
     id: newId('activity'),
     org_id: orgId,

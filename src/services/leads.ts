@@ -2,7 +2,7 @@ import type { Knex } from 'knex';
 import type { Config } from '../config';
 import type { Db } from '../db/knex';
 import * as leads from '../db/leads';
-import { conflict, invalid, notFound } from '../errors';
+import { conflict, notFound } from '../errors';
 import type { Logger } from '../logger';
 import type { Page } from '../schemas/common';
 import type { Lead, LeadDetail, LeadInput, LeadListQuery, LeadReceipt } from '../schemas/leads';
@@ -10,6 +10,7 @@ import type { Temporal } from '../temporal/client';
 import { CommandRejected, sendLeadCommand, startAndAwaitDecision } from '../temporal/leads';
 import { closeUpdate, reassignUpdate, type Decision } from '../workflows/messages';
 import { iso, toPage } from './paging';
+import { requireActiveRep } from './reps';
 
 export interface LeadServiceDeps {
   db: Db;
@@ -152,10 +153,7 @@ async function command(deps: LeadServiceDeps, orgId: string, id: string, run: ()
 
 /** Through the workflow, which owns the lead's routing state; the API never writes it. */
 export async function reassignLead(deps: LeadServiceDeps, orgId: string, id: string, repId: string | undefined): Promise<LeadDetail> {
-  if (repId) {
-    const rep = await deps.db('reps').where({ org_id: orgId, id: repId }).first('active');
-    if (!rep?.active) throw invalid('rep_id does not name an active rep of this organization', [{ path: 'rep_id', message: 'unknown rep' }]);
-  }
+  await requireActiveRep(deps.db, orgId, repId, 'rep_id');
   return command(deps, orgId, id, () => sendLeadCommand(deps.temporal, orgId, id, reassignUpdate, { repId }));
 }
 

@@ -1,12 +1,13 @@
 import type { Db } from '../db/knex';
 import type { AlertRow, MonitorRow } from '../db/monitors';
-import { invalid, notFound, fromZod } from '../errors';
+import { notFound, fromZod } from '../errors';
 import { newId } from '../ids';
 import type { Page, PageQuery } from '../schemas/common';
 import { PARAMS_FOR, type Alert, type AlertListQuery, type Digest, type Monitor, type MonitorCreate, type MonitorUpdate } from '../schemas/monitors';
 import type { Temporal } from '../temporal/client';
 import { createMonitorSchedule, deleteSchedule, monitorScheduleId, updateMonitorSchedule } from '../temporal/schedules';
 import { iso, toPage } from './paging';
+import { requireActiveRep } from './reps';
 
 type Deps = { db: Db; temporal: Temporal };
 
@@ -34,10 +35,7 @@ export function presentAlert(a: AlertRow): Alert {
 async function checkParams(db: Db, orgId: string, kind: MonitorRow['kind'], params: Record<string, unknown>): Promise<Record<string, unknown>> {
   const parsed = PARAMS_FOR[kind].safeParse(params);
   if (!parsed.success) throw fromZod(parsed.error, 'monitor parameters', ['params']);
-  const repId = (parsed.data as { rep_id?: string }).rep_id;
-  if (repId && !(await db('reps').where({ org_id: orgId, id: repId }).first('id'))) {
-    throw invalid('params.rep_id does not name a rep of this organization', [{ path: 'params.rep_id', message: 'unknown rep' }]);
-  }
+  await requireActiveRep(db, orgId, (parsed.data as { rep_id?: string }).rep_id, 'params.rep_id');
   return parsed.data;
 }
 

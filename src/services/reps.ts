@@ -40,15 +40,20 @@ function emailTaken(err: unknown, email: string | undefined): never {
   throw err;
 }
 
+/**
+ * Anything that names a rep (an owner, a manager, an activity's rep, a monitor's target, a reassignment)
+ * must name an active rep of the organization: 422 at `path` otherwise, saying whether it is unknown or deleted.
+ */
+export async function requireActiveRep(db: Db, orgId: string, repId: string | null | undefined, path: string): Promise<void> {
+  if (!repId) return;
+  const rep = await reps.findRep(db, orgId, repId);
+  if (!rep) throw invalid(`${path} does not name a rep of this organization`, [{ path, message: 'unknown rep' }]);
+  if (!rep.active) throw invalid(`${path} names a rep who has been deleted`, [{ path, message: 'this rep has been deleted' }]);
+}
+
 async function checkManager(db: Db, orgId: string, managerId: string | null | undefined, selfId?: string): Promise<void> {
-  if (!managerId) return;
-  if (managerId === selfId) throw invalid('A rep cannot be their own manager', [{ path: 'manager_id', message: 'must be another rep' }]);
-  const manager = await reps.findRep(db, orgId, managerId);
-  if (!manager || !manager.active) {
-    throw invalid('manager_id does not name an active rep of this organization', [
-      { path: 'manager_id', message: 'unknown rep' },
-    ]);
-  }
+  if (managerId && managerId === selfId) throw invalid('A rep cannot be their own manager', [{ path: 'manager_id', message: 'must be another rep' }]);
+  await requireActiveRep(db, orgId, managerId, 'manager_id');
 }
 
 export async function createRep(db: Db, orgId: string, input: RepCreate): Promise<Rep> {

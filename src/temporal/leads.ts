@@ -1,4 +1,10 @@
-import { WithStartWorkflowOperation, WorkflowNotFoundError, WorkflowUpdateFailedError, type WorkflowStartOptions } from '@temporalio/client';
+import {
+  WithStartWorkflowOperation,
+  WorkflowExecutionAlreadyStartedError,
+  WorkflowNotFoundError,
+  WorkflowUpdateFailedError,
+  type WorkflowStartOptions,
+} from '@temporalio/client';
 import type { UpdateDefinition } from '@temporalio/common';
 import type { leadWorkflow } from '../workflows/lead';
 import { decisionUpdate, type CommandResult, type Decision } from '../workflows/messages';
@@ -96,9 +102,22 @@ export async function sendLeadCommand<Arg>(
     result = await send();
   } catch (err) {
     if (!(err instanceof WorkflowNotFoundError)) throw err;
-    await ensureLeadWorkflow(temporal, orgId, leadId);
-    result = await send();
+    // No running workflow: never started (Temporal was down when the lead arrived), or finished meanwhile
+    // (a concurrent close). Start one; a finished lead's workflow cannot be started again.
+    result = await startThenSend(temporal, orgId, leadId, send);
   }
   if (!result.accepted) throw new CommandRejected(result.reason ?? 'the lead cannot do that now');
   return result;
+}
+
+const FINISHED = "the lead's workflow has finished (the lead was closed)";
+
+async function startThenSend(temporal: Temporal, orgId: string, leadId: string, send: () => Promise<CommandResult>): Promise<CommandResult> {
+  try {
+    await ensureLeadWorkflow(temporal, orgId, leadId);
+    return await send();
+  } catch (err) {
+    if (err instanceof WorkflowExecutionAlreadyStartedError || err instanceof WorkflowNotFoundError) throw new CommandRejected(FINISHED);
+    throw err;
+  }
 }
