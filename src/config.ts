@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { outboundPolicy } from './net/outbound';
 
 // Environment strings like "false" must not coerce to true, so booleans are parsed by hand.
 const bool = z
@@ -32,6 +33,17 @@ const EnvSchema = z
     LEAD_WAIT_MS_DEFAULT: z.coerce.number().int().min(0).max(30000).default(2000),
     LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
     WORKFLOW_BUNDLE_PATH: z.string().min(1).optional(),
+    OUTBOUND_TARGETS: z
+      .string()
+      .default('public')
+      .refine((v) => {
+        try {
+          outboundPolicy(v);
+          return true;
+        } catch {
+          return false;
+        }
+      }, 'a comma-separated list of "public" and CIDR ranges, e.g. public,10.0.0.0/8'),
     SWEEPER_INTERVAL_MS: z.coerce.number().int().min(500).max(3_600_000).default(15_000),
   })
   .superRefine((env, ctx) => {

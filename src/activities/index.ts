@@ -8,6 +8,8 @@ import { webhookActivities } from './webhooks';
 export interface ActivityDeps {
   db: Db;
   notifier: Notifier;
+  /** OUTBOUND_TARGETS: where tenant-configured URLs may point. */
+  outboundTargets: string;
 }
 
 /** All activities the worker registers, bound to their dependencies. */
@@ -16,7 +18,7 @@ export function createActivities(deps: ActivityDeps) {
     ...diagnosticsActivities(deps.db),
     ...routingActivities(deps.db, deps.notifier),
     ...lifecycleActivities(deps.db, deps.notifier),
-    ...webhookActivities(deps.db),
+    ...webhookActivities(deps.db, deps),
     ...monitorActivities(deps.db),
   };
 }

@@ -1,11 +1,13 @@
 import { ApplicationFailure } from '@temporalio/activity';
 import type { Db } from '../db/knex';
 import type { DeliveryRow, WebhookRow } from '../db/webhooks';
+import { describeFailure, outboundPolicy, postJson } from '../net/outbound';
 import { sign } from '../services/webhookSignature';
 
 const TIMEOUT_MS = 10_000;
 
-export function webhookActivities(db: Db) {
+export function webhookActivities(db: Db, opts: { outboundTargets: string }) {
+  const policy = outboundPolicy(opts.outboundTargets);
   return {
     /**
      * One delivery attempt: POSTs the event, signed, and records the attempt. Anything but a 2xx throws, and
@@ -24,24 +26,16 @@ export function webhookActivities(db: Db) {
       let status = 0;
       let error: string | null = null;
       try {
-        const res = await fetch(hook.url, {
-          method: 'POST',
-          headers: {
-            'content-type': 'application/json',
-            'user-agent': 'Routeswit-Webhooks/1',
-            'routeswit-event': d.event_type,
-            'routeswit-delivery': d.id,
-            'routeswit-signature': sign(hook.secret, body, Math.floor(started.getTime() / 1000)),
-          },
-          body,
-          redirect: 'manual',
-          signal: AbortSignal.timeout(TIMEOUT_MS),
-        });
-        status = res.status;
-        await res.body?.cancel();
+        const headers = {
+          'user-agent': 'Routeswit-Webhooks/1',
+          'routeswit-event': d.event_type,
+          'routeswit-delivery': d.id,
+          'routeswit-signature': sign(hook.secret, body, Math.floor(started.getTime() / 1000)),
+        };
+        status = (await postJson(hook.url, body, headers, policy, TIMEOUT_MS)).status;
         if (status < 200 || status >= 300) error = `receiver answered ${status}`;
       } catch (err) {
-        error = `request failed: ${(err as Error).message}`.slice(0, 500);
+        error = describeFailure(err);
       }
       await db('webhook_deliveries')
         .where({ id: deliveryId })

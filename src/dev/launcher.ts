@@ -22,7 +22,9 @@ async function main(): Promise<void> {
     temporalPort: 7233,
     temporalUiPort: 8233,
     apiPort: config.PORT,
-    env: { NODE_ENV: config.NODE_ENV },
+    // On a developer's machine a webhook receiver on localhost is the usual first test: allow loopback here
+    // (production default: public addresses only).
+    env: { NODE_ENV: config.NODE_ENV, OUTBOUND_TARGETS: process.env.OUTBOUND_TARGETS ?? 'public,127.0.0.0/8,::1/128' },
     onLine: (name, line) => process.stdout.write(`[${name}] ${line}\n`),
   });
 

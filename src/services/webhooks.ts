@@ -1,6 +1,7 @@
 import type { Db } from '../db/knex';
 import * as store from '../db/webhooks';
-import { notFound } from '../errors';
+import { invalid, notFound } from '../errors';
+import { outboundPolicy, urlProblem } from '../net/outbound';
 import { newId, randomString } from '../ids';
 import type { Page, PageQuery } from '../schemas/common';
 import type { Delivery, Webhook, WebhookCreate, WebhookCreated, WebhookUpdate } from '../schemas/webhooks';
@@ -26,7 +27,14 @@ function presentDelivery(d: store.DeliveryRow): Delivery {
   };
 }
 
-export async function createWebhook(db: Db, orgId: string, input: WebhookCreate): Promise<WebhookCreated> {
+/** The URL must be one the outbound policy could ever deliver to (the address is checked again when sending). */
+function checkUrl(url: string | undefined, outboundTargets: string): void {
+  const problem = url ? urlProblem(url, outboundPolicy(outboundTargets)) : null;
+  if (problem) throw invalid(`url: ${problem}`, [{ path: 'url', message: `${problem}; see OUTBOUND_TARGETS` }]);
+}
+
+export async function createWebhook(db: Db, orgId: string, input: WebhookCreate, outboundTargets: string): Promise<WebhookCreated> {
+  checkUrl(input.url, outboundTargets);
   const secret = `whsec_${randomString(40)}`;
   const [row] = await db('webhooks')
     .insert({ id: newId('webhook'), org_id: orgId, url: input.url, description: input.description ?? null, events: input.events, secret })
@@ -48,7 +56,12 @@ export async function listWebhooks(db: Db, orgId: string, page: PageQuery): Prom
   return toPage(await store.listWebhooks(db, orgId, page.cursor, page.limit + 1), page.limit, present);
 }
 
-export async function updateWebhook(db: Db, orgId: string, id: string, patch: WebhookUpdate): Promise<Webhook> {
+export async function updateWebhook(db: Db, orgId: string, id: string, patch: WebhookUpdate, outboundTargets: string): Promise<Webhook> {
+  checkUrl(patch.url, outboundTargets);
+  return applyUpdate(db, orgId, id, patch);
+}
+
+async function applyUpdate(db: Db, orgId: string, id: string, patch: WebhookUpdate): Promise<Webhook> {
   await mustFind(db, orgId, id);
   const [row] = await db('webhooks')
     .where({ org_id: orgId, id })
@@ -59,7 +72,7 @@ export async function updateWebhook(db: Db, orgId: string, id: string, patch: We
 
 /** Deleting stops new deliveries (pending ones fail) and keeps the delivery history. */
 export async function deleteWebhook(db: Db, orgId: string, id: string): Promise<Webhook> {
-  return updateWebhook(db, orgId, id, { active: false });
+  return applyUpdate(db, orgId, id, { active: false });
 }
 
 export async function listDeliveries(db: Db, orgId: string, id: string, page: PageQuery): Promise<Page<Delivery>> {

@@ -43,6 +43,7 @@ async function main(): Promise<void> {
     temporal,
     namespace: config.TEMPORAL_NAMESPACE,
     taskQueue: config.TEMPORAL_TASK_QUEUE,
+    outboundTargets: config.OUTBOUND_TARGETS,
     workflowBundlePath: config.WORKFLOW_BUNDLE_PATH ?? defaultBundlePath(),
   });
   const sweeper = startSweeper({ db, temporal, logger, intervalMs: config.SWEEPER_INTERVAL_MS });

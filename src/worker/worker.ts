@@ -13,6 +13,8 @@ export interface RouteswitWorkerOptions {
   temporal: Temporal;
   namespace: string;
   taskQueue: string;
+  /** OUTBOUND_TARGETS: where webhooks may be delivered. */
+  outboundTargets: string;
   /** A bundle prebuilt by `npm run build` (or a test's global setup) skips bundling at start-up. */
   workflowBundlePath?: string;
   tuning?: Partial<Pick<WorkerOptions, 'maxConcurrentActivityTaskExecutions' | 'maxConcurrentWorkflowTaskExecutions' | 'maxCachedWorkflows' | 'maxConcurrentLocalActivityExecutions'>>;
@@ -32,7 +34,7 @@ export async function createWorker(opts: RouteswitWorkerOptions): Promise<Worker
     namespace: opts.namespace,
     taskQueue: opts.taskQueue,
     ...(bundle ? { workflowBundle: { codePath: bundle } } : { workflowsPath: WORKFLOWS_PATH }),
-    activities: createActivities({ db: opts.db, notifier: temporalNotifier(opts.db, opts.temporal.client) }),
+    activities: createActivities({ db: opts.db, notifier: temporalNotifier(opts.db, opts.temporal.client), outboundTargets: opts.outboundTargets }),
     ...opts.tuning,
   });
 }

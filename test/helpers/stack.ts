@@ -88,6 +88,7 @@ export async function startWorker(taskQueue = testConfig().TEMPORAL_TASK_QUEUE):
     temporal,
     namespace: config.TEMPORAL_NAMESPACE,
     taskQueue,
+    outboundTargets: config.OUTBOUND_TARGETS,
     workflowBundlePath: process.env.TEST_WORKFLOW_BUNDLE,
   });
   const running = worker.run();

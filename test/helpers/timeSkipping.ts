@@ -46,7 +46,7 @@ export async function startTimeSkipping(): Promise<TimeSkippingStack> {
     namespace: temporal.namespace,
     taskQueue,
     workflowBundle: { codePath: process.env.TEST_WORKFLOW_BUNDLE! },
-    activities: createActivities({ db, notifier: temporalNotifier(db, env.client) }),
+    activities: createActivities({ db, notifier: temporalNotifier(db, env.client), outboundTargets: testConfig().OUTBOUND_TARGETS }),
   });
   // One worker polls for the whole file: a worker cannot be run again once it has stopped.
   const running = worker.run();

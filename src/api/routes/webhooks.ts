@@ -26,12 +26,14 @@ export const webhookRoutes = [
     description:
       'Events are POSTed as JSON `{id, type, created_at, data}` with `Routeswit-Signature: t=<unix>,v1=<hex HMAC-SHA256 of "<t>.<body>">`, ' +
       '`Routeswit-Event` and `Routeswit-Delivery` headers. Any answer but 2xx is retried with exponential backoff (1 s, 2 s, 4 s … ten attempts). ' +
+      'The URL must point at an address `OUTBOUND_TARGETS` allows (by default public addresses only: no loopback, private, link-local or multicast); ' +
+      'the address a name resolves to is checked again at every delivery. ' +
       'Replayed with the same `Idempotency-Key` by the same key, the call returns the first response with `secret: null`: the secret is never stored for replays.',
     scope: 'intelligence:write',
     body: WebhookCreate,
     response: WebhookCreated,
     secretFields: ['secret'],
-    handler: (ctx, { body }) => service.createWebhook(ctx.deps.db, ctx.orgId, body),
+    handler: (ctx, { body }) => service.createWebhook(ctx.deps.db, ctx.orgId, body, ctx.deps.config.OUTBOUND_TARGETS),
   }),
   route({
     method: 'get',
@@ -52,7 +54,7 @@ export const webhookRoutes = [
     params: Params,
     body: WebhookUpdate,
     response: Webhook,
-    handler: (ctx, { params, body }) => service.updateWebhook(ctx.deps.db, ctx.orgId, params.id, body),
+    handler: (ctx, { params, body }) => service.updateWebhook(ctx.deps.db, ctx.orgId, params.id, body, ctx.deps.config.OUTBOUND_TARGETS),
   }),
   route({
     method: 'delete',

@@ -1,0 +1,131 @@
+import dns from 'node:dns';
+import http from 'node:http';
+import https from 'node:https';
+import type { LookupFunction } from 'node:net';
+import ipaddr from 'ipaddr.js';
+
+/**
+ * Requests that tenants aim (webhooks, Slack URLs) go only where the operator allows: by default public
+ * unicast addresses, never loopback, private, link-local (cloud metadata), multicast or unspecified ones.
+ * The check is made on the address actually connected to, after DNS, so a name that later resolves to
+ * 127.0.0.1 is refused too. `OUTBOUND_TARGETS` lists what is allowed: `public` and/or CIDR ranges
+ * (`public,10.0.0.0/8` for a self-hosted receiver on the private network; `127.0.0.0/8,::1/128` keeps a
+ * test stack on the machine).
+ */
+export interface OutboundPolicy {
+  allows(address: string): boolean;
+  describe: string;
+}
+
+type Cidr = [ipaddr.IPv4 | ipaddr.IPv6, number];
+
+function normalise(address: string): ipaddr.IPv4 | ipaddr.IPv6 | null {
+  if (!ipaddr.isValid(address)) return null;
+  const parsed = ipaddr.parse(address);
+  // ::ffff:127.0.0.1 is 127.0.0.1.
+  return parsed.kind() === 'ipv6' && (parsed as ipaddr.IPv6).isIPv4MappedAddress() ? (parsed as ipaddr.IPv6).toIPv4Address() : parsed;
+}
+
+/** Throws on a malformed spec (config validation reports it). */
+export function outboundPolicy(spec: string): OutboundPolicy {
+  const parts = spec.split(',').map((p) => p.trim()).filter(Boolean);
+  const publicAllowed = parts.includes('public');
+  const ranges: Cidr[] = parts.filter((p) => p !== 'public').map((p) => ipaddr.parseCIDR(p));
+  return {
+    describe: spec,
+    allows(address) {
+      const ip = normalise(address);
+      if (!ip) return false;
+      if (ranges.some(([net, bits]) => net.kind() === ip.kind() && ip.match(net, bits))) return true;
+      return publicAllowed && ip.range() === 'unicast';
+    },
+  };
+}
+
+export const REFUSED = 'destination address not allowed (loopback, private, link-local or similar)';
+
+/** For validation when a URL is saved: a literal address or a *.localhost name that can never be allowed. */
+export function urlProblem(url: string, policy: OutboundPolicy): string | null {
+  const host = new URL(url).hostname.replace(/^\[|\]$/g, '');
+  if (normalise(host)) return policy.allows(host) ? null : REFUSED;
+  if (host === 'localhost' || host.endsWith('.localhost')) return policy.allows('127.0.0.1') ? null : REFUSED;
+  return null;
+}
+
+class RefusedAddress extends Error {
+  code = 'EROUTESWITREFUSED';
+}
+
+/** dns.lookup that only ever hands back allowed addresses. */
+function guardedLookup(policy: OutboundPolicy): LookupFunction {
+  return (hostname, options, callback) => {
+    dns.lookup(hostname, { all: true, family: options.family as number | undefined }, (err, addresses) => {
+      if (err) return callback(err, '', 0);
+      const allowed = addresses.filter((a) => policy.allows(a.address));
+      if (!allowed.length) return callback(new RefusedAddress(REFUSED), '', 0);
+      if ((options as { all?: boolean }).all) return (callback as unknown as (e: null, a: dns.LookupAddress[]) => void)(null, allowed);
+      callback(null, allowed[0]!.address, allowed[0]!.family);
+    });
+  };
+}
+
+/** What a delivery log may say about a failure: enough to act on, nothing about the inside of the network. */
+export function describeFailure(err: unknown): string {
+  const e = err as { code?: string; name?: string };
+  if (err instanceof RefusedAddress || e.code === 'EROUTESWITREFUSED') return REFUSED;
+  switch (e.code) {
+    case 'ECONNREFUSED':
+      return 'connection refused';
+    case 'ENOTFOUND':
+    case 'EAI_AGAIN':
+      return 'host name not found';
+    case 'ETIMEDOUT':
+    case 'ROUTESWIT_TIMEOUT':
+      return 'timed out';
+    case 'ECONNRESET':
+    case 'EPIPE':
+      return 'connection reset';
+  }
+  if (typeof e.code === 'string' && /CERT|SSL|TLS/.test(e.code)) return 'TLS handshake failed';
+  return 'connection failed';
+}
+
+export interface OutboundResponse {
+  status: number;
+}
+
+/**
+ * POSTs `body` to `url` under the policy: no redirects followed, a hard timeout, the response body
+ * discarded. Rejects with an error that describeFailure() turns into a safe sentence.
+ */
+export function postJson(url: string, body: string, headers: Record<string, string>, policy: OutboundPolicy, timeoutMs: number): Promise<OutboundResponse> {
+  const target = new URL(url);
+  const host = target.hostname.replace(/^\[|\]$/g, '');
+  if (normalise(host) && !policy.allows(host)) return Promise.reject(new RefusedAddress(REFUSED));
+  const client = target.protocol === 'https:' ? https : http;
+  return new Promise((resolve, reject) => {
+    const req = client.request(
+      target,
+      {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body), ...headers },
+        lookup: guardedLookup(policy),
+      },
+      (res) => {
+        res.resume();
+        res.on('end', () => {
+          clearTimeout(timer);
+          resolve({ status: res.statusCode ?? 0 });
+        });
+        res.on('error', reject);
+      },
+    );
+    // The whole exchange, not just socket idleness: a receiver trickling bytes is cut off too.
+    const timer = setTimeout(() => req.destroy(Object.assign(new Error('timed out'), { code: 'ROUTESWIT_TIMEOUT' })), timeoutMs);
+    req.on('error', (err) => {
+      clearTimeout(timer);
+      reject(err);
+    });
+    req.end(body);
+  });
+}
