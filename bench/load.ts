@@ -159,7 +159,12 @@ async function main(): Promise<void> {
     temporalAddress = stack.temporalAddress;
   }
   const db = createDb(databaseUrl, 4);
-  const temporal = createTemporal({ TEMPORAL_ADDRESS: temporalAddress, TEMPORAL_NAMESPACE: 'default', TEMPORAL_TASK_QUEUE: process.env.TEMPORAL_TASK_QUEUE ?? 'routeswit' });
+  const temporal = createTemporal({
+    TEMPORAL_ADDRESS: temporalAddress,
+    TEMPORAL_NAMESPACE: 'default',
+    TEMPORAL_TASK_QUEUE: process.env.TEMPORAL_TASK_QUEUE ?? 'routeswit',
+    ENCRYPTION_KEYS: stack?.encryptionKeys ?? process.env.ENCRYPTION_KEYS,
+  });
   try {
     const longSla = { first_touch_minutes: 600 };
     log(`\nRouteswit load benchmark (${os.cpus().length} cores; everything on this machine)`);

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { parseKeyring } from './crypto/keyring';
 import { outboundPolicy } from './net/outbound';
 
 // Environment strings like "false" must not coerce to true, so booleans are parsed by hand.
@@ -44,9 +45,28 @@ const EnvSchema = z
           return false;
         }
       }, 'a comma-separated list of "public" and CIDR ranges, e.g. public,10.0.0.0/8'),
+    CODEC_CORS_ORIGINS: z.string().optional(),
+    ENCRYPTION_KEYS: z
+      .string()
+      .optional()
+      .superRefine((v, ctx) => {
+        if (v === undefined) return;
+        try {
+          parseKeyring(v);
+        } catch (err) {
+          ctx.addIssue({ code: 'custom', message: `${(err as Error).message}; expected "<id>:<base64 of 32 bytes>[,<id>:<key>…]"` });
+        }
+      }),
     SWEEPER_INTERVAL_MS: z.coerce.number().int().min(500).max(3_600_000).default(15_000),
   })
   .superRefine((env, ctx) => {
+    if (env.NODE_ENV === 'production' && !env.ENCRYPTION_KEYS) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['ENCRYPTION_KEYS'],
+        message: 'is required in production: lead data in Temporal and stored secrets are encrypted with it (generate one with `routeswit keys generate-encryption-key`)',
+      });
+    }
     if (Boolean(env.TLS_CERT_FILE) !== Boolean(env.TLS_KEY_FILE)) {
       ctx.addIssue({
         code: 'custom',

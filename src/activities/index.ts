@@ -10,6 +10,8 @@ export interface ActivityDeps {
   notifier: Notifier;
   /** OUTBOUND_TARGETS: where tenant-configured URLs may point. */
   outboundTargets: string;
+  /** ENCRYPTION_KEYS: opens secrets stored sealed (webhook signing secrets). */
+  encryptionKeys?: string;
 }
 
 /** All activities the worker registers, bound to their dependencies. */

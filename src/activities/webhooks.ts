@@ -1,13 +1,16 @@
 import { ApplicationFailure } from '@temporalio/activity';
 import type { Db } from '../db/knex';
 import type { DeliveryRow, WebhookRow } from '../db/webhooks';
+import { openText, parseKeyring } from '../crypto/keyring';
 import { describeFailure, outboundPolicy, postJson } from '../net/outbound';
 import { sign } from '../services/webhookSignature';
 
 const TIMEOUT_MS = 10_000;
 
-export function webhookActivities(db: Db, opts: { outboundTargets: string }) {
+export function webhookActivities(db: Db, opts: { outboundTargets: string; encryptionKeys?: string }) {
   const policy = outboundPolicy(opts.outboundTargets);
+  const keyring = opts.encryptionKeys ? parseKeyring(opts.encryptionKeys) : null;
+  const signingSecret = (stored: string) => (keyring ? openText(keyring, stored) : stored);
   return {
     /**
      * One delivery attempt: POSTs the event, signed, and records the attempt. Anything but a 2xx throws, and
@@ -30,7 +33,7 @@ export function webhookActivities(db: Db, opts: { outboundTargets: string }) {
           'user-agent': 'Routeswit-Webhooks/1',
           'routeswit-event': d.event_type,
           'routeswit-delivery': d.id,
-          'routeswit-signature': sign(hook.secret, body, Math.floor(started.getTime() / 1000)),
+          'routeswit-signature': sign(signingSecret(hook.secret), body, Math.floor(started.getTime() / 1000)),
         };
         status = (await postJson(hook.url, body, headers, policy, TIMEOUT_MS)).status;
         if (status < 200 || status >= 300) error = `receiver answered ${status}`;

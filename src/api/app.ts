@@ -2,6 +2,7 @@ import express, { type Express } from 'express';
 import { apiSecurityHeaders } from './headers';
 import type { ApiDeps } from './deps';
 import { accessLog, errorHandler, requestId, requireHttps, sanitizeInput, unknownRoute } from './middleware';
+import { codecRouter } from './codec';
 import { buildOpenApi } from './openapi';
 import { handlerFor, type AnyRoute } from './route';
 import { apiKeyRoutes } from './routes/apiKeys';
@@ -32,6 +33,7 @@ export function createApp(deps: ApiDeps): Express {
   app.use(requireHttps(deps.config.REQUIRE_HTTPS));
   app.use(healthRouter(deps));
   app.use(uiRouter());
+  app.use(codecRouter(deps));
 
   const routes = allRoutes();
   const openapi = buildOpenApi(routes);

@@ -101,11 +101,11 @@ function nextLink(req: Request, cursor: string): string {
  * An address that keeps failing authentication is refused (429) before its next key is even looked up: each
  * lookup costs a query, and nobody needs many wrong keys a minute.
  */
-async function authenticated(req: Request, deps: ApiDeps): Promise<Principal> {
+export async function authenticated(req: Request, deps: ApiDeps, authorization = req.headers.authorization): Promise<Principal> {
   const address = req.ip ?? 'unknown';
   deps.limits.authFailures.check(address);
   try {
-    return await authenticate(deps.db, req.headers.authorization);
+    return await authenticate(deps.db, authorization);
   } catch (err) {
     if (err instanceof ApiError && err.status === 401) deps.limits.authFailures.spend(address);
     throw err;

@@ -4,6 +4,7 @@ import { createDb, type Db } from '../db/knex';
 import { listApiKeys } from '../db/apiKeys';
 import { ensureDatabase, migrateLatest, migrateRollbackAll, migrationStatus } from '../db/migrate';
 import { createOrg, findOrg, listOrgs } from '../db/orgs';
+import { generateKeySpec } from '../crypto/keyring';
 import { ApiError } from '../errors';
 import { isId } from '../ids';
 import { Scope } from '../schemas/apiKeys';
@@ -17,6 +18,7 @@ const USAGE = `Routeswit admin CLI
   npm run routeswit -- keys create --org <org_id> [--name <name>] [--restricted --scopes a,b]
   npm run routeswit -- keys list --org <org_id>
   npm run routeswit -- keys revoke <key_id>
+  npm run routeswit -- keys generate-encryption-key [--id <key id>]   (a line for ENCRYPTION_KEYS)
   npm run routeswit -- migrate [latest|rollback|status]
   npm run routeswit -- doctor          (round trip: API client → Temporal → worker → Postgres)
 
@@ -40,6 +42,12 @@ async function orgs(db: Db, args: string[]): Promise<void> {
 }
 
 async function keys(db: Db, args: string[]): Promise<void> {
+  if (args[0] === 'generate-encryption-key') {
+    const { values } = parseArgs({ args: args.slice(1), options: { id: { type: 'string' } } });
+    process.stdout.write(`${generateKeySpec(values.id)}\n`);
+    process.stderr.write('Put it first in ENCRYPTION_KEYS (keep older keys listed after it until nothing encrypted with them is read).\n');
+    return;
+  }
   const { positionals, values } = parseArgs({
     args,
     allowPositionals: true,

@@ -101,6 +101,21 @@ export function listLeads(db: Db, orgId: string, f: LeadFilter, before: string |
   return q;
 }
 
+/**
+ * The lead with its assignments and timeline as of one moment: read in one snapshot, so a step the workflow
+ * commits meanwhile shows in all three or in none.
+ */
+export async function leadWithHistory(db: Db, orgId: string, id: string): Promise<{ row: LeadRow; assignments: AssignmentRow[]; timeline: EventRow[] } | null> {
+  return db.transaction(
+    async (trx) => {
+      const row = await findLead(trx, orgId, id);
+      if (!row) return null;
+      return { row, assignments: await leadAssignments(trx, id), timeline: await leadTimeline(trx, id) };
+    },
+    { isolationLevel: 'repeatable read', readOnly: true },
+  );
+}
+
 export function leadAssignments(db: Conn, leadId: string): Promise<AssignmentRow[]> {
   return db<AssignmentRow>('assignments').where({ lead_id: leadId }).orderBy('seq');
 }

@@ -63,7 +63,8 @@ async function main(): Promise<void> {
     say('');
     say(`API:             ${base}  (OpenAPI: ${base}/v1/openapi.json)`);
     say(`Playground:      ${base}/docs   Dashboard: ${base}/dashboard`);
-    say(`Temporal Web UI: ${stack.uiUrl ?? config.TEMPORAL_UI_URL}`);
+    say(`Temporal Web UI: ${stack.uiUrl ?? config.TEMPORAL_UI_URL}  (lead data is encrypted; to read it there, start a session at ${stack.baseUrl}/codec`);
+    say(`                 with an operator key: npm run routeswit -- keys create --org ${identity.orgId} --restricted --scopes payloads:decode)`);
     say(`Organization:    ${identity.orgName} ${identity.orgId}${identity.created ? ' (created now)' : ''}`);
     say(`Secret key:      ${identity.key}  (also in .data/dev-api-key)`);
     say(`Try:             curl -H "Authorization: Bearer $(cat .data/dev-api-key)" ${base}/v1/reps`);

@@ -1,4 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
 import path from 'node:path';
 import readline from 'node:readline';
 import { createDb } from '../db/knex';
@@ -7,6 +8,17 @@ import { migrateLatest } from '../db/migrate';
 import { resolveDatabase, type ResolvedDatabase } from './postgres';
 import { freePort, startDevServer, stopChild, type DevServer } from './temporalServer';
 import { ensureTemporalCli, projectRoot } from './tools';
+import { generateKeySpec } from '../crypto/keyring';
+
+/** A development key, made on first start and kept (mode 600) beside the dev database: never for production. */
+function developmentEncryptionKeys(dataDir: string): string {
+  const file = path.join(dataDir, 'encryption-keys');
+  if (fs.existsSync(file)) return fs.readFileSync(file, 'utf8').trim();
+  fs.mkdirSync(dataDir, { recursive: true });
+  const spec = generateKeySpec('dev1');
+  fs.writeFileSync(file, `${spec}\n`, { mode: 0o600 });
+  return spec;
+}
 
 /**
  * The whole product as separate processes on one machine: Temporal dev server, Postgres (resolved as the dev
@@ -39,6 +51,8 @@ export class Stack {
   worker: ChildProcess | null = null;
   api: ChildProcess | null = null;
   private temporalBinary?: string;
+  /** ENCRYPTION_KEYS from the environment, else a development key kept in the data folder. */
+  encryptionKeys!: string;
   private stopping = false;
 
   constructor(readonly opts: StackOptions) {}
@@ -54,6 +68,7 @@ export class Stack {
       NODE_ENV: process.env.NODE_ENV ?? 'development',
       ...this.opts.env,
       DATABASE_URL: this.database.url,
+      ENCRYPTION_KEYS: this.encryptionKeys,
       TEMPORAL_ADDRESS: this.temporalAddress,
       ...(this.uiUrl ? { TEMPORAL_UI_URL: this.uiUrl } : {}),
       PORT: String(this.apiPort),
@@ -62,6 +77,8 @@ export class Stack {
 
   async startInfrastructure(log: (m: string) => void): Promise<void> {
     this.database = await resolveDatabase(this.opts.dataDir, log, this.opts.databaseName);
+    this.encryptionKeys = process.env.ENCRYPTION_KEYS ?? developmentEncryptionKeys(this.opts.dataDir);
+    this.apiPort = this.opts.apiPort ?? (await freePort());
     if (this.opts.temporalAddress) {
       this.temporalAddress = this.opts.temporalAddress;
     } else {
@@ -73,7 +90,6 @@ export class Stack {
     } finally {
       await db.destroy();
     }
-    this.apiPort = this.opts.apiPort ?? (await freePort());
   }
 
   async startTemporal(): Promise<void> {
@@ -85,6 +101,7 @@ export class Stack {
       ip: '127.0.0.1',
       port,
       uiPort: this.opts.temporalUiPort === undefined ? null : this.opts.temporalUiPort,
+      uiCodecEndpoint: `${this.baseUrl}/codec`,
     });
     this.temporalAddress = this.temporal.address;
     this.uiUrl = this.temporal.uiUrl;
@@ -137,6 +154,7 @@ export class Stack {
       TEMPORAL_ADDRESS: this.temporalAddress,
       TEMPORAL_NAMESPACE: this.env.TEMPORAL_NAMESPACE ?? 'default',
       TEMPORAL_TASK_QUEUE: this.env.TEMPORAL_TASK_QUEUE ?? 'routeswit',
+      ENCRYPTION_KEYS: this.encryptionKeys,
     });
     try {
       await temporal.client.workflow.execute('diagnosticsWorkflow', {

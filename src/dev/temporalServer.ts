@@ -13,6 +13,8 @@ export interface DevServerOptions {
   port?: number;
   /** null disables the Web UI. */
   uiPort?: number | null;
+  /** The API's codec endpoint, for the Web UI to decode encrypted payloads (src/api/codec.ts). */
+  uiCodecEndpoint?: string;
   namespace?: string;
   logLevel?: 'debug' | 'info' | 'warn' | 'error';
   /** Receives the server's own output; default discards it. */
@@ -74,6 +76,7 @@ export async function startDevServer(opts: DevServerOptions): Promise<DevServer>
   }
   if (opts.uiPort === null) args.push('--headless');
   else args.push('--ui-port', String(opts.uiPort ?? port + 1000), '--ui-disable-news-fetch');
+  if (opts.uiPort !== null && opts.uiCodecEndpoint) args.push('--ui-codec-endpoint', opts.uiCodecEndpoint);
   for (const sa of ALL_SEARCH_ATTRIBUTES) args.push('--search-attribute', `${sa.name}=Keyword`);
   // One machine, one worker: task-queue partitions only add hops between an idle poller and a waiting task.
   args.push('--dynamic-config-value', 'matching.numTaskqueueReadPartitions=1', '--dynamic-config-value', 'matching.numTaskqueueWritePartitions=1');

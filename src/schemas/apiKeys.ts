@@ -14,7 +14,13 @@ export const SCOPES = [
   'intelligence:write',
   'keys:read',
   'keys:write',
+  'payloads:decode',
 ] as const;
+/**
+ * Scopes for the people who run Routeswit, not for tenants: payloads:decode reads any organization's data in
+ * Temporal (the codec endpoint the Web UI uses). Secret keys do not have them, and only the admin CLI grants them.
+ */
+export const OPERATOR_SCOPES: readonly string[] = ['payloads:decode'];
 export const Scope = z.enum(SCOPES).meta({ id: 'Scope' });
 export type Scope = z.infer<typeof Scope>;
 

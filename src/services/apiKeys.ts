@@ -3,7 +3,7 @@ import type { Db } from '../db/knex';
 import * as keys from '../db/apiKeys';
 import { newId, randomString } from '../ids';
 import { conflict, forbidden, notFound, unauthorized } from '../errors';
-import type { ApiKey, ApiKeyCreate, ApiKeyCreated, Scope } from '../schemas/apiKeys';
+import { OPERATOR_SCOPES, type ApiKey, type ApiKeyCreate, type ApiKeyCreated, type Scope } from '../schemas/apiKeys';
 import type { Page, PageQuery } from '../schemas/common';
 import { iso, toPage } from './paging';
 
@@ -19,6 +19,7 @@ const TOKEN_RE = /^(sk|rk)_live_[0-9a-z]{40}$/;
 export const hashToken = (token: string): string => createHash('sha256').update(token).digest('hex');
 
 export function hasScope(p: Principal, scope: Scope): boolean {
+  if (OPERATOR_SCOPES.includes(scope)) return p.scopes.has(scope);
   return p.kind === 'SECRET' || p.scopes.has(scope);
 }
 
@@ -57,6 +58,8 @@ function present(row: keys.ApiKeyRow): ApiKey {
 export async function createKey(db: Db, orgId: string, input: ApiKeyCreate, opts: { creator?: Principal; maxKeys?: number } = {}): Promise<ApiKeyCreated & { secret: string }> {
   const restricted = input.scopes !== undefined;
   const { creator } = opts;
+  const operatorScopes = (input.scopes ?? []).filter((s) => OPERATOR_SCOPES.includes(s));
+  if (creator && operatorScopes.length) throw forbidden(`${operatorScopes.join(', ')} is an operator scope: only the admin CLI grants it`);
   if (creator && creator.kind === 'RESTRICTED') {
     if (!restricted) throw forbidden('A restricted key cannot create a secret key');
     const missing = input.scopes!.filter((s) => !creator.scopes.has(s));

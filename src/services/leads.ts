@@ -107,9 +107,9 @@ export async function ingestLead(
 }
 
 export async function getLead(deps: LeadServiceDeps, orgId: string, id: string): Promise<LeadDetail> {
-  const row = await leads.findLead(deps.db, orgId, id);
-  if (!row) throw notFound('Lead');
-  const [assignments, timeline] = await Promise.all([leads.leadAssignments(deps.db, id), leads.leadTimeline(deps.db, id)]);
+  const found = await leads.leadWithHistory(deps.db, orgId, id);
+  if (!found) throw notFound('Lead');
+  const { row, assignments, timeline } = found;
   return {
     ...presentLead(row, deps.config),
     assignments: assignments.map((a) => ({

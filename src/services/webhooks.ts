@@ -1,5 +1,7 @@
 import type { Db } from '../db/knex';
 import * as store from '../db/webhooks';
+import type { Config } from '../config';
+import { parseKeyring, sealText } from '../crypto/keyring';
 import { invalid, notFound } from '../errors';
 import { outboundPolicy, urlProblem } from '../net/outbound';
 import { newId, randomString } from '../ids';
@@ -33,11 +35,18 @@ function checkUrl(url: string | undefined, outboundTargets: string): void {
   if (problem) throw invalid(`url: ${problem}`, [{ path: 'url', message: `${problem}; see OUTBOUND_TARGETS` }]);
 }
 
-export async function createWebhook(db: Db, orgId: string, input: WebhookCreate, outboundTargets: string): Promise<WebhookCreated> {
-  checkUrl(input.url, outboundTargets);
+export type WebhookConfig = Pick<Config, 'OUTBOUND_TARGETS' | 'ENCRYPTION_KEYS'>;
+
+/** The signing secret has to be readable to sign with: it is stored sealed under ENCRYPTION_KEYS when set. */
+export function sealSecret(config: WebhookConfig, secret: string): string {
+  return config.ENCRYPTION_KEYS ? sealText(parseKeyring(config.ENCRYPTION_KEYS), secret) : secret;
+}
+
+export async function createWebhook(db: Db, orgId: string, input: WebhookCreate, config: WebhookConfig): Promise<WebhookCreated> {
+  checkUrl(input.url, config.OUTBOUND_TARGETS);
   const secret = `whsec_${randomString(40)}`;
   const [row] = await db('webhooks')
-    .insert({ id: newId('webhook'), org_id: orgId, url: input.url, description: input.description ?? null, events: input.events, secret })
+    .insert({ id: newId('webhook'), org_id: orgId, url: input.url, description: input.description ?? null, events: input.events, secret: sealSecret(config, secret) })
     .returning('*');
   return { ...present(row as store.WebhookRow), secret };
 }

@@ -1,5 +1,6 @@
 import { Client, Connection } from '@temporalio/client';
 import type { Config } from '../config';
+import { routeswitDataConverter } from './codec';
 
 /**
  * The one place the API, CLI and scripts get a Temporal client from. The connection is lazy so the API can
@@ -15,9 +16,11 @@ export interface Temporal {
   close(): Promise<void>;
 }
 
-export function createTemporal(config: Pick<Config, 'TEMPORAL_ADDRESS' | 'TEMPORAL_NAMESPACE' | 'TEMPORAL_TASK_QUEUE'>): Temporal {
+export type TemporalConfig = Pick<Config, 'TEMPORAL_ADDRESS' | 'TEMPORAL_NAMESPACE' | 'TEMPORAL_TASK_QUEUE' | 'ENCRYPTION_KEYS'>;
+
+export function createTemporal(config: TemporalConfig): Temporal {
   const connection = Connection.lazy({ address: config.TEMPORAL_ADDRESS });
-  const client = new Client({ connection, namespace: config.TEMPORAL_NAMESPACE });
+  const client = new Client({ connection, namespace: config.TEMPORAL_NAMESPACE, dataConverter: routeswitDataConverter(config.ENCRYPTION_KEYS) });
   // Readiness must answer now, not after the default retry schedule; an empty interceptor list means one attempt.
   const probe = Connection.lazy({ address: config.TEMPORAL_ADDRESS, interceptors: [] });
   return {

@@ -44,6 +44,7 @@ async function main(): Promise<void> {
     namespace: config.TEMPORAL_NAMESPACE,
     taskQueue: config.TEMPORAL_TASK_QUEUE,
     outboundTargets: config.OUTBOUND_TARGETS,
+    encryptionKeys: config.ENCRYPTION_KEYS,
     workflowBundlePath: config.WORKFLOW_BUNDLE_PATH ?? defaultBundlePath(),
   });
   const sweeper = startSweeper({ db, temporal, logger, intervalMs: config.SWEEPER_INTERVAL_MS });

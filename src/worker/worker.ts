@@ -5,6 +5,7 @@ import { createActivities } from '../activities';
 import type { Db } from '../db/knex';
 import { temporalNotifier } from '../services/leadSignals';
 import type { Temporal } from '../temporal/client';
+import { routeswitDataConverter } from '../temporal/codec';
 
 export interface RouteswitWorkerOptions {
   connection: NativeConnection;
@@ -15,6 +16,8 @@ export interface RouteswitWorkerOptions {
   taskQueue: string;
   /** OUTBOUND_TARGETS: where webhooks may be delivered. */
   outboundTargets: string;
+  /** ENCRYPTION_KEYS: payloads are encrypted with them (see temporal/codec). */
+  encryptionKeys: string | undefined;
   /** A bundle prebuilt by `npm run build` (or a test's global setup) skips bundling at start-up. */
   workflowBundlePath?: string;
   tuning?: Partial<Pick<WorkerOptions, 'maxConcurrentActivityTaskExecutions' | 'maxConcurrentWorkflowTaskExecutions' | 'maxCachedWorkflows' | 'maxConcurrentLocalActivityExecutions'>>;
@@ -33,8 +36,9 @@ export async function createWorker(opts: RouteswitWorkerOptions): Promise<Worker
     connection: opts.connection,
     namespace: opts.namespace,
     taskQueue: opts.taskQueue,
+    dataConverter: routeswitDataConverter(opts.encryptionKeys),
     ...(bundle ? { workflowBundle: { codePath: bundle } } : { workflowsPath: WORKFLOWS_PATH }),
-    activities: createActivities({ db: opts.db, notifier: temporalNotifier(opts.db, opts.temporal.client), outboundTargets: opts.outboundTargets }),
+    activities: createActivities({ db: opts.db, notifier: temporalNotifier(opts.db, opts.temporal.client), outboundTargets: opts.outboundTargets, encryptionKeys: opts.encryptionKeys }),
     ...opts.tuning,
   });
 }

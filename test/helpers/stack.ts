@@ -89,6 +89,7 @@ export async function startWorker(taskQueue = testConfig().TEMPORAL_TASK_QUEUE):
     namespace: config.TEMPORAL_NAMESPACE,
     taskQueue,
     outboundTargets: config.OUTBOUND_TARGETS,
+    encryptionKeys: config.ENCRYPTION_KEYS,
     workflowBundlePath: process.env.TEST_WORKFLOW_BUNDLE,
   });
   const running = worker.run();

@@ -6,6 +6,7 @@ import { createDb, type Db } from '../../src/db/knex';
 import { createLogger } from '../../src/logger';
 import { temporalNotifier } from '../../src/services/leadSignals';
 import type { Temporal } from '../../src/temporal/client';
+import { routeswitDataConverter } from '../../src/temporal/codec';
 import { ALL_SEARCH_ATTRIBUTES } from '../../src/temporal/searchAttributes';
 import { quietTemporalRuntime, testConfig } from './stack';
 
@@ -23,8 +24,10 @@ export interface TimeSkippingStack {
  */
 export async function startTimeSkipping(): Promise<TimeSkippingStack> {
   quietTemporalRuntime();
+  const dataConverter = routeswitDataConverter(testConfig().ENCRYPTION_KEYS);
   const env = await TestWorkflowEnvironment.createTimeSkipping({
     server: { executable: { type: 'existing-path', path: process.env.TEMPORAL_TEST_SERVER_PATH! } },
+    client: { dataConverter },
   });
   const keyword = proto.api.enums.v1.IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD;
   await env.connection.operatorService.addSearchAttributes({
@@ -46,7 +49,8 @@ export async function startTimeSkipping(): Promise<TimeSkippingStack> {
     namespace: temporal.namespace,
     taskQueue,
     workflowBundle: { codePath: process.env.TEST_WORKFLOW_BUNDLE! },
-    activities: createActivities({ db, notifier: temporalNotifier(db, env.client), outboundTargets: testConfig().OUTBOUND_TARGETS }),
+    dataConverter,
+    activities: createActivities({ db, notifier: temporalNotifier(db, env.client), outboundTargets: testConfig().OUTBOUND_TARGETS, encryptionKeys: testConfig().ENCRYPTION_KEYS }),
   });
   // One worker polls for the whole file: a worker cannot be run again once it has stopped.
   const running = worker.run();

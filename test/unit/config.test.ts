@@ -11,9 +11,16 @@ describe('configuration from the environment', () => {
     expect(c.RATE_LIMIT_BURST).toBe(1000);
   });
 
+  const KEYS = `k1:${Buffer.alloc(32, 7).toString('base64')}`;
+
   it('requires HTTPS by default in production, and lets it be switched off explicitly', () => {
-    expect(loadConfig({ NODE_ENV: 'production' }).REQUIRE_HTTPS).toBe(true);
-    expect(loadConfig({ NODE_ENV: 'production', REQUIRE_HTTPS: 'false' }).REQUIRE_HTTPS).toBe(false);
+    expect(loadConfig({ NODE_ENV: 'production', ENCRYPTION_KEYS: KEYS }).REQUIRE_HTTPS).toBe(true);
+    expect(loadConfig({ NODE_ENV: 'production', ENCRYPTION_KEYS: KEYS, REQUIRE_HTTPS: 'false' }).REQUIRE_HTTPS).toBe(false);
+  });
+
+  it('refuses to run in production without ENCRYPTION_KEYS, and names a malformed one', () => {
+    expect(() => loadConfig({ NODE_ENV: 'production' })).toThrow(/ENCRYPTION_KEYS.*required in production/);
+    expect(() => loadConfig({ ENCRYPTION_KEYS: 'k1:c2hvcnQ=' })).toThrow(/ENCRYPTION_KEYS.*32/);
   });
 
   it.each([

@@ -1,4 +1,6 @@
 import { Client } from '@temporalio/client';
+import { routeswitDataConverter } from '../../src/temporal/codec';
+import { testConfig } from '../helpers/stack';
 import { createOrg } from '../../src/db/orgs';
 import { insertReceivedLead } from '../../src/db/leads';
 import { newId } from '../../src/ids';
@@ -18,7 +20,7 @@ let ts: TimeSkippingStack;
 let client: Client;
 beforeAll(async () => {
   ts = await startTimeSkipping();
-  client = new Client({ connection: ts.env.connection });
+  client = new Client({ connection: ts.env.connection, dataConverter: routeswitDataConverter(testConfig().ENCRYPTION_KEYS) });
 });
 afterAll(() => ts.teardown());
 

@@ -33,7 +33,7 @@ export const webhookRoutes = [
     body: WebhookCreate,
     response: WebhookCreated,
     secretFields: ['secret'],
-    handler: (ctx, { body }) => service.createWebhook(ctx.deps.db, ctx.orgId, body, ctx.deps.config.OUTBOUND_TARGETS),
+    handler: (ctx, { body }) => service.createWebhook(ctx.deps.db, ctx.orgId, body, ctx.deps.config),
   }),
   route({
     method: 'get',

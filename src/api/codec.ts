@@ -1,0 +1,83 @@
+import cors from 'cors';
+import express, { Router, type Request } from 'express';
+import path from 'node:path';
+import { temporal } from '@temporalio/proto';
+import { forbidden, invalid } from '../errors';
+import { hasScope, type Principal } from '../services/apiKeys';
+import { EncryptionCodec } from '../temporal/codec';
+import { parseKeyring } from '../crypto/keyring';
+import type { ApiDeps } from './deps';
+import { uiContentSecurityPolicy } from './headers';
+import { authenticated } from './route';
+
+/**
+ * Temporal's remote codec protocol (POST …/encode, …/decode with protobuf-JSON Payloads), so the Web UI and
+ * `temporal workflow show --codec-endpoint` can show what the payload codec encrypted. Decoding reveals any
+ * organization's lead data, so it needs a key with the operator scope payloads:decode (granted only by the
+ * admin CLI), sent as `Authorization: Bearer <key>` (the CLI's --codec-auth) or held in an HttpOnly session
+ * cookie set from the /codec page (the Web UI sends cookies when "include cross-origin credentials" is on).
+ */
+const COOKIE = 'routeswit_codec';
+const SESSION_HOURS = 8;
+const PAGES = path.join(__dirname, 'ui');
+
+function cookieKey(req: Request): string | undefined {
+  for (const part of (req.headers.cookie ?? '').split(';')) {
+    const [name, ...value] = part.trim().split('=');
+    if (name === COOKIE) return decodeURIComponent(value.join('='));
+  }
+  return undefined;
+}
+
+async function operator(req: Request, deps: ApiDeps, header = req.headers.authorization ?? (cookieKey(req) ? `Bearer ${cookieKey(req)}` : undefined)): Promise<Principal> {
+  const principal = await authenticated(req, deps, header);
+  deps.limits.perKey.take(principal.keyId);
+  if (!hasScope(principal, 'payloads:decode')) throw forbidden('Decoding Temporal payloads needs a key with the operator scope payloads:decode (created with the admin CLI)');
+  return principal;
+}
+
+function payloadsOf(body: unknown): temporal.api.common.v1.Payload[] {
+  const list = (body as { payloads?: unknown } | null)?.payloads;
+  if (!Array.isArray(list)) throw invalid('Expected {"payloads": [...]} as protobuf JSON', [{ path: 'payloads', message: 'required array' }]);
+  return temporal.api.common.v1.Payloads.fromObject({ payloads: list }).payloads as temporal.api.common.v1.Payload[];
+}
+
+export function codecRouter(deps: ApiDeps): Router {
+  const router = Router();
+  const keys = deps.config.ENCRYPTION_KEYS;
+  const codec = keys ? new EncryptionCodec(parseKeyring(keys)) : null;
+  const origins = (deps.config.CODEC_CORS_ORIGINS ?? new URL(deps.config.TEMPORAL_UI_URL).origin).split(',').map((o) => o.trim());
+  const allowUi = cors({ origin: origins, credentials: true, methods: ['POST'], allowedHeaders: ['Content-Type', 'X-Namespace', 'Authorization'], maxAge: 600 });
+
+  router.options(['/codec/encode', '/codec/decode'], allowUi);
+  for (const op of ['encode', 'decode'] as const) {
+    router.post(`/codec/${op}`, allowUi, express.json({ limit: '8mb' }), async (req, res, next) => {
+      try {
+        await operator(req, deps);
+        const payloads = payloadsOf(req.body);
+        const out = codec ? await codec[op](payloads) : payloads;
+        res.json(temporal.api.common.v1.Payloads.toObject(temporal.api.common.v1.Payloads.create({ payloads: out }), { bytes: String }));
+      } catch (err) {
+        next(err);
+      }
+    });
+  }
+
+  router.get('/codec', uiContentSecurityPolicy, (_req, res, next) => res.sendFile('codec.html', { root: PAGES }, (err) => err && next(err)));
+  router.post('/codec/session', async (req, res, next) => {
+    try {
+      await operator(req, deps, req.headers.authorization);
+      const key = /^Bearer\s+(\S+)/i.exec(req.headers.authorization ?? '')![1]!;
+      const secure = req.secure ? '; Secure' : '';
+      res.setHeader('Set-Cookie', `${COOKIE}=${encodeURIComponent(key)}; Path=/codec; HttpOnly; SameSite=Lax; Max-Age=${SESSION_HOURS * 3600}${secure}`);
+      res.json({ status: 'ok', expires_in_seconds: SESSION_HOURS * 3600 });
+    } catch (err) {
+      next(err);
+    }
+  });
+  router.delete('/codec/session', (_req, res) => {
+    res.setHeader('Set-Cookie', `${COOKIE}=; Path=/codec; HttpOnly; SameSite=Lax; Max-Age=0`);
+    res.json({ status: 'ok' });
+  });
+  return router;
+}

@@ -1,0 +1,133 @@
+import { Connection } from '@temporalio/client';
+import { temporal } from '@temporalio/proto';
+import { createKey } from '../../src/services/apiKeys';
+import { newOrg, startApi, startWorker, testConfig, type TestApi, type TestOrg, type TestWorker } from '../helpers/stack';
+import { waitFor } from '../helpers/wait';
+
+/**
+ * Finding 6: lead PII must not sit in Temporal in clear text, and the codec endpoint that lets the Web UI
+ * decode it must be reachable only with an operator key.
+ */
+let api: TestApi;
+let worker: TestWorker;
+let org: TestOrg;
+let leadId: string;
+let operatorKey: string;
+const EMAIL = 'grace.hopper@pii-secret.io';
+
+beforeAll(async () => {
+  api = startApi({ RATE_LIMIT_PER_SECOND: '0' });
+  worker = await startWorker();
+  org = await newOrg(api.deps.db);
+  await api.http.post('/v1/reps').set(org.auth).send({ name: 'Rep', email: 'rep@codec.io', teams: ['sdr'] });
+  const rs = await api.http.post('/v1/rules').set(org.auth).send({ name: 'r', rules: [{ id: 'all', then: { strategy: 'ROUND_ROBIN', team: 'sdr' } }] });
+  await api.http.post(`/v1/rules/${rs.body.id}/publish`).set(org.auth);
+  const lead = await api.http.post('/v1/leads').set(org.auth).send({ email: EMAIL, first_name: 'Grace', last_name: 'Hopper', company: 'Navy' });
+  expect(lead.body.status).toBe('ASSIGNED');
+  leadId = lead.body.id;
+  operatorKey = (await createKey(api.deps.db, org.orgId, { name: 'ops', scopes: ['payloads:decode'] })).secret;
+});
+afterAll(async () => {
+  await worker.stop();
+  await api.close();
+});
+
+/** The lead's history as the Temporal server stores it, read with no codec at all. */
+async function rawHistory(): Promise<temporal.api.history.v1.IHistory> {
+  const connection = await Connection.connect({ address: testConfig().TEMPORAL_ADDRESS });
+  try {
+    const res = await connection.workflowService.getWorkflowExecutionHistory({ namespace: 'default', execution: { workflowId: `lead-${leadId}` } });
+    return res.history!;
+  } finally {
+    await connection.close();
+  }
+}
+
+/**
+ * Every payload in the history except search attributes, which Temporal must be able to index (ids and
+ * statuses only), and the SDK core's own bookkeeping on local-activity markers (details.data: sequence
+ * number, attempt, activity type), which never passes through a codec; the marker's result does.
+ */
+function payloadsIn(history: temporal.api.history.v1.IHistory): temporal.api.common.v1.IPayload[] {
+  const found: temporal.api.common.v1.IPayload[] = [];
+  const walk = (v: unknown) => {
+    if (!v || typeof v !== 'object') return;
+    if (v instanceof Uint8Array) return;
+    if ('metadata' in v && 'data' in v) found.push(v as temporal.api.common.v1.IPayload);
+    for (const [k, x] of Object.entries(v)) {
+      if (k === 'searchAttributes') continue;
+      if (k === 'markerRecordedEventAttributes') walk({ ...(x as object), details: { ...(x as { details: object }).details, data: undefined } });
+      else walk(x);
+    }
+  };
+  walk(history);
+  return found;
+}
+
+describe('payloads in Temporal', () => {
+  it("are encrypted: the raw history holds no lead email or name", async () => {
+    await waitFor(async () => (await rawHistory()).events!.length > 5, { what: 'history' });
+    const history = await rawHistory();
+    const raw = Buffer.from(temporal.api.history.v1.History.encode(history).finish()).toString('latin1');
+    expect(raw).not.toContain(EMAIL);
+    expect(raw).not.toContain('Hopper');
+    const payloads = payloadsIn(history);
+    expect(payloads.length).toBeGreaterThan(0);
+    for (const p of payloads) expect(Buffer.from(p.metadata!.encoding!).toString()).toBe('binary/encrypted');
+  });
+});
+
+describe('secrets at rest', () => {
+  it("a webhook's signing secret is stored sealed, not in clear", async () => {
+    const created = await api.http.post('/v1/webhooks').set(org.auth).send({ url: 'http://127.0.0.1:9/hook', events: ['lead.assigned'] });
+    const row = await api.deps.db('webhooks').where({ id: created.body.id }).first();
+    expect(row.secret).toMatch(/^enc:v1:test1:/);
+    expect(row.secret).not.toContain(created.body.secret);
+  });
+});
+
+describe('the codec endpoint', () => {
+  const protoJson = (payloads: temporal.api.common.v1.IPayload[]) =>
+    temporal.api.common.v1.Payloads.toObject(temporal.api.common.v1.Payloads.create({ payloads }), { bytes: String });
+
+  it('decodes for an operator key (Authorization header), so the lead is readable where it should be', async () => {
+    const payloads = payloadsIn(await rawHistory());
+    const res = await api.http.post('/codec/decode').set('Authorization', `Bearer ${operatorKey}`).set('X-Namespace', 'default').send(protoJson(payloads));
+    expect(res.status).toBe(200);
+    const decoded = res.body.payloads.map((p: { data?: string }) => Buffer.from(p.data ?? '', 'base64').toString());
+    expect(decoded.join('\n')).toContain(EMAIL);
+  });
+
+  it('refuses a secret key (401/403 in the error shape) and no key at all', async () => {
+    const body = protoJson(payloadsIn(await rawHistory()).slice(0, 1));
+    const secret = await api.http.post('/codec/decode').set(org.auth).send(body);
+    expect(secret.status).toBe(403);
+    expect(secret.body.error.code).toBe('FORBIDDEN');
+    expect((await api.http.post('/codec/decode').send(body)).status).toBe(401);
+  });
+
+  it('cannot be granted through the API, only by the admin CLI', async () => {
+    const res = await api.http.post('/v1/api-keys').set(org.auth).send({ name: 'sneaky', scopes: ['payloads:decode'] });
+    expect(res.status).toBe(403);
+    expect(res.body.error.message).toMatch(/operator scope/);
+  });
+
+  it('works for the Web UI: CORS for its origin with credentials, and a cookie session', async () => {
+    const origin = new URL(testConfig().TEMPORAL_UI_URL).origin;
+    const preflight = await api.http.options('/codec/decode').set('Origin', origin).set('Access-Control-Request-Method', 'POST').set('Access-Control-Request-Headers', 'content-type,x-namespace');
+    expect(preflight.headers['access-control-allow-origin']).toBe(origin);
+    expect(preflight.headers['access-control-allow-credentials']).toBe('true');
+    const stranger = await api.http.options('/codec/decode').set('Origin', 'https://evil.example').set('Access-Control-Request-Method', 'POST');
+    expect(stranger.headers['access-control-allow-origin']).toBeUndefined();
+
+    const session = await api.http.post('/codec/session').set('Authorization', `Bearer ${operatorKey}`);
+    expect(session.status).toBe(200);
+    const cookie = session.headers['set-cookie']![0]!;
+    expect(cookie).toMatch(/HttpOnly/);
+    const res = await api.http.post('/codec/decode').set('Cookie', cookie.split(';')[0]!).set('Origin', origin).send(protoJson(payloadsIn(await rawHistory())));
+    expect(res.status).toBe(200);
+    expect(res.headers['access-control-allow-origin']).toBe(origin);
+    const encodings = res.body.payloads.map((p: { metadata: { encoding: string } }) => Buffer.from(p.metadata.encoding, 'base64').toString());
+    expect(encodings).not.toContain('binary/encrypted');
+  });
+});
