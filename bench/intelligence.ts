@@ -124,11 +124,11 @@ async function main(): Promise<void> {
     const all = { from: new Date(now - 31 * DAY).toISOString(), to: new Date(now + DAY).toISOString() };
     const week = { from: new Date(now - 7 * DAY).toISOString(), to: new Date(now).toISOString() };
     const cases: Array<[string, () => Promise<unknown>]> = [
-      [`summary, all ${LEADS} leads`, () => summary(db, orgId, all)],
-      ['summary, last 7 days', () => summary(db, orgId, week)],
-      ['summary, one team, all leads', () => summary(db, orgId, { ...all, team: 'sdr' })],
-      ['timeseries received per hour, 30 days', () => timeseries(db, orgId, { metric: 'received', interval: 'hour', ...all })],
-      ['timeseries p50 time to touch per day', () => timeseries(db, orgId, { metric: 'time_to_first_touch_p50', interval: 'day', ...all })],
+      [`summary, all ${LEADS} leads`, () => summary({ db }, orgId, all)],
+      ['summary, last 7 days', () => summary({ db }, orgId, week)],
+      ['summary, one team, all leads', () => summary({ db }, orgId, { ...all, team: 'sdr' })],
+      ['timeseries received per hour, 30 days', () => timeseries({ db }, orgId, { metric: 'received', interval: 'hour', ...all })],
+      ['timeseries p50 time to touch per day', () => timeseries({ db }, orgId, { metric: 'time_to_first_touch_p50', interval: 'day', ...all })],
     ];
     const results: Record<string, ReturnType<typeof summarize>> = {};
     for (const [name, fn] of cases) results[name] = summarize(await time(fn, runs));

@@ -93,7 +93,7 @@ export async function createOrgWithTeams(databaseUrl: string, baseUrl: string, n
   let key: string;
   try {
     orgId = (await createOrg(db, name)).id;
-    key = (await createKey(db, orgId, { name: 'benchmark' })).secret;
+    key = (await createKey({ db }, orgId, { name: 'benchmark' })).secret;
   } finally {
     await db.destroy();
   }

@@ -1,8 +1,8 @@
 import type { Db } from '../db/knex';
 import { diagnosticsActivities } from './diagnostics';
-import { lifecycleActivities } from './lifecycle';
+import { leadActivities } from './lead';
 import { monitorActivities } from './monitors';
-import { routingActivities, type Notifier } from './routing';
+import type { Notifier } from './routing';
 import { webhookActivities } from './webhooks';
 
 export interface ActivityDeps {
@@ -18,8 +18,7 @@ export interface ActivityDeps {
 export function createActivities(deps: ActivityDeps) {
   return {
     ...diagnosticsActivities(deps.db),
-    ...routingActivities(deps.db, deps.notifier),
-    ...lifecycleActivities(deps.db, deps.notifier),
+    ...leadActivities(deps),
     ...webhookActivities(deps.db, deps),
     ...monitorActivities(deps.db),
   };

@@ -1,124 +1,25 @@
 import { ApplicationFailure } from '@temporalio/activity';
 import type { Knex } from 'knex';
-import type { Db } from '../db/knex';
+import * as assignments from '../db/assignments';
 import { ownerInfo } from '../db/contacts';
+import type { Db } from '../db/knex';
 import * as leads from '../db/leads';
+import { repClock } from '../db/reps';
 import { loadSelectionContext, repSourceFor, savePool } from '../db/routingState';
-import { eligibilityChangeAt, selectRep, slaDeadline, type RepClock } from '../routing';
-import type { Action, MatchSource, RulesetDefinition, RuleTrace, Sla, Stage } from '../routing/schema';
-import type { LeadSnapshot, LeadStatus, UnassignedReason } from '../workflows/messages';
+import { insertEvent, stepKeys } from '../db/timeline';
+import type { LeadState, RouteOutcome, RouteRequest } from '../lead/machine';
+import { FAILURE, FALLBACK_RULE, type AssignReason, type UnassignedReason } from '../lead/model';
+import { eligibilityChangeAt, selectRep, slaDeadline, slaPlan, type Selection, type SelectionContext } from '../routing';
+import type { Action, Stage } from '../routing/schema';
+import type { Routing } from '../schemas/routing';
+import { notBefore } from './clock';
+import type { RulesetCache, RulesetMatch } from './rulesetCache';
 
-export interface RoutingContext {
-  status: LeadStatus;
-  lead: Record<string, unknown>;
-  ruleset: { id: string; version: number | null; definition: RulesetDefinition } | null;
-  /** For a lead already past ROUTING: its state rebuilt from the database, for a new workflow run to adopt. */
-  recovered: LeadSnapshot | null;
-}
-
-export type AssignReason = 'ROUTED' | 'RETRY' | 'SLA_REASSIGN' | 'MANUAL_REASSIGN' | 'REP_UNAVAILABLE';
-
-export interface AssignRequest {
+export interface RouteLeadRequest extends RouteRequest {
   orgId: string;
   leadId: string;
-  /** The workflow's attempt number: the assignment row and timeline steps are keyed by it. */
-  attempt: number;
-  reason: AssignReason;
-  /** The workflow's clock: the assignment is made at this time or later (see assignLead). */
+  /** The workflow's clock (see notBefore). */
   now: number;
-  action: Action | null;
-  match: { ruleset_id: string | null; ruleset_version: number | null; rule_id: string | null; source: MatchSource; trace: RuleTrace[] };
-  sla: Sla | null;
-  exclude: string[];
-  /** When nobody is eligible: UNASSIGN leaves the lead waiting; KEEP leaves it with its current rep. */
-  onNoRep: 'UNASSIGN' | 'KEEP';
-  countsAsReassignment: boolean;
-}
-
-export interface AssignResult {
-  repId: string | null;
-  assignedAt: number | null;
-  repClock: RepClock | null;
-  slaDueAt: number | null;
-  stages: Stage[];
-  /** When nobody was eligible: the earliest moment the passage of time may change that. */
-  retryAt: number | null;
-  unassignedReason: UnassignedReason | null;
-  /** Ruled out at the source: the lead was closed before this attempt ran. */
-  closed: boolean;
-}
-
-/** How lead statistics name the ruleset's fallback, which has no rule id. */
-export const FALLBACK_RULE = '(fallback)';
-
-const ROUTING_FIELDS = ['email', 'first_name', 'last_name', 'company', 'domain', 'country', 'state', 'source', 'score', 'employees', 'industry', 'external_id'] as const;
-
-const EVENT_FOR: Record<AssignReason, string> = {
-  ROUTED: 'ASSIGNED',
-  RETRY: 'ASSIGNED',
-  SLA_REASSIGN: 'REASSIGNED',
-  MANUAL_REASSIGN: 'REASSIGNED',
-  REP_UNAVAILABLE: 'REASSIGNED',
-};
-
-async function lockedLead(trx: Knex.Transaction, orgId: string, leadId: string): Promise<leads.LeadRow> {
-  const lead = await trx<leads.LeadRow>('leads').where({ org_id: orgId, id: leadId }).forUpdate().first();
-  if (!lead) throw ApplicationFailure.nonRetryable(`lead ${leadId} not found`, 'LeadNotFound');
-  return lead;
-}
-
-/**
- * A retried attempt returns what the first one decided, read back from what it wrote. One query in the usual
- * case, where there is nothing to replay.
- */
-async function replay(trx: Knex.Transaction, req: AssignRequest, lead: leads.LeadRow): Promise<AssignResult | null> {
-  const { rows } = await trx.raw<{ rows: Array<{ rep_id: string | null; assigned_at: Date | null; no_rep: { result: AssignResult } | null }> }>(
-    `SELECT (SELECT rep_id FROM assignments WHERE lead_id = :lead AND seq = :seq) AS rep_id,
-            (SELECT assigned_at FROM assignments WHERE lead_id = :lead AND seq = :seq) AS assigned_at,
-            (SELECT data FROM events WHERE lead_id = :lead AND step_key = :noRep) AS no_rep`,
-    { lead: req.leadId, seq: req.attempt, noRep: `attempt:${req.attempt}:no-rep` },
-  );
-  const found = rows[0]!;
-  if (found.no_rep) return found.no_rep.result;
-  if (!found.rep_id) return null;
-  const rep = await trx('reps').where({ id: found.rep_id }).first('timezone', 'working_hours');
-  return {
-    repId: found.rep_id,
-    assignedAt: found.assigned_at!.getTime(),
-    repClock: { timezone: rep.timezone, working_hours: rep.working_hours },
-    slaDueAt: lead.assigned_rep_id === found.rep_id && lead.sla_due_at ? lead.sla_due_at.getTime() : null,
-    stages: lead.routing?.explanation.stages ?? [],
-    retryAt: null,
-    unassignedReason: null,
-    closed: false,
-  };
-}
-
-/** Rebuilds a routed lead's workflow state from what its earlier runs wrote. */
-async function recoverState(db: Db, lead: leads.LeadRow): Promise<LeadSnapshot> {
-  const assignments = await leads.leadAssignments(db, lead.id);
-  const keys: Array<{ step_key: string }> = await db('events').where({ lead_id: lead.id }).select('step_key');
-  const attempts = keys.map((k) => Number(/^attempt:(\d+):/.exec(k.step_key)?.[1] ?? 0));
-  const rep = lead.assigned_rep_id ? await db('reps').where({ id: lead.assigned_rep_id }).first('timezone', 'working_hours') : null;
-  const breached = await leads.findEvent(db, lead.id, `attempt:${assignments.at(-1)?.seq ?? 0}:breach`);
-  return {
-    status: lead.status,
-    repId: lead.assigned_rep_id,
-    unassignedReason: lead.unassigned_reason,
-    attempt: Math.max(0, ...attempts, ...assignments.map((a) => a.seq)),
-    reassignments: lead.reassignment_count,
-    previousReps: [...new Set(assignments.map((a) => a.rep_id))],
-    sla: lead.sla,
-    slaDueAt: lead.sla_due_at ? lead.sla_due_at.getTime() : null,
-    repClock: rep ? { timezone: rep.timezone, working_hours: rep.working_hours } : null,
-    // Escalation steps already taken are not repeated: their events are keyed, so a re-run writes nothing.
-    escalationsDone: 0,
-    breached: Boolean(breached),
-    firstTouchAt: lead.first_touch_at ? lead.first_touch_at.getTime() : null,
-    retryAt: null,
-    assignedAt: lead.assigned_at ? lead.assigned_at.getTime() : null,
-    routing: lead.routing,
-  };
 }
 
 /** Tells waiting leads that a rep has capacity again; see services/leadSignals. */
@@ -126,138 +27,188 @@ export interface Notifier {
   repFreed(orgId: string, repId: string): Promise<void>;
 }
 
-export function routingActivities(db: Db, notify: Notifier) {
+const EVENT_FOR: Record<AssignReason, 'ASSIGNED' | 'REASSIGNED'> = {
+  ROUTED: 'ASSIGNED',
+  RETRY: 'ASSIGNED',
+  SLA_REASSIGN: 'REASSIGNED',
+  MANUAL_REASSIGN: 'REASSIGNED',
+  REP_UNAVAILABLE: 'REASSIGNED',
+};
+
+const notFound = (leadId: string) => ApplicationFailure.nonRetryable(`lead ${leadId} not found`, FAILURE.LEAD_NOT_FOUND);
+
+/** "Reassign by hand to this rep": the lead keeps the SLA it has. */
+function directTo(repId: string, lead: leads.LeadRow): RulesetMatch {
+  return { match: { rule_id: null, source: 'RULE', action: { strategy: 'DIRECT', rep_id: repId }, sla: lead.sla, trace: [] }, ruleset: null };
+}
+
+/** Why nobody could take it, for the answer to a manual reassignment: ` (rep_a: AWAY, rep_b: AT_CAPACITY)`. */
+function whyNot(stages: Stage[]): string {
+  const why = stages.flatMap((st) => st.candidates.filter((c) => !c.eligible).map((c) => `${c.rep_id}: ${c.reason}`));
+  return why.length ? ` (${why.slice(0, 5).join(', ')})` : '';
+}
+
+/** Rebuilds a routed lead's process state from what its earlier workflow runs wrote. */
+export async function recoverState(db: Db, lead: leads.LeadRow): Promise<LeadState> {
+  const [history, keys] = await Promise.all([assignments.leadAssignments(db, lead.id), stepKeys(db, lead.id)]);
+  const attemptOf = (key: string) => Number(/^attempt:(\d+):/.exec(key)?.[1] ?? 0);
+  const current = history.at(-1)?.seq ?? 0;
+  const escalated = keys.filter((k) => k.startsWith(`attempt:${current}:escalation:`)).map((k) => Number(k.split(':')[3]));
+  const clock = lead.assigned_rep_id ? await repClock(db, lead.assigned_rep_id) : null;
   return {
-    /** The lead as the rules see it, and the organization's active ruleset. */
-    async loadRoutingContext({ orgId, leadId }: { orgId: string; leadId: string }): Promise<RoutingContext> {
-      const lead = await leads.findLead(db, orgId, leadId);
-      if (!lead) throw ApplicationFailure.nonRetryable(`lead ${leadId} not found`, 'LeadNotFound');
-      const rs = await db('rulesets').where({ org_id: orgId, status: 'ACTIVE' }).first('id', 'version', 'definition');
-      const fields: Record<string, unknown> = { attributes: lead.attributes };
-      for (const f of ROUTING_FIELDS) fields[f] = lead[f];
-      return {
-        status: lead.status,
-        lead: fields,
-        ruleset: rs ? { id: rs.id, version: rs.version, definition: rs.definition } : null,
-        recovered: lead.status === 'ROUTING' ? null : await recoverState(db, lead),
-      };
-    },
+    status: lead.status,
+    repId: lead.assigned_rep_id,
+    unassignedReason: lead.unassigned_reason,
+    attempt: Math.max(0, ...keys.map(attemptOf), ...history.map((a) => a.seq)),
+    reassignments: lead.reassignment_count,
+    previousReps: [...new Set(history.map((a) => a.rep_id))],
+    sla: lead.status === 'ASSIGNED' && lead.sla && lead.sla_due_at && clock ? slaPlan(lead.sla_due_at.getTime(), lead.sla, clock) : null,
+    breached: keys.includes(`attempt:${current}:breach`),
+    escalationsDone: escalated.length ? Math.max(...escalated) + 1 : 0,
+    touched: lead.first_touch_at !== null,
+    retryAt: null,
+  };
+}
 
+/** A retried attempt reports what the first one decided, read back from what it wrote (one query). */
+async function replay(trx: Db | Knex.Transaction, req: RouteLeadRequest, lead: leads.LeadRow): Promise<RouteOutcome | null> {
+  const prior = await assignments.priorAttempt(trx, req.leadId, req.attempt);
+  if (prior.noRep) return { kind: 'unassigned', reason: prior.noRep.reason, retryAt: prior.noRep.retry_at ? Date.parse(prior.noRep.retry_at) : null, why: '' };
+  if (!prior.repId) return null;
+  const clock = await repClock(trx, prior.repId);
+  const held = lead.assigned_rep_id === prior.repId && lead.sla && lead.sla_due_at && clock;
+  return { kind: 'assigned', repId: prior.repId, sla: held ? slaPlan(lead.sla_due_at!.getTime(), lead.sla!, clock) : null };
+}
+
+interface Attempt {
+  req: RouteLeadRequest;
+  lead: leads.LeadRow;
+  decided: RulesetMatch;
+  routing: Routing;
+  at: Date;
+}
+
+async function assignTo(trx: Knex.Transaction, a: Attempt, selection: Selection, ctx: SelectionContext): Promise<{ outcome: RouteOutcome; freed: string | null }> {
+  const { req, lead, decided, at } = a;
+  const { match } = decided;
+  const rep = ctx.reps[selection.rep_id!]!;
+  for (const [key, pool] of Object.entries(selection.pool_updates)) await savePool(trx, req.orgId, key, pool);
+  const previous = await assignments.endOpenAssignment(trx, req.leadId, 'REASSIGNED', at);
+  await assignments.startAssignment(
+    trx,
+    { org_id: req.orgId, lead_id: req.leadId, rep_id: rep.id, seq: req.attempt, reason: req.reason, rule_id: match.rule_id, strategy: match.action!.strategy, assigned_at: at },
+    rep.timezone,
+  );
+  const touched = lead.first_touch_at !== null;
+  const clock = { timezone: rep.timezone, working_hours: rep.working_hours };
+  const dueAt = match.sla && !touched ? slaDeadline(at.getTime(), match.sla, clock) : null;
+  // Reported under the team whose pool it came from (else the rep's first team), and the rule that sent it.
+  const stage = selection.stages.find((st) => st.rep_id === rep.id)!;
+  await leads.markAssigned(trx, req.leadId, {
+    status: touched ? 'CONTACTED' : 'ASSIGNED',
+    repId: rep.id,
+    routing: a.routing,
+    sla: match.sla,
+    slaDueAt: dueAt === null ? null : new Date(dueAt),
+    assignedAt: at,
+    team: stage.pool_key.startsWith('team:') ? stage.pool_key.slice(5) : (rep.teams[0] ?? null),
+    ruleId: match.rule_id ?? (match.source === 'FALLBACK' ? FALLBACK_RULE : null),
+    countsAsReassignment: req.reason === 'SLA_REASSIGN',
+  });
+  await recordRouted(trx, a);
+  await insertEvent(trx, {
+    org_id: req.orgId,
+    lead_id: req.leadId,
+    type: EVENT_FOR[req.reason],
+    step_key: `attempt:${req.attempt}:assigned`,
+    rep_id: rep.id,
+    occurred_at: at,
+    data: { reason: req.reason, previous_rep_id: previous, rule_id: match.rule_id, strategy: match.action!.strategy, sla_due_at: dueAt === null ? null : new Date(dueAt).toISOString() },
+  });
+  return { outcome: { kind: 'assigned', repId: rep.id, sla: dueAt === null ? null : slaPlan(dueAt, match.sla!, clock) }, freed: previous };
+}
+
+async function leaveWaiting(trx: Knex.Transaction, a: Attempt, selection: Selection | null, ctx: SelectionContext | null): Promise<{ outcome: RouteOutcome; freed: string | null }> {
+  const { req, at } = a;
+  const { action } = a.decided.match;
+  const reason: UnassignedReason = action ? 'NO_ELIGIBLE_REP' : 'NO_RULE_MATCHED';
+  const retryAt = selection && ctx ? eligibilityChangeAt(selection, ctx) : null;
+  // A reassignment by hand that finds nobody leaves the lead where it is: nothing is written.
+  if (req.onNoRep === 'KEEP') return { outcome: { kind: 'unassigned', reason, retryAt, why: whyNot(selection?.stages ?? []) }, freed: null };
+  const source = action ? repSourceFor(action, ctx?.owner) : { teams: [], ids: [] };
+  const previous = await assignments.endOpenAssignment(trx, req.leadId, 'UNASSIGNED', at);
+  await leads.markUnassigned(trx, req.leadId, { reason, waitingTeams: source.teams, waitingRepIds: source.ids, routing: a.routing, at });
+  await recordRouted(trx, a);
+  const retry = retryAt === null ? null : new Date(retryAt).toISOString();
+  await insertEvent(trx, { org_id: req.orgId, lead_id: req.leadId, type: 'UNASSIGNED', step_key: `attempt:${req.attempt}:no-rep`, occurred_at: at, data: { reason, previous_rep_id: previous, retry_at: retry } });
+  return { outcome: { kind: 'unassigned', reason, retryAt, why: '' }, freed: previous };
+}
+
+/** The ROUTED event: which rule decided, once per lead (on its first routing attempt). */
+async function recordRouted(trx: Knex.Transaction, a: Attempt): Promise<void> {
+  if (a.req.attempt !== 1) return;
+  const { match, ruleset } = a.decided;
+  await insertEvent(trx, {
+    org_id: a.req.orgId,
+    lead_id: a.req.leadId,
+    type: 'ROUTED',
+    step_key: 'routed',
+    occurred_at: a.at,
+    data: { rule_id: match.rule_id, source: match.source, strategy: match.action?.strategy ?? null, ruleset_id: ruleset?.id ?? null, ruleset_version: ruleset?.version ?? null },
+  });
+}
+
+export function routingActivities(deps: { db: Db; notifier: Notifier; rulesets: RulesetCache }) {
+  const { db } = deps;
+
+  /** Picks the rep under row locks on the lead, the pool and every candidate, and records the assignment. */
+  async function attempt(trx: Knex.Transaction, req: RouteLeadRequest, decided: RulesetMatch): Promise<{ outcome: RouteOutcome; freed: string | null }> {
+    const lead = await leads.lockLead(trx, req.orgId, req.leadId);
+    if (!lead) throw notFound(req.leadId);
+    const replayed = await replay(trx, req, lead);
+    if (replayed) return { outcome: replayed, freed: null };
+    if (lead.status === 'CLOSED') return { outcome: { kind: 'closed' }, freed: null };
+    const at = notBefore(req.now);
+    const action: Action | null = decided.match.action;
+    let selection: Selection | null = null;
+    let ctx: SelectionContext | null = null;
+    if (action) {
+      const owner = action.strategy === 'OWNER' || action.fallback?.strategy === 'OWNER' ? await ownerInfo(trx, req.orgId, lead.email) : undefined;
+      ctx = await loadSelectionContext(trx, req.orgId, action, { now: at.getTime(), lock: true, owner, exclude: req.exclude });
+      selection = selectRep(action, ctx);
+    }
+    const { match, ruleset } = decided;
+    const routing: Routing = {
+      ruleset_id: ruleset?.id ?? null,
+      ruleset_version: ruleset?.version ?? null,
+      rule_id: match.rule_id,
+      strategy: action?.strategy ?? null,
+      explanation: { rules: match.trace, source: match.source, stages: selection?.stages ?? [] },
+    };
+    const a: Attempt = { req, lead, decided, routing, at };
+    return selection?.rep_id && ctx ? assignTo(trx, a, selection, ctx) : leaveWaiting(trx, a, selection, ctx);
+  }
+
+  return {
     /**
-     * Picks the rep and records the assignment in one transaction: the lead, the pool and every candidate rep
-     * are row-locked, so concurrent leads into one pool take turns exactly and never overfill a rep.
+     * One routing attempt: the rules are evaluated first (outside the transaction, on a compiled ruleset from
+     * the cache), then the rep is picked and the outcome written in one transaction, so concurrent leads into
+     * one pool take turns exactly and never overfill a rep. Retrying an attempt never assigns twice. The
+     * first attempt of a run that finds the lead already routed reports its state instead (a new run for a
+     * lead whose earlier run ended).
      */
-    async assignLead(req: AssignRequest): Promise<AssignResult> {
-      let freed: string | null = null;
-      const result = await db.transaction(async (trx): Promise<AssignResult> => {
-        const lead = await lockedLead(trx, req.orgId, req.leadId);
-        const replayed = await replay(trx, req, lead);
-        if (replayed) return replayed;
-        if (lead.status === 'CLOSED') return { repId: null, assignedAt: null, repClock: null, slaDueAt: null, stages: [], retryAt: null, unassignedReason: null, closed: true };
-
-        // An assignment cannot precede the decision to make it: real time, unless the workflow's clock is ahead
-        // (time-skipping tests), in which case the workflow's time. Eligibility, caps and deadlines all use it.
-        const at = new Date(Math.max(req.now, Date.now()));
-        let selection = null;
-        let ctx = null;
-        if (req.action) {
-          const owner = req.action.strategy === 'OWNER' || req.action.fallback?.strategy === 'OWNER' ? await ownerInfo(trx, req.orgId, lead.email) : undefined;
-          ctx = await loadSelectionContext(trx, req.orgId, req.action, { now: at.getTime(), lock: true, owner, exclude: req.exclude });
-          selection = selectRep(req.action, ctx);
-        }
-        const stages = selection?.stages ?? [];
-        const routing: leads.LeadRouting = {
-          ruleset_id: req.match.ruleset_id,
-          ruleset_version: req.match.ruleset_version,
-          rule_id: req.match.rule_id,
-          strategy: req.action?.strategy ?? null,
-          explanation: { rules: req.match.trace, source: req.match.source, stages },
-        };
-
-        if (selection?.rep_id && ctx) {
-          const rep = ctx.reps[selection.rep_id]!;
-          for (const [key, pool] of Object.entries(selection.pool_updates)) await savePool(trx, req.orgId, key, pool);
-          const previous = await leads.endOpenAssignment(trx, req.leadId, 'REASSIGNED', at);
-          freed = previous;
-          await leads.startAssignment(
-            trx,
-            { org_id: req.orgId, lead_id: req.leadId, rep_id: rep.id, seq: req.attempt, reason: req.reason, rule_id: req.match.rule_id, strategy: req.action!.strategy, assigned_at: at },
-            rep.timezone,
-          );
-          const touched = lead.first_touch_at !== null;
-          // Reported under the team whose pool it came from (else the rep's first team), and the rule that sent it.
-          const stage = selection.stages.find((st) => st.rep_id === rep.id)!;
-          const team = stage.pool_key.startsWith('team:') ? stage.pool_key.slice(5) : (rep.teams[0] ?? null);
-          const slaDueAt = req.sla && !touched ? slaDeadline(at.getTime(), req.sla, rep) : null;
-          await trx('leads')
-            .where({ id: req.leadId })
-            .update({
-              status: touched ? 'CONTACTED' : 'ASSIGNED',
-              assigned_rep_id: rep.id,
-              unassigned_reason: null,
-              unassigned_since: null,
-              waiting_teams: null,
-              waiting_rep_ids: null,
-              routing: JSON.stringify(routing),
-              sla: req.sla ? JSON.stringify(req.sla) : null,
-              sla_due_at: slaDueAt ? new Date(slaDueAt) : null,
-              assigned_at: at,
-              team,
-              rule_id: req.match.rule_id ?? (req.match.source === 'FALLBACK' ? FALLBACK_RULE : null),
-              reassignment_count: trx.raw('reassignment_count + ?', [req.countsAsReassignment ? 1 : 0]),
-              updated_at: at,
-            });
-          if (req.attempt === 1) {
-            await leads.insertEvent(trx, { org_id: req.orgId, lead_id: req.leadId, type: 'ROUTED', step_key: 'routed', occurred_at: at, data: { rule_id: req.match.rule_id, source: req.match.source, strategy: req.action!.strategy, ruleset_id: req.match.ruleset_id, ruleset_version: req.match.ruleset_version } });
-          }
-          await leads.insertEvent(trx, {
-            org_id: req.orgId,
-            lead_id: req.leadId,
-            type: EVENT_FOR[req.reason],
-            step_key: `attempt:${req.attempt}:assigned`,
-            rep_id: rep.id,
-            occurred_at: at,
-            data: { reason: req.reason, previous_rep_id: previous, rule_id: req.match.rule_id, strategy: req.action!.strategy, sla_due_at: slaDueAt ? new Date(slaDueAt).toISOString() : null },
-          });
-          return { repId: rep.id, assignedAt: at.getTime(), repClock: { timezone: rep.timezone, working_hours: rep.working_hours }, slaDueAt, stages, retryAt: null, unassignedReason: null, closed: false };
-        }
-
-        const unassignedReason: UnassignedReason = req.action ? 'NO_ELIGIBLE_REP' : 'NO_RULE_MATCHED';
-        const retryAt = selection && ctx ? eligibilityChangeAt(selection, ctx) : null;
-        const result: AssignResult = { repId: null, assignedAt: null, repClock: null, slaDueAt: null, stages, retryAt, unassignedReason, closed: false };
-        if (req.onNoRep === 'KEEP') return result;
-        const source = req.action ? repSourceFor(req.action, ctx?.owner) : { teams: [], ids: [] };
-        const previous = await leads.endOpenAssignment(trx, req.leadId, 'UNASSIGNED', at);
-        freed = previous;
-        await trx('leads')
-          .where({ id: req.leadId })
-          .update({
-            status: 'UNASSIGNED',
-            unassigned_since: trx.raw("CASE WHEN status = 'UNASSIGNED' THEN unassigned_since ELSE ?::timestamptz END", [at]),
-            assigned_rep_id: null,
-            unassigned_reason: unassignedReason,
-            waiting_teams: source.teams,
-            waiting_rep_ids: source.ids,
-            routing: JSON.stringify(routing),
-            sla_due_at: null,
-            updated_at: at,
-          });
-        if (req.attempt === 1) {
-          await leads.insertEvent(trx, { org_id: req.orgId, lead_id: req.leadId, type: 'ROUTED', step_key: 'routed', occurred_at: at, data: { rule_id: req.match.rule_id, source: req.match.source, strategy: req.action?.strategy ?? null } });
-        }
-        await leads.insertEvent(trx, {
-          org_id: req.orgId,
-          lead_id: req.leadId,
-          type: 'UNASSIGNED',
-          step_key: `attempt:${req.attempt}:no-rep`,
-          occurred_at: at,
-          data: { reason: unassignedReason, previous_rep_id: previous, retry_at: retryAt ? new Date(retryAt).toISOString() : null, result },
-        });
-        return result;
-      });
+    async routeLead(req: RouteLeadRequest): Promise<RouteOutcome> {
+      const lead = await leads.findLead(db, req.orgId, req.leadId);
+      if (!lead) throw notFound(req.leadId);
+      if (req.reason === 'ROUTED' && lead.status !== 'ROUTING') {
+        // A retry of this run's first attempt reports what that attempt did; otherwise an earlier run routed it.
+        return (await replay(db, req, lead)) ?? { kind: 'recovered', state: await recoverState(db, lead) };
+      }
+      const decided = req.repId ? directTo(req.repId, lead) : await deps.rulesets.matchActive(db, req.orgId, lead as unknown as Record<string, unknown>);
+      const { outcome, freed } = await db.transaction((trx) => attempt(trx, req, decided));
       // The previous rep has room again: leads waiting for that room are nudged (after commit).
-      if (freed) await notify.repFreed(req.orgId, freed);
-      return result;
+      if (freed) await deps.notifier.repFreed(req.orgId, freed);
+      return outcome;
     },
   };
 }

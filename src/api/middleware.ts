@@ -2,6 +2,7 @@ import type { ErrorRequestHandler, NextFunction, Request, RequestHandler, Respon
 import { newId } from '../ids';
 import { ApiError } from '../errors';
 import type { Logger } from '../logger';
+import { isUnavailable } from '../temporal/errors';
 
 const MAX_JSON_DEPTH = 64;
 const UNAUTHENTICATED_PATHS = new Set(['/healthz', '/readyz']);
@@ -134,14 +135,5 @@ function toApiError(err: unknown): ApiError {
   if (typeof e?.code === 'string' && /^22[0-9A-Z]{3}$/.test(e.code)) {
     return new ApiError(422, 'VALIDATION_ERROR', 'A value in the request is out of range or malformed');
   }
-  return new ApiError(500, 'SERVER_ERROR', 'Internal server error. Our team has been notified.');
-}
-
-/** gRPC UNAVAILABLE (14) or DEADLINE_EXCEEDED (4) anywhere in the cause chain, as the Temporal client reports them. */
-function isUnavailable(err: unknown): boolean {
-  for (let e = err as { code?: unknown; cause?: unknown } | undefined, depth = 0; e && depth < 5; e = e.cause as typeof e, depth++) {
-    if (e.code === 14 || e.code === 4) return true;
-    if (e instanceof Error && /WorkflowUpdateRPCTimeoutOrCancelled|ServiceError/.test(e.name)) return true;
-  }
-  return false;
+  return new ApiError(500, 'SERVER_ERROR', 'Internal server error; it is logged with this request id');
 }

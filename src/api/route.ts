@@ -105,7 +105,7 @@ export async function authenticated(req: Request, deps: ApiDeps, authorization =
   const address = req.ip ?? 'unknown';
   deps.limits.authFailures.check(address);
   try {
-    return await authenticate(deps.db, authorization);
+    return await authenticate(deps, authorization);
   } catch (err) {
     if (err instanceof ApiError && err.status === 401) deps.limits.authFailures.spend(address);
     throw err;

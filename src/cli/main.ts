@@ -70,7 +70,7 @@ async function keys(db: Db, args: string[]): Promise<void> {
         return parsed.data;
       });
     }
-    const key = await createKey(db, values.org, { name: values.name ?? 'created by the admin CLI', scopes }, { maxKeys: loadConfigOrExit().MAX_API_KEYS_PER_ORG });
+    const key = await createKey({ db }, values.org, { name: values.name ?? 'created by the admin CLI', scopes }, { maxKeys: loadConfigOrExit().MAX_API_KEYS_PER_ORG });
     print(key);
     process.stderr.write('The secret above is shown only this once; store it now.\n');
   } else if (sub === 'list') {
@@ -79,7 +79,7 @@ async function keys(db: Db, args: string[]): Promise<void> {
     print(rows.map(({ token_hash: _hash, ...rest }) => rest));
   } else if (sub === 'revoke') {
     if (!id || !isId('key', id)) throw new UsageError('keys revoke needs a key id (key_…)');
-    print(await revokeKey(db, null, id));
+    print(await revokeKey({ db }, null, id));
   } else throw new UsageError(`unknown keys command: ${sub ?? '(none)'}`);
 }
 

@@ -2,6 +2,7 @@ import type { Knex } from 'knex';
 import type { Db } from './knex';
 import type { OwnerInfo } from '../routing/select';
 import { emailDomain } from '../routing/conditions';
+import { TOUCH_TYPES } from '../lead/model';
 
 type Conn = Db | Knex.Transaction;
 
@@ -100,6 +101,29 @@ export function listActivities(db: Db, contactId: string, after: string | undefi
   const q = db<ActivityRow>('activities').where({ contact_id: contactId }).orderBy('id', 'asc').limit(limit);
   if (after) q.andWhere('id', '>', after);
   return q;
+}
+
+/** Marks the activity as the first touch of `leadId` (it stopped that lead's SLA clock). */
+export async function markFirstTouch(trx: Knex.Transaction, orgId: string, activityId: string, leadId: string): Promise<void> {
+  await trx('activities').where({ id: activityId, org_id: orgId }).update({ first_touch: true, lead_id: leadId });
+}
+
+/**
+ * Touches that were logged (CALL, MEETING or EMAIL by the assigned rep, after the assignment) more than
+ * `graceSeconds` ago and still have not reached the lead's workflow: Temporal was down when they happened.
+ */
+export function touchesNotDelivered(db: Db, graceSeconds: number, limit: number): Promise<Array<ActivityRow & { lead_id_pending: string }>> {
+  return db('activities as a')
+    .join('leads as l', function join() {
+      this.on('l.contact_id', 'a.contact_id').andOn('l.assigned_rep_id', 'a.rep_id');
+    })
+    .where('l.status', 'ASSIGNED')
+    .whereIn('a.type', [...TOUCH_TYPES])
+    .where('a.first_touch', false)
+    .whereRaw('a.created_at >= l.assigned_at')
+    .andWhere('a.created_at', '<', db.raw('now() - make_interval(secs => ?)', [graceSeconds]))
+    .limit(limit)
+    .select('a.*', 'l.id as lead_id_pending');
 }
 
 /** Leads of this contact waiting for this rep's first touch. */

@@ -1,12 +1,12 @@
 import type { Knex } from 'knex';
 import { pgCode, PG, type Db } from './knex';
 import { newId } from '../ids';
-import { enqueueDeliveries, WEBHOOK_EVENT_FOR } from './webhooks';
-import { localDateString } from '../routing/time';
+import { workflowIdFor, type LeadStatus, type UnassignedReason } from '../lead/model';
 import type { Sla } from '../routing/schema';
 import type { LeadInput } from '../schemas/leads';
 import type { Routing } from '../schemas/routing';
-import type { LeadStatus, UnassignedReason } from '../workflows/messages';
+import { leadAssignments, type AssignmentRow } from './assignments';
+import { leadTimeline, type EventRow } from './timeline';
 
 type Conn = Db | Knex.Transaction;
 
@@ -47,33 +47,6 @@ export interface LeadRow {
   received_at: Date;
   updated_at: Date;
 }
-
-export interface AssignmentRow {
-  id: string;
-  org_id: string;
-  lead_id: string;
-  rep_id: string;
-  seq: number;
-  reason: string;
-  rule_id: string | null;
-  strategy: string | null;
-  assigned_at: Date;
-  ended_at: Date | null;
-  end_reason: string | null;
-}
-
-export interface EventRow {
-  id: string;
-  org_id: string;
-  lead_id: string;
-  type: string;
-  rep_id: string | null;
-  data: Record<string, unknown>;
-  step_key: string;
-  occurred_at: Date;
-}
-
-export const workflowIdFor = (leadId: string) => `lead-${leadId}`;
 
 export function findLead(db: Conn, orgId: string, id: string): Promise<LeadRow | undefined> {
   return db<LeadRow>('leads').where({ org_id: orgId, id }).first();
@@ -116,63 +89,119 @@ export async function leadWithHistory(db: Db, orgId: string, id: string): Promis
   );
 }
 
-export function leadAssignments(db: Conn, leadId: string): Promise<AssignmentRow[]> {
-  return db<AssignmentRow>('assignments').where({ lead_id: leadId }).orderBy('seq');
+/** The lead row, locked for the rest of the transaction: every change to a lead's routing goes through here. */
+export async function lockLead(trx: Knex.Transaction, orgId: string, leadId: string): Promise<LeadRow | undefined> {
+  return trx<LeadRow>('leads').where({ org_id: orgId, id: leadId }).forUpdate().first();
 }
 
-export function leadTimeline(db: Conn, leadId: string): Promise<EventRow[]> {
-  return db<EventRow>('events').where({ lead_id: leadId }).orderBy([{ column: 'occurred_at' }, { column: 'seq' }]);
+export interface AssignedFields {
+  status: 'ASSIGNED' | 'CONTACTED';
+  repId: string;
+  routing: Routing;
+  sla: Sla | null;
+  slaDueAt: Date | null;
+  assignedAt: Date;
+  /** Reported under this team (the pool it came from), and this rule. */
+  team: string | null;
+  ruleId: string | null;
+  countsAsReassignment: boolean;
 }
 
-/**
- * Writes a timeline event once: a retried activity finds its step key taken and writes nothing. Events that
- * webhooks announce get their deliveries queued in the same transaction.
- */
-export async function insertEvent(
-  db: Conn,
-  e: { org_id: string; lead_id: string; type: string; step_key: string; rep_id?: string | null; data?: object; occurred_at?: Date },
-): Promise<boolean> {
-  const id = newId('event');
-  const rows = await db('events')
-    .insert({ id, rep_id: null, ...e, data: JSON.stringify(e.data ?? {}) })
-    .onConflict(['lead_id', 'step_key'])
-    .ignore()
-    .returning(['id', 'occurred_at']);
-  const hook = WEBHOOK_EVENT_FOR[e.type];
-  if (rows.length && hook) {
-    await enqueueDeliveries(db, e.org_id, hook, id, { lead_id: e.lead_id, rep_id: e.rep_id ?? null, ...(e.data ?? {}) }, rows[0].occurred_at);
-  }
-  return rows.length > 0;
+export async function markAssigned(trx: Knex.Transaction, leadId: string, f: AssignedFields): Promise<void> {
+  await trx('leads')
+    .where({ id: leadId })
+    .update({
+      status: f.status,
+      assigned_rep_id: f.repId,
+      unassigned_reason: null,
+      unassigned_since: null,
+      waiting_teams: null,
+      waiting_rep_ids: null,
+      routing: JSON.stringify(f.routing),
+      sla: f.sla ? JSON.stringify(f.sla) : null,
+      sla_due_at: f.slaDueAt,
+      assigned_at: f.assignedAt,
+      team: f.team,
+      rule_id: f.ruleId,
+      reassignment_count: trx.raw('reassignment_count + ?', [f.countsAsReassignment ? 1 : 0]),
+      updated_at: f.assignedAt,
+    });
 }
 
-export function findEvent(db: Conn, leadId: string, stepKey: string): Promise<EventRow | undefined> {
-  return db<EventRow>('events').where({ lead_id: leadId, step_key: stepKey }).first();
+export interface WaitingFields {
+  reason: UnassignedReason;
+  /** The pools it waits on, so a rep who becomes eligible there wakes it; null when nothing will. */
+  waitingTeams: string[] | null;
+  waitingRepIds: string[] | null;
+  /** Kept from the routing attempt that found nobody; unchanged when absent. */
+  routing?: Routing;
+  at: Date;
 }
 
-/** Ends the lead's open assignment, if any, and gives the rep the capacity back. Returns that rep. */
-export async function endOpenAssignment(trx: Knex.Transaction, leadId: string, reason: string, at: Date): Promise<string | null> {
-  const [ended] = await trx('assignments')
-    .where({ lead_id: leadId })
-    .whereNull('ended_at')
-    .update({ ended_at: at, end_reason: reason })
-    .returning(['rep_id']);
-  if (!ended) return null;
-  await trx('reps').where({ id: ended.rep_id }).update({ open_leads: trx.raw('GREATEST(open_leads - 1, 0)') });
-  return ended.rep_id as string;
+/** UNASSIGNED, waiting since the first time it became so (a re-check that finds nobody keeps the date). */
+export async function markUnassigned(trx: Knex.Transaction, leadId: string, f: WaitingFields): Promise<void> {
+  await trx('leads')
+    .where({ id: leadId })
+    .update({
+      status: 'UNASSIGNED',
+      unassigned_since: trx.raw("CASE WHEN status = 'UNASSIGNED' THEN unassigned_since ELSE ?::timestamptz END", [f.at]),
+      assigned_rep_id: null,
+      unassigned_reason: f.reason,
+      waiting_teams: f.waitingTeams,
+      waiting_rep_ids: f.waitingRepIds,
+      ...(f.routing ? { routing: JSON.stringify(f.routing) } : {}),
+      sla_due_at: null,
+      updated_at: f.at,
+    });
 }
 
-/** Opens an assignment and counts it against the rep's capacity and today's cap (in the rep's time zone). */
-export async function startAssignment(
-  trx: Knex.Transaction,
-  a: Omit<AssignmentRow, 'id' | 'ended_at' | 'end_reason'>,
-  repTimezone: string,
-): Promise<void> {
-  await trx('assignments').insert({ id: newId('assignment'), ...a });
-  await trx('reps').where({ id: a.rep_id }).update({ open_leads: trx.raw('open_leads + 1'), last_assigned_at: a.assigned_at });
-  await trx('rep_daily_counts')
-    .insert({ rep_id: a.rep_id, day: localDateString(a.assigned_at.getTime(), repTimezone), assigned: 1 })
-    .onConflict(['rep_id', 'day'])
-    .merge({ assigned: trx.raw('rep_daily_counts.assigned + 1') });
+/** The SLA clock stops; false when the lead is no longer ASSIGNED to that rep (nothing written). */
+export async function markContacted(trx: Knex.Transaction, orgId: string, leadId: string, repId: string, at: Date): Promise<boolean> {
+  const n = await trx('leads').where({ org_id: orgId, id: leadId, status: 'ASSIGNED', assigned_rep_id: repId }).update({ status: 'CONTACTED', first_touch_at: at, sla_due_at: null, updated_at: at });
+  return n > 0;
+}
+
+export async function markClosed(trx: Knex.Transaction, leadId: string, reason: string, at: Date): Promise<void> {
+  await trx('leads').where({ id: leadId }).update({ status: 'CLOSED', closed_at: at, close_reason: reason, sla_due_at: null, waiting_teams: null, waiting_rep_ids: null, updated_at: at });
+}
+
+/** The lead's first breach, for SLA statistics: counted against the rep who held it then. */
+export async function markBreached(trx: Knex.Transaction, leadId: string, at: Date, repId: string | null): Promise<void> {
+  await trx('leads').where({ id: leadId }).whereNull('breached_at').update({ breached_at: at, breached_rep_id: repId });
+}
+
+/** Workflow ids of leads waiting for a rep that `rep` could be: in one of its teams, or naming it. */
+export async function leadsWaitingFor(db: Db, orgId: string, rep: { id: string; teams: string[] }): Promise<string[]> {
+  const rows: Array<{ workflow_id: string }> = await db('leads')
+    .where({ org_id: orgId, status: 'UNASSIGNED', unassigned_reason: 'NO_ELIGIBLE_REP' })
+    .andWhere((x) => x.whereRaw('waiting_teams && ?::text[]', [rep.teams]).orWhereRaw('? = ANY(waiting_rep_ids)', [rep.id]))
+    .select('workflow_id');
+  return rows.map((r) => r.workflow_id);
+}
+
+/** Workflow ids of every lead waiting for a rep or for a rule that matches (after a new ruleset). */
+export async function leadsWaiting(db: Db, orgId: string): Promise<string[]> {
+  const rows: Array<{ workflow_id: string }> = await db('leads')
+    .where({ org_id: orgId, status: 'UNASSIGNED' })
+    .whereIn('unassigned_reason', ['NO_ELIGIBLE_REP', 'NO_RULE_MATCHED'])
+    .select('workflow_id');
+  return rows.map((r) => r.workflow_id);
+}
+
+/** Workflow ids of the rep's assigned leads that have not been touched yet. */
+export async function untouchedLeadsOf(db: Db, orgId: string, repId: string): Promise<string[]> {
+  const rows: Array<{ workflow_id: string }> = await db('leads').where({ org_id: orgId, status: 'ASSIGNED', assigned_rep_id: repId }).whereNull('first_touch_at').select('workflow_id');
+  return rows.map((r) => r.workflow_id);
+}
+
+/** Leads still ROUTING after `graceSeconds`: their workflow may never have started (Temporal was down). */
+export function leadsStuckRouting(db: Db, graceSeconds: number, limit: number): Promise<Array<{ id: string; org_id: string }>> {
+  return db('leads')
+    .where({ status: 'ROUTING' })
+    .andWhere('received_at', '<', db.raw('now() - make_interval(secs => ?)', [graceSeconds]))
+    .orderBy('received_at')
+    .limit(limit)
+    .select('id', 'org_id');
 }
 
 /**

@@ -1,5 +1,6 @@
 import type { Knex } from 'knex';
 import type { Db } from './knex';
+import type { RepClock } from '../routing/sla';
 import type { RepStatus, WorkingHours } from '../schemas/reps';
 
 export interface RepRow {
@@ -66,4 +67,19 @@ export async function updateRep(db: Db | Knex.Transaction, orgId: string, id: st
     .update({ ...toDb(patch), updated_at: db.fn.now() })
     .returning('*');
   return row as RepRow | undefined;
+}
+
+/** The rep's time zone and hours: SLA deadlines and escalations count on them. */
+export async function repClock(db: Db | Knex.Transaction, repId: string): Promise<RepClock | null> {
+  const row = await db<RepRow>('reps').where({ id: repId }).first('timezone', 'working_hours');
+  return row ? { timezone: row.timezone, working_hours: row.working_hours } : null;
+}
+
+export async function managerOf(db: Db | Knex.Transaction, repId: string): Promise<string | null> {
+  return (await db<RepRow>('reps').where({ id: repId }).first('manager_id'))?.manager_id ?? null;
+}
+
+/** The rep if it is active and AVAILABLE (it may take leads), else undefined. */
+export function availableRep(db: Db, orgId: string, repId: string): Promise<Pick<RepRow, 'id' | 'teams'> | undefined> {
+  return db<RepRow>('reps').where({ org_id: orgId, id: repId, active: true, status: 'AVAILABLE' }).first('id', 'teams');
 }

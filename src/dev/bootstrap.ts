@@ -25,7 +25,7 @@ export async function ensureDevIdentity(db: Db, dataDir: string): Promise<DevIde
     if (org) return { orgId: org.id, orgName: org.name, key, created: false };
   }
   const org = await createOrg(db, 'Development');
-  const key = await createKey(db, org.id, { name: 'dev key (npm run dev)' });
+  const key = await createKey({ db }, org.id, { name: 'dev key (npm run dev)' });
   fs.mkdirSync(dataDir, { recursive: true });
   fs.writeFileSync(keyFile, `${key.secret}\n`, { mode: 0o600 });
   return { orgId: org.id, orgName: org.name, key: key.secret, created: true };

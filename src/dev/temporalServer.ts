@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import { Connection } from '@temporalio/client';
-import { ALL_SEARCH_ATTRIBUTES } from '../temporal/searchAttributes';
+import { ALL_SEARCH_ATTRIBUTES } from '../lead/searchAttributes';
 
 export interface DevServerOptions {
   binary: string;

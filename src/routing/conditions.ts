@@ -1,5 +1,5 @@
 import { compileRegex, MATCH_INPUT_LIMIT, type RegexBudget } from './regex';
-import type { Condition, FailedCondition, Leaf } from './schema';
+import { LEAD_FIELDS, type Condition, type FailedCondition, type Leaf } from './schema';
 
 /**
  * Condition evaluation over a lead. The coercion rules, which the tests pin down one by one:
@@ -21,6 +21,13 @@ import type { Condition, FailedCondition, Leaf } from './schema';
 export const REGEX_BUDGET = Symbol('regexBudget');
 
 export type LeadValues = Record<string, unknown> & { attributes?: Record<string, unknown> | null; [REGEX_BUDGET]?: RegexBudget };
+
+/** What rules see of a lead (a stored row, or a lead being simulated): its fields and attributes, nothing else. */
+export function leadValues(lead: Record<string, unknown>): LeadValues {
+  const values: LeadValues = { attributes: (lead.attributes as Record<string, unknown> | null | undefined) ?? {} };
+  for (const f of LEAD_FIELDS) values[f] = lead[f];
+  return values;
+}
 
 
 const ALWAYS_CI = new Set(['email', 'domain']);

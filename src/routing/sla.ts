@@ -30,3 +30,15 @@ export interface ScheduledEscalation {
 export function escalationSchedule(deadlineMs: number, sla: Sla, rep: RepClock): ScheduledEscalation[] {
   return sla.escalations.map((e, step) => ({ at: e.after_minutes === 0 ? deadlineMs : add(deadlineMs, e.after_minutes, sla, rep), action: e.action, step }));
 }
+
+/** An assignment's SLA as the lead's process follows it: the deadline, and when each escalation step is due. */
+export interface SlaPlan {
+  dueAt: number;
+  steps: Array<{ at: number; action: EscalationAction }>;
+  maxReassignments: number;
+}
+
+/** The plan for a deadline already fixed (`dueAt`), with the escalations on the assigned rep's clock. */
+export function slaPlan(dueAt: number, sla: Sla, rep: RepClock): SlaPlan {
+  return { dueAt, steps: escalationSchedule(dueAt, sla, rep).map(({ at, action }) => ({ at, action })), maxReassignments: sla.max_reassignments };
+}

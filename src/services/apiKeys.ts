@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { Db } from '../db/knex';
+import type { ServiceDeps } from './deps';
 import * as keys from '../db/apiKeys';
 import { newId, randomString } from '../ids';
 import { conflict, forbidden, notFound, unauthorized } from '../errors';
@@ -24,7 +24,8 @@ export function hasScope(p: Principal, scope: Scope): boolean {
 }
 
 /** Every request reads the key row, so a revocation is honoured on the very next request. */
-export async function authenticate(db: Db, header: string | undefined): Promise<Principal> {
+export async function authenticate(deps: Pick<ServiceDeps, 'db'>, header: string | undefined): Promise<Principal> {
+  const { db } = deps;
   if (!header) throw unauthorized('Missing API key: send "Authorization: Bearer <key>"');
   const match = /^Bearer\s+(\S+)\s*$/i.exec(header);
   if (!match) throw unauthorized('Malformed Authorization header: expected "Bearer <key>"');
@@ -55,7 +56,13 @@ function present(row: keys.ApiKeyRow): ApiKey {
  * narrower than itself; otherwise keys:write would be a path to every other scope.
  */
 /** `maxKeys` (the API's and the CLI's limit) is left out only by development and test bootstrapping. */
-export async function createKey(db: Db, orgId: string, input: ApiKeyCreate, opts: { creator?: Principal; maxKeys?: number } = {}): Promise<ApiKeyCreated & { secret: string }> {
+export async function createKey(
+  deps: Pick<ServiceDeps, 'db'>,
+  orgId: string,
+  input: ApiKeyCreate,
+  opts: { creator?: Principal; maxKeys?: number } = {},
+): Promise<ApiKeyCreated & { secret: string }> {
+  const { db } = deps;
   const restricted = input.scopes !== undefined;
   const { creator } = opts;
   const operatorScopes = (input.scopes ?? []).filter((s) => OPERATOR_SCOPES.includes(s));
@@ -87,13 +94,15 @@ function visibleTo(viewer: Principal | null): keys.KeyVisibility {
   return viewer && viewer.kind === 'RESTRICTED' ? { scopesWithin: [...viewer.scopes] } : {};
 }
 
-export async function listKeys(db: Db, viewer: Principal, page: PageQuery): Promise<Page<ApiKey>> {
+export async function listKeys(deps: Pick<ServiceDeps, 'db'>, viewer: Principal, page: PageQuery): Promise<Page<ApiKey>> {
+  const { db } = deps;
   const rows = await keys.listApiKeys(db, viewer.orgId, visibleTo(viewer), page.cursor, page.limit + 1);
   return toPage(rows, page.limit, present);
 }
 
 /** A null viewer is the operator's CLI, which may revoke any key of any organization. */
-export async function revokeKey(db: Db, viewer: Principal | null, id: string): Promise<ApiKey> {
+export async function revokeKey(deps: Pick<ServiceDeps, 'db'>, viewer: Principal | null, id: string): Promise<ApiKey> {
+  const { db } = deps;
   const row = await keys.revokeApiKey(db, viewer?.orgId ?? null, visibleTo(viewer), id);
   if (!row) throw notFound('API key');
   return present(row);

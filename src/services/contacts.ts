@@ -1,4 +1,5 @@
 import type { Db } from '../db/knex';
+import type { ServiceDeps } from './deps';
 import { pgCode, PG } from '../db/knex';
 import * as store from '../db/contacts';
 import { conflict, notFound } from '../errors';
@@ -8,7 +9,7 @@ import type { Page, PageQuery } from '../schemas/common';
 import type { Activity, ActivityCreate, Contact, ContactListQuery, ContactReceipt, ContactUpsert } from '../schemas/contacts';
 import type { Temporal } from '../temporal/client';
 import { CommandRejected, sendLeadCommand } from '../temporal/leads';
-import { firstTouchUpdate } from '../workflows/messages';
+import { firstTouchUpdate } from '../lead/messages';
 import { toPage } from './paging';
 import { requireActiveRep } from './reps';
 
@@ -46,8 +47,9 @@ export function presentActivity(a: store.ActivityRow): Activity {
  * Upserts by email, else by external_id; both given and naming two different contacts is a conflict. A key
  * that may not read contacts learns only the id of a contact that existed, not what it holds.
  */
-export async function upsertContact(db: Db, orgId: string, input: ContactUpsert, opts: { canRead: boolean }): Promise<Contact | ContactReceipt> {
-  await requireActiveRep(db, orgId, input.owner_rep_id, 'owner_rep_id');
+export async function upsertContact(deps: Pick<ServiceDeps, 'db'>, orgId: string, input: ContactUpsert, opts: { canRead: boolean }): Promise<Contact | ContactReceipt> {
+  const { db } = deps;
+  await requireActiveRep(deps, orgId, input.owner_rep_id, 'owner_rep_id');
   for (let attempt = 0; ; attempt++) {
     try {
       const byEmail = input.email ? await store.findContactBy(db, orgId, 'email', input.email) : undefined;
@@ -92,13 +94,15 @@ export async function upsertContact(db: Db, orgId: string, input: ContactUpsert,
   }
 }
 
-export async function getContact(db: Db, orgId: string, id: string): Promise<Contact> {
+export async function getContact(deps: Pick<ServiceDeps, 'db'>, orgId: string, id: string): Promise<Contact> {
+  const { db } = deps;
   const c = await store.findContact(db, orgId, id);
   if (!c) throw notFound('Contact');
   return presentContact(c);
 }
 
-export async function listContacts(db: Db, orgId: string, q: ContactListQuery): Promise<Page<Contact>> {
+export async function listContacts(deps: Pick<ServiceDeps, 'db'>, orgId: string, q: ContactListQuery): Promise<Page<Contact>> {
+  const { db } = deps;
   return toPage(await store.listContacts(db, orgId, { email: q.email, ownerRepId: q.owner_rep_id }, q.cursor, q.limit + 1), q.limit, presentContact);
 }
 
@@ -112,7 +116,7 @@ export const TOUCH_TYPES = new Set(['CALL', 'MEETING', 'EMAIL']);
 export async function logActivity(deps: { db: Db; temporal: Temporal; logger: Logger }, orgId: string, contactId: string, input: ActivityCreate): Promise<Activity> {
   const contact = await store.findContact(deps.db, orgId, contactId);
   if (!contact) throw notFound('Contact');
-  await requireActiveRep(deps.db, orgId, input.rep_id, 'rep_id');
+  await requireActiveRep(deps, orgId, input.rep_id, 'rep_id');
   const activity = await store.insertActivity(deps.db, {
     id: newId('activity'),
     org_id: orgId,
@@ -142,7 +146,8 @@ export async function deliverFirstTouch(deps: { temporal: Temporal; logger: Logg
   }
 }
 
-export async function listActivities(db: Db, orgId: string, contactId: string, page: PageQuery): Promise<Page<Activity>> {
+export async function listActivities(deps: Pick<ServiceDeps, 'db'>, orgId: string, contactId: string, page: PageQuery): Promise<Page<Activity>> {
+  const { db } = deps;
   if (!(await store.findContact(db, orgId, contactId))) throw notFound('Contact');
   return toPage(await store.listActivities(db, contactId, page.cursor, page.limit + 1), page.limit, presentActivity);
 }

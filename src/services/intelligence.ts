@@ -1,4 +1,5 @@
 import type { Db } from '../db/knex';
+import type { ServiceDeps } from './deps';
 import * as q from '../db/intelligence';
 import { BUCKETS_PER_E, REP_BUCKETS_PER_E, watermarks } from '../db/rollups';
 import type { Summary, Timeseries, TimeseriesQuery, WindowQuery } from '../schemas/intelligence';
@@ -27,7 +28,8 @@ export function percentile(h: q.Histogram, p: number, perE = BUCKETS_PER_E): num
 
 const rate = (met: number, breached: number) => (met + breached ? Math.round((met / (met + breached)) * 10_000) / 10_000 : null);
 
-export async function summary(db: Db, orgId: string, query: WindowQuery, now = Date.now()): Promise<Summary> {
+export async function summary(deps: Pick<ServiceDeps, 'db'>, orgId: string, query: WindowQuery, now = Date.now()): Promise<Summary> {
+  const { db } = deps;
   const w = await window(db, orgId, query, now);
   const [counts, assignHist, touchHist, touchByRep, breaches, rules, assignments, reps] = await Promise.all([
     q.leadCounts(db, w),
@@ -83,7 +85,8 @@ export async function summary(db: Db, orgId: string, query: WindowQuery, now = D
   };
 }
 
-export async function timeseries(db: Db, orgId: string, query: TimeseriesQuery, now = Date.now()): Promise<Timeseries> {
+export async function timeseries(deps: Pick<ServiceDeps, 'db'>, orgId: string, query: TimeseriesQuery, now = Date.now()): Promise<Timeseries> {
+  const { db } = deps;
   const w = await window(db, orgId, query, now);
   const step = query.interval === 'day' ? DAY : 3_600_000;
   if ((w.to.getTime() - w.from.getTime()) / step > 5000) {

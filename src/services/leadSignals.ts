@@ -1,7 +1,7 @@
 import type { Client } from '@temporalio/client';
 import { WorkflowNotFoundError } from '@temporalio/client';
 import type { Db } from '../db/knex';
-import { repUnavailableSignal, wakeSignal } from '../workflows/messages';
+import { repUnavailableSignal, wakeSignal } from '../lead/messages';
 
 /**
  * Nudges lead workflows when something outside them changes: a rep becomes eligible (status, hours,

@@ -1,25 +1,15 @@
-import type { Knex } from 'knex';
 import type { Config } from '../config';
-import type { Db } from '../db/knex';
 import * as leads from '../db/leads';
 import { conflict, notFound } from '../errors';
-import type { Logger } from '../logger';
+import { closeUpdate, reassignUpdate } from '../lead/messages';
 import type { Page } from '../schemas/common';
 import type { Lead, LeadDetail, LeadInput, LeadListQuery, LeadReceipt } from '../schemas/leads';
-import type { Temporal } from '../temporal/client';
 import { CommandRejected, sendLeadCommand, startAndAwaitDecision } from '../temporal/leads';
-import { closeUpdate, reassignUpdate, type Decision } from '../workflows/messages';
+import type { ServiceDeps } from './deps';
 import { iso, toPage } from './paging';
 import { requireActiveRep } from './reps';
 
-export interface LeadServiceDeps {
-  db: Db;
-  temporal: Temporal;
-  config: Pick<Config, 'TEMPORAL_UI_URL' | 'TEMPORAL_NAMESPACE' | 'LEAD_WAIT_MS_DEFAULT'>;
-  logger: Logger;
-}
-
-export function presentLead(row: leads.LeadRow, config: LeadServiceDeps['config']): Lead {
+export function presentLead(row: leads.LeadRow, config: Pick<Config, 'TEMPORAL_UI_URL' | 'TEMPORAL_NAMESPACE'>): Lead {
   return {
     id: row.id,
     status: row.status,
@@ -54,22 +44,7 @@ export function presentLead(row: leads.LeadRow, config: LeadServiceDeps['config'
   };
 }
 
-/** The row as the workflow's decision leaves it, without reading it back from the database. */
-function withDecision(row: leads.LeadRow, d: Decision): leads.LeadRow {
-  if (row.status !== 'ROUTING') return row;
-  return {
-    ...row,
-    status: d.status,
-    assigned_rep_id: d.repId,
-    unassigned_reason: d.unassignedReason,
-    sla: d.sla,
-    sla_due_at: d.slaDueAt ? new Date(d.slaDueAt) : null,
-    assigned_at: d.assignedAt ? new Date(d.assignedAt) : null,
-    routing: d.routing,
-  };
-}
-
-async function findDuplicate(db: Db | Knex.Transaction, orgId: string, input: LeadInput, idempotencyKey?: string): Promise<leads.LeadRow | undefined> {
+async function findDuplicate(db: ServiceDeps['db'], orgId: string, input: LeadInput, idempotencyKey?: string): Promise<leads.LeadRow | undefined> {
   if (idempotencyKey) {
     const byKey = await leads.findLeadBy(db, orgId, 'idempotency_key', idempotencyKey);
     if (byKey) return byKey;
@@ -84,7 +59,7 @@ async function findDuplicate(db: Db | Knex.Transaction, orgId: string, input: Le
  * starts its workflow later: an accepted lead is never lost.
  */
 export async function ingestLead(
-  deps: LeadServiceDeps,
+  deps: ServiceDeps,
   orgId: string,
   input: LeadInput,
   opts: { idempotencyKey?: string; waitMs?: number; canRead: boolean },
@@ -98,15 +73,14 @@ export async function ingestLead(
   if (!inserted && !opts.canRead) return { id: row.id, status: row.status, duplicate: true };
   if (row.status !== 'ROUTING') return presentLead(row, deps.config);
   try {
-    const decision = await startAndAwaitDecision(deps.temporal, orgId, row.id, waitMs);
-    if (decision) row = withDecision(row, decision);
+    if (await startAndAwaitDecision(deps.temporal, orgId, row.id, waitMs)) row = (await leads.findLead(deps.db, orgId, row.id)) ?? row;
   } catch (err) {
     deps.logger.warn({ err, lead_id: row.id }, 'could not start the lead workflow now; the sweeper will');
   }
   return presentLead(row, deps.config);
 }
 
-export async function getLead(deps: LeadServiceDeps, orgId: string, id: string): Promise<LeadDetail> {
+export async function getLead(deps: ServiceDeps, orgId: string, id: string): Promise<LeadDetail> {
   const found = await leads.leadWithHistory(deps.db, orgId, id);
   if (!found) throw notFound('Lead');
   const { row, assignments, timeline } = found;
@@ -127,7 +101,7 @@ export async function getLead(deps: LeadServiceDeps, orgId: string, id: string):
   };
 }
 
-export async function listLeads(deps: LeadServiceDeps, orgId: string, q: LeadListQuery): Promise<Page<Lead>> {
+export async function listLeads(deps: ServiceDeps, orgId: string, q: LeadListQuery): Promise<Page<Lead>> {
   const rows = await leads.listLeads(
     deps.db,
     orgId,
@@ -138,7 +112,7 @@ export async function listLeads(deps: LeadServiceDeps, orgId: string, q: LeadLis
   return toPage(rows, q.limit, (r) => presentLead(r, deps.config));
 }
 
-async function command(deps: LeadServiceDeps, orgId: string, id: string, run: () => Promise<unknown>): Promise<LeadDetail> {
+async function command(deps: ServiceDeps, orgId: string, id: string, run: () => Promise<unknown>): Promise<LeadDetail> {
   const row = await leads.findLead(deps.db, orgId, id);
   if (!row) throw notFound('Lead');
   if (row.status === 'CLOSED') throw conflict('The lead is closed');
@@ -152,11 +126,11 @@ async function command(deps: LeadServiceDeps, orgId: string, id: string, run: ()
 }
 
 /** Through the workflow, which owns the lead's routing state; the API never writes it. */
-export async function reassignLead(deps: LeadServiceDeps, orgId: string, id: string, repId: string | undefined): Promise<LeadDetail> {
-  await requireActiveRep(deps.db, orgId, repId, 'rep_id');
+export async function reassignLead(deps: ServiceDeps, orgId: string, id: string, repId: string | undefined): Promise<LeadDetail> {
+  await requireActiveRep(deps, orgId, repId, 'rep_id');
   return command(deps, orgId, id, () => sendLeadCommand(deps.temporal, orgId, id, reassignUpdate, { repId }));
 }
 
-export function closeLead(deps: LeadServiceDeps, orgId: string, id: string, reason: string): Promise<LeadDetail> {
+export function closeLead(deps: ServiceDeps, orgId: string, id: string, reason: string): Promise<LeadDetail> {
   return command(deps, orgId, id, () => sendLeadCommand(deps.temporal, orgId, id, closeUpdate, { reason }));
 }

@@ -1,4 +1,5 @@
 import type { Db } from '../db/knex';
+import type { ServiceDeps } from './deps';
 import type { AlertRow, MonitorRow } from '../db/monitors';
 import { notFound, fromZod } from '../errors';
 import { newId } from '../ids';
@@ -32,14 +33,15 @@ export function presentAlert(a: AlertRow): Alert {
   return { id: a.id, monitor_id: a.monitor_id, kind: a.kind, message: a.message, value: a.value, threshold: a.threshold, raised_at: a.raised_at.toISOString(), resolved_at: iso(a.resolved_at) };
 }
 
-async function checkParams(db: Db, orgId: string, kind: MonitorRow['kind'], params: Record<string, unknown>): Promise<Record<string, unknown>> {
+async function checkParams(deps: Pick<ServiceDeps, 'db'>, orgId: string, kind: MonitorRow['kind'], params: Record<string, unknown>): Promise<Record<string, unknown>> {
   const parsed = PARAMS_FOR[kind].safeParse(params);
   if (!parsed.success) throw fromZod(parsed.error, 'monitor parameters', ['params']);
-  await requireActiveRep(db, orgId, (parsed.data as { rep_id?: string }).rep_id, 'params.rep_id');
+  await requireActiveRep(deps, orgId, (parsed.data as { rep_id?: string }).rep_id, 'params.rep_id');
   return parsed.data;
 }
 
-async function mustFind(db: Db, orgId: string, id: string): Promise<MonitorRow> {
+async function mustFind(deps: Pick<ServiceDeps, 'db'>, orgId: string, id: string): Promise<MonitorRow> {
+  const { db } = deps;
   const m = await db<MonitorRow>('sla_monitors').where({ org_id: orgId, id }).first();
   if (!m) throw notFound('SLA monitor');
   return m;
@@ -47,7 +49,7 @@ async function mustFind(db: Db, orgId: string, id: string): Promise<MonitorRow> 
 
 /** The monitor and its Temporal Schedule are made together; if the schedule cannot be made, neither is. */
 export async function createMonitor(deps: Deps, orgId: string, input: MonitorCreate): Promise<Monitor> {
-  const params = await checkParams(deps.db, orgId, input.kind, input.params);
+  const params = await checkParams(deps, orgId, input.kind, input.params);
   const id = newId('monitor');
   return deps.db.transaction(async (trx) => {
     const [row] = await trx('sla_monitors')
@@ -58,19 +60,20 @@ export async function createMonitor(deps: Deps, orgId: string, input: MonitorCre
   });
 }
 
-export async function getMonitor(db: Db, orgId: string, id: string): Promise<Monitor> {
-  return present(await mustFind(db, orgId, id));
+export async function getMonitor(deps: Pick<ServiceDeps, 'db'>, orgId: string, id: string): Promise<Monitor> {
+  return present(await mustFind(deps, orgId, id));
 }
 
-export async function listMonitors(db: Db, orgId: string, page: PageQuery): Promise<Page<Monitor>> {
+export async function listMonitors(deps: Pick<ServiceDeps, 'db'>, orgId: string, page: PageQuery): Promise<Page<Monitor>> {
+  const { db } = deps;
   const q = db<MonitorRow>('sla_monitors').where({ org_id: orgId }).orderBy('id').limit(page.limit + 1);
   if (page.cursor) q.andWhere('id', '>', page.cursor);
   return toPage(await q, page.limit, present);
 }
 
 export async function updateMonitor(deps: Deps, orgId: string, id: string, patch: MonitorUpdate): Promise<Monitor> {
-  const current = await mustFind(deps.db, orgId, id);
-  const params = patch.params ? await checkParams(deps.db, orgId, current.kind, patch.params) : current.params;
+  const current = await mustFind(deps, orgId, id);
+  const params = patch.params ? await checkParams(deps, orgId, current.kind, patch.params) : current.params;
   return deps.db.transaction(async (trx) => {
     const [row] = await trx('sla_monitors')
       .where({ org_id: orgId, id })
@@ -90,20 +93,22 @@ export async function updateMonitor(deps: Deps, orgId: string, id: string, patch
 
 /** Deleting removes the schedule too; the monitor's alerts stay, unlinked. */
 export async function deleteMonitor(deps: Deps, orgId: string, id: string): Promise<Monitor> {
-  const current = await mustFind(deps.db, orgId, id);
+  const current = await mustFind(deps, orgId, id);
   await deleteSchedule(deps.temporal, current.schedule_id);
   await deps.db('sla_monitors').where({ org_id: orgId, id }).delete();
   return present(current);
 }
 
-export async function listAlerts(db: Db, orgId: string, q: AlertListQuery): Promise<Page<Alert>> {
+export async function listAlerts(deps: Pick<ServiceDeps, 'db'>, orgId: string, q: AlertListQuery): Promise<Page<Alert>> {
+  const { db } = deps;
   const query = db<AlertRow>('alerts').where({ org_id: orgId }).orderBy('id', 'desc').limit(q.limit + 1);
   if (q.open) query.whereNull('resolved_at');
   if (q.cursor) query.andWhere('id', '<', q.cursor);
   return toPage(await query, q.limit, presentAlert);
 }
 
-export async function listDigests(db: Db, orgId: string, page: PageQuery): Promise<Page<Digest>> {
+export async function listDigests(deps: Pick<ServiceDeps, 'db'>, orgId: string, page: PageQuery): Promise<Page<Digest>> {
+  const { db } = deps;
   const q = db('digests').where({ org_id: orgId }).orderBy('id', 'desc').limit(page.limit + 1);
   if (page.cursor) q.andWhere('id', '<', page.cursor);
   const rows: Array<{ id: string; day: Date; breaches: number; items: Digest['items']; created_at: Date }> = await q;

@@ -1,4 +1,5 @@
 import type { Db } from '../db/knex';
+import type { ServiceDeps } from './deps';
 import { pgCode, pgConstraint, PG } from '../db/knex';
 import * as reps from '../db/reps';
 import { newId } from '../ids';
@@ -44,20 +45,22 @@ function emailTaken(err: unknown, email: string | undefined): never {
  * Anything that names a rep (an owner, a manager, an activity's rep, a monitor's target, a reassignment)
  * must name an active rep of the organization: 422 at `path` otherwise, saying whether it is unknown or deleted.
  */
-export async function requireActiveRep(db: Db, orgId: string, repId: string | null | undefined, path: string): Promise<void> {
+export async function requireActiveRep(deps: Pick<ServiceDeps, 'db'>, orgId: string, repId: string | null | undefined, path: string): Promise<void> {
+  const { db } = deps;
   if (!repId) return;
   const rep = await reps.findRep(db, orgId, repId);
   if (!rep) throw invalid(`${path} does not name a rep of this organization`, [{ path, message: 'unknown rep' }]);
   if (!rep.active) throw invalid(`${path} names a rep who has been deleted`, [{ path, message: 'this rep has been deleted' }]);
 }
 
-async function checkManager(db: Db, orgId: string, managerId: string | null | undefined, selfId?: string): Promise<void> {
+async function checkManager(deps: Pick<ServiceDeps, 'db'>, orgId: string, managerId: string | null | undefined, selfId?: string): Promise<void> {
   if (managerId && managerId === selfId) throw invalid('A rep cannot be their own manager', [{ path: 'manager_id', message: 'must be another rep' }]);
-  await requireActiveRep(db, orgId, managerId, 'manager_id');
+  await requireActiveRep(deps, orgId, managerId, 'manager_id');
 }
 
-export async function createRep(db: Db, orgId: string, input: RepCreate): Promise<Rep> {
-  await checkManager(db, orgId, input.manager_id);
+export async function createRep(deps: Pick<ServiceDeps, 'db'>, orgId: string, input: RepCreate): Promise<Rep> {
+  const { db } = deps;
+  await checkManager(deps, orgId, input.manager_id);
   try {
     const row = await reps.insertRep(db, {
       id: newId('rep'),
@@ -80,13 +83,15 @@ export async function createRep(db: Db, orgId: string, input: RepCreate): Promis
   }
 }
 
-export async function getRep(db: Db, orgId: string, id: string): Promise<Rep> {
+export async function getRep(deps: Pick<ServiceDeps, 'db'>, orgId: string, id: string): Promise<Rep> {
+  const { db } = deps;
   const row = await reps.findRep(db, orgId, id);
   if (!row) throw notFound('Rep');
   return presentRep(row);
 }
 
-export async function listReps(db: Db, orgId: string, q: RepListQuery): Promise<Page<Rep>> {
+export async function listReps(deps: Pick<ServiceDeps, 'db'>, orgId: string, q: RepListQuery): Promise<Page<Rep>> {
+  const { db } = deps;
   const rows = await reps.listReps(
     db,
     orgId,
@@ -97,11 +102,12 @@ export async function listReps(db: Db, orgId: string, q: RepListQuery): Promise<
   return toPage(rows, q.limit, presentRep);
 }
 
-export async function updateRep(db: Db, orgId: string, id: string, input: RepUpdate): Promise<reps.RepRow> {
+export async function updateRep(deps: Pick<ServiceDeps, 'db'>, orgId: string, id: string, input: RepUpdate): Promise<reps.RepRow> {
+  const { db } = deps;
   const current = await reps.findRep(db, orgId, id);
   if (!current) throw notFound('Rep');
   if (!current.active) throw conflict('This rep has been deleted and can no longer be changed');
-  await checkManager(db, orgId, input.manager_id, id);
+  await checkManager(deps, orgId, input.manager_id, id);
   const { reassign_open_leads: _ignored, ...patch } = input;
   try {
     const row = await reps.updateRep(db, orgId, id, patch);
@@ -113,7 +119,8 @@ export async function updateRep(db: Db, orgId: string, id: string, input: RepUpd
 }
 
 /** Deleting keeps the row (assignments and timelines point at it) and takes the rep out of routing. */
-export async function deactivateRep(db: Db, orgId: string, id: string): Promise<reps.RepRow> {
+export async function deactivateRep(deps: Pick<ServiceDeps, 'db'>, orgId: string, id: string): Promise<reps.RepRow> {
+  const { db } = deps;
   const current = await reps.findRep(db, orgId, id);
   if (!current) throw notFound('Rep');
   if (!current.active) return current;
@@ -150,14 +157,14 @@ export async function afterRepChange(
 
 export async function changeRep(deps: { db: Db; temporal: Temporal; logger: Logger }, orgId: string, id: string, input: RepUpdate): Promise<Rep> {
   const before = await reps.findRep(deps.db, orgId, id);
-  const after = await updateRep(deps.db, orgId, id, input);
+  const after = await updateRep(deps, orgId, id, input);
   if (before) await afterRepChange(deps, before, after, { rerouteOpenLeads: input.reassign_open_leads === true });
   return presentRep(after);
 }
 
 export async function deleteRep(deps: { db: Db; temporal: Temporal; logger: Logger }, orgId: string, id: string): Promise<Rep> {
   const before = await reps.findRep(deps.db, orgId, id);
-  const after = await deactivateRep(deps.db, orgId, id);
+  const after = await deactivateRep(deps, orgId, id);
   if (before?.active) await afterRepChange(deps, before, after, { rerouteOpenLeads: true });
   return presentRep(after);
 }

@@ -1,5 +1,6 @@
 import type { Knex } from 'knex';
 import type { Db } from '../db/knex';
+import type { ServiceDeps } from './deps';
 import * as store from '../db/rulesets';
 import { ownerInfo } from '../db/contacts';
 import { loadSelectionContext } from '../db/routingState';
@@ -61,7 +62,8 @@ export async function checkReferences(db: Conn, orgId: string, def: RulesetDefin
   if (details.length) throw invalid(`Invalid ruleset: ${details[0]!.path} ${details[0]!.message}`, details);
 }
 
-export async function createRuleset(db: Db, orgId: string, input: RulesetCreate): Promise<Ruleset> {
+export async function createRuleset(deps: Pick<ServiceDeps, 'db'>, orgId: string, input: RulesetCreate): Promise<Ruleset> {
+  const { db } = deps;
   const definition = definitionOf(input);
   await checkReferences(db, orgId, definition);
   return presentRuleset(await store.insertRuleset(db, { id: newId('ruleset'), org_id: orgId, name: input.name, definition }));
@@ -73,24 +75,28 @@ async function mustFind(db: Conn, orgId: string, id: string, forUpdate = false):
   return row;
 }
 
-export async function getRuleset(db: Db, orgId: string, id: string): Promise<Ruleset> {
+export async function getRuleset(deps: Pick<ServiceDeps, 'db'>, orgId: string, id: string): Promise<Ruleset> {
+  const { db } = deps;
   return presentRuleset(await mustFind(db, orgId, id));
 }
 
-export async function getActiveRuleset(db: Db, orgId: string): Promise<Ruleset> {
+export async function getActiveRuleset(deps: Pick<ServiceDeps, 'db'>, orgId: string): Promise<Ruleset> {
+  const { db } = deps;
   const row = await store.findActiveRuleset(db, orgId);
   if (!row) throw notFound('Active ruleset');
   return presentRuleset(row);
 }
 
-export async function listRulesets(db: Db, orgId: string, q: RulesetListQuery): Promise<Page<Ruleset>> {
+export async function listRulesets(deps: Pick<ServiceDeps, 'db'>, orgId: string, q: RulesetListQuery): Promise<Page<Ruleset>> {
+  const { db } = deps;
   return toPage(await store.listRulesets(db, orgId, q.status, q.cursor, q.limit + 1), q.limit, presentRuleset);
 }
 
 const immutable = (row: store.RulesetRow) =>
   conflict(`Ruleset ${row.id} is ${row.status} (version ${row.version}); published versions are immutable. Create a new draft instead.`);
 
-export async function updateRuleset(db: Db, orgId: string, id: string, patch: RulesetUpdate): Promise<Ruleset> {
+export async function updateRuleset(deps: Pick<ServiceDeps, 'db'>, orgId: string, id: string, patch: RulesetUpdate): Promise<Ruleset> {
+  const { db } = deps;
   return db.transaction(async (trx) => {
     const row = await mustFind(trx, orgId, id, true);
     if (row.status !== 'DRAFT') throw immutable(row);
@@ -105,7 +111,8 @@ export async function updateRuleset(db: Db, orgId: string, id: string, patch: Ru
   });
 }
 
-export async function deleteRuleset(db: Db, orgId: string, id: string): Promise<Ruleset> {
+export async function deleteRuleset(deps: Pick<ServiceDeps, 'db'>, orgId: string, id: string): Promise<Ruleset> {
+  const { db } = deps;
   return db.transaction(async (trx) => {
     const row = await mustFind(trx, orgId, id, true);
     if (row.status !== 'DRAFT') throw conflict(`Only drafts can be deleted; ${row.id} is ${row.status}`);
@@ -138,7 +145,8 @@ export interface ResolvedRuleset {
   definition: RulesetDefinition;
 }
 
-async function rulesetForSimulation(db: Db, orgId: string, req: SimulateRequest): Promise<ResolvedRuleset> {
+async function rulesetForSimulation(deps: Pick<ServiceDeps, 'db'>, orgId: string, req: SimulateRequest): Promise<ResolvedRuleset> {
+  const { db } = deps;
   if (req.ruleset) {
     const definition = definitionOf(req.ruleset);
     await checkReferences(db, orgId, definition);
@@ -158,8 +166,9 @@ export function routableLead(lead: LeadInput): Record<string, unknown> {
  * Routes a lead exactly as the lead workflow would at this moment, with the real rep and pool state, and
  * writes nothing.
  */
-export async function simulate(db: Db, orgId: string, req: SimulateRequest): Promise<SimulateResponse> {
-  const rs = await rulesetForSimulation(db, orgId, req);
+export async function simulate(deps: Pick<ServiceDeps, 'db'>, orgId: string, req: SimulateRequest): Promise<SimulateResponse> {
+  const { db } = deps;
+  const rs = await rulesetForSimulation(deps, orgId, req);
   const now = req.at ? Date.parse(req.at) : Date.now();
   const match = matchRule(compileRuleset(rs.definition), routableLead(req.lead));
   const selection = match.action

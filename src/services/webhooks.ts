@@ -1,4 +1,4 @@
-import type { Db } from '../db/knex';
+import type { ServiceDeps } from './deps';
 import * as store from '../db/webhooks';
 import type { Config } from '../config';
 import { parseKeyring, sealText } from '../crypto/keyring';
@@ -42,7 +42,8 @@ export function sealSecret(config: WebhookConfig, secret: string): string {
   return config.ENCRYPTION_KEYS ? sealText(parseKeyring(config.ENCRYPTION_KEYS), secret) : secret;
 }
 
-export async function createWebhook(db: Db, orgId: string, input: WebhookCreate, config: WebhookConfig): Promise<WebhookCreated> {
+export async function createWebhook(deps: Pick<ServiceDeps, 'db'>, orgId: string, input: WebhookCreate, config: WebhookConfig): Promise<WebhookCreated> {
+  const { db } = deps;
   checkUrl(input.url, config.OUTBOUND_TARGETS);
   const secret = `whsec_${randomString(40)}`;
   const [row] = await db('webhooks')
@@ -51,27 +52,30 @@ export async function createWebhook(db: Db, orgId: string, input: WebhookCreate,
   return { ...present(row as store.WebhookRow), secret };
 }
 
-async function mustFind(db: Db, orgId: string, id: string): Promise<store.WebhookRow> {
+async function mustFind(deps: Pick<ServiceDeps, 'db'>, orgId: string, id: string): Promise<store.WebhookRow> {
+  const { db } = deps;
   const row = await store.findWebhook(db, orgId, id);
   if (!row) throw notFound('Webhook');
   return row;
 }
 
-export async function getWebhook(db: Db, orgId: string, id: string): Promise<Webhook> {
-  return present(await mustFind(db, orgId, id));
+export async function getWebhook(deps: Pick<ServiceDeps, 'db'>, orgId: string, id: string): Promise<Webhook> {
+  return present(await mustFind(deps, orgId, id));
 }
 
-export async function listWebhooks(db: Db, orgId: string, page: PageQuery): Promise<Page<Webhook>> {
+export async function listWebhooks(deps: Pick<ServiceDeps, 'db'>, orgId: string, page: PageQuery): Promise<Page<Webhook>> {
+  const { db } = deps;
   return toPage(await store.listWebhooks(db, orgId, page.cursor, page.limit + 1), page.limit, present);
 }
 
-export async function updateWebhook(db: Db, orgId: string, id: string, patch: WebhookUpdate, outboundTargets: string): Promise<Webhook> {
+export async function updateWebhook(deps: Pick<ServiceDeps, 'db'>, orgId: string, id: string, patch: WebhookUpdate, outboundTargets: string): Promise<Webhook> {
   checkUrl(patch.url, outboundTargets);
-  return applyUpdate(db, orgId, id, patch);
+  return applyUpdate(deps, orgId, id, patch);
 }
 
-async function applyUpdate(db: Db, orgId: string, id: string, patch: WebhookUpdate): Promise<Webhook> {
-  await mustFind(db, orgId, id);
+async function applyUpdate(deps: Pick<ServiceDeps, 'db'>, orgId: string, id: string, patch: WebhookUpdate): Promise<Webhook> {
+  const { db } = deps;
+  await mustFind(deps, orgId, id);
   const [row] = await db('webhooks')
     .where({ org_id: orgId, id })
     .update({ ...patch, updated_at: db.fn.now() })
@@ -80,11 +84,12 @@ async function applyUpdate(db: Db, orgId: string, id: string, patch: WebhookUpda
 }
 
 /** Deleting stops new deliveries (pending ones fail) and keeps the delivery history. */
-export async function deleteWebhook(db: Db, orgId: string, id: string): Promise<Webhook> {
-  return applyUpdate(db, orgId, id, { active: false });
+export async function deleteWebhook(deps: Pick<ServiceDeps, 'db'>, orgId: string, id: string): Promise<Webhook> {
+  return applyUpdate(deps, orgId, id, { active: false });
 }
 
-export async function listDeliveries(db: Db, orgId: string, id: string, page: PageQuery): Promise<Page<Delivery>> {
-  await mustFind(db, orgId, id);
+export async function listDeliveries(deps: Pick<ServiceDeps, 'db'>, orgId: string, id: string, page: PageQuery): Promise<Page<Delivery>> {
+  const { db } = deps;
+  await mustFind(deps, orgId, id);
   return toPage(await store.listDeliveries(db, id, page.cursor, page.limit + 1), page.limit, presentDelivery);
 }

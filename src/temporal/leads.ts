@@ -7,10 +7,11 @@ import {
 } from '@temporalio/client';
 import type { UpdateDefinition } from '@temporalio/common';
 import type { leadWorkflow } from '../workflows/lead';
-import { decisionUpdate, type CommandResult, type Decision } from '../workflows/messages';
-import { workflowIdFor } from '../db/leads';
-import { SA } from './searchAttributes';
+import { decisionUpdate, type CommandReply } from '../lead/messages';
+import { workflowIdFor } from '../lead/model';
+import { SA } from '../lead/searchAttributes';
 import type { Temporal } from './client';
+import { isDeadlineExceeded } from './errors';
 
 /**
  * Starting and talking to lead workflows. Starts are idempotent: one workflow id per lead, an existing run
@@ -41,33 +42,28 @@ export async function ensureLeadWorkflow(temporal: Temporal, orgId: string, lead
 
 /**
  * Starts the lead's workflow (or finds it running) and waits up to `waitMs` for its routing decision, in one
- * round trip: update-with-start. Null when the decision takes longer; the lead goes on routing regardless.
+ * round trip: update-with-start. False when the decision takes longer; the lead goes on routing regardless.
+ * The decision itself is read from the database, which has it in full (the workflow keeps only what it needs).
  */
-export async function startAndAwaitDecision(temporal: Temporal, orgId: string, leadId: string, waitMs: number): Promise<Decision | null> {
+export async function startAndAwaitDecision(temporal: Temporal, orgId: string, leadId: string, waitMs: number): Promise<boolean> {
   if (waitMs <= 0) {
     // Not waiting: a plain start returns as soon as the server has it. Bounded, so a request does not hang on
     // an unreachable Temporal: the lead is stored and the sweeper starts it.
     await temporal.connection.withDeadline(Date.now() + START_DEADLINE_MS, () => ensureLeadWorkflow(temporal, orgId, leadId));
-    return null;
+    return false;
   }
   const startWorkflowOperation = new WithStartWorkflowOperation<typeof leadWorkflow>('leadWorkflow', leadStartOptions(temporal.taskQueue, orgId, leadId));
   // One round trip: the start, and the decision when it comes within the wait budget. Past the deadline the
   // call gives up but the workflow goes on (if its start got through; else the sweeper starts it).
   try {
-    return await temporal.connection.withDeadline(Date.now() + Math.max(waitMs, 1000), () =>
+    await temporal.connection.withDeadline(Date.now() + Math.max(waitMs, 1000), () =>
       temporal.client.workflow.executeUpdateWithStart(decisionUpdate, { startWorkflowOperation }),
     );
+    return true;
   } catch (err) {
-    if (isDeadlineExceeded(err)) return null;
+    if (isDeadlineExceeded(err)) return false;
     throw err;
   }
-}
-
-function isDeadlineExceeded(err: unknown): boolean {
-  for (let e = err as { code?: number; cause?: unknown } | undefined; e; e = e.cause as typeof e) {
-    if (e.code === 4) return true; // gRPC DEADLINE_EXCEEDED
-  }
-  return /deadline/i.test(String((err as Error)?.message));
 }
 
 export class CommandRejected extends Error {}
@@ -84,9 +80,9 @@ export async function sendLeadCommand<Arg>(
   temporal: Temporal,
   orgId: string,
   leadId: string,
-  update: UpdateDefinition<CommandResult, [Arg]>,
+  update: UpdateDefinition<CommandReply, [Arg]>,
   arg: Arg,
-): Promise<CommandResult> {
+): Promise<CommandReply> {
   const args: [Arg] = [arg];
   const handle = temporal.client.workflow.getHandle(workflowIdFor(leadId));
   const send = async () => {
@@ -97,7 +93,7 @@ export async function sendLeadCommand<Arg>(
       throw err;
     }
   };
-  let result: CommandResult;
+  let result: CommandReply;
   try {
     result = await send();
   } catch (err) {
@@ -112,7 +108,7 @@ export async function sendLeadCommand<Arg>(
 
 const FINISHED = "the lead's workflow has finished (the lead was closed)";
 
-async function startThenSend(temporal: Temporal, orgId: string, leadId: string, send: () => Promise<CommandResult>): Promise<CommandResult> {
+async function startThenSend(temporal: Temporal, orgId: string, leadId: string, send: () => Promise<CommandReply>): Promise<CommandReply> {
   try {
     await ensureLeadWorkflow(temporal, orgId, leadId);
     return await send();

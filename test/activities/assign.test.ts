@@ -1,48 +1,54 @@
-import { routingActivities, type AssignRequest } from '../../src/activities/routing';
+import { routingActivities, type RouteLeadRequest } from '../../src/activities/routing';
+import { RulesetCache } from '../../src/activities/rulesetCache';
 import { createDb } from '../../src/db/knex';
 import { insertReceivedLead } from '../../src/db/leads';
 import { createOrg } from '../../src/db/orgs';
-import { ActionSchema } from '../../src/routing/schema';
+import type { RouteOutcome } from '../../src/lead/machine';
+import { RepCreate } from '../../src/schemas/reps';
+import { RulesetCreate } from '../../src/schemas/rulesets';
 import { temporalNotifier } from '../../src/services/leadSignals';
 import { createRep } from '../../src/services/reps';
-import { RepCreate } from '../../src/schemas/reps';
+import { createRuleset, publishRuleset } from '../../src/services/rulesets';
 import { createTemporal } from '../../src/temporal/client';
+import { silentLogger } from '../helpers/timeSkipping';
 import { testConfig } from '../helpers/stack';
 
 const config = testConfig();
 // Twenty connections: the transactions really run side by side and contend for the same row locks.
 const db = createDb(config.DATABASE_URL, 20);
 const temporal = createTemporal(config);
-const acts = routingActivities(db, temporalNotifier(db, temporal.client));
+const deps = { db, temporal, logger: silentLogger, config };
+const acts = routingActivities({ db, notifier: temporalNotifier(db, temporal.client), rulesets: new RulesetCache() });
 afterAll(async () => {
   await db.destroy();
   await temporal.close();
 });
 
-async function org(reps: number, rep: Partial<RepCreate> = {}) {
+/** An organization with `reps` reps in team sdr and a published ruleset sending every lead there by `strategy`. */
+async function org(reps: number, rep: Partial<RepCreate> = {}, strategy = 'ROUND_ROBIN') {
   const o = await createOrg(db, 'activity test');
   const ids: string[] = [];
-  for (let i = 0; i < reps; i++) ids.push((await createRep(db, o.id, RepCreate.parse({ name: `R${i}`, email: `r${i}@x.io`, teams: ['sdr'], ...rep }))).id);
+  for (let i = 0; i < reps; i++) ids.push((await createRep(deps, o.id, RepCreate.parse({ name: `R${i}`, email: `r${i}@x.io`, teams: ['sdr'], ...rep }))).id);
+  const rs = await createRuleset(deps, o.id, RulesetCreate.parse({ name: 'all', rules: [{ id: 'all', then: { strategy, team: 'sdr' } }] }));
+  await publishRuleset(deps, o.id, rs.id);
   return { orgId: o.id, reps: ids };
 }
+
+const repOf = (o: RouteOutcome) => (o.kind === 'assigned' ? o.repId : null);
 
 /** A stored lead, as the API leaves it before its workflow runs. */
 async function storedLead(orgId: string, i: number): Promise<string> {
   return (await insertReceivedLead(db, orgId, { email: `lead${i}@acme.io` }, undefined))!.id;
 }
 
-const request = (orgId: string, leadId: string, over: Partial<AssignRequest> = {}): AssignRequest => ({
+const request = (orgId: string, leadId: string, over: Partial<RouteLeadRequest> = {}): RouteLeadRequest => ({
   orgId,
   leadId,
   attempt: 1,
   reason: 'ROUTED',
   now: Date.now(),
-  action: ActionSchema.parse({ strategy: 'ROUND_ROBIN', team: 'sdr' }),
-  match: { ruleset_id: null, ruleset_version: null, rule_id: 'all', source: 'RULE', trace: [] },
-  sla: null,
   exclude: [],
   onNoRep: 'UNASSIGN',
-  countsAsReassignment: false,
   ...over,
 });
 
@@ -59,8 +65,8 @@ describe('assign activity on Postgres', () => {
   it('200 concurrent assignments into a 5-rep ROUND_ROBIN pool: counts differ by at most 1 and counters match', async () => {
     const { orgId, reps } = await org(5);
     const leads = await Promise.all(Array.from({ length: 200 }, (_, i) => storedLead(orgId, i)));
-    const results = await Promise.all(leads.map((id) => acts.assignLead(request(orgId, id))));
-    expect(results.every((r) => r.repId !== null)).toBe(true);
+    const results = await Promise.all(leads.map((id) => acts.routeLead(request(orgId, id))));
+    expect(results.every((r) => r.kind === 'assigned')).toBe(true);
     const { assignments, counters } = await countsByRep(reps);
     const values = Object.values(assignments);
     expect(values.reduce((a, b) => a + b, 0)).toBe(200);
@@ -71,11 +77,11 @@ describe('assign activity on Postgres', () => {
   });
 
   it('200 concurrent assignments never take a rep past max_open_leads; the rest wait UNASSIGNED', async () => {
-    const { orgId, reps } = await org(5, { max_open_leads: 30 });
+    const { orgId, reps } = await org(5, { max_open_leads: 30 }, 'LOAD_BALANCED');
     const leads = await Promise.all(Array.from({ length: 200 }, (_, i) => storedLead(orgId, i)));
-    const results = await Promise.all(leads.map((id) => acts.assignLead(request(orgId, id, { action: ActionSchema.parse({ strategy: 'LOAD_BALANCED', team: 'sdr' }) }))));
-    expect(results.filter((r) => r.repId).length).toBe(150);
-    expect(results.filter((r) => !r.repId).every((r) => r.unassignedReason === 'NO_ELIGIBLE_REP')).toBe(true);
+    const results = await Promise.all(leads.map((id) => acts.routeLead(request(orgId, id))));
+    expect(results.filter((r) => r.kind === 'assigned').length).toBe(150);
+    expect(results.filter((r) => r.kind !== 'assigned').every((r) => r.kind === 'unassigned' && r.reason === 'NO_ELIGIBLE_REP')).toBe(true);
     const { assignments, counters } = await countsByRep(reps);
     expect(Object.values(assignments)).toEqual([30, 30, 30, 30, 30]);
     expect(counters).toEqual(assignments);
@@ -85,30 +91,30 @@ describe('assign activity on Postgres', () => {
   it('a retried attempt returns the first decision and assigns nothing twice', async () => {
     const { orgId, reps } = await org(3);
     const leadId = await storedLead(orgId, 1);
-    const first = await acts.assignLead(request(orgId, leadId));
-    const again = await acts.assignLead(request(orgId, leadId));
-    const concurrent = await Promise.all([acts.assignLead(request(orgId, leadId)), acts.assignLead(request(orgId, leadId))]);
-    expect(again.repId).toBe(first.repId);
-    expect(concurrent.map((r) => r.repId)).toEqual([first.repId, first.repId]);
+    const first = await acts.routeLead(request(orgId, leadId));
+    const again = await acts.routeLead(request(orgId, leadId));
+    const concurrent = await Promise.all([acts.routeLead(request(orgId, leadId)), acts.routeLead(request(orgId, leadId))]);
+    expect(repOf(again)).toBe(repOf(first));
+    expect(concurrent.map(repOf)).toEqual([repOf(first), repOf(first)]);
     expect(await db('assignments').where({ lead_id: leadId }).count('* as n').first()).toEqual({ n: 1 });
     const { counters } = await countsByRep(reps);
     expect(Object.values(counters as Record<string, number>).reduce((a, b) => a + b, 0)).toBe(1);
     expect(await db('events').where({ lead_id: leadId, type: 'ASSIGNED' }).count('* as n').first()).toEqual({ n: 1 });
     // The round-robin cursor moved once, not three times: the next lead goes to the next rep in order.
-    const next = await acts.assignLead(request(orgId, await storedLead(orgId, 2)));
-    expect(next.repId).toBe([...reps].sort()[([...reps].sort().indexOf(first.repId!) + 1) % 3]);
+    const next = await acts.routeLead(request(orgId, await storedLead(orgId, 2)));
+    expect(repOf(next)).toBe([...reps].sort()[([...reps].sort().indexOf(repOf(first)!) + 1) % 3]);
   });
 
   it('a reassignment ends the previous assignment and moves the capacity with the lead', async () => {
     const { orgId, reps } = await org(2);
     const leadId = await storedLead(orgId, 1);
-    const first = await acts.assignLead(request(orgId, leadId));
-    const second = await acts.assignLead(request(orgId, leadId, { attempt: 2, reason: 'SLA_REASSIGN', exclude: [first.repId!], countsAsReassignment: true }));
-    expect(second.repId).not.toBe(first.repId);
+    const first = await acts.routeLead(request(orgId, leadId));
+    const second = await acts.routeLead(request(orgId, leadId, { attempt: 2, reason: 'SLA_REASSIGN', exclude: [repOf(first)!] }));
+    expect(repOf(second)).not.toBe(repOf(first));
     const { assignments, counters } = await countsByRep(reps);
     expect(counters).toEqual(assignments);
-    expect(counters[first.repId!]).toBe(0);
-    expect(counters[second.repId!]).toBe(1);
+    expect(counters[repOf(first)!]).toBe(0);
+    expect(counters[repOf(second)!]).toBe(1);
     expect((await db('leads').where({ id: leadId }).first()).reassignment_count).toBe(1);
   });
 });
@@ -119,12 +125,18 @@ describe('daily cap in the rep\'s own day', () => {
     // A workflow clock ahead of real time (as in time-skipping) is the time the assignment is made at.
     const now = Date.parse('2031-11-25T10:00:00Z'); // 19:00 in Tokyo
     const results = [];
-    for (let i = 0; i < 3; i++) results.push(await acts.assignLead(request(orgId, await storedLead(orgId, i), { now })));
-    expect(results.map((r) => r.repId)).toEqual([reps[0], reps[0], null]);
-    expect(results[2]!.stages[0]!.candidates).toEqual([{ rep_id: reps[0], eligible: false, reason: 'AT_DAILY_CAP' }]);
-    expect(new Date(results[2]!.retryAt!).toISOString()).toBe('2031-11-25T15:00:00.000Z'); // midnight in Tokyo
+    const leads: string[] = [];
+    for (let i = 0; i < 3; i++) {
+      leads.push(await storedLead(orgId, i));
+      results.push(await acts.routeLead(request(orgId, leads[i]!, { now })));
+    }
+    expect(results.map(repOf)).toEqual([reps[0], reps[0], null]);
+    const waiting = await db('leads').where({ id: leads[2] }).first();
+    expect(waiting.routing.explanation.stages[0].candidates).toEqual([{ rep_id: reps[0], eligible: false, reason: 'AT_DAILY_CAP' }]);
+    const third = results[2]!;
+    expect(third.kind === 'unassigned' && new Date(third.retryAt!).toISOString()).toBe('2031-11-25T15:00:00.000Z'); // midnight in Tokyo
     // The next Tokyo day the rep takes leads again.
-    const tomorrow = await acts.assignLead(request(orgId, await storedLead(orgId, 9), { now: Date.parse('2031-11-25T15:30:00Z') }));
-    expect(tomorrow.repId).toBe(reps[0]);
+    const tomorrow = await acts.routeLead(request(orgId, await storedLead(orgId, 9), { now: Date.parse('2031-11-25T15:30:00Z') }));
+    expect(repOf(tomorrow)).toBe(reps[0]);
   });
 });

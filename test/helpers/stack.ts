@@ -58,12 +58,12 @@ export interface TestOrg {
 let orgCounter = 0;
 export async function newOrg(db: Db, scopes?: Scope[]): Promise<TestOrg> {
   const org = await createOrg(db, `Test org ${++orgCounter} ${process.pid}`);
-  const key = await createKey(db, org.id, { name: 'test key', scopes });
+  const key = await createKey({ db }, org.id, { name: 'test key', scopes });
   return { orgId: org.id, key: key.secret, keyId: key.id, auth: { Authorization: `Bearer ${key.secret}` } };
 }
 
 export async function restrictedKey(db: Db, orgId: string, scopes: Scope[]): Promise<{ Authorization: string }> {
-  const key = await createKey(db, orgId, { name: 'restricted test key', scopes });
+  const key = await createKey({ db }, orgId, { name: 'restricted test key', scopes });
   return { Authorization: `Bearer ${key.secret}` };
 }
 

@@ -4,16 +4,19 @@ import { temporal as proto } from '@temporalio/proto';
 import { createActivities } from '../../src/activities';
 import { createDb, type Db } from '../../src/db/knex';
 import { createLogger } from '../../src/logger';
+import type { ServiceDeps } from '../../src/services/deps';
 import { temporalNotifier } from '../../src/services/leadSignals';
 import type { Temporal } from '../../src/temporal/client';
 import { routeswitDataConverter } from '../../src/temporal/codec';
-import { ALL_SEARCH_ATTRIBUTES } from '../../src/temporal/searchAttributes';
+import { ALL_SEARCH_ATTRIBUTES } from '../../src/lead/searchAttributes';
 import { quietTemporalRuntime, testConfig } from './stack';
 
 export interface TimeSkippingStack {
   env: TestWorkflowEnvironment;
   temporal: Temporal;
   db: Db;
+  /** What services take, wired to this stack. */
+  deps: ServiceDeps;
   worker: Worker;
   teardown(): Promise<void>;
 }
@@ -58,6 +61,7 @@ export async function startTimeSkipping(): Promise<TimeSkippingStack> {
     env,
     temporal,
     db,
+    deps: { db, temporal, logger: silentLogger, config: testConfig() },
     worker,
     teardown: async () => {
       worker.shutdown();

@@ -1,22 +1,23 @@
 import { createOrg } from '../../src/db/orgs';
 import { zonedToUtc, localTime } from '../../src/routing/time';
 import { logActivity } from '../../src/services/contacts';
-import { closeLead, ingestLead, type LeadServiceDeps } from '../../src/services/leads';
+import { closeLead, ingestLead } from '../../src/services/leads';
+import type { ServiceDeps } from '../../src/services/deps';
 import { changeRep, createRep } from '../../src/services/reps';
 import { createRuleset, publishRuleset } from '../../src/services/rulesets';
-import { stateQuery } from '../../src/workflows/messages';
+import { stateQuery } from '../../src/lead/messages';
 import { RulesetCreate } from '../../src/schemas/rulesets';
 import { RepCreate } from '../../src/schemas/reps';
 import type { z } from 'zod';
-import { silentLogger, startTimeSkipping, type TimeSkippingStack } from '../helpers/timeSkipping';
+import { startTimeSkipping, type TimeSkippingStack } from '../helpers/timeSkipping';
 import { waitFor } from '../helpers/wait';
 
 let ts: TimeSkippingStack;
-let deps: LeadServiceDeps;
+let deps: ServiceDeps;
 
 beforeAll(async () => {
   ts = await startTimeSkipping();
-  deps = { db: ts.db, temporal: ts.temporal, logger: silentLogger, config: { TEMPORAL_UI_URL: 'http://ui', TEMPORAL_NAMESPACE: 'default', LEAD_WAIT_MS_DEFAULT: 0 } };
+  deps = ts.deps;
 });
 afterAll(() => ts.teardown());
 
@@ -27,8 +28,8 @@ let n = 0;
 type RulesIn = Omit<z.input<typeof RulesetCreate>, 'name'>;
 type RepIn = Partial<z.input<typeof RepCreate>>;
 
-const rep = (orgId: string, r: RepIn) => createRep(ts.db, orgId, RepCreate.parse({ name: 'Rep', email: `rep${++n}@x.io`, ...r }));
-const publish = async (orgId: string, rules: RulesIn) => publishRuleset(deps, orgId, (await createRuleset(ts.db, orgId, RulesetCreate.parse({ name: 'rules', ...rules }))).id);
+const rep = (orgId: string, r: RepIn) => createRep(deps, orgId, RepCreate.parse({ name: 'Rep', email: `rep${++n}@x.io`, ...r }));
+const publish = async (orgId: string, rules: RulesIn) => publishRuleset(deps, orgId, (await createRuleset(deps, orgId, RulesetCreate.parse({ name: 'rules', ...rules }))).id);
 
 async function scenario(rules: RulesIn, reps: RepIn[]) {
   const org = await createOrg(ts.db, `ts ${++n}`);
@@ -68,7 +69,7 @@ describe('lead workflow on the time-skipping server', () => {
       const lead = await ingest(orgId, 'met@acme.io');
       const t0 = (await timeline(lead.id)).find((e) => e.type === 'ASSIGNED')!.at;
       await advance(10 * MIN);
-      const activity = await logActivity({ db: ts.db, temporal: ts.temporal, logger: silentLogger }, orgId, lead.contact_id, { type: 'CALL', rep_id: lead.assigned_rep_id });
+      const activity = await logActivity(deps, orgId, lead.contact_id, { type: 'CALL', rep_id: lead.assigned_rep_id });
       expect(activity.first_touch).toBe(true);
       await advance(2 * 60 * MIN);
       const after = await ts.db('leads').where({ id: lead.id }).first();
@@ -201,7 +202,7 @@ describe('lead workflow on the time-skipping server', () => {
       expect(lead).toMatchObject({ status: 'UNASSIGNED', unassigned_reason: 'NO_ELIGIBLE_REP' });
       await advance(3 * 60 * MIN); // hours pass: the lead keeps waiting, it is not dropped
       expect((await ts.db('leads').where({ id: lead.id }).first()).status).toBe('UNASSIGNED');
-      await changeRep({ db: ts.db, temporal: ts.temporal, logger: silentLogger }, orgId, reps[0]!, { status: 'AVAILABLE' });
+      await changeRep(deps, orgId, reps[0]!, { status: 'AVAILABLE' });
       const assigned = await eventually(async () => {
         const row = await ts.db('leads').where({ id: lead.id }).first();
         return row.status === 'ASSIGNED' ? row : null;

@@ -85,7 +85,7 @@ describe('SLA monitor workflow on the time-skipping server', () => {
 
   it('measures a team breach rate and a rep with too many untouched leads', async () => {
     const org = await createOrg(ts.db, 'rate test');
-    const rep = await createRep(ts.db, org.id, RepCreate.parse({ name: 'R', email: 'r@rate.io', teams: ['emea'] }));
+    const rep = await createRep(ts.deps, org.id, RepCreate.parse({ name: 'R', email: 'r@rate.io', teams: ['emea'] }));
     const now = new Date(await ts.env.currentTimeMs());
     for (let i = 0; i < 10; i++) {
       const l = await insertReceivedLead(ts.db, org.id, { email: `r${i}@rate.io` }, undefined);

@@ -16,7 +16,7 @@ export const apiKeyRoutes = [
     scope: 'keys:read',
     query: PageQuery,
     response: ApiKey,
-    handler: (ctx, { query }) => service.listKeys(ctx.deps.db, ctx.principal, query),
+    handler: (ctx, { query }) => service.listKeys(ctx.deps, ctx.principal, query),
   }),
   route({
     method: 'post',
@@ -32,7 +32,7 @@ export const apiKeyRoutes = [
     response: ApiKeyCreated,
     secretFields: ['secret'],
     errors: [409],
-    handler: (ctx, { body }) => service.createKey(ctx.deps.db, ctx.orgId, body, { creator: ctx.principal, maxKeys: ctx.deps.config.MAX_API_KEYS_PER_ORG }),
+    handler: (ctx, { body }) => service.createKey(ctx.deps, ctx.orgId, body, { creator: ctx.principal, maxKeys: ctx.deps.config.MAX_API_KEYS_PER_ORG }),
   }),
   route({
     method: 'delete',
@@ -43,6 +43,6 @@ export const apiKeyRoutes = [
     scope: 'keys:write',
     params: KeyParams,
     response: ApiKey,
-    handler: (ctx, { params }) => service.revokeKey(ctx.deps.db, ctx.principal, params.id),
+    handler: (ctx, { params }) => service.revokeKey(ctx.deps, ctx.principal, params.id),
   }),
 ];

@@ -17,7 +17,7 @@ export const contactRoutes = [
     scope: 'contacts:read',
     query: ContactListQuery,
     response: Contact,
-    handler: (ctx, { query }) => service.listContacts(ctx.deps.db, ctx.orgId, query),
+    handler: (ctx, { query }) => service.listContacts(ctx.deps, ctx.orgId, query),
   }),
   route({
     method: 'post',
@@ -29,7 +29,7 @@ export const contactRoutes = [
     body: ContactUpsert,
     response: z.union([Contact, ContactReceipt]),
     errors: [409],
-    handler: (ctx, { body }) => service.upsertContact(ctx.deps.db, ctx.orgId, body, { canRead: hasScope(ctx.principal, 'contacts:read') }),
+    handler: (ctx, { body }) => service.upsertContact(ctx.deps, ctx.orgId, body, { canRead: hasScope(ctx.principal, 'contacts:read') }),
   }),
   route({
     method: 'get',
@@ -39,7 +39,7 @@ export const contactRoutes = [
     scope: 'contacts:read',
     params: Params,
     response: Contact,
-    handler: (ctx, { params }) => service.getContact(ctx.deps.db, ctx.orgId, params.id),
+    handler: (ctx, { params }) => service.getContact(ctx.deps, ctx.orgId, params.id),
   }),
   listRoute({
     method: 'get',
@@ -50,7 +50,7 @@ export const contactRoutes = [
     params: Params,
     query: PageQuery,
     response: Activity,
-    handler: (ctx, { params, query }) => service.listActivities(ctx.deps.db, ctx.orgId, params.id, query),
+    handler: (ctx, { params, query }) => service.listActivities(ctx.deps, ctx.orgId, params.id, query),
   }),
   route({
     method: 'post',

@@ -20,7 +20,7 @@ export const intelligenceRoutes = [
     scope: 'intelligence:read',
     query: WindowQuery,
     response: Summary,
-    handler: (ctx, { query }) => service.summary(ctx.deps.db, ctx.orgId, query),
+    handler: (ctx, { query }) => service.summary(ctx.deps, ctx.orgId, query),
   }),
   route({
     method: 'get',
@@ -30,7 +30,7 @@ export const intelligenceRoutes = [
     scope: 'intelligence:read',
     query: TimeseriesQuery,
     response: Timeseries,
-    handler: (ctx, { query }) => service.timeseries(ctx.deps.db, ctx.orgId, query),
+    handler: (ctx, { query }) => service.timeseries(ctx.deps, ctx.orgId, query),
   }),
 ];
 
@@ -45,7 +45,7 @@ export const monitorRoutes = [
     scope: 'intelligence:read',
     query: PageQuery,
     response: Monitor,
-    handler: (ctx, { query }) => monitors.listMonitors(ctx.deps.db, ctx.orgId, query),
+    handler: (ctx, { query }) => monitors.listMonitors(ctx.deps, ctx.orgId, query),
   }),
   route({
     method: 'post',
@@ -69,7 +69,7 @@ export const monitorRoutes = [
     scope: 'intelligence:read',
     params: MonitorParams,
     response: Monitor,
-    handler: (ctx, { params }) => monitors.getMonitor(ctx.deps.db, ctx.orgId, params.id),
+    handler: (ctx, { params }) => monitors.getMonitor(ctx.deps, ctx.orgId, params.id),
   }),
   route({
     method: 'patch',
@@ -102,7 +102,7 @@ export const monitorRoutes = [
     scope: 'intelligence:read',
     query: AlertListQuery,
     response: Alert,
-    handler: (ctx, { query }) => monitors.listAlerts(ctx.deps.db, ctx.orgId, query),
+    handler: (ctx, { query }) => monitors.listAlerts(ctx.deps, ctx.orgId, query),
   }),
   listRoute({
     method: 'get',
@@ -112,6 +112,6 @@ export const monitorRoutes = [
     scope: 'intelligence:read',
     query: PageQuery,
     response: Digest,
-    handler: (ctx, { query }) => monitors.listDigests(ctx.deps.db, ctx.orgId, query),
+    handler: (ctx, { query }) => monitors.listDigests(ctx.deps, ctx.orgId, query),
   }),
 ];

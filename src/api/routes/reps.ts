@@ -15,7 +15,7 @@ export const repRoutes = [
     scope: 'reps:read',
     query: RepListQuery,
     response: Rep,
-    handler: (ctx, { query }) => service.listReps(ctx.deps.db, ctx.orgId, query),
+    handler: (ctx, { query }) => service.listReps(ctx.deps, ctx.orgId, query),
   }),
   route({
     method: 'post',
@@ -26,7 +26,7 @@ export const repRoutes = [
     body: RepCreate,
     response: Rep,
     errors: [409],
-    handler: (ctx, { body }) => service.createRep(ctx.deps.db, ctx.orgId, body),
+    handler: (ctx, { body }) => service.createRep(ctx.deps, ctx.orgId, body),
   }),
   route({
     method: 'get',
@@ -36,7 +36,7 @@ export const repRoutes = [
     scope: 'reps:read',
     params: RepParams,
     response: Rep,
-    handler: (ctx, { params }) => service.getRep(ctx.deps.db, ctx.orgId, params.id),
+    handler: (ctx, { params }) => service.getRep(ctx.deps, ctx.orgId, params.id),
   }),
   route({
     method: 'patch',

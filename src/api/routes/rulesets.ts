@@ -17,7 +17,7 @@ export const rulesetRoutes = [
     scope: 'rules:read',
     query: RulesetListQuery,
     response: Ruleset,
-    handler: (ctx, { query }) => service.listRulesets(ctx.deps.db, ctx.orgId, query),
+    handler: (ctx, { query }) => service.listRulesets(ctx.deps, ctx.orgId, query),
   }),
   route({
     method: 'post',
@@ -30,7 +30,7 @@ export const rulesetRoutes = [
     scope: 'rules:write',
     body: RulesetCreate,
     response: Ruleset,
-    handler: (ctx, { body }) => service.createRuleset(ctx.deps.db, ctx.orgId, body),
+    handler: (ctx, { body }) => service.createRuleset(ctx.deps, ctx.orgId, body),
   }),
   route({
     method: 'get',
@@ -40,7 +40,7 @@ export const rulesetRoutes = [
     scope: 'rules:read',
     response: Ruleset,
     errors: [404],
-    handler: (ctx) => service.getActiveRuleset(ctx.deps.db, ctx.orgId),
+    handler: (ctx) => service.getActiveRuleset(ctx.deps, ctx.orgId),
   }),
   route({
     method: 'post',
@@ -52,7 +52,7 @@ export const rulesetRoutes = [
     body: SimulateRequest,
     response: SimulateResponse,
     errors: [404],
-    handler: (ctx, { body }) => service.simulate(ctx.deps.db, ctx.orgId, body),
+    handler: (ctx, { body }) => service.simulate(ctx.deps, ctx.orgId, body),
   }),
   route({
     method: 'get',
@@ -62,7 +62,7 @@ export const rulesetRoutes = [
     scope: 'rules:read',
     params: Params,
     response: Ruleset,
-    handler: (ctx, { params }) => service.getRuleset(ctx.deps.db, ctx.orgId, params.id),
+    handler: (ctx, { params }) => service.getRuleset(ctx.deps, ctx.orgId, params.id),
   }),
   route({
     method: 'patch',
@@ -74,7 +74,7 @@ export const rulesetRoutes = [
     body: RulesetUpdate,
     response: Ruleset,
     errors: [409],
-    handler: (ctx, { params, body }) => service.updateRuleset(ctx.deps.db, ctx.orgId, params.id, body),
+    handler: (ctx, { params, body }) => service.updateRuleset(ctx.deps, ctx.orgId, params.id, body),
   }),
   route({
     method: 'delete',
@@ -85,7 +85,7 @@ export const rulesetRoutes = [
     params: Params,
     response: Ruleset,
     errors: [409],
-    handler: (ctx, { params }) => service.deleteRuleset(ctx.deps.db, ctx.orgId, params.id),
+    handler: (ctx, { params }) => service.deleteRuleset(ctx.deps, ctx.orgId, params.id),
   }),
   route({
     method: 'post',

@@ -16,7 +16,7 @@ export const webhookRoutes = [
     scope: 'intelligence:read',
     query: PageQuery,
     response: Webhook,
-    handler: (ctx, { query }) => service.listWebhooks(ctx.deps.db, ctx.orgId, query),
+    handler: (ctx, { query }) => service.listWebhooks(ctx.deps, ctx.orgId, query),
   }),
   route({
     method: 'post',
@@ -33,7 +33,7 @@ export const webhookRoutes = [
     body: WebhookCreate,
     response: WebhookCreated,
     secretFields: ['secret'],
-    handler: (ctx, { body }) => service.createWebhook(ctx.deps.db, ctx.orgId, body, ctx.deps.config),
+    handler: (ctx, { body }) => service.createWebhook(ctx.deps, ctx.orgId, body, ctx.deps.config),
   }),
   route({
     method: 'get',
@@ -43,7 +43,7 @@ export const webhookRoutes = [
     scope: 'intelligence:read',
     params: Params,
     response: Webhook,
-    handler: (ctx, { params }) => service.getWebhook(ctx.deps.db, ctx.orgId, params.id),
+    handler: (ctx, { params }) => service.getWebhook(ctx.deps, ctx.orgId, params.id),
   }),
   route({
     method: 'patch',
@@ -54,7 +54,7 @@ export const webhookRoutes = [
     params: Params,
     body: WebhookUpdate,
     response: Webhook,
-    handler: (ctx, { params, body }) => service.updateWebhook(ctx.deps.db, ctx.orgId, params.id, body, ctx.deps.config.OUTBOUND_TARGETS),
+    handler: (ctx, { params, body }) => service.updateWebhook(ctx.deps, ctx.orgId, params.id, body, ctx.deps.config.OUTBOUND_TARGETS),
   }),
   route({
     method: 'delete',
@@ -64,7 +64,7 @@ export const webhookRoutes = [
     scope: 'intelligence:write',
     params: Params,
     response: Webhook,
-    handler: (ctx, { params }) => service.deleteWebhook(ctx.deps.db, ctx.orgId, params.id),
+    handler: (ctx, { params }) => service.deleteWebhook(ctx.deps, ctx.orgId, params.id),
   }),
   listRoute({
     method: 'get',
@@ -75,6 +75,6 @@ export const webhookRoutes = [
     params: Params,
     query: PageQuery,
     response: Delivery,
-    handler: (ctx, { params, query }) => service.listDeliveries(ctx.deps.db, ctx.orgId, params.id, query),
+    handler: (ctx, { params, query }) => service.listDeliveries(ctx.deps, ctx.orgId, params.id, query),
   }),
 ];

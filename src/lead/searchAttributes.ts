@@ -1,6 +1,6 @@
 import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/common';
 
-// Imported by workflows too, so nothing here may do I/O.
+// Imported by workflow code, the client and the dev server: definitions only, no I/O.
 export const SA = {
   orgId: defineSearchAttributeKey('RouteswitOrgId', SearchAttributeType.KEYWORD),
   leadId: defineSearchAttributeKey('RouteswitLeadId', SearchAttributeType.KEYWORD),

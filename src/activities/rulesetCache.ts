@@ -1,0 +1,36 @@
+import type { Db } from '../db/knex';
+import { activeRulesetVersion, rulesetDefinition } from '../db/rulesets';
+import { compileRuleset, leadValues, matchRule, type CompiledRuleset, type RuleMatch } from '../routing';
+
+export interface RulesetMatch {
+  match: RuleMatch;
+  ruleset: { id: string; version: number | null } | null;
+}
+
+export const NO_RULESET: RuleMatch = { rule_id: null, source: 'NONE', action: null, sla: null, trace: [] };
+
+/**
+ * Compiled rulesets, kept per `id:version` in the worker: a published version never changes, so each is read
+ * and compiled once, and each lead costs one small query to learn which version is active.
+ */
+export class RulesetCache {
+  private readonly compiled = new Map<string, CompiledRuleset>();
+
+  constructor(private readonly capacity = 200) {}
+
+  async matchActive(db: Db, orgId: string, lead: Record<string, unknown>): Promise<RulesetMatch> {
+    const active = await activeRulesetVersion(db, orgId);
+    if (!active) return { match: NO_RULESET, ruleset: null };
+    const key = `${active.id}:${active.version}`;
+    let rs = this.compiled.get(key);
+    if (!rs) {
+      const definition = await rulesetDefinition(db, active.id);
+      if (!definition) return { match: NO_RULESET, ruleset: null };
+      rs = compileRuleset(definition);
+      // Oldest out first: Map iteration order is insertion order.
+      if (this.compiled.size >= this.capacity) this.compiled.delete(this.compiled.keys().next().value!);
+      this.compiled.set(key, rs);
+    }
+    return { match: matchRule(rs, leadValues(lead)), ruleset: active };
+  }
+}

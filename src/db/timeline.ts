@@ -1,0 +1,70 @@
+import type { Knex } from 'knex';
+import type { Db } from './knex';
+import { newId } from '../ids';
+import { enqueueDeliveries, WEBHOOK_EVENT_FOR } from './webhooks';
+
+type Conn = Db | Knex.Transaction;
+
+export interface EventRow {
+  id: string;
+  org_id: string;
+  lead_id: string;
+  type: string;
+  rep_id: string | null;
+  data: Record<string, unknown>;
+  step_key: string;
+  occurred_at: Date;
+}
+
+export interface NewEvent {
+  org_id: string;
+  lead_id: string;
+  type: string;
+  /** The workflow step that writes it: a retried activity finds its key taken and writes nothing. */
+  step_key: string;
+  rep_id?: string | null;
+  data?: object;
+  occurred_at?: Date;
+}
+
+/**
+ * Writes a timeline event once. Events that webhooks announce get their deliveries queued in the same
+ * transaction, so an event is never announced without having happened, nor happens unannounced.
+ */
+export async function insertEvent(db: Conn, e: NewEvent): Promise<boolean> {
+  const id = newId('event');
+  const rows = await db('events')
+    .insert({ id, rep_id: null, ...e, data: JSON.stringify(e.data ?? {}) })
+    .onConflict(['lead_id', 'step_key'])
+    .ignore()
+    .returning(['id', 'occurred_at']);
+  const hook = WEBHOOK_EVENT_FOR[e.type];
+  if (rows.length && hook) {
+    await enqueueDeliveries(db, e.org_id, hook, id, { lead_id: e.lead_id, rep_id: e.rep_id ?? null, ...(e.data ?? {}) }, rows[0].occurred_at);
+  }
+  return rows.length > 0;
+}
+
+/** Oldest first; steps written in one transaction keep the order they were written in. */
+export function leadTimeline(db: Conn, leadId: string): Promise<EventRow[]> {
+  return db<EventRow>('events').where({ lead_id: leadId }).orderBy([{ column: 'occurred_at' }, { column: 'seq' }]);
+}
+
+export function findStep(db: Conn, leadId: string, stepKey: string): Promise<EventRow | undefined> {
+  return db<EventRow>('events').where({ lead_id: leadId, step_key: stepKey }).first();
+}
+
+/** Every step key the lead's workflow runs have written: a new run reads its progress from them. */
+export async function stepKeys(db: Conn, leadId: string): Promise<string[]> {
+  return (await db('events').where({ lead_id: leadId }).select('step_key')).map((r: { step_key: string }) => r.step_key);
+}
+
+/** An organization's SLA breaches in [from, to), for the daily digest. */
+export function breachesBetween(db: Conn, orgId: string, from: Date, to: Date): Promise<Array<{ lead_id: string; rep_id: string | null; breached_at: Date }>> {
+  return db('events')
+    .where({ org_id: orgId, type: 'SLA_BREACHED' })
+    .where('occurred_at', '>=', from)
+    .where('occurred_at', '<', to)
+    .orderBy('occurred_at')
+    .select('lead_id', 'rep_id', 'occurred_at as breached_at');
+}
