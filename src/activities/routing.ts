@@ -1,7 +1,6 @@
 import { ApplicationFailure } from '@temporalio/activity';
 import type { Knex } from 'knex';
 import * as assignments from '../db/assignments';
-import { ownerInfo } from '../db/contacts';
 import type { Db } from '../db/knex';
 import * as leads from '../db/leads';
 import { repClock } from '../db/reps';
@@ -173,8 +172,7 @@ export function routingActivities(deps: { db: Db; notifier: Notifier; rulesets: 
     let selection: Selection | null = null;
     let ctx: SelectionContext | null = null;
     if (action) {
-      const owner = action.strategy === 'OWNER' || action.fallback?.strategy === 'OWNER' ? await ownerInfo(trx, req.orgId, lead.email) : undefined;
-      ctx = await loadSelectionContext(trx, req.orgId, action, { now: at.getTime(), lock: true, owner, exclude: req.exclude });
+      ctx = await loadSelectionContext(trx, req.orgId, action, lead.email, { now: at.getTime(), lock: true, exclude: req.exclude });
       selection = selectRep(action, ctx);
     }
     const { match, ruleset } = decided;

@@ -1,7 +1,8 @@
 import { ApplicationFailure } from '@temporalio/activity';
 import type { Db } from '../db/knex';
-import type { DeliveryRow, WebhookRow } from '../db/webhooks';
+import * as store from '../db/webhooks';
 import { openText, parseKeyring } from '../crypto/keyring';
+import { FAILURE } from '../lead/model';
 import { describeFailure, outboundPolicy, postJson } from '../net/outbound';
 import { sign } from '../services/webhookSignature';
 
@@ -17,11 +18,11 @@ export function webhookActivities(db: Db, opts: { outboundTargets: string; encry
      * Temporal retries with exponential backoff (see the delivery workflow).
      */
     async deliverWebhook({ deliveryId }: { deliveryId: string }): Promise<{ status: number }> {
-      const d = await db<DeliveryRow>('webhook_deliveries').where({ id: deliveryId }).first();
+      const d = await store.findDelivery(db, deliveryId);
       if (!d || d.status !== 'PENDING') return { status: d?.last_status_code ?? 0 };
-      const hook = await db<WebhookRow>('webhooks').where({ id: d.webhook_id }).first();
+      const hook = await store.webhookOf(db, d);
       if (!hook?.active) {
-        await db('webhook_deliveries').where({ id: deliveryId }).update({ status: 'FAILED', last_error: 'webhook deleted or disabled' });
+        await store.failDelivery(db, deliveryId, 'webhook deleted or disabled');
         return { status: 0 };
       }
       const body = JSON.stringify(d.payload);
@@ -40,21 +41,13 @@ export function webhookActivities(db: Db, opts: { outboundTargets: string; encry
       } catch (err) {
         error = describeFailure(err);
       }
-      await db('webhook_deliveries')
-        .where({ id: deliveryId })
-        .update({
-          attempts: db.raw('attempts + 1'),
-          last_status_code: status || null,
-          last_error: error,
-          last_attempt_at: started,
-          ...(error ? {} : { status: 'DELIVERED', delivered_at: new Date() }),
-        });
-      if (error) throw ApplicationFailure.retryable(error, 'WebhookNotAccepted');
+      await store.recordAttempt(db, deliveryId, { status, error, at: started });
+      if (error) throw ApplicationFailure.retryable(error, FAILURE.WEBHOOK_NOT_ACCEPTED);
       return { status };
     },
 
     async markDeliveryFailed({ deliveryId }: { deliveryId: string }): Promise<void> {
-      await db('webhook_deliveries').where({ id: deliveryId, status: 'PENDING' }).update({ status: 'FAILED' });
+      await store.failDelivery(db, deliveryId);
     },
   };
 }

@@ -33,3 +33,8 @@ export function pgConstraint(err: unknown): string | undefined {
     ? String((err as { constraint: unknown }).constraint)
     : undefined;
 }
+
+/** One round trip: readiness probes ask whether Postgres answers at all. */
+export async function ping(db: Db): Promise<void> {
+  await db.raw('SELECT 1');
+}

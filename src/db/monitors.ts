@@ -83,3 +83,77 @@ export async function measure(db: Conn, m: MonitorRow, now: Date): Promise<Measu
     }
   }
 }
+
+export function findMonitor(db: Conn, orgId: string, id: string): Promise<MonitorRow | undefined> {
+  return db<MonitorRow>('sla_monitors').where({ org_id: orgId, id }).first();
+}
+
+/** Locked, for one evaluation: however often a monitor runs or is retried, each transition is recorded once. */
+export function lockMonitor(trx: Knex.Transaction, id: string): Promise<MonitorRow | undefined> {
+  return trx<MonitorRow>('sla_monitors').where({ id }).forUpdate().first();
+}
+
+export async function insertMonitor(db: Conn, m: Pick<MonitorRow, 'id' | 'org_id' | 'name' | 'kind' | 'params' | 'interval_minutes' | 'paused' | 'schedule_id'>): Promise<MonitorRow> {
+  const [row] = await db('sla_monitors').insert({ ...m, params: JSON.stringify(m.params) }).returning('*');
+  return row as MonitorRow;
+}
+
+export async function updateMonitor(db: Conn, orgId: string, id: string, patch: Pick<MonitorRow, 'name' | 'params' | 'interval_minutes' | 'paused'>): Promise<MonitorRow> {
+  const [row] = await db('sla_monitors')
+    .where({ org_id: orgId, id })
+    .update({ ...patch, params: JSON.stringify(patch.params), updated_at: db.fn.now() })
+    .returning('*');
+  return row as MonitorRow;
+}
+
+export async function deleteMonitor(db: Conn, orgId: string, id: string): Promise<void> {
+  await db('sla_monitors').where({ org_id: orgId, id }).delete();
+}
+
+export function listMonitors(db: Conn, orgId: string, after: string | undefined, limit: number): Promise<MonitorRow[]> {
+  const q = db<MonitorRow>('sla_monitors').where({ org_id: orgId }).orderBy('id').limit(limit);
+  if (after) q.andWhere('id', '>', after);
+  return q;
+}
+
+export async function recordState(trx: Knex.Transaction, id: string, state: MonitorRow['state'], value: number | null, at: Date): Promise<void> {
+  await trx('sla_monitors').where({ id }).update({ state, last_value: value, last_evaluated_at: at });
+}
+
+export async function insertAlert(trx: Knex.Transaction, a: Omit<AlertRow, 'resolved_at'>): Promise<void> {
+  await trx('alerts').insert(a);
+}
+
+/** Resolves the monitor's open alert; returns its id, if there was one. */
+export async function resolveOpenAlert(trx: Knex.Transaction, monitorId: string, at: Date): Promise<string | null> {
+  const [open] = await trx<AlertRow>('alerts').where({ monitor_id: monitorId }).whereNull('resolved_at').update({ resolved_at: at }).returning('id');
+  return (open as { id: string } | undefined)?.id ?? null;
+}
+
+/** Newest first; the cursor is the last id seen. */
+export function listAlerts(db: Conn, orgId: string, openOnly: boolean, before: string | undefined, limit: number): Promise<AlertRow[]> {
+  const q = db<AlertRow>('alerts').where({ org_id: orgId }).orderBy('id', 'desc').limit(limit);
+  if (openOnly) q.whereNull('resolved_at');
+  if (before) q.andWhere('id', '<', before);
+  return q;
+}
+
+export interface DigestRow {
+  id: string;
+  org_id: string;
+  day: Date;
+  breaches: number;
+  items: Array<{ lead_id: string; rep_id: string | null; breached_at: string }>;
+  created_at: Date;
+}
+
+/** Once per organization and day: a second run for the same day writes nothing. */
+export async function insertDigest(db: Conn, d: Pick<DigestRow, 'id' | 'org_id' | 'breaches'> & { day: string; items: unknown[] }): Promise<void> {
+  await db('digests').insert({ ...d, items: JSON.stringify(d.items) }).onConflict(['org_id', 'day']).ignore();
+}
+
+export function listDigests(db: Conn, orgId: string, before: string | undefined, limit: number): Promise<DigestRow[]> {
+  const q = db<DigestRow>('digests').where({ org_id: orgId }).orderBy('id', 'desc').limit(limit);
+  if (before) q.andWhere('id', '<', before);
+  return q;
+}

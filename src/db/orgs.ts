@@ -19,3 +19,7 @@ export function findOrg(db: Db, id: string): Promise<OrgRow | undefined> {
 export function listOrgs(db: Db): Promise<OrgRow[]> {
   return db<OrgRow>('organizations').orderBy('id');
 }
+
+export async function listOrgIds(db: Db): Promise<string[]> {
+  return (await db<OrgRow>('organizations').orderBy('id').select('id')).map((r) => r.id);
+}

@@ -2,6 +2,7 @@ import type { Knex } from 'knex';
 import type { Db } from './knex';
 import type { Action } from '../routing/schema';
 import { EMPTY_POOL, poolKey, stagesOf, type OwnerInfo, type PoolState, type RepState, type SelectionContext } from '../routing/select';
+import { ownerInfo } from './contacts';
 import type { RepRow } from './reps';
 
 /**
@@ -109,12 +110,16 @@ export interface ContextOptions {
   now: number;
   /** Lock pool and rep rows (inside the assign transaction); false for a simulation's snapshot. */
   lock: boolean;
-  owner?: OwnerInfo;
   exclude?: string[];
 }
 
-export async function loadSelectionContext(db: Conn, orgId: string, action: Action, opts: ContextOptions): Promise<SelectionContext> {
+/**
+ * What selecting a rep for `action` needs, for the lead with this email: pools, candidate reps and, for OWNER
+ * routing, the contact's and its company's owners. The routing activity locks it; the simulator does not.
+ */
+export async function loadSelectionContext(db: Conn, orgId: string, action: Action, email: string, opts: ContextOptions): Promise<SelectionContext> {
+  const owner = action.strategy === 'OWNER' || action.fallback?.strategy === 'OWNER' ? await ownerInfo(db, orgId, email) : undefined;
   const pools = await loadPools(db, orgId, stagesOf(action).map(poolKey), opts.lock);
-  const reps = await loadReps(db, orgId, repSourceFor(action, opts.owner), opts.now, opts.lock);
-  return { now: opts.now, reps, pools, owner: opts.owner, exclude: opts.exclude };
+  const reps = await loadReps(db, orgId, repSourceFor(action, owner), opts.now, opts.lock);
+  return { now: opts.now, reps, pools, owner, exclude: opts.exclude };
 }

@@ -76,3 +76,53 @@ export function listDeliveries(db: Db, webhookId: string, before: string | undef
   if (before) q.andWhere('id', '<', before);
   return q;
 }
+
+export async function insertWebhook(db: Conn, w: Pick<WebhookRow, 'id' | 'org_id' | 'url' | 'description' | 'events' | 'secret'>): Promise<WebhookRow> {
+  const [row] = await db('webhooks').insert(w).returning('*');
+  return row as WebhookRow;
+}
+
+export async function updateWebhook(db: Conn, orgId: string, id: string, patch: Partial<Pick<WebhookRow, 'url' | 'description' | 'events' | 'active'>>): Promise<WebhookRow> {
+  const [row] = await db('webhooks')
+    .where({ org_id: orgId, id })
+    .update({ ...patch, updated_at: db.fn.now() })
+    .returning('*');
+  return row as WebhookRow;
+}
+
+export function findDelivery(db: Conn, id: string): Promise<DeliveryRow | undefined> {
+  return db<DeliveryRow>('webhook_deliveries').where({ id }).first();
+}
+
+/** The webhook a delivery belongs to, whatever its organization (the delivery already is that organization's). */
+export function webhookOf(db: Conn, d: DeliveryRow): Promise<WebhookRow | undefined> {
+  return db<WebhookRow>('webhooks').where({ id: d.webhook_id, org_id: d.org_id }).first();
+}
+
+/** One attempt's outcome: delivered, or the error (coarse, see net/outbound) for the next attempt to beat. */
+export async function recordAttempt(db: Conn, id: string, a: { status: number; error: string | null; at: Date }): Promise<void> {
+  await db('webhook_deliveries')
+    .where({ id })
+    .update({
+      attempts: db.raw('attempts + 1'),
+      last_status_code: a.status || null,
+      last_error: a.error,
+      last_attempt_at: a.at,
+      ...(a.error ? {} : { status: 'DELIVERED', delivered_at: new Date() }),
+    });
+}
+
+/** Gives up on a delivery still PENDING; `error` replaces the last one when given. */
+export async function failDelivery(db: Conn, id: string, error?: string): Promise<void> {
+  await db('webhook_deliveries').where({ id, status: 'PENDING' }).update({ status: 'FAILED', ...(error ? { last_error: error } : {}) });
+}
+
+/** Deliveries waiting for a workflow to carry them, oldest first. */
+export async function undispatchedDeliveries(db: Conn, limit: number): Promise<string[]> {
+  const rows: Array<{ id: string }> = await db('webhook_deliveries').where({ status: 'PENDING' }).whereNull('dispatched_at').orderBy('created_at').limit(limit).select('id');
+  return rows.map((r) => r.id);
+}
+
+export async function markDispatched(db: Conn, id: string): Promise<void> {
+  await db('webhook_deliveries').where({ id }).update({ dispatched_at: db.fn.now() });
+}

@@ -27,18 +27,3 @@ export type {
   Stage,
   Strategy,
 } from './schema';
-
-import { matchRule, type CompiledRuleset, type RuleMatch } from './rules';
-import { selectRep, type Selection, type SelectionContext } from './select';
-import type { LeadValues } from './conditions';
-
-export interface Decision {
-  match: RuleMatch;
-  selection: Selection | null;
-}
-
-/** Rule match then rep selection: what the simulator shows and what a lead's workflow and activity do in two steps. */
-export function decide(rs: CompiledRuleset, lead: LeadValues, ctx: SelectionContext): Decision {
-  const match = matchRule(rs, lead);
-  return { match, selection: match.action ? selectRep(match.action, ctx) : null };
-}

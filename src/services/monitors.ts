@@ -1,5 +1,6 @@
 import type { Db } from '../db/knex';
 import type { ServiceDeps } from './deps';
+import * as store from '../db/monitors';
 import type { AlertRow, MonitorRow } from '../db/monitors';
 import { notFound, fromZod } from '../errors';
 import { newId } from '../ids';
@@ -41,8 +42,7 @@ async function checkParams(deps: Pick<ServiceDeps, 'db'>, orgId: string, kind: M
 }
 
 async function mustFind(deps: Pick<ServiceDeps, 'db'>, orgId: string, id: string): Promise<MonitorRow> {
-  const { db } = deps;
-  const m = await db<MonitorRow>('sla_monitors').where({ org_id: orgId, id }).first();
+  const m = await store.findMonitor(deps.db, orgId, id);
   if (!m) throw notFound('SLA monitor');
   return m;
 }
@@ -52,11 +52,9 @@ export async function createMonitor(deps: Deps, orgId: string, input: MonitorCre
   const params = await checkParams(deps, orgId, input.kind, input.params);
   const id = newId('monitor');
   return deps.db.transaction(async (trx) => {
-    const [row] = await trx('sla_monitors')
-      .insert({ id, org_id: orgId, name: input.name, kind: input.kind, params: JSON.stringify(params), interval_minutes: input.interval_minutes, paused: input.paused, schedule_id: monitorScheduleId(id) })
-      .returning('*');
+    const row = await store.insertMonitor(trx, { id, org_id: orgId, name: input.name, kind: input.kind, params, interval_minutes: input.interval_minutes, paused: input.paused, schedule_id: monitorScheduleId(id) });
     await createMonitorSchedule(deps.temporal, { id, interval_minutes: input.interval_minutes, paused: input.paused, name: input.name });
-    return present(row as MonitorRow);
+    return present(row);
   });
 }
 
@@ -65,27 +63,19 @@ export async function getMonitor(deps: Pick<ServiceDeps, 'db'>, orgId: string, i
 }
 
 export async function listMonitors(deps: Pick<ServiceDeps, 'db'>, orgId: string, page: PageQuery): Promise<Page<Monitor>> {
-  const { db } = deps;
-  const q = db<MonitorRow>('sla_monitors').where({ org_id: orgId }).orderBy('id').limit(page.limit + 1);
-  if (page.cursor) q.andWhere('id', '>', page.cursor);
-  return toPage(await q, page.limit, present);
+  return toPage(await store.listMonitors(deps.db, orgId, page.cursor, page.limit + 1), page.limit, present);
 }
 
 export async function updateMonitor(deps: Deps, orgId: string, id: string, patch: MonitorUpdate): Promise<Monitor> {
   const current = await mustFind(deps, orgId, id);
   const params = patch.params ? await checkParams(deps, orgId, current.kind, patch.params) : current.params;
   return deps.db.transaction(async (trx) => {
-    const [row] = await trx('sla_monitors')
-      .where({ org_id: orgId, id })
-      .update({
-        name: patch.name ?? current.name,
-        params: JSON.stringify(params),
-        interval_minutes: patch.interval_minutes ?? current.interval_minutes,
-        paused: patch.paused ?? current.paused,
-        updated_at: trx.fn.now(),
-      })
-      .returning('*');
-    const m = row as MonitorRow;
+    const m = await store.updateMonitor(trx, orgId, id, {
+      name: patch.name ?? current.name,
+      params,
+      interval_minutes: patch.interval_minutes ?? current.interval_minutes,
+      paused: patch.paused ?? current.paused,
+    });
     await updateMonitorSchedule(deps.temporal, m.schedule_id, m);
     return present(m);
   });
@@ -95,22 +85,14 @@ export async function updateMonitor(deps: Deps, orgId: string, id: string, patch
 export async function deleteMonitor(deps: Deps, orgId: string, id: string): Promise<Monitor> {
   const current = await mustFind(deps, orgId, id);
   await deleteSchedule(deps.temporal, current.schedule_id);
-  await deps.db('sla_monitors').where({ org_id: orgId, id }).delete();
+  await store.deleteMonitor(deps.db, orgId, id);
   return present(current);
 }
 
 export async function listAlerts(deps: Pick<ServiceDeps, 'db'>, orgId: string, q: AlertListQuery): Promise<Page<Alert>> {
-  const { db } = deps;
-  const query = db<AlertRow>('alerts').where({ org_id: orgId }).orderBy('id', 'desc').limit(q.limit + 1);
-  if (q.open) query.whereNull('resolved_at');
-  if (q.cursor) query.andWhere('id', '<', q.cursor);
-  return toPage(await query, q.limit, presentAlert);
+  return toPage(await store.listAlerts(deps.db, orgId, q.open === true, q.cursor, q.limit + 1), q.limit, presentAlert);
 }
 
 export async function listDigests(deps: Pick<ServiceDeps, 'db'>, orgId: string, page: PageQuery): Promise<Page<Digest>> {
-  const { db } = deps;
-  const q = db('digests').where({ org_id: orgId }).orderBy('id', 'desc').limit(page.limit + 1);
-  if (page.cursor) q.andWhere('id', '<', page.cursor);
-  const rows: Array<{ id: string; day: Date; breaches: number; items: Digest['items']; created_at: Date }> = await q;
-  return toPage(rows, page.limit, (d) => ({ id: d.id, day: d.day.toISOString().slice(0, 10), breaches: d.breaches, items: d.items, created_at: d.created_at.toISOString() }));
+  return toPage(await store.listDigests(deps.db, orgId, page.cursor, page.limit + 1), page.limit, (d) => ({ id: d.id, day: d.day.toISOString().slice(0, 10), breaches: d.breaches, items: d.items, created_at: d.created_at.toISOString() }));
 }

@@ -2,14 +2,12 @@ import type { Knex } from 'knex';
 import type { Db } from '../db/knex';
 import type { ServiceDeps } from './deps';
 import * as store from '../db/rulesets';
-import { ownerInfo } from '../db/contacts';
 import { loadSelectionContext } from '../db/routingState';
 import { conflict, formatPath, invalid, notFound, type ErrorDetail } from '../errors';
 import { newId } from '../ids';
-import { compileRuleset, matchRule, selectRep, slaDeadline } from '../routing';
+import { compileRuleset, leadValues, matchRule, selectRep, slaDeadline } from '../routing';
 import { poolReferences, type RulesetDefinition } from '../routing/schema';
 import type { Page } from '../schemas/common';
-import type { LeadInput } from '../schemas/leads';
 import type { Ruleset, RulesetCreate, RulesetListQuery, RulesetUpdate, SimulateRequest, SimulateResponse } from '../schemas/rulesets';
 import type { Logger } from '../logger';
 import type { Temporal } from '../temporal/client';
@@ -157,27 +155,19 @@ async function rulesetForSimulation(deps: Pick<ServiceDeps, 'db'>, orgId: string
   return { id: row.id, version: row.version, definition: row.definition };
 }
 
-/** The routing core's view of a lead: its fields and attributes. */
-export function routableLead(lead: LeadInput): Record<string, unknown> {
-  return { ...lead, attributes: lead.attributes ?? {} };
-}
-
 /**
  * Routes a lead exactly as the lead workflow would at this moment, with the real rep and pool state, and
  * writes nothing.
  */
 export async function simulate(deps: Pick<ServiceDeps, 'db'>, orgId: string, req: SimulateRequest): Promise<SimulateResponse> {
-  const { db } = deps;
   const rs = await rulesetForSimulation(deps, orgId, req);
   const now = req.at ? Date.parse(req.at) : Date.now();
-  const match = matchRule(compileRuleset(rs.definition), routableLead(req.lead));
-  const selection = match.action
-    ? selectRep(match.action, await loadSelectionContext(db, orgId, match.action, { now, lock: false, owner: await ownerInfo(db, orgId, req.lead.email) }))
-    : null;
-  const repId = selection?.rep_id ?? null;
-  const rep = repId ? await db('reps').where({ org_id: orgId, id: repId }).first('timezone', 'working_hours') : null;
+  const match = matchRule(compileRuleset(rs.definition), leadValues(req.lead));
+  const ctx = match.action ? await loadSelectionContext(deps.db, orgId, match.action, req.lead.email, { now, lock: false }) : null;
+  const selection = match.action && ctx ? selectRep(match.action, ctx) : null;
+  const rep = selection?.rep_id ? ctx!.reps[selection.rep_id] : undefined;
   return {
-    assigned_rep_id: repId,
+    assigned_rep_id: rep?.id ?? null,
     routing: {
       ruleset_id: rs.id,
       ruleset_version: rs.version,

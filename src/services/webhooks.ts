@@ -35,21 +35,17 @@ function checkUrl(url: string | undefined, outboundTargets: string): void {
   if (problem) throw invalid(`url: ${problem}`, [{ path: 'url', message: `${problem}; see OUTBOUND_TARGETS` }]);
 }
 
-export type WebhookConfig = Pick<Config, 'OUTBOUND_TARGETS' | 'ENCRYPTION_KEYS'>;
-
 /** The signing secret has to be readable to sign with: it is stored sealed under ENCRYPTION_KEYS when set. */
-export function sealSecret(config: WebhookConfig, secret: string): string {
+function sealSecret(config: Pick<Config, 'ENCRYPTION_KEYS'>, secret: string): string {
   return config.ENCRYPTION_KEYS ? sealText(parseKeyring(config.ENCRYPTION_KEYS), secret) : secret;
 }
 
-export async function createWebhook(deps: Pick<ServiceDeps, 'db'>, orgId: string, input: WebhookCreate, config: WebhookConfig): Promise<WebhookCreated> {
-  const { db } = deps;
+export async function createWebhook(deps: Pick<ServiceDeps, 'db' | 'config'>, orgId: string, input: WebhookCreate): Promise<WebhookCreated> {
+  const { config } = deps;
   checkUrl(input.url, config.OUTBOUND_TARGETS);
   const secret = `whsec_${randomString(40)}`;
-  const [row] = await db('webhooks')
-    .insert({ id: newId('webhook'), org_id: orgId, url: input.url, description: input.description ?? null, events: input.events, secret: sealSecret(config, secret) })
-    .returning('*');
-  return { ...present(row as store.WebhookRow), secret };
+  const row = await store.insertWebhook(deps.db, { id: newId('webhook'), org_id: orgId, url: input.url, description: input.description ?? null, events: input.events, secret: sealSecret(config, secret) });
+  return { ...present(row), secret };
 }
 
 async function mustFind(deps: Pick<ServiceDeps, 'db'>, orgId: string, id: string): Promise<store.WebhookRow> {
@@ -68,19 +64,14 @@ export async function listWebhooks(deps: Pick<ServiceDeps, 'db'>, orgId: string,
   return toPage(await store.listWebhooks(db, orgId, page.cursor, page.limit + 1), page.limit, present);
 }
 
-export async function updateWebhook(deps: Pick<ServiceDeps, 'db'>, orgId: string, id: string, patch: WebhookUpdate, outboundTargets: string): Promise<Webhook> {
-  checkUrl(patch.url, outboundTargets);
+export async function updateWebhook(deps: Pick<ServiceDeps, 'db' | 'config'>, orgId: string, id: string, patch: WebhookUpdate): Promise<Webhook> {
+  checkUrl(patch.url, deps.config.OUTBOUND_TARGETS);
   return applyUpdate(deps, orgId, id, patch);
 }
 
 async function applyUpdate(deps: Pick<ServiceDeps, 'db'>, orgId: string, id: string, patch: WebhookUpdate): Promise<Webhook> {
-  const { db } = deps;
   await mustFind(deps, orgId, id);
-  const [row] = await db('webhooks')
-    .where({ org_id: orgId, id })
-    .update({ ...patch, updated_at: db.fn.now() })
-    .returning('*');
-  return present(row as store.WebhookRow);
+  return present(await store.updateWebhook(deps.db, orgId, id, patch));
 }
 
 /** Deleting stops new deliveries (pending ones fail) and keeps the delivery history. */

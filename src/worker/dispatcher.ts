@@ -1,4 +1,9 @@
 import type { Db } from '../db/knex';
+import { markDispatched, undispatchedDeliveries } from '../db/webhooks';
+import { everyInterval, type BackgroundJob } from './job';
+
+/** Deliveries handed to workflows per round; the next round takes the rest. */
+const DISPATCH_BATCH = 200;
 import type { Logger } from '../logger';
 import type { Temporal } from '../temporal/client';
 import type { webhookDeliveryWorkflow } from '../workflows/webhook';
@@ -15,8 +20,8 @@ export interface DispatcherOptions {
  * delivery), so two workers dispatching the same row, or a crash between start and mark, is harmless.
  */
 export async function dispatchOnce(o: DispatcherOptions): Promise<number> {
-  const rows: Array<{ id: string }> = await o.db('webhook_deliveries').where({ status: 'PENDING' }).whereNull('dispatched_at').orderBy('created_at').limit(200).select('id');
-  for (const { id } of rows) {
+  const ids = await undispatchedDeliveries(o.db, DISPATCH_BATCH);
+  for (const id of ids) {
     await o.temporal.client.workflow.start<typeof webhookDeliveryWorkflow>('webhookDeliveryWorkflow', {
       taskQueue: o.temporal.taskQueue,
       workflowId: `webhook-${id}`,
@@ -26,28 +31,13 @@ export async function dispatchOnce(o: DispatcherOptions): Promise<number> {
     }).catch((err: Error) => {
       if (err.name !== 'WorkflowExecutionAlreadyStartedError') throw err;
     });
-    await o.db('webhook_deliveries').where({ id }).update({ dispatched_at: o.db.fn.now() });
+    await markDispatched(o.db, id);
   }
-  return rows.length;
+  return ids.length;
 }
 
-export function startDispatcher(o: DispatcherOptions): { stop(): Promise<void> } {
-  let running: Promise<unknown> = Promise.resolve();
-  let busy = false;
-  const timer = setInterval(() => {
-    if (busy) return;
-    busy = true;
-    running = dispatchOnce(o)
-      .catch((err) => o.logger.warn({ err }, 'webhook dispatch failed; next round will retry'))
-      .finally(() => {
-        busy = false;
-      });
-  }, o.intervalMs ?? 1000);
-  timer.unref();
-  return {
-    async stop() {
-      clearInterval(timer);
-      await running;
-    },
-  };
+export function startDispatcher(o: DispatcherOptions): BackgroundJob {
+  return everyInterval(o.intervalMs ?? 1000, async () => {
+    await dispatchOnce(o);
+  }, (err) => o.logger.warn({ err }, 'webhook dispatch failed; next round will retry'));
 }

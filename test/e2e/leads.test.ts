@@ -247,7 +247,7 @@ describe('when Temporal cannot be reached', () => {
       const res = await cut.http.post('/v1/leads').set(org.auth).send({ email: 'offline@acme.io' });
       expect(res.status).toBe(200);
       expect(res.body.status).toBe('ROUTING');
-      const swept = await sweepOnce({ db: api.deps.db, temporal: api.deps.temporal, logger: api.deps.logger, graceMs: 0 });
+      const swept = await sweepOnce(api.deps, 0);
       expect(swept.started).toBeGreaterThanOrEqual(1);
       const assigned = await waitFor(async () => ((await get(org, res.body.id)).body.status === 'ASSIGNED' ? true : null), { what: 'the swept lead to be routed' });
       expect(assigned).toBe(true);

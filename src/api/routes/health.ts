@@ -1,4 +1,5 @@
 import { Router } from 'express';
+import { ping } from '../../db/knex';
 import type { ApiDeps } from '../deps';
 
 async function check(fn: () => Promise<unknown>, timeoutMs: number): Promise<'ok' | string> {
@@ -25,7 +26,7 @@ export function healthRouter(deps: ApiDeps): Router {
   });
   router.get('/readyz', async (_req, res) => {
     const [postgres, temporal] = await Promise.all([
-      check(() => deps.db.raw('SELECT 1'), 2000),
+      check(() => ping(deps.db), 2000),
       check(() => deps.temporal.ping(2000), 2500),
     ]);
     const ready = postgres === 'ok' && temporal === 'ok';

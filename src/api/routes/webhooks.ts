@@ -33,7 +33,7 @@ export const webhookRoutes = [
     body: WebhookCreate,
     response: WebhookCreated,
     secretFields: ['secret'],
-    handler: (ctx, { body }) => service.createWebhook(ctx.deps, ctx.orgId, body, ctx.deps.config),
+    handler: (ctx, { body }) => service.createWebhook(ctx.deps, ctx.orgId, body),
   }),
   route({
     method: 'get',
@@ -54,7 +54,7 @@ export const webhookRoutes = [
     params: Params,
     body: WebhookUpdate,
     response: Webhook,
-    handler: (ctx, { params, body }) => service.updateWebhook(ctx.deps, ctx.orgId, params.id, body, ctx.deps.config.OUTBOUND_TARGETS),
+    handler: (ctx, { params, body }) => service.updateWebhook(ctx.deps, ctx.orgId, params.id, body),
   }),
   route({
     method: 'delete',
