@@ -4,7 +4,7 @@ import * as store from '../db/webhooks';
 import { openText, parseKeyring } from '../crypto/keyring';
 import { FAILURE } from '../lead/model';
 import { describeFailure, outboundPolicy, postJson } from '../net/outbound';
-import { sign } from '../services/webhookSignature';
+import { sign } from '../crypto/webhookSignature';
 
 const TIMEOUT_MS = 10_000;
 

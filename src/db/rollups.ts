@@ -9,8 +9,8 @@ import type { Db } from './knex';
  * minutes and all of history nightly: new leads count at once; a change to an older lead (a late first
  * touch) shows after the next refresh.
  *
- * Each rollup is defined once here; its tables and its live query are all built from that definition, so
- * they cannot disagree. A migration that changes a definition recreates the tables.
+ * Each rollup is defined once here; its live query is built from that definition, and so is the DDL a
+ * migration records (rollupTableDdl). A change to a definition comes with a migration that recreates the tables.
  */
 
 /**
@@ -134,22 +134,25 @@ function fromHours(r: Rollup, where: string): string {
 }
 
 /** Creates both tables of every rollup (keyed like their grouping, with a covering index) and the watermarks. */
-export async function createRollupTables(knex: Knex): Promise<void> {
+/**
+ * The statements that create and drop the rollup tables for today's definitions. Migrations spell theirs out
+ * (they must not change when this code does); a test compares the latest one with these, so a changed
+ * definition cannot ship without its migration.
+ */
+export function rollupTableDdl(): { create: string[]; drop: string[] } {
+  const create: string[] = [];
   for (const r of ROLLUPS) {
     for (const grain of ['hour', 'day'] as const) {
       const t = tableOf(r, grain);
-      await knex.raw(`CREATE TABLE ${t} AS ${fromSource(r, 'false')}`);
-      await knex.raw(`ALTER TABLE ${t} ADD PRIMARY KEY (org_id, at, ${r.keys.map(alias).join(', ')})`);
+      create.push(`CREATE TABLE ${t} AS ${fromSource(r, 'false')}`);
+      create.push(`ALTER TABLE ${t} ADD PRIMARY KEY (org_id, at, ${r.keys.map(alias).join(', ')})`);
       // Covering, so a window is an index-only scan (the refresh vacuums to keep it so).
-      await knex.raw(`CREATE INDEX ${t}_window ON ${t} (org_id, at) INCLUDE (${[...r.keys, ...r.measures].map(alias).join(', ')})`);
+      create.push(`CREATE INDEX ${t}_window ON ${t} (org_id, at) INCLUDE (${[...r.keys, ...r.measures].map(alias).join(', ')})`);
     }
   }
-  await knex.raw('CREATE TABLE rollup_state (name text PRIMARY KEY, refreshed_until timestamptz NOT NULL)');
-}
-
-export async function dropRollupTables(knex: Knex): Promise<void> {
-  for (const r of ROLLUPS) for (const grain of ['hour', 'day']) await knex.raw(`DROP TABLE IF EXISTS ${r.name}_${grain}`);
-  await knex.raw('DROP TABLE IF EXISTS rollup_state');
+  create.push('CREATE TABLE rollup_state (name text PRIMARY KEY, refreshed_until timestamptz NOT NULL)');
+  const drop = [...ROLLUPS.flatMap((r) => (['hour', 'day'] as const).map((g) => `DROP TABLE IF EXISTS ${r.name}_${g}`)), 'DROP TABLE IF EXISTS rollup_state'];
+  return { create, drop };
 }
 
 /**

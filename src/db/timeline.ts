@@ -1,7 +1,8 @@
 import type { Knex } from 'knex';
 import type { Db } from './knex';
 import { newId } from '../ids';
-import { enqueueDeliveries, WEBHOOK_EVENT_FOR } from './webhooks';
+import { WEBHOOK_EVENT_FOR, type TimelineEventType } from '../lead/model';
+import { enqueueDeliveries } from './webhooks';
 
 type Conn = Db | Knex.Transaction;
 
@@ -19,7 +20,7 @@ export interface EventRow {
 export interface NewEvent {
   org_id: string;
   lead_id: string;
-  type: string;
+  type: TimelineEventType;
   /** The workflow step that writes it: a retried activity finds its key taken and writes nothing. */
   step_key: string;
   rep_id?: string | null;

@@ -1,20 +1,10 @@
 import type { Knex } from 'knex';
 import type { Db } from './knex';
 import { newId } from '../ids';
+import type { WebhookEvent } from '../lead/model';
 
 type Conn = Db | Knex.Transaction;
 
-export const WEBHOOK_EVENTS = ['lead.assigned', 'lead.reassigned', 'lead.unassigned', 'lead.contacted', 'lead.sla_breached', 'alert.raised'] as const;
-export type WebhookEvent = (typeof WEBHOOK_EVENTS)[number];
-
-/** Timeline events that subscribers hear about, by the name they subscribe to. */
-export const WEBHOOK_EVENT_FOR: Record<string, WebhookEvent> = {
-  ASSIGNED: 'lead.assigned',
-  REASSIGNED: 'lead.reassigned',
-  UNASSIGNED: 'lead.unassigned',
-  CONTACTED: 'lead.contacted',
-  SLA_BREACHED: 'lead.sla_breached',
-};
 
 export interface WebhookRow {
   id: string;

@@ -31,6 +31,19 @@ export const TIMELINE_EVENT_TYPES = [
 ] as const;
 export type TimelineEventType = (typeof TIMELINE_EVENT_TYPES)[number];
 
+/** What webhooks can subscribe to. */
+export const WEBHOOK_EVENTS = ['lead.assigned', 'lead.reassigned', 'lead.unassigned', 'lead.contacted', 'lead.sla_breached', 'alert.raised'] as const;
+export type WebhookEvent = (typeof WEBHOOK_EVENTS)[number];
+
+/** Timeline events that subscribers hear about, by the name they subscribe to. */
+export const WEBHOOK_EVENT_FOR: Partial<Record<TimelineEventType, WebhookEvent>> = {
+  ASSIGNED: 'lead.assigned',
+  REASSIGNED: 'lead.reassigned',
+  UNASSIGNED: 'lead.unassigned',
+  CONTACTED: 'lead.contacted',
+  SLA_BREACHED: 'lead.sla_breached',
+};
+
 /** How lead statistics name the ruleset's fallback, which has no rule id. */
 export const FALLBACK_RULE = '(fallback)';
 

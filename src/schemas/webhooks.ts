@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { WEBHOOK_EVENTS } from '../db/webhooks';
+import { WEBHOOK_EVENTS } from '../lead/model';
 import { IdOf, OptionalText, PageQuery, Timestamp } from './common';
 
 const Url = z

@@ -1,6 +1,6 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { verify } from '../../src/services/webhookSignature';
+import { verify } from '../../src/crypto/webhookSignature';
 import { startDispatcher } from '../../src/worker/dispatcher';
 import { newOrg, startApi, startWorker, type TestApi, type TestOrg, type TestWorker } from '../helpers/stack';
 import { waitFor } from '../helpers/wait';

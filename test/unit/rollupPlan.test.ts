@@ -1,5 +1,6 @@
 import fc from 'fast-check';
-import { plan } from '../../src/db/rollups';
+import { CREATE_ROLLUPS, DROP_ROLLUPS } from '../../migrations/20261128000005_rollups';
+import { plan, rollupTableDdl } from '../../src/db/rollups';
 
 const H = 3_600_000;
 const D = 24 * H;
@@ -40,5 +41,13 @@ describe('rollup window plan', () => {
       }),
       { numRuns: 2000 },
     );
+  });
+});
+
+describe('rollup tables and their migration', () => {
+  it('the latest rollup migration creates exactly the tables today\'s definitions need', () => {
+    // When a rollup definition changes, write a migration that drops and recreates the tables (spelled out,
+    // as 20261128000005 does) and compare with that one here.
+    expect(rollupTableDdl()).toEqual({ create: CREATE_ROLLUPS, drop: DROP_ROLLUPS });
   });
 });
