@@ -8,9 +8,6 @@ export function diagnosticsActivities(db: Db) {
       const { pending } = await migrationStatus(db);
       return { now: rows[0]!.now.toISOString(), pendingMigrations: pending };
     },
-    async noop(): Promise<void> {
-      // The benchmark ceiling's activity: it measures Temporal's overhead and nothing else.
-    },
   };
 }
 export type DiagnosticsActivities = ReturnType<typeof diagnosticsActivities>;

@@ -1,6 +1,7 @@
 import type { Db } from '../db/knex';
 import { diagnosticsActivities } from './diagnostics';
 import { leadActivities } from './lead';
+import { maintenanceActivities } from './maintenance';
 import { monitorActivities } from './monitors';
 import type { Notifier } from './routing';
 import { webhookActivities } from './webhooks';
@@ -21,6 +22,7 @@ export function createActivities(deps: ActivityDeps) {
     ...leadActivities(deps),
     ...webhookActivities(deps.db, deps),
     ...monitorActivities(deps.db),
+    ...maintenanceActivities(deps.db),
   };
 }
 export type Activities = ReturnType<typeof createActivities>;

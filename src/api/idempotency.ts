@@ -5,8 +5,6 @@ import { conflict, invalid } from '../errors';
 
 /** A request that has held its key this long without finishing is presumed dead (process crash). */
 const ABANDONED_AFTER_MS = 60_000;
-/** Keys are remembered for a day, like most payment APIs do. */
-export const KEY_TTL_HOURS = 24;
 
 export type Outcome = { kind: 'proceed' } | { kind: 'replay'; status: number; body: unknown };
 
@@ -35,7 +33,7 @@ export async function begin(db: Db, owner: store.Owner, method: string, path: st
     const existing = await store.find(db, owner);
     if (!existing) continue; // released between our insert and read: try again
     const age = Date.now() - existing.created_at.getTime();
-    const expired = age > KEY_TTL_HOURS * 3600_000;
+    const expired = age > store.IDEMPOTENCY_TTL_HOURS * 3600_000;
     if (!expired && existing.request_hash !== hash) {
       throw conflict('This Idempotency-Key was already used with a different request', [
         { path: 'Idempotency-Key', message: `first used for ${existing.method} ${existing.path} with another body` },

@@ -2,7 +2,7 @@ import { parseArgs } from 'node:util';
 import { loadConfigOrExit } from '../config';
 import { createDb, type Db } from '../db/knex';
 import { listApiKeys } from '../db/apiKeys';
-import { ensureDatabase, migrateLatest, migrateRollbackAll, migrationStatus } from '../db/migrate';
+import { ensureDatabase, migrateLatest, migrateRollback, migrationStatus } from '../db/migrate';
 import { createOrg, findOrg, listOrgs } from '../db/orgs';
 import { generateKeySpec } from '../crypto/keyring';
 import { ApiError } from '../errors';
@@ -19,7 +19,8 @@ const USAGE = `Routeswit admin CLI
   npm run routeswit -- keys list --org <org_id>
   npm run routeswit -- keys revoke <key_id>
   npm run routeswit -- keys generate-encryption-key [--id <key id>]   (a line for ENCRYPTION_KEYS)
-  npm run routeswit -- migrate [latest|rollback|status]
+  npm run routeswit -- migrate [latest|status]
+  npm run routeswit -- migrate rollback [--all --yes]   (undoes the last batch; --all drops every table: data is lost)
   npm run routeswit -- doctor          (round trip: API client → Temporal → worker → Postgres)
 
 Reads DATABASE_URL and TEMPORAL_ADDRESS like the servers do.`;
@@ -86,7 +87,11 @@ async function keys(db: Db, args: string[]): Promise<void> {
 async function migrate(db: Db, args: string[]): Promise<void> {
   const sub = args[0] ?? 'latest';
   if (sub === 'latest') print({ applied: await migrateLatest(db) });
-  else if (sub === 'rollback') print({ rolled_back: await migrateRollbackAll(db) });
+  else if (sub === 'rollback') {
+    const { values } = parseArgs({ args: args.slice(1), options: { all: { type: 'boolean', default: false }, yes: { type: 'boolean', default: false } } });
+    if (values.all && !values.yes) throw new UsageError('migrate rollback --all drops every Routeswit table and its data; add --yes if that is what you want');
+    print({ rolled_back: await migrateRollback(db, values.all) });
+  }
   else if (sub === 'status') print(await migrationStatus(db));
   else throw new UsageError(`unknown migrate command: ${sub}`);
 }

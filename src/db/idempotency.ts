@@ -47,6 +47,9 @@ export async function release(db: Db, owner: Owner): Promise<void> {
   await db('idempotency_keys').where(owner).whereNull('status_code').delete();
 }
 
+/** Keys are remembered for a day, like most payment APIs do; the maintenance schedule purges older ones. */
+export const IDEMPOTENCY_TTL_HOURS = 24;
+
 export async function purgeOlderThan(db: Db, hours: number): Promise<number> {
   return db('idempotency_keys').where('created_at', '<', db.raw(`now() - make_interval(hours => ?)`, [hours])).delete();
 }

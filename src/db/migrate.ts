@@ -35,8 +35,9 @@ export async function migrateLatest(db: Db): Promise<string[]> {
   return applied;
 }
 
-export async function migrateRollbackAll(db: Db): Promise<string[]> {
-  const [, undone] = (await db.migrate.rollback(config, true)) as [number, string[]];
+/** Undoes the last batch of migrations (the last `migrate latest`), or with `all` every one of them. */
+export async function migrateRollback(db: Db, all: boolean): Promise<string[]> {
+  const [, undone] = (await db.migrate.rollback(config, all)) as [number, string[]];
   return undone;
 }
 

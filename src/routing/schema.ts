@@ -21,7 +21,6 @@ export const LEAD_FIELDS = [
   'industry',
   'external_id',
 ] as const;
-export type LeadField = (typeof LEAD_FIELDS)[number];
 
 export const OPERATORS = [
   'eq',

@@ -1,4 +1,6 @@
 import { z } from 'zod';
+import { LEAD_STATUSES, UNASSIGNED_REASONS } from '../lead/model';
+import { TimelineEvent } from './timeline';
 import { SlaSchema } from '../routing/schema';
 import { IdOf, OptionalText, PageQuery, QueryInt, Timestamp } from './common';
 import { Routing } from './routing';
@@ -36,24 +38,7 @@ export const LeadInput = z
 export type LeadInput = z.infer<typeof LeadInput>;
 
 
-export const LEAD_STATUSES = ['ROUTING', 'ASSIGNED', 'CONTACTED', 'UNASSIGNED', 'CLOSED'] as const;
 export const LeadStatus = z.enum(LEAD_STATUSES).meta({ id: 'LeadStatus' });
-
-export const UNASSIGNED_REASONS = ['NO_ELIGIBLE_REP', 'NO_RULE_MATCHED', 'MAX_REASSIGNMENTS', 'ESCALATION_UNASSIGN'] as const;
-
-export const EVENT_TYPES = [
-  'RECEIVED',
-  'ROUTED',
-  'ASSIGNED',
-  'SLA_BREACHED',
-  'REMINDED',
-  'ESCALATED',
-  'REASSIGNED',
-  'UNASSIGNED',
-  'CONTACTED',
-  'CLOSED',
-  'ALERT',
-] as const;
 
 export const Assignment = z
   .object({
@@ -68,16 +53,6 @@ export const Assignment = z
     end_reason: z.string().nullable(),
   })
   .meta({ id: 'Assignment' });
-
-export const TimelineEvent = z
-  .object({
-    id: IdOf('event'),
-    type: z.enum(EVENT_TYPES),
-    rep_id: z.string().nullable(),
-    data: z.record(z.string(), z.unknown()),
-    occurred_at: Timestamp,
-  })
-  .meta({ id: 'TimelineEvent' });
 
 export const Lead = z
   .object({

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { WEBHOOK_EVENTS } from '../lead/model';
-import { IdOf, OptionalText, PageQuery, Timestamp } from './common';
+import { IdOf, OptionalText, Timestamp } from './common';
 
 const Url = z
   .url()
@@ -59,4 +59,3 @@ export const Delivery = z
   .meta({ id: 'WebhookDelivery' });
 export type Delivery = z.infer<typeof Delivery>;
 
-export const DeliveryListQuery = PageQuery;

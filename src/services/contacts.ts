@@ -10,6 +10,7 @@ import type { Activity, ActivityCreate, Contact, ContactListQuery, ContactReceip
 import type { Temporal } from '../temporal/client';
 import { CommandRejected, sendLeadCommand } from '../temporal/leads';
 import { firstTouchUpdate } from '../lead/messages';
+import { isTouchType } from '../lead/model';
 import { toPage } from './paging';
 import { requireActiveRep } from './reps';
 
@@ -106,8 +107,6 @@ export async function listContacts(deps: Pick<ServiceDeps, 'db'>, orgId: string,
   return toPage(await store.listContacts(db, orgId, { email: q.email, ownerRepId: q.owner_rep_id }, q.cursor, q.limit + 1), q.limit, presentContact);
 }
 
-export const TOUCH_TYPES = new Set(['CALL', 'MEETING', 'EMAIL']);
-
 /**
  * Stores the activity; a CALL, MEETING or EMAIL by the rep a lead of this contact is assigned to is that
  * lead's first touch, which its workflow records (stopping the SLA clock). NOTEs and other reps' activities
@@ -127,7 +126,7 @@ export async function logActivity(deps: { db: Db; temporal: Temporal; logger: Lo
     outcome: input.outcome ?? null,
     occurred_at: input.occurred_at ? new Date(input.occurred_at) : new Date(),
   });
-  if (activity.rep_id && TOUCH_TYPES.has(activity.type)) {
+  if (activity.rep_id && isTouchType(activity.type)) {
     for (const lead of await store.leadsAwaitingTouch(deps.db, orgId, contactId, activity.rep_id)) {
       await deliverFirstTouch(deps, orgId, lead.id, activity);
     }

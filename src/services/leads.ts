@@ -3,6 +3,7 @@ import * as leads from '../db/leads';
 import { conflict, notFound } from '../errors';
 import { closeUpdate, reassignUpdate } from '../lead/messages';
 import type { Page } from '../schemas/common';
+import type { TimelineEvent } from '../schemas/timeline';
 import type { Lead, LeadDetail, LeadInput, LeadListQuery, LeadReceipt } from '../schemas/leads';
 import { CommandRejected, sendLeadCommand, startAndAwaitDecision } from '../temporal/leads';
 import type { ServiceDeps } from './deps';
@@ -97,7 +98,7 @@ export async function getLead(deps: ServiceDeps, orgId: string, id: string): Pro
       ended_at: iso(a.ended_at),
       end_reason: a.end_reason,
     })),
-    timeline: timeline.map((e) => ({ id: e.id, type: e.type as LeadDetail['timeline'][number]['type'], rep_id: e.rep_id, data: e.data, occurred_at: e.occurred_at.toISOString() })),
+    timeline: timeline.map((e) => ({ id: e.id, type: e.type, rep_id: e.rep_id, data: e.data, occurred_at: e.occurred_at.toISOString() }) as TimelineEvent),
   };
 }
 

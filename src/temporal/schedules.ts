@@ -1,4 +1,5 @@
-import { ScheduleNotFoundError, type ScheduleOptionsStartWorkflowAction } from '@temporalio/client';
+import { ScheduleAlreadyRunning, ScheduleNotFoundError, type ScheduleOptionsStartWorkflowAction } from '@temporalio/client';
+import type { maintenanceWorkflow } from '../workflows/maintenance';
 import type { digestWorkflow, monitorWorkflow, rollupRefreshWorkflow } from '../workflows/monitors';
 import type { Temporal } from './client';
 
@@ -59,7 +60,7 @@ async function createIfMissing(temporal: Temporal, options: Parameters<Temporal[
   try {
     await temporal.client.schedule.create(options);
   } catch (err) {
-    if ((err as Error).name !== 'ScheduleAlreadyRunning') throw err;
+    if (!(err instanceof ScheduleAlreadyRunning)) throw err;
   }
 }
 
@@ -79,4 +80,18 @@ export async function ensureRollupSchedules(temporal: Temporal): Promise<void> {
     };
     await createIfMissing(temporal, { scheduleId, spec, action, policies: { overlap: 'SKIP', catchupWindow: '1 hour' } });
   }
+}
+
+export const MAINTENANCE_SCHEDULE_ID = 'maintenance-hourly';
+
+/** Housekeeping every hour (purging expired Idempotency-Keys). */
+export async function ensureMaintenanceSchedule(temporal: Temporal): Promise<void> {
+  const action: ScheduleOptionsStartWorkflowAction<typeof maintenanceWorkflow> = {
+    type: 'startWorkflow',
+    workflowType: 'maintenanceWorkflow',
+    taskQueue: temporal.taskQueue,
+    workflowId: MAINTENANCE_SCHEDULE_ID,
+    args: [],
+  };
+  await createIfMissing(temporal, { scheduleId: MAINTENANCE_SCHEDULE_ID, spec: { intervals: [{ every: '1 hour' }] }, action, policies: { overlap: 'SKIP', catchupWindow: '1 hour' } });
 }

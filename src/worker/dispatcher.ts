@@ -1,3 +1,4 @@
+import { WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
 import type { Db } from '../db/knex';
 import { markDispatched, undispatchedDeliveries } from '../db/webhooks';
 import { everyInterval, type BackgroundJob } from './job';
@@ -28,8 +29,8 @@ export async function dispatchOnce(o: DispatcherOptions): Promise<number> {
       args: [{ deliveryId: id }],
       workflowIdConflictPolicy: 'USE_EXISTING',
       workflowIdReusePolicy: 'REJECT_DUPLICATE',
-    }).catch((err: Error) => {
-      if (err.name !== 'WorkflowExecutionAlreadyStartedError') throw err;
+    }).catch((err: unknown) => {
+      if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
     });
     await markDispatched(o.db, id);
   }

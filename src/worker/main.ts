@@ -7,15 +7,19 @@ import { startDispatcher } from './dispatcher';
 import { startSweeper } from './sweeper';
 import { createWorker, defaultBundlePath } from './worker';
 
-/** In a fresh deployment the worker may start before Temporal answers; wait for it rather than crash-loop. */
+/** In a fresh deployment the worker may start before Temporal answers: it waits this long, then gives up. */
+const CONNECT_ATTEMPTS = 30;
+const CONNECT_RETRY_MS = 2000;
+
+/** Waiting for Temporal rather than crash-looping: one minute, enough for a server starting beside it. */
 async function connectWithRetry(address: string, logger: ReturnType<typeof createLogger>): Promise<NativeConnection> {
   for (let attempt = 1; ; attempt++) {
     try {
       return await NativeConnection.connect({ address });
     } catch (err) {
-      if (attempt >= 30) throw err;
+      if (attempt >= CONNECT_ATTEMPTS) throw err;
       logger.warn({ address, attempt }, `Temporal not reachable yet: ${(err as Error).message}`);
-      await new Promise((r) => setTimeout(r, 2000));
+      await new Promise((r) => setTimeout(r, CONNECT_RETRY_MS));
     }
   }
 }

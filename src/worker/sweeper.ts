@@ -4,7 +4,7 @@ import { listOrgIds } from '../db/orgs';
 import { deliverFirstTouch } from '../services/contacts';
 import type { ServiceDeps } from '../services/deps';
 import { ensureLeadWorkflow } from '../temporal/leads';
-import { ensureDigestSchedule, ensureRollupSchedules } from '../temporal/schedules';
+import { ensureDigestSchedule, ensureMaintenanceSchedule, ensureRollupSchedules } from '../temporal/schedules';
 import { everyInterval, type BackgroundJob } from './job';
 
 /**
@@ -12,7 +12,7 @@ import { everyInterval, type BackgroundJob } from './job';
  * - a lead stored while Temporal was unreachable (or whose API process died right after the insert) is still
  *   ROUTING: its workflow is started (idempotently: an existing run is reused);
  * - a first touch logged while Temporal was unreachable is delivered to the lead's workflow;
- * - every organization has its daily digest schedule, and the intelligence rollups theirs.
+ * - every organization has its daily digest schedule; the intelligence rollups and housekeeping have theirs.
  */
 export type SweeperDeps = Pick<ServiceDeps, 'db' | 'temporal' | 'logger'>;
 
@@ -27,6 +27,7 @@ const scheduled = new Set<string>();
 async function ensureSchedules(o: SweeperDeps): Promise<void> {
   if (!scheduled.has('*')) {
     await ensureRollupSchedules(o.temporal);
+    await ensureMaintenanceSchedule(o.temporal);
     scheduled.add('*');
   }
   for (const id of await listOrgIds(o.db)) {

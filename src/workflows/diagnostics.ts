@@ -1,7 +1,7 @@
-import { allHandlersFinished, condition, defineUpdate, proxyActivities, setHandler } from '@temporalio/workflow';
+import { proxyActivities } from '@temporalio/workflow';
 import type { DiagnosticsActivities } from '../activities/diagnostics';
 
-const { databaseStatus, noop } = proxyActivities<DiagnosticsActivities>({
+const { databaseStatus } = proxyActivities<DiagnosticsActivities>({
   startToCloseTimeout: '10 seconds',
   retry: { maximumAttempts: 3 },
 });
@@ -16,21 +16,4 @@ export async function diagnosticsWorkflow(): Promise<DiagnosticsResult> {
   const workflowStartedAt = new Date().toISOString();
   const database = await databaseStatus();
   return { workflowStartedAt, database };
-}
-
-export const ceilingDone = defineUpdate<void>('done');
-
-/**
- * The benchmark's ceiling: the least a workflow can do on this Temporal server and worker (one no-op
- * activity), started and awaited the way a lead is (update-with-start), so Routeswit's throughput can be
- * reported as a share of what the platform allows.
- */
-export async function benchCeilingWorkflow(): Promise<void> {
-  let done = false;
-  setHandler(ceilingDone, async () => {
-    await condition(() => done);
-  });
-  await noop();
-  done = true;
-  await condition(allHandlersFinished);
 }

@@ -1,5 +1,6 @@
 // The worker bundles this file: every workflow the task queue serves is exported here.
-export { benchCeilingWorkflow, diagnosticsWorkflow } from './diagnostics';
+export { diagnosticsWorkflow } from './diagnostics';
 export { leadWorkflow } from './lead';
 export { webhookDeliveryWorkflow } from './webhook';
 export { digestWorkflow, monitorWorkflow, rollupRefreshWorkflow } from './monitors';
+export { maintenanceWorkflow } from './maintenance';

@@ -17,7 +17,10 @@ export async function digestWorkflow(input: { orgId: string }): Promise<{ day: s
   return writeDailyDigest({ orgId: input.orgId, now: Date.now() });
 }
 
+/** How far back the frequent refresh recomputes: late first touches within it show within minutes. */
+const RECENT_ROLLUP_HOURS = 48;
+
 /** Keeps the intelligence rollups current: the last two days every few minutes, all of history nightly. */
 export async function rollupRefreshWorkflow(input: { full: boolean }): Promise<void> {
-  await refreshIntelligence({ sinceHours: input.full ? null : 48 });
+  await refreshIntelligence({ sinceHours: input.full ? null : RECENT_ROLLUP_HOURS });
 }

@@ -6,7 +6,7 @@ export interface DeliveryRetry {
   maximumAttempts: number;
 }
 
-/** About 17 minutes of retries: 1 s, 2 s, 4 s … up to ten attempts. */
+/** Ten attempts over about 8.5 minutes: the waits between them double from 1 s (1 + 2 + … + 256 s = 511 s). */
 export const DEFAULT_DELIVERY_RETRY: DeliveryRetry = { initialInterval: '1 second', maximumAttempts: 10 };
 
 /**

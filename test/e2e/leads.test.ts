@@ -1,4 +1,5 @@
 import { newOrg, startApi, startWorker, type TestApi, type TestOrg, type TestWorker } from '../helpers/stack';
+import { TimelineEvent } from '../../src/schemas/timeline';
 import { sweepOnce } from '../../src/worker/sweeper';
 import { waitFor } from '../helpers/wait';
 
@@ -197,6 +198,11 @@ describe('a lead through the whole stack', () => {
     expect(types).toEqual(['RECEIVED', 'ROUTED', 'ASSIGNED', 'SLA_BREACHED', 'REMINDED', 'REASSIGNED', 'SLA_BREACHED', 'REMINDED', 'UNASSIGNED', 'ALERT']);
     expect(done.assignments.map((a: { rep_id: string }) => a.rep_id)).toEqual([first, reps.find((r) => r !== first)]);
     expect(done).toMatchObject({ status: 'UNASSIGNED', unassigned_reason: 'MAX_REASSIGNMENTS', reassignment_count: 1 });
+    // Every event's data is what the API documents for its type, in snake_case.
+    for (const e of done.timeline) {
+      expect({ type: e.type, problems: TimelineEvent.safeParse(e).error?.issues ?? [] }).toEqual({ type: e.type, problems: [] });
+      expect(Object.keys(e.data).filter((k) => /[A-Z]/.test(k))).toEqual([]);
+    }
     for (const r of reps) expect((await api.http.get(`/v1/reps/${r}`).set(org.auth)).body.open_leads).toBe(0);
   });
 });

@@ -1,6 +1,6 @@
 import pg from 'pg';
 import { createDb } from '../../src/db/knex';
-import { migrateLatest, migrateRollbackAll, migrationStatus } from '../../src/db/migrate';
+import { migrateLatest, migrateRollback, migrationStatus } from '../../src/db/migrate';
 
 const base = process.env.DATABASE_URL!;
 const scratchName = `routeswit_migrations_${process.pid}`;
@@ -32,7 +32,7 @@ describe('migrations', () => {
       const tablesUp = await db.raw("SELECT count(*)::int AS n FROM information_schema.tables WHERE table_schema = 'public' AND table_name NOT LIKE 'knex_%'");
       expect(tablesUp.rows[0].n).toBeGreaterThan(0);
 
-      await migrateRollbackAll(db);
+      await migrateRollback(db, true);
       const tablesDown = await db.raw("SELECT count(*)::int AS n FROM information_schema.tables WHERE table_schema = 'public' AND table_name NOT LIKE 'knex_%'");
       expect(tablesDown.rows[0].n).toBe(0);
 

@@ -1,0 +1,32 @@
+import { NativeConnection, Worker } from '@temporalio/worker';
+import { routeswitDataConverter } from '../../src/temporal/codec';
+
+export const CEILING_TASK_QUEUE = 'routeswit-bench-ceiling';
+
+const noop = () => undefined;
+const quiet = { log: noop, trace: noop, debug: noop, info: noop, warn: noop, error: noop };
+
+/**
+ * A worker for the benchmark's ceiling workflows, in the benchmark's process, on its own task queue of the
+ * same Temporal server (with the same payload encryption as Routeswit's worker, so the two compare).
+ */
+export async function startCeilingWorker(address: string, encryptionKeys: string | undefined): Promise<{ stop(): Promise<void> }> {
+  const { bundleWorkflowCode } = await import('@temporalio/worker');
+  const { code } = await bundleWorkflowCode({ workflowsPath: require.resolve('./workflows'), logger: quiet });
+  const connection = await NativeConnection.connect({ address });
+  const worker = await Worker.create({
+    connection,
+    taskQueue: CEILING_TASK_QUEUE,
+    workflowBundle: { code },
+    activities: { noop: async () => undefined },
+    dataConverter: routeswitDataConverter(encryptionKeys),
+  });
+  const running = worker.run();
+  return {
+    async stop() {
+      worker.shutdown();
+      await running;
+      await connection.close();
+    },
+  };
+}
