@@ -1,13 +1,6 @@
-import { newOrg, restrictedKey, startApi, type TestApi, type TestOrg } from '../helpers/stack';
+import { newOrg, restrictedKey, startApi, apiSuite } from '../helpers/stack';
 
-let api: TestApi;
-let org: TestOrg;
-
-beforeAll(async () => {
-  api = startApi();
-  org = await newOrg(api.deps.db);
-});
-afterAll(() => api.close());
+const suite = apiSuite();
 
 function expectError(res: { status: number; body: any; headers: Record<string, string> }, status: number, code: string) {
   expect(res.status).toBe(status);
@@ -24,7 +17,7 @@ describe('authentication (401)', () => {
     ['a malformed key', 'Bearer sk_live_short', /Malformed API key/],
     ['an unknown key', `Bearer sk_live_${'0'.repeat(40)}`, /Unknown API key/],
   ])('refuses %s', async (_what, header, message) => {
-    const req = api.http.get('/v1/reps');
+    const req = suite.api.http.get('/v1/reps');
     if (header) req.set('Authorization', header);
     const res = await req;
     expectError(res, 401, 'UNAUTHORIZED');
@@ -32,16 +25,16 @@ describe('authentication (401)', () => {
   });
 
   it('stops honouring a key on the very next request after it is revoked', async () => {
-    const created = await api.http.post('/v1/api-keys').set(org.auth).send({ name: 'to be revoked' });
+    const created = await suite.api.http.post('/v1/api-keys').set(suite.org.auth).send({ name: 'to be revoked' });
     expect(created.status).toBe(200);
     const victim = { Authorization: `Bearer ${created.body.secret}` };
-    expect((await api.http.get('/v1/reps').set(victim)).status).toBe(200);
+    expect((await suite.api.http.get('/v1/reps').set(victim)).status).toBe(200);
 
-    const revoked = await api.http.delete(`/v1/api-keys/${created.body.id}`).set(org.auth);
+    const revoked = await suite.api.http.delete(`/v1/api-keys/${created.body.id}`).set(suite.org.auth);
     expect(revoked.status).toBe(200);
     expect(revoked.body.revoked_at).not.toBeNull();
 
-    const res = await api.http.get('/v1/reps').set(victim);
+    const res = await suite.api.http.get('/v1/reps').set(victim);
     expectError(res, 401, 'UNAUTHORIZED');
     expect(res.body.error.message).toMatch(/revoked/);
   });
@@ -49,23 +42,23 @@ describe('authentication (401)', () => {
 
 describe('API keys', () => {
   it('shows the secret exactly once and stores only its hash', async () => {
-    const res = await api.http.post('/v1/api-keys').set(org.auth).send({ name: 'integration' });
+    const res = await suite.api.http.post('/v1/api-keys').set(suite.org.auth).send({ name: 'integration' });
     expect(res.status).toBe(200);
     expect(res.body.secret).toMatch(/^sk_live_[0-9a-z]{40}$/);
     expect(res.body.kind).toBe('SECRET');
     expect(res.body.token_hint).toBe(`${res.body.secret.slice(0, 8)}…${res.body.secret.slice(-4)}`);
 
-    const list = await api.http.get('/v1/api-keys').set(org.auth);
+    const list = await suite.api.http.get('/v1/api-keys').set(suite.org.auth);
     expect(list.status).toBe(200);
     const listed = list.body.find((k: { id: string }) => k.id === res.body.id);
     expect(listed).toBeDefined();
     expect(JSON.stringify(list.body)).not.toContain(res.body.secret);
-    const row = await api.deps.db('api_keys').where({ id: res.body.id }).first();
+    const row = await suite.api.deps.db('api_keys').where({ id: res.body.id }).first();
     expect(JSON.stringify(row)).not.toContain(res.body.secret);
   });
 
   it('makes a restricted rk_live_ key when scopes are given', async () => {
-    const res = await api.http.post('/v1/api-keys').set(org.auth).send({ name: 'zapier', scopes: ['leads:write', 'reps:read'] });
+    const res = await suite.api.http.post('/v1/api-keys').set(suite.org.auth).send({ name: 'zapier', scopes: ['leads:write', 'reps:read'] });
     expect(res.status).toBe(200);
     expect(res.body.secret).toMatch(/^rk_live_/);
     expect(res.body.kind).toBe('RESTRICTED');
@@ -73,37 +66,37 @@ describe('API keys', () => {
   });
 
   it('rejects unknown scopes with the path of the bad element', async () => {
-    const res = await api.http.post('/v1/api-keys').set(org.auth).send({ name: 'x', scopes: ['reps:read', 'everything'] });
+    const res = await suite.api.http.post('/v1/api-keys').set(suite.org.auth).send({ name: 'x', scopes: ['reps:read', 'everything'] });
     expectError(res, 422, 'VALIDATION_ERROR');
     expect(res.body.error.details[0].path).toBe('scopes[1]');
   });
 
   it('does not let a restricted key mint a secret key or grant scopes it lacks', async () => {
-    const rk = await restrictedKey(api.deps.db, org.orgId, ['keys:write', 'reps:read']);
-    expectError(await api.http.post('/v1/api-keys').set(rk).send({ name: 'escalate' }), 403, 'FORBIDDEN');
-    const wider = await api.http.post('/v1/api-keys').set(rk).send({ name: 'wider', scopes: ['reps:write'] });
+    const rk = await restrictedKey(suite.api.deps.db, suite.org.orgId, ['keys:write', 'reps:read']);
+    expectError(await suite.api.http.post('/v1/api-keys').set(rk).send({ name: 'escalate' }), 403, 'FORBIDDEN');
+    const wider = await suite.api.http.post('/v1/api-keys').set(rk).send({ name: 'wider', scopes: ['reps:write'] });
     expectError(wider, 403, 'FORBIDDEN');
     expect(wider.body.error.message).toContain('reps:write');
-    const narrower = await api.http.post('/v1/api-keys').set(rk).send({ name: 'narrower', scopes: ['reps:read'] });
+    const narrower = await suite.api.http.post('/v1/api-keys').set(rk).send({ name: 'narrower', scopes: ['reps:read'] });
     expect(narrower.status).toBe(200);
   });
 
   it("treats another organization's key as not found", async () => {
-    const other = await newOrg(api.deps.db);
-    const res = await api.http.delete(`/v1/api-keys/${other.keyId}`).set(org.auth);
+    const other = await newOrg(suite.api.deps.db);
+    const res = await suite.api.http.delete(`/v1/api-keys/${other.keyId}`).set(suite.org.auth);
     expectError(res, 404, 'NOT_FOUND');
-    expect((await api.http.get('/v1/reps').set(other.auth)).status).toBe(200);
+    expect((await suite.api.http.get('/v1/reps').set(other.auth)).status).toBe(200);
   });
 });
 
 describe('scopes (403)', () => {
   it('lets a restricted key do only what its scopes say', async () => {
-    const readOnly = await restrictedKey(api.deps.db, org.orgId, ['reps:read']);
-    expect((await api.http.get('/v1/reps').set(readOnly)).status).toBe(200);
-    const res = await api.http.post('/v1/reps').set(readOnly).send({ name: 'A', email: 'a@x.io' });
+    const readOnly = await restrictedKey(suite.api.deps.db, suite.org.orgId, ['reps:read']);
+    expect((await suite.api.http.get('/v1/reps').set(readOnly)).status).toBe(200);
+    const res = await suite.api.http.post('/v1/reps').set(readOnly).send({ name: 'A', email: 'a@x.io' });
     expectError(res, 403, 'FORBIDDEN');
     expect(res.body.error.message).toContain('reps:write');
-    expectError(await api.http.get('/v1/api-keys').set(readOnly), 403, 'FORBIDDEN');
+    expectError(await suite.api.http.get('/v1/api-keys').set(readOnly), 403, 'FORBIDDEN');
   });
 });
 

@@ -1,13 +1,6 @@
-import { newOrg, startApi, type TestApi, type TestOrg } from '../helpers/stack';
+import { newOrg, startApi, apiSuite } from '../helpers/stack';
 
-let api: TestApi;
-let org: TestOrg;
-
-beforeAll(async () => {
-  api = startApi();
-  org = await newOrg(api.deps.db);
-});
-afterAll(() => api.close());
+const suite = apiSuite();
 
 function expectShape(res: { status: number; body: any }, status: number, code: string) {
   expect(res.status).toBe(status);
@@ -27,14 +20,14 @@ describe('unknown routes', () => {
     ['get', '/v1/reps/%E0%A4%A'],
     ['get', '/v1/reps/..%2F..%2Fetc'],
   ])('%s %s is 404 NOT_FOUND in the error shape', async (method, path) => {
-    const res = await (api.http as any)[method](path).set(org.auth);
+    const res = await (suite.api.http as any)[method](path).set(suite.org.auth);
     expectShape(res, 404, 'NOT_FOUND');
   });
 });
 
 describe('bodies that are not what the route takes', () => {
   const send = (raw: string, type = 'application/json') =>
-    api.http.post('/v1/reps').set(org.auth).set('Content-Type', type).send(raw);
+    suite.api.http.post('/v1/reps').set(suite.org.auth).set('Content-Type', type).send(raw);
 
   it.each([
     ['truncated JSON', '{"name": "x", "email":'],
@@ -74,12 +67,12 @@ describe('bodies that are not what the route takes', () => {
   it('JSON nested ten thousand levels deep is 422, and the server lives on', async () => {
     const deep = '{"name":"x","email":"a@b.co","teams":' + '['.repeat(10_000) + ']'.repeat(10_000) + '}';
     expectShape(await send(deep), 422, 'VALIDATION_ERROR');
-    expect((await api.http.get('/healthz')).status).toBe(200);
+    expect((await suite.api.http.get('/healthz')).status).toBe(200);
   });
 
   it('NUL characters, which Postgres cannot store, are 422 not 500', async () => {
     expectShape(await send(JSON.stringify({ name: 'a\u0000b', email: 'a@b.co' })), 422, 'VALIDATION_ERROR');
-    expectShape(await api.http.get('/v1/reps?team=%00').set(org.auth), 422, 'VALIDATION_ERROR');
+    expectShape(await suite.api.http.get('/v1/reps?team=%00').set(suite.org.auth), 422, 'VALIDATION_ERROR');
   });
 
   it('lone surrogates and other odd unicode are stored without error', async () => {
@@ -102,51 +95,51 @@ describe('bodies that are not what the route takes', () => {
 describe('Idempotency-Key on POST', () => {
   it('replays the first response for the same key and body, and creates one rep', async () => {
     const body = { name: 'Idem', email: 'idem@company.com' };
-    const first = await api.http.post('/v1/reps').set(org.auth).set('Idempotency-Key', 'create-idem-1').send(body);
-    const second = await api.http.post('/v1/reps').set(org.auth).set('Idempotency-Key', 'create-idem-1').send(body);
+    const first = await suite.api.http.post('/v1/reps').set(suite.org.auth).set('Idempotency-Key', 'create-idem-1').send(body);
+    const second = await suite.api.http.post('/v1/reps').set(suite.org.auth).set('Idempotency-Key', 'create-idem-1').send(body);
     expect(first.status).toBe(200);
     expect(second.status).toBe(200);
     expect(second.body).toEqual(first.body);
     expect(second.headers['idempotent-replayed']).toBe('true');
-    const reps = await api.http.get('/v1/reps?email=idem@company.com').set(org.auth);
+    const reps = await suite.api.http.get('/v1/reps?email=idem@company.com').set(suite.org.auth);
     expect(reps.body).toHaveLength(1);
   });
 
   it('answers 409 when the key is reused with a different body', async () => {
-    await api.http.post('/v1/reps').set(org.auth).set('Idempotency-Key', 'k-2').send({ name: 'A', email: 'k2a@company.com' });
-    const res = await api.http.post('/v1/reps').set(org.auth).set('Idempotency-Key', 'k-2').send({ name: 'B', email: 'k2b@company.com' });
+    await suite.api.http.post('/v1/reps').set(suite.org.auth).set('Idempotency-Key', 'k-2').send({ name: 'A', email: 'k2a@company.com' });
+    const res = await suite.api.http.post('/v1/reps').set(suite.org.auth).set('Idempotency-Key', 'k-2').send({ name: 'B', email: 'k2b@company.com' });
     expectShape(res, 409, 'CONFLICT');
   });
 
   it('does not remember a validation failure, so the corrected retry goes through', async () => {
-    const bad = await api.http.post('/v1/reps').set(org.auth).set('Idempotency-Key', 'k-3').send({ name: 'A' });
+    const bad = await suite.api.http.post('/v1/reps').set(suite.org.auth).set('Idempotency-Key', 'k-3').send({ name: 'A' });
     expect(bad.status).toBe(422);
-    const good = await api.http.post('/v1/reps').set(org.auth).set('Idempotency-Key', 'k-3').send({ name: 'A', email: 'k3@company.com' });
+    const good = await suite.api.http.post('/v1/reps').set(suite.org.auth).set('Idempotency-Key', 'k-3').send({ name: 'A', email: 'k3@company.com' });
     expect(good.status).toBe(200);
   });
 
   it('scopes keys per organization', async () => {
-    const other = await newOrg(api.deps.db);
-    const a = await api.http.post('/v1/reps').set(org.auth).set('Idempotency-Key', 'shared').send({ name: 'A', email: 'sa@company.com' });
-    const b = await api.http.post('/v1/reps').set(other.auth).set('Idempotency-Key', 'shared').send({ name: 'B', email: 'sb@company.com' });
+    const other = await newOrg(suite.api.deps.db);
+    const a = await suite.api.http.post('/v1/reps').set(suite.org.auth).set('Idempotency-Key', 'shared').send({ name: 'A', email: 'sa@company.com' });
+    const b = await suite.api.http.post('/v1/reps').set(other.auth).set('Idempotency-Key', 'shared').send({ name: 'B', email: 'sb@company.com' });
     expect(a.status).toBe(200);
     expect(b.status).toBe(200);
     expect(b.body.id).not.toBe(a.body.id);
   });
 
   it('refuses an unprintable or overlong key with 422', async () => {
-    const res = await api.http.post('/v1/reps').set(org.auth).set('Idempotency-Key', 'x'.repeat(300)).send({ name: 'A', email: 'long@company.com' });
+    const res = await suite.api.http.post('/v1/reps').set(suite.org.auth).set('Idempotency-Key', 'x'.repeat(300)).send({ name: 'A', email: 'long@company.com' });
     expectShape(res, 422, 'VALIDATION_ERROR');
   });
 });
 
 describe('public endpoints', () => {
   it('serves /healthz without a key', async () => {
-    expect((await api.http.get('/healthz')).body).toEqual({ status: 'ok' });
+    expect((await suite.api.http.get('/healthz')).body).toEqual({ status: 'ok' });
   });
 
   it('reports /readyz 200 when Postgres and Temporal answer', async () => {
-    const res = await api.http.get('/readyz');
+    const res = await suite.api.http.get('/readyz');
     expect(res.status).toBe(200);
     expect(res.body.checks).toEqual({ postgres: 'ok', temporal: 'ok' });
   });
@@ -196,7 +189,7 @@ describe('every write route refuses malformed bodies with 4xx, never 5xx', () =>
   ];
   it.each(routes)('POST %s', async (path) => {
     for (const body of bodies) {
-      const res = await api.http.post(path).set(org.auth).send(body as object);
+      const res = await suite.api.http.post(path).set(suite.org.auth).send(body as object);
       expect({ path, body, status: res.status }).toEqual({ path, body, status: expect.any(Number) });
       expect(res.status).toBeGreaterThanOrEqual(400);
       expect(res.status).toBeLessThan(500);

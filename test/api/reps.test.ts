@@ -1,15 +1,8 @@
-import { newOrg, startApi, type TestApi, type TestOrg } from '../helpers/stack';
+import { newOrg, type TestOrg , apiSuite } from '../helpers/stack';
 
-let api: TestApi;
-let org: TestOrg;
+const suite = apiSuite();
 
-beforeAll(async () => {
-  api = startApi();
-  org = await newOrg(api.deps.db);
-});
-afterAll(() => api.close());
-
-const post = (body: unknown, auth = org.auth) => api.http.post('/v1/reps').set(auth).send(body as object);
+const post = (body: unknown, auth = suite.org.auth) => suite.api.http.post('/v1/reps').set(auth).send(body as object);
 
 describe('reps CRUD', () => {
   it('creates a rep with defaults a sales team expects', async () => {
@@ -31,7 +24,7 @@ describe('reps CRUD', () => {
       active: true,
     });
     expect(res.body.id).toMatch(/^rep_/);
-    const got = await api.http.get(`/v1/reps/${res.body.id}`).set(org.auth);
+    const got = await suite.api.http.get(`/v1/reps/${res.body.id}`).set(suite.org.auth);
     expect(got.status).toBe(200);
     expect(got.body).toEqual(res.body);
   });
@@ -56,7 +49,7 @@ describe('reps CRUD', () => {
 
   it('updates only the fields sent', async () => {
     const created = await post({ name: 'Sam', email: 'sam@company.com', teams: ['sdr'] });
-    const res = await api.http.patch(`/v1/reps/${created.body.id}`).set(org.auth).send({ status: 'AWAY', max_open_leads: 5 });
+    const res = await suite.api.http.patch(`/v1/reps/${created.body.id}`).set(suite.org.auth).send({ status: 'AWAY', max_open_leads: 5 });
     expect(res.status).toBe(200);
     expect(res.body).toMatchObject({ status: 'AWAY', max_open_leads: 5, teams: ['sdr'], name: 'Sam' });
     expect(Date.parse(res.body.updated_at)).toBeGreaterThanOrEqual(Date.parse(created.body.updated_at));
@@ -64,17 +57,17 @@ describe('reps CRUD', () => {
 
   it('deletes by deactivating: the rep leaves the list but its record stays', async () => {
     const created = await post({ name: 'Leaver', email: 'leaver@company.com' });
-    const del = await api.http.delete(`/v1/reps/${created.body.id}`).set(org.auth);
+    const del = await suite.api.http.delete(`/v1/reps/${created.body.id}`).set(suite.org.auth);
     expect(del.status).toBe(200);
     expect(del.body).toMatchObject({ active: false, status: 'OFFLINE' });
-    const list = await api.http.get('/v1/reps?limit=500').set(org.auth);
+    const list = await suite.api.http.get('/v1/reps?limit=500').set(suite.org.auth);
     expect(list.body.map((r: { id: string }) => r.id)).not.toContain(created.body.id);
-    const all = await api.http.get('/v1/reps?limit=500&include_inactive=true').set(org.auth);
+    const all = await suite.api.http.get('/v1/reps?limit=500&include_inactive=true').set(suite.org.auth);
     expect(all.body.map((r: { id: string }) => r.id)).toContain(created.body.id);
-    expect((await api.http.get(`/v1/reps/${created.body.id}`).set(org.auth)).body.active).toBe(false);
+    expect((await suite.api.http.get(`/v1/reps/${created.body.id}`).set(suite.org.auth)).body.active).toBe(false);
     // Changing a deleted rep is an illegal state change; deleting again is harmless.
-    expect((await api.http.patch(`/v1/reps/${created.body.id}`).set(org.auth).send({ status: 'AVAILABLE' })).status).toBe(409);
-    expect((await api.http.delete(`/v1/reps/${created.body.id}`).set(org.auth)).status).toBe(200);
+    expect((await suite.api.http.patch(`/v1/reps/${created.body.id}`).set(suite.org.auth).send({ status: 'AVAILABLE' })).status).toBe(409);
+    expect((await suite.api.http.delete(`/v1/reps/${created.body.id}`).set(suite.org.auth)).status).toBe(200);
     // The email is free again for a new rep.
     expect((await post({ name: 'Returner', email: 'leaver@company.com' })).status).toBe(200);
   });
@@ -87,14 +80,14 @@ describe('reps validation', () => {
     expect(res.status).toBe(409);
     expect(res.body.error.code).toBe('CONFLICT');
     expect(res.body.error.details).toEqual([{ path: 'email', message: 'already used by another rep' }]);
-    const other = await newOrg(api.deps.db);
+    const other = await newOrg(suite.api.deps.db);
     expect((await post({ name: 'Same email elsewhere', email: 'dup@company.com' }, other.auth)).status).toBe(200);
   });
 
   it('refuses a PATCH that takes another rep\'s email with 409', async () => {
     await post({ name: 'P1', email: 'p1@company.com' });
     const p2 = await post({ name: 'P2', email: 'p2@company.com' });
-    const res = await api.http.patch(`/v1/reps/${p2.body.id}`).set(org.auth).send({ email: 'p1@company.com' });
+    const res = await suite.api.http.patch(`/v1/reps/${p2.body.id}`).set(suite.org.auth).send({ email: 'p1@company.com' });
     expect(res.status).toBe(409);
   });
 
@@ -127,7 +120,7 @@ describe('reps validation', () => {
 
   it('refuses a rep as its own manager', async () => {
     const r = await post({ name: 'Self', email: 'self@company.com' });
-    const res = await api.http.patch(`/v1/reps/${r.body.id}`).set(org.auth).send({ manager_id: r.body.id });
+    const res = await suite.api.http.patch(`/v1/reps/${r.body.id}`).set(suite.org.auth).send({ manager_id: r.body.id });
     expect(res.status).toBe(422);
     expect(res.body.error.details[0].path).toBe('manager_id');
   });
@@ -135,25 +128,25 @@ describe('reps validation', () => {
 
 describe('reps across organizations', () => {
   it("answers 404 for another organization's rep, for every verb", async () => {
-    const other = await newOrg(api.deps.db);
+    const other = await newOrg(suite.api.deps.db);
     const theirs = await post({ name: 'Theirs', email: 'theirs@other.com' }, other.auth);
     const id = theirs.body.id;
     for (const res of [
-      await api.http.get(`/v1/reps/${id}`).set(org.auth),
-      await api.http.patch(`/v1/reps/${id}`).set(org.auth).send({ status: 'AWAY' }),
-      await api.http.delete(`/v1/reps/${id}`).set(org.auth),
+      await suite.api.http.get(`/v1/reps/${id}`).set(suite.org.auth),
+      await suite.api.http.patch(`/v1/reps/${id}`).set(suite.org.auth).send({ status: 'AWAY' }),
+      await suite.api.http.delete(`/v1/reps/${id}`).set(suite.org.auth),
     ]) {
       expect(res.status).toBe(404);
       expect(res.body.error.code).toBe('NOT_FOUND');
     }
-    expect((await api.http.get(`/v1/reps/${id}`).set(other.auth)).body.status).toBe('AVAILABLE');
-    const list = await api.http.get('/v1/reps?limit=500').set(org.auth);
+    expect((await suite.api.http.get(`/v1/reps/${id}`).set(other.auth)).body.status).toBe('AVAILABLE');
+    const list = await suite.api.http.get('/v1/reps?limit=500').set(suite.org.auth);
     expect(list.body.map((r: { id: string }) => r.id)).not.toContain(id);
   });
 
   it('answers 404 for an id that cannot exist', async () => {
-    expect((await api.http.get('/v1/reps/not-a-rep').set(org.auth)).status).toBe(404);
-    expect((await api.http.get('/v1/reps/lead_0000000000000000000000').set(org.auth)).status).toBe(404);
+    expect((await suite.api.http.get('/v1/reps/not-a-rep').set(suite.org.auth)).status).toBe(404);
+    expect((await suite.api.http.get('/v1/reps/lead_0000000000000000000000').set(suite.org.auth)).status).toBe(404);
   });
 });
 
@@ -161,7 +154,7 @@ describe('listing reps', () => {
   let pageOrg: TestOrg;
   const ids: string[] = [];
   beforeAll(async () => {
-    pageOrg = await newOrg(api.deps.db);
+    pageOrg = await newOrg(suite.api.deps.db);
     for (let i = 0; i < 7; i++) {
       const r = await post(
         { name: `Rep ${i}`, email: `rep${i}@page.com`, teams: i % 2 ? ['emea'] : ['amer'], status: i < 5 ? 'AVAILABLE' : 'AWAY' },
@@ -176,7 +169,7 @@ describe('listing reps', () => {
     let url: string | null = '/v1/reps?limit=3';
     let pages = 0;
     while (url) {
-      const res: any = await api.http.get(url).set(pageOrg.auth);
+      const res: any = await suite.api.http.get(url).set(pageOrg.auth);
       expect(res.status).toBe(200);
       expect(Array.isArray(res.body)).toBe(true);
       expect(res.body.length).toBeLessThanOrEqual(3);
@@ -190,11 +183,11 @@ describe('listing reps', () => {
   });
 
   it('filters by status and team', async () => {
-    const away = await api.http.get('/v1/reps?status=AWAY').set(pageOrg.auth);
+    const away = await suite.api.http.get('/v1/reps?status=AWAY').set(pageOrg.auth);
     expect(away.body.map((r: { id: string }) => r.id)).toEqual(ids.slice(5));
-    const emea = await api.http.get('/v1/reps?team=emea').set(pageOrg.auth);
+    const emea = await suite.api.http.get('/v1/reps?team=emea').set(pageOrg.auth);
     expect(emea.body.map((r: { id: string }) => r.id)).toEqual([ids[1], ids[3], ids[5]]);
-    const both = await api.http.get('/v1/reps?team=emea&status=AVAILABLE').set(pageOrg.auth);
+    const both = await suite.api.http.get('/v1/reps?team=emea&status=AVAILABLE').set(pageOrg.auth);
     expect(both.body).toHaveLength(2);
   });
 
@@ -207,7 +200,7 @@ describe('listing reps', () => {
     ['include_inactive=yes', 'include_inactive'],
     ['cursor=zzzz', 'cursor'],
   ])('refuses the query %s with 422 naming %s', async (qs, path) => {
-    const res = await api.http.get(`/v1/reps?${qs}`).set(pageOrg.auth);
+    const res = await suite.api.http.get(`/v1/reps?${qs}`).set(pageOrg.auth);
     expect(res.status).toBe(422);
     expect(res.body.error.details[0].path).toBe(path);
   });

@@ -121,3 +121,18 @@ export function quietTemporalRuntime(): void {
     // already installed in this process
   }
 }
+
+/**
+ * The usual API test file's setup: the real app (with `overrides` in its configuration) and one organization
+ * with a secret key, made before the file's tests and closed after them. Read `suite.api` and `suite.org`
+ * inside tests (they exist once beforeAll has run).
+ */
+export function apiSuite(overrides: Record<string, string> = {}): { api: TestApi; org: TestOrg } {
+  const suite = {} as { api: TestApi; org: TestOrg };
+  beforeAll(async () => {
+    suite.api = startApi(overrides);
+    suite.org = await newOrg(suite.api.deps.db);
+  });
+  afterAll(() => suite.api.close());
+  return suite;
+}
