@@ -46,8 +46,11 @@ export async function migrationStatus(db: Db): Promise<{ done: string[]; pending
   return { done: done.map((d) => d.name), pending };
 }
 
-/** Creates the database named in `url` when the server answers but the database does not exist yet. */
-export async function ensureDatabase(url: string): Promise<void> {
+/**
+ * Creates the database named in `url` when the server answers but the database does not exist yet; with
+ * `fresh`, drops it first (test and recording databases only).
+ */
+export async function ensureDatabase(url: string, opts: { fresh?: boolean } = {}): Promise<void> {
   const { Client } = await import('pg');
   const name = decodeURIComponent(new URL(url).pathname.replace(/^\//, ''));
   if (!name) return;
@@ -56,6 +59,7 @@ export async function ensureDatabase(url: string): Promise<void> {
   const client = new Client({ connectionString: admin.toString() });
   await client.connect();
   try {
+    if (opts.fresh) await client.query(`DROP DATABASE IF EXISTS "${name.replace(/"/g, '""')}" WITH (FORCE)`);
     const { rowCount } = await client.query('SELECT 1 FROM pg_database WHERE datname = $1', [name]);
     if (!rowCount) await client.query(`CREATE DATABASE "${name.replace(/"/g, '""')}"`);
   } catch (err) {

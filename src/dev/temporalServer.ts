@@ -17,6 +17,8 @@ export interface DevServerOptions {
   uiCodecEndpoint?: string;
   namespace?: string;
   logLevel?: 'debug' | 'info' | 'warn' | 'error';
+  /** Extra dynamic configuration (`--dynamic-config-value key=value`). */
+  dynamicConfig?: Record<string, string | number | boolean>;
   /** Receives the server's own output; default discards it. */
   output?: (chunk: string) => void;
 }
@@ -80,6 +82,7 @@ export async function startDevServer(opts: DevServerOptions): Promise<DevServer>
   for (const sa of ALL_SEARCH_ATTRIBUTES) args.push('--search-attribute', `${sa.name}=Keyword`);
   // One machine, one worker: task-queue partitions only add hops between an idle poller and a waiting task.
   args.push('--dynamic-config-value', 'matching.numTaskqueueReadPartitions=1', '--dynamic-config-value', 'matching.numTaskqueueWritePartitions=1');
+  for (const [key, value] of Object.entries(opts.dynamicConfig ?? {})) args.push('--dynamic-config-value', `${key}=${JSON.stringify(value)}`);
 
   const child = spawn(opts.binary, args, { stdio: ['ignore', 'pipe', 'pipe'] });
   const sink = opts.output ?? (() => undefined);

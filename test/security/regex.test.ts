@@ -100,7 +100,7 @@ describe('a simulate call with a hostile pattern', () => {
     await api.close();
   });
 
-  it('with a rules:read key does not delay /healthz by more than 50 ms', async () => {
+  it('with a rules:read key takes under 50 ms of the API thread and stalls no /healthz request behind it', async () => {
     const org = await newOrg(api.deps.db);
     await api.http.post('/v1/reps').set(org.auth).send({ name: 'A', email: 'a@sec.io', teams: ['sdr'] });
     const reader = await restrictedKey(api.deps.db, org.orgId, ['rules:read']);
@@ -111,21 +111,22 @@ describe('a simulate call with a hostile pattern', () => {
         rules: ['a', 'b', 'c', 'd'].map((f) => ({ id: `r-${f}`, when: { field: `attributes.${f}`, op: 'matches', value: '^a*a*a*a*b' }, then: { strategy: 'ROUND_ROBIN', team: 'sdr' } })),
       },
     });
-    // A blocking evaluation stalls every probe for seconds; a busy CI machine adds occasional noise. The best
-    // of three runs separates the two.
-    const worst: number[] = [];
-    for (let run = 0; run < 3; run++) {
-      const probe = startLatencyProbe(`${base}/healthz`);
-      await probe.ready;
-      await new Promise((r) => setTimeout(r, 100));
-      const res = await fetch(`${base}/v1/rules/simulate`, { method: 'POST', headers: { ...reader, 'content-type': 'application/json' }, body });
-      await new Promise((r) => setTimeout(r, 100));
-      const latencies = await probe.stop();
-      expect(res.status).toBe(200);
-      expect(latencies.length).toBeGreaterThan(3);
-      worst.push(Math.max(...latencies));
-      if (worst.at(-1)! < 50) break;
-    }
-    expect(Math.min(...worst)).toBeLessThan(50);
+    // The API serves requests on one thread: the CPU time it spends on the simulate call is how long that call
+    // can hold up /healthz. Wall-clock latency seen from outside adds the machine's noise (a CI run shares two
+    // cores with other suites), so the probe checks that no request stalls behind the call, not each millisecond.
+    const probe = startLatencyProbe(`${base}/healthz`);
+    await probe.ready;
+    await new Promise((r) => setTimeout(r, 100));
+    const cpuBefore = process.cpuUsage();
+    const res = await fetch(`${base}/v1/rules/simulate`, { method: 'POST', headers: { ...reader, 'content-type': 'application/json' }, body });
+    await res.arrayBuffer();
+    const cpu = process.cpuUsage(cpuBefore);
+    await new Promise((r) => setTimeout(r, 100));
+    const latencies = (await probe.stop()).sort((a, b) => a - b);
+    expect(res.status).toBe(200);
+    expect((cpu.user + cpu.system) / 1000).toBeLessThan(50);
+    expect(latencies.length).toBeGreaterThan(3);
+    expect(latencies[Math.floor(latencies.length / 2)]).toBeLessThan(50);
+    expect(latencies.at(-1)).toBeLessThan(250);
   });
 });

@@ -1,0 +1,200 @@
+import '../setup/env';
+import fs from 'node:fs';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import path from 'node:path';
+import { execFileSync } from 'node:child_process';
+import { NativeConnection, bundleWorkflowCode } from '@temporalio/worker';
+import { historyToJSON } from '@temporalio/common/lib/proto-utils';
+import { loadConfig } from '../../src/config';
+import { createDb } from '../../src/db/knex';
+import { ensureDatabase, migrateLatest } from '../../src/db/migrate';
+import { createOrg } from '../../src/db/orgs';
+import { startDevServer } from '../../src/dev/temporalServer';
+import { ensureTemporalCli } from '../../src/dev/tools';
+import { createLogger } from '../../src/logger';
+import { RepCreate } from '../../src/schemas/reps';
+import { RulesetCreate } from '../../src/schemas/rulesets';
+import { logActivity } from '../../src/services/contacts';
+import type { ServiceDeps } from '../../src/services/deps';
+import { closeLead, ingestLead } from '../../src/services/leads';
+import { changeRep, createRep } from '../../src/services/reps';
+import { createRuleset, publishRuleset } from '../../src/services/rulesets';
+import { createWebhook } from '../../src/services/webhooks';
+import { createTemporal } from '../../src/temporal/client';
+import { dispatchOnce } from '../../src/worker/dispatcher';
+import { createWorker, WORKFLOWS_PATH } from '../../src/worker/worker';
+import { wakeSignal } from '../../src/lead/messages';
+import { workflowIdFor } from '../../src/lead/model';
+
+/**
+ * `npm run replay:record`: records the histories in test/replay/histories by running real scenarios (the real
+ * worker, activities and Postgres, a real Temporal dev server) and fetching each workflow's history through
+ * the SDK. Payloads are encrypted with the fixed test key of test/setup/env.ts, which the replay test uses
+ * too. Re-record only when adding a scenario: the point of the corpus is to keep old shapes.
+ */
+const OUT = path.join(__dirname, 'histories');
+/** Low enough that the continue-as-new scenario (many wake-ups) crosses it, high enough that no other does. */
+const SUGGEST_CONTINUE_AS_NEW_AFTER = 120;
+
+const log = (m: string) => process.stdout.write(`[record] ${m}\n`);
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+async function until<T>(what: string, fn: () => Promise<T | null | undefined | false>, timeoutMs = 60_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const v = await fn();
+    if (v) return v;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await sleep(200);
+  }
+}
+
+async function main(): Promise<void> {
+  const commit = execFileSync('git', ['rev-parse', '--short', 'HEAD'], { encoding: 'utf8' }).trim();
+  const server = await startDevServer({
+    binary: ensureTemporalCli(),
+    uiPort: null,
+    dynamicConfig: { 'limit.historyCount.suggestContinueAsNew': SUGGEST_CONTINUE_AS_NEW_AFTER },
+  });
+  const dbUrl = new URL(process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/routeswit_test');
+  dbUrl.pathname = '/routeswit_replay_record';
+  await ensureDatabase(dbUrl.toString(), { fresh: true });
+  const config = loadConfig({ ...process.env, DATABASE_URL: dbUrl.toString(), TEMPORAL_ADDRESS: server.address, LOG_LEVEL: 'silent', TEMPORAL_TASK_QUEUE: 'routeswit-record' });
+  const db = createDb(config.DATABASE_URL, 10);
+  await migrateLatest(db);
+  const temporal = createTemporal(config);
+  const deps: ServiceDeps = { db, temporal, logger: createLogger('silent', 'record'), config };
+  const noop = () => undefined;
+  const { code } = await bundleWorkflowCode({ workflowsPath: WORKFLOWS_PATH, logger: { log: noop, trace: noop, debug: noop, info: noop, warn: noop, error: noop } });
+  const bundlePath = path.join(OUT, '..', '.record-bundle.js');
+  fs.writeFileSync(bundlePath, code);
+  const connection = await NativeConnection.connect({ address: server.address });
+  const worker = await createWorker({ connection, db, temporal, namespace: 'default', taskQueue: config.TEMPORAL_TASK_QUEUE, outboundTargets: config.OUTBOUND_TARGETS, encryptionKeys: config.ENCRYPTION_KEYS, workflowBundlePath: bundlePath });
+  const running = worker.run();
+  const index: Array<{ file: string; workflowId: string; shows: string; events: number }> = [];
+
+  async function save(name: string, shows: string, workflowId: string, runId?: string): Promise<void> {
+    const history = await temporal.client.workflow.getHandle(workflowId, runId).fetchHistory();
+    fs.writeFileSync(path.join(OUT, `${name}.json`), `${historyToJSON(history)}\n`);
+    index.push({ file: `${name}.json`, workflowId, shows, events: history.events?.length ?? 0 });
+    log(`${name}: ${history.events?.length} events`);
+  }
+
+  let n = 0;
+  async function org(rules: object, reps: Array<Partial<RepCreate>>) {
+    const o = await createOrg(db, `replay ${++n}`);
+    const ids: string[] = [];
+    for (const r of reps) ids.push((await createRep(deps, o.id, RepCreate.parse({ name: `Rep ${ids.length}`, email: `rep${n}-${ids.length}@replay.io`, ...r }))).id);
+    await publishRuleset(deps, o.id, (await createRuleset(deps, o.id, RulesetCreate.parse({ name: 'rules', ...rules }))).id);
+    return { orgId: o.id, reps: ids };
+  }
+  const lead = async (orgId: string, email: string) => {
+    const l = await ingestLead(deps, orgId, { email, first_name: 'Ada', last_name: 'Lovelace', company: 'Analytical Engines', source: 'webinar' }, { waitMs: 5000, canRead: true });
+    return l as { id: string; contact_id: string; assigned_rep_id: string | null; status: string };
+  };
+  const done = (id: string) => temporal.client.workflow.getHandle(workflowIdFor(id)).result();
+  const plain = { rules: [{ id: 'all', then: { strategy: 'ROUND_ROBIN', team: 'sdr' } }] };
+
+  try {
+    fs.mkdirSync(OUT, { recursive: true });
+
+    {
+      const o = await org(plain, [{ teams: ['sdr'] }]);
+      const l = await lead(o.orgId, 'touched@replay.io');
+      await logActivity(deps, o.orgId, l.contact_id, { type: 'CALL', rep_id: l.assigned_rep_id, outcome: 'POSITIVE' });
+      await closeLead(deps, o.orgId, l.id, 'won');
+      await done(l.id);
+      await save('routed-touched-closed', 'routed, first touch by the assigned rep, closed', workflowIdFor(l.id));
+    }
+
+    {
+      const sla = { first_touch_minutes: 0.05, escalations: [{ after_minutes: 0, action: 'REMIND' }, { after_minutes: 0.01, action: 'NOTIFY_MANAGER' }, { after_minutes: 0.02, action: 'REASSIGN' }], max_reassignments: 1 };
+      const o = await org({ rules: [{ id: 'fast', then: { strategy: 'ROUND_ROBIN', team: 'sdr', sla } }] }, [{ teams: ['sdr'] }, { teams: ['sdr'] }]);
+      const l = await lead(o.orgId, 'breach@replay.io');
+      await until('the give-up', async () => (await db('events').where({ lead_id: l.id, type: 'ALERT' }).first()) ?? null);
+      await closeLead(deps, o.orgId, l.id, 'stale');
+      await done(l.id);
+      await save('breach-remind-escalate-reassign-giveup', 'SLA breach, REMIND, NOTIFY_MANAGER, REASSIGN to the other rep, breach again, give up at max_reassignments, then closed', workflowIdFor(l.id));
+    }
+
+    {
+      const o = await org(plain, [{ teams: ['sdr'], status: 'AWAY' }]);
+      const l = await lead(o.orgId, 'waiting@replay.io');
+      await changeRep(deps, o.orgId, o.reps[0]!, { status: 'AVAILABLE' });
+      await until('routing after the wake-up', async () => (await db('leads').where({ id: l.id, status: 'ASSIGNED' }).first()) ?? null);
+      await closeLead(deps, o.orgId, l.id, 'done');
+      await done(l.id);
+      await save('waiting-then-routed', 'no eligible rep (away), woken when the rep became available, routed, closed', workflowIdFor(l.id));
+    }
+
+    {
+      const o = await org(plain, [{ teams: ['sdr'], status: 'OFFLINE' }]);
+      const l = await lead(o.orgId, 'closedwaiting@replay.io');
+      await closeLead(deps, o.orgId, l.id, 'spam');
+      await done(l.id);
+      await save('closed-while-waiting', 'no eligible rep, closed while waiting', workflowIdFor(l.id));
+    }
+
+    {
+      const o = await org(plain, [{ teams: ['sdr'], status: 'AWAY' }]);
+      const l = await lead(o.orgId, 'continued@replay.io');
+      const handle = temporal.client.workflow.getHandle(workflowIdFor(l.id));
+      const first = (await handle.describe()).runId;
+      // Each wake-up routes again (and finds nobody): the history grows until the server suggests continuing as new.
+      await until('continue-as-new', async () => {
+        await handle.signal(wakeSignal);
+        await sleep(50);
+        return (await handle.describe()).runId !== first;
+      }, 120_000);
+      await changeRep(deps, o.orgId, o.reps[0]!, { status: 'AVAILABLE' });
+      await until('routing in the new run', async () => (await db('leads').where({ id: l.id, status: 'ASSIGNED' }).first()) ?? null);
+      await closeLead(deps, o.orgId, l.id, 'done');
+      await done(l.id);
+      await save('continued-as-new-first-run', 'a waiting lead woken many times: the run that continued as new', workflowIdFor(l.id), first);
+      await save('continued-as-new-second-run', 'the run it continued into: resumed state, routed when the rep came back, closed', workflowIdFor(l.id));
+    }
+
+    {
+      const o = await org(plain, [{ teams: ['sdr'] }]);
+      const l = await lead(o.orgId, 'recovered@replay.io');
+      const handle = temporal.client.workflow.getHandle(workflowIdFor(l.id));
+      await handle.terminate('recording a recovered run');
+      await closeLead(deps, o.orgId, l.id, 'recovered and closed');
+      await done(l.id);
+      await save('recovered-run', 'a new run for a lead whose earlier run was terminated: recovers its state from the database, then a close', workflowIdFor(l.id));
+    }
+
+    {
+      let calls = 0;
+      const receiver = http.createServer((_req, res) => {
+        res.statusCode = calls++ === 0 ? 500 : 200;
+        res.end();
+      });
+      await new Promise<void>((r) => receiver.listen(0, '127.0.0.1', r));
+      const o = await org(plain, [{ teams: ['sdr'] }]);
+      await createWebhook(deps, o.orgId, { url: `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/hook`, events: ['lead.assigned'] });
+      await lead(o.orgId, 'hooked@replay.io');
+      await dispatchOnce({ db, temporal, logger: deps.logger });
+      const delivery = await until('the delivery', async () => db('webhook_deliveries').where({ org_id: o.orgId, status: 'DELIVERED' }).first());
+      await save('webhook-delivered-after-retry', 'a webhook delivery refused once (500), then delivered', `webhook-${delivery.id}`);
+      receiver.close();
+    }
+
+    index.sort((a, b) => a.file.localeCompare(b.file));
+    fs.writeFileSync(path.join(OUT, 'index.json'), `${JSON.stringify({ recorded_at: new Date().toISOString(), commit, histories: index }, null, 2)}\n`);
+  } finally {
+    worker.shutdown();
+    await running;
+    await connection.close();
+    await temporal.close();
+    await db.destroy();
+    await server.stop();
+    fs.rmSync(bundlePath, { force: true });
+  }
+}
+
+main().catch((err) => {
+  process.stderr.write(`${(err as Error).stack ?? err}\n`);
+  process.exit(1);
+});
