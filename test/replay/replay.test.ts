@@ -1,0 +1,31 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { historyFromJSON } from '@temporalio/common/lib/proto-utils';
+import { Worker } from '@temporalio/worker';
+import { routeswitDataConverter } from '../../src/temporal/codec';
+import { quietTemporalRuntime, testConfig } from '../helpers/stack';
+
+/**
+ * Every recorded history replays against today's workflow code, built exactly as production builds it. A
+ * change that would break a running workflow (a nondeterminism error) fails here, before it can land; guard
+ * such a change with patched() (see the README's versioning policy). Record with `npm run replay:record`.
+ */
+const DIR = path.join(__dirname, 'histories');
+const index = JSON.parse(fs.readFileSync(path.join(DIR, 'index.json'), 'utf8')) as { histories: Array<{ file: string; workflowId: string; shows: string }> };
+
+describe('the recorded histories', () => {
+  it('cover at least the lead scenarios the corpus promises', () => {
+    expect(index.histories.length).toBeGreaterThanOrEqual(6);
+    for (const h of index.histories) expect(fs.existsSync(path.join(DIR, h.file))).toBe(true);
+  });
+
+  it.each(index.histories.map((h) => [h.file, h.shows, h.workflowId] as const))('%s (%s) replays without nondeterminism', async (file, _shows, workflowId) => {
+    quietTemporalRuntime();
+    const history = historyFromJSON(JSON.parse(fs.readFileSync(path.join(DIR, file), 'utf8')));
+    await Worker.runReplayHistory(
+      { workflowBundle: { codePath: process.env.TEST_WORKFLOW_BUNDLE! }, dataConverter: routeswitDataConverter(testConfig().ENCRYPTION_KEYS), replayName: file },
+      history,
+      workflowId,
+    );
+  });
+});
