@@ -196,6 +196,14 @@ export function onWake(s: LeadState): Step {
   return waitingForRep(s) ? retry(s) : stay(s);
 }
 
+/**
+ * Nothing more will happen to the lead unless someone asks: closed, touched, or given up (not waiting for a
+ * rep, no SLA pending). Its workflow may end; a later command starts a new run, which reads this state back.
+ */
+export function settled(s: LeadState): boolean {
+  return s.status === 'CLOSED' || s.status === 'CONTACTED' || (s.status === 'UNASSIGNED' && !waitingForRep(s));
+}
+
 /** The next moment something is due: the SLA deadline, an escalation step, or a waiting lead's re-check. */
 export function nextDue(s: LeadState, now: number): number | null {
   if (s.status === 'ASSIGNED' && s.sla) {

@@ -136,7 +136,8 @@ export async function logActivity(deps: { db: Db; temporal: Temporal; logger: Lo
 
 export async function deliverFirstTouch(deps: { temporal: Temporal; logger: Logger }, orgId: string, leadId: string, a: store.ActivityRow): Promise<boolean> {
   try {
-    await sendLeadCommand(deps.temporal, orgId, leadId, firstTouchUpdate, { activityId: a.id, repId: a.rep_id!, occurredAt: a.occurred_at.toISOString() });
+    // The activity names the touch: delivered again by the sweeper, it is the same update.
+    await sendLeadCommand(deps.temporal, orgId, leadId, firstTouchUpdate, { activityId: a.id, repId: a.rep_id!, occurredAt: a.occurred_at.toISOString() }, { updateId: `touch:${a.id}` });
     return true;
   } catch (err) {
     // Rejected: the lead moved on (reassigned, closed) between our read and the workflow's check.

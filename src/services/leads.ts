@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import type { Config } from '../config';
 import * as leads from '../db/leads';
 import { conflict, notFound } from '../errors';
@@ -126,12 +127,23 @@ async function command(deps: ServiceDeps, orgId: string, id: string, run: () => 
   return getLead(deps, orgId, id);
 }
 
-/** Through the workflow, which owns the lead's routing state; the API never writes it. */
-export async function reassignLead(deps: ServiceDeps, orgId: string, id: string, repId: string | undefined): Promise<LeadDetail> {
-  await requireActiveRep(deps, orgId, repId, 'rep_id');
-  return command(deps, orgId, id, () => sendLeadCommand(deps.temporal, orgId, id, reassignUpdate, { repId }));
+/**
+ * A request's Idempotency-Key names the command it carries: sent again (a retry after a 503), it is the same
+ * workflow update, which Temporal carries out once.
+ */
+export interface CommandOptions {
+  idempotencyKey?: string;
 }
 
-export function closeLead(deps: ServiceDeps, orgId: string, id: string, reason: string): Promise<LeadDetail> {
-  return command(deps, orgId, id, () => sendLeadCommand(deps.temporal, orgId, id, closeUpdate, { reason }));
+const updateIdFor = (op: string, leadId: string, opts: CommandOptions) =>
+  opts.idempotencyKey ? `${op}:${leadId}:${createHash('sha256').update(opts.idempotencyKey).digest('hex').slice(0, 32)}` : undefined;
+
+/** Through the workflow, which owns the lead's routing state; the API never writes it. */
+export async function reassignLead(deps: ServiceDeps, orgId: string, id: string, repId: string | undefined, opts: CommandOptions = {}): Promise<LeadDetail> {
+  await requireActiveRep(deps, orgId, repId, 'rep_id');
+  return command(deps, orgId, id, () => sendLeadCommand(deps.temporal, orgId, id, reassignUpdate, { repId }, { updateId: updateIdFor('reassign', id, opts) }));
+}
+
+export function closeLead(deps: ServiceDeps, orgId: string, id: string, reason: string, opts: CommandOptions = {}): Promise<LeadDetail> {
+  return command(deps, orgId, id, () => sendLeadCommand(deps.temporal, orgId, id, closeUpdate, { reason }, { updateId: updateIdFor('close', id, opts) }));
 }

@@ -1,10 +1,4 @@
-import {
-  WithStartWorkflowOperation,
-  WorkflowExecutionAlreadyStartedError,
-  WorkflowNotFoundError,
-  WorkflowUpdateFailedError,
-  type WorkflowStartOptions,
-} from '@temporalio/client';
+import { WithStartWorkflowOperation, WorkflowUpdateFailedError, type WorkflowStartOptions } from '@temporalio/client';
 import type { UpdateDefinition } from '@temporalio/common';
 import type { leadWorkflow } from '../workflows/lead';
 import { decisionUpdate, type CommandReply } from '../lead/messages';
@@ -14,8 +8,8 @@ import type { Temporal } from './client';
 import { isDeadlineExceeded } from './errors';
 
 /**
- * Starting and talking to lead workflows. Starts are idempotent: one workflow id per lead, an existing run
- * is reused, and a new run is allowed only if the previous one failed or was terminated.
+ * Starting and talking to lead workflows. One workflow id per lead: a running run is reused, and a new run
+ * may start once the last one has ended (the lead settled and later gets a command, or a run failed).
  */
 const START_DEADLINE_MS = 5_000;
 
@@ -27,7 +21,7 @@ export function leadStartOptions(taskQueue: string, orgId: string, leadId: strin
     workflowId: workflowIdFor(leadId),
     args: [{ orgId, leadId }],
     workflowIdConflictPolicy: 'USE_EXISTING',
-    workflowIdReusePolicy: 'ALLOW_DUPLICATE_FAILED_ONLY',
+    workflowIdReusePolicy: 'ALLOW_DUPLICATE',
     typedSearchAttributes: [
       { key: SA.orgId, value: orgId },
       { key: SA.leadId, value: leadId },
@@ -72,9 +66,13 @@ export class CommandRejected extends Error {}
 const COMMAND_DEADLINE_MS = 15_000;
 
 /**
- * Sends an update command to a lead's workflow and returns its result. A validator's refusal, or a command the
- * workflow could not carry out, becomes CommandRejected (the API answers 409). A lead whose workflow is
- * missing (never started, or terminated) gets one first.
+ * Sends a command to a lead's workflow and returns its answer, in one round trip: update-with-start. A lead
+ * whose last run has ended (it was touched, given up, closed) gets a new run, which reads the lead's state
+ * from the database and then carries the command out. A validator's refusal, or a command the workflow could
+ * not carry out, becomes CommandRejected (the API answers 409).
+ *
+ * `updateId` makes a retry safe: a request retried after the deadline (the API answered 503, but the update
+ * was accepted and goes on) is recognised by its id and not carried out twice.
  */
 export async function sendLeadCommand<Arg>(
   temporal: Temporal,
@@ -82,38 +80,18 @@ export async function sendLeadCommand<Arg>(
   leadId: string,
   update: UpdateDefinition<CommandReply, [Arg]>,
   arg: Arg,
+  opts: { updateId?: string; deadlineMs?: number } = {},
 ): Promise<CommandReply> {
-  const args: [Arg] = [arg];
-  const handle = temporal.client.workflow.getHandle(workflowIdFor(leadId));
-  const send = async () => {
-    try {
-      return await temporal.connection.withDeadline(Date.now() + COMMAND_DEADLINE_MS, () => handle.executeUpdate(update, { args }));
-    } catch (err) {
-      if (err instanceof WorkflowUpdateFailedError) throw new CommandRejected(err.cause?.message ?? err.message);
-      throw err;
-    }
-  };
+  const startWorkflowOperation = new WithStartWorkflowOperation<typeof leadWorkflow>('leadWorkflow', leadStartOptions(temporal.taskQueue, orgId, leadId));
   let result: CommandReply;
   try {
-    result = await send();
+    result = await temporal.connection.withDeadline(Date.now() + (opts.deadlineMs ?? COMMAND_DEADLINE_MS), () =>
+      temporal.client.workflow.executeUpdateWithStart(update, { args: [arg], startWorkflowOperation, ...(opts.updateId ? { updateId: opts.updateId } : {}) }),
+    );
   } catch (err) {
-    if (!(err instanceof WorkflowNotFoundError)) throw err;
-    // No running workflow: never started (Temporal was down when the lead arrived), or finished meanwhile
-    // (a concurrent close). Start one; a finished lead's workflow cannot be started again.
-    result = await startThenSend(temporal, orgId, leadId, send);
+    if (err instanceof WorkflowUpdateFailedError) throw new CommandRejected(err.cause?.message ?? err.message);
+    throw err;
   }
   if (!result.accepted) throw new CommandRejected(result.reason ?? 'the lead cannot do that now');
   return result;
-}
-
-const FINISHED = "the lead's workflow has finished (the lead was closed)";
-
-async function startThenSend(temporal: Temporal, orgId: string, leadId: string, send: () => Promise<CommandReply>): Promise<CommandReply> {
-  try {
-    await ensureLeadWorkflow(temporal, orgId, leadId);
-    return await send();
-  } catch (err) {
-    if (err instanceof WorkflowExecutionAlreadyStartedError || err instanceof WorkflowNotFoundError) throw new CommandRejected(FINISHED);
-    throw err;
-  }
 }

@@ -1,14 +1,18 @@
 import {
+  ActivityFailure,
   allHandlersFinished,
+  ApplicationFailure,
   condition,
   continueAsNew,
+  patched,
+  proxyActivities,
   proxyLocalActivities,
   setHandler,
   upsertSearchAttributes,
   workflowInfo,
 } from '@temporalio/workflow';
 import type { LeadActivities } from '../activities/lead';
-import { afterRoute, begin, initialState, nextDue, onCommand, onDue, onWake, refusal, waitingForRep, type Command, type Effect, type LeadState, type Reply, type Step } from '../lead/machine';
+import { afterRoute, begin, initialState, nextDue, onCommand, onDue, onWake, refusal, settled, waitingForRep, type Command, type Effect, type LeadState, type Reply, type Step } from '../lead/machine';
 import {
   closeUpdate,
   decisionUpdate,
@@ -23,22 +27,52 @@ import {
 import { FAILURE } from '../lead/model';
 import { SA } from '../lead/searchAttributes';
 
+/** Changes to this workflow that running histories must not see (see the README's versioning policy). */
+export const PATCHES = {
+  /** The run ends once the lead is settled (touched, given up, closed); a later command starts a new run. */
+  COMPLETE_WHEN_SETTLED: 'complete-when-settled',
+} as const;
+
+const NON_RETRYABLE = [FAILURE.LEAD_NOT_FOUND];
+
 // Each activity is one short, idempotent Postgres transaction, so they run as local activities: inside the
 // workflow task, without a round trip through the server per step (a lead is routed in one workflow task).
-// A crashed worker's task is retried on another worker, which re-runs them; idempotency makes that safe.
-const acts = proxyLocalActivities<LeadActivities>({
+// They are bounded: when Postgres does not answer for a minute, the same activity is scheduled as a regular
+// one, which the server retries without growing the history, for as long as the outage lasts.
+const local = proxyLocalActivities<LeadActivities>({
   startToCloseTimeout: '10 seconds',
-  retry: { initialInterval: '500 milliseconds', backoffCoefficient: 2, maximumInterval: '30 seconds', nonRetryableErrorTypes: [FAILURE.LEAD_NOT_FOUND] },
+  scheduleToCloseTimeout: '1 minute',
+  retry: { initialInterval: '500 milliseconds', backoffCoefficient: 2, maximumInterval: '10 seconds', nonRetryableErrorTypes: NON_RETRYABLE },
+});
+const regular = proxyActivities<LeadActivities>({
+  startToCloseTimeout: '30 seconds',
+  retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '1 minute', nonRetryableErrorTypes: NON_RETRYABLE },
 });
 
+async function call<K extends keyof LeadActivities>(name: K, args: Parameters<LeadActivities[K]>[0]): Promise<Awaited<ReturnType<LeadActivities[K]>>> {
+  type Fn = (a: typeof args) => Promise<Awaited<ReturnType<LeadActivities[K]>>>;
+  try {
+    return await (local[name] as unknown as Fn)(args);
+  } catch (err) {
+    const cause = err instanceof ActivityFailure ? err.cause : undefined;
+    if (!(err instanceof ActivityFailure) || (cause instanceof ApplicationFailure && cause.nonRetryable)) throw err;
+    return (regular[name] as unknown as Fn)(args);
+  }
+}
+
 /**
- * One lead, from arrival to close. The process itself is the state machine in src/lead/machine.ts; this
- * function only wires messages to it, performs the effects it asks for, and waits until it is next due.
- * Commands are queued and carried out one at a time by the main loop, so no two steps ever interleave.
+ * One lead, from arrival until it needs nothing more. The process itself is the state machine in
+ * src/lead/machine.ts; this function only wires messages to it, performs the effects it asks for, and waits
+ * until it is next due. Commands are queued and carried out one at a time by the main loop, so no two steps
+ * ever interleave.
  */
 export async function leadWorkflow(input: LeadWorkflowInput): Promise<LeadState> {
   const { orgId, leadId } = input;
+  const completesWhenSettled = patched(PATCHES.COMPLETE_WHEN_SETTLED);
   let state = input.resume ?? initialState();
+  // A run started for a command on a lead routed long ago learns its state from the database first: until
+  // then its validators let commands through, and the machine judges them once the state is known.
+  let loaded = input.resume !== undefined;
   const queue: Array<{ id: number | null; command: Command }> = [];
   const replies = new Map<number, CommandReply>();
   let nextId = 0;
@@ -53,7 +87,7 @@ export async function leadWorkflow(input: LeadWorkflowInput): Promise<LeadState>
     return reply;
   };
   const validate = (command: Command) => {
-    const why = refusal(state, command);
+    const why = loaded ? refusal(state, command) : null;
     if (why) throw new Error(why);
   };
 
@@ -77,13 +111,13 @@ export async function leadWorkflow(input: LeadWorkflowInput): Promise<LeadState>
     const at = Date.now();
     switch (effect.type) {
       case 'record':
-        return acts.recordEvent({ orgId, leadId, type: effect.event, stepKey: effect.stepKey, repId: effect.repId, data: effect.data, at });
+        return call('recordEvent', { orgId, leadId, type: effect.event, stepKey: effect.stepKey, repId: effect.repId, data: effect.data, at });
       case 'unassign':
-        return acts.unassignLead({ orgId, leadId, attempt: effect.attempt, reason: effect.reason, alert: effect.alert, at });
+        return call('unassignLead', { orgId, leadId, attempt: effect.attempt, reason: effect.reason, alert: effect.alert, at });
       case 'touch':
-        return acts.recordFirstTouch({ orgId, leadId, ...effect.touch, at });
+        return call('recordFirstTouch', { orgId, leadId, ...effect.touch, at });
       case 'close':
-        return acts.closeLead({ orgId, leadId, reason: effect.reason, at });
+        return call('closeLead', { orgId, leadId, reason: effect.reason, at });
     }
   }
 
@@ -103,38 +137,42 @@ export async function leadWorkflow(input: LeadWorkflowInput): Promise<LeadState>
         await perform(effect);
         continue;
       }
-      const outcome = await acts.routeLead({ orgId, leadId, now: Date.now(), ...effect.request });
+      const outcome = await call('routeLead', { orgId, leadId, now: Date.now(), ...effect.request });
       reply = (await run(afterRoute(state, effect, outcome))) ?? reply;
     }
     return reply;
   }
 
-  await run(begin(input.resume));
+  const finished = () => state.status === 'CLOSED' || (completesWhenSettled && settled(state));
   const ready = () => queue.length > 0 || (woken && waitingForRep(state));
-  while (state.status !== 'CLOSED') {
-    if (workflowInfo().continueAsNewSuggested && queue.length === 0) {
-      await condition(allHandlersFinished);
-      await continueAsNew<typeof leadWorkflow>({ orgId, leadId, resume: state });
+
+  await run(begin(input.resume));
+  loaded = true;
+  for (;;) {
+    while (!(finished() && queue.length === 0)) {
+      if (workflowInfo().continueAsNewSuggested && queue.length === 0) {
+        await condition(allHandlersFinished);
+        await continueAsNew<typeof leadWorkflow>({ orgId, leadId, resume: state });
+      }
+      const due = finished() ? null : nextDue(state, Date.now());
+      if (!ready() && due !== null && due <= Date.now()) {
+        await run(onDue(state));
+        continue;
+      }
+      const signalled = due === null ? (await condition(ready), true) : await condition(ready, due - Date.now());
+      if (queue.length) {
+        const { id, command } = queue.shift()!;
+        const reply = await run(onCommand(state, command));
+        if (id !== null) replies.set(id, reply ?? { accepted: true });
+      } else if (woken) {
+        woken = false;
+        await run(onWake(state));
+      } else if (!signalled) {
+        await run(onDue(state));
+      }
     }
-    const due = nextDue(state, Date.now());
-    if (!ready() && due !== null && due <= Date.now()) {
-      await run(onDue(state));
-      continue;
-    }
-    const signalled = due === null ? (await condition(ready), true) : await condition(ready, due - Date.now());
-    if (queue.length) {
-      const { id, command } = queue.shift()!;
-      const reply = await run(onCommand(state, command));
-      if (id !== null) replies.set(id, reply ?? { accepted: true });
-    } else if (woken) {
-      woken = false;
-      await run(onWake(state));
-    } else if (!signalled) {
-      await run(onDue(state));
-    }
+    // A command accepted just as the lead settled still gets carried out (or, when closed, refused) first.
+    await condition(() => queue.length > 0 || allHandlersFinished());
+    if (!queue.length) return state;
   }
-  // Commands that arrived while the lead was being closed get their answer too.
-  for (const { id } of queue.splice(0)) if (id !== null) replies.set(id, { accepted: false, reason: 'the lead is closed' });
-  await condition(allHandlersFinished);
-  return state;
 }

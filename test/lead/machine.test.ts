@@ -8,6 +8,7 @@ import {
   onWake,
   RECHECK_MS,
   refusal,
+  settled,
   type Command,
   type Effect,
   type LeadState,
@@ -268,5 +269,14 @@ describe('escalation paths, end to end', () => {
   it('a REASSIGN with max_reassignments 0 gives up at once', () => {
     const plan: SlaPlan = { dueAt: T, steps: [{ at: T, action: 'REASSIGN' }], maxReassignments: 0 };
     expect(runTimers({ ...STATES.ASSIGNED!, sla: plan }, []).log).toEqual(['@0m', 'SLA_BREACHED attempt:1:breach', '@0m', 'unassign MAX_REASSIGNMENTS alert=true']);
+  });
+});
+
+describe('settled: nothing more will happen unless someone asks', () => {
+  const expected: Record<Name, boolean> = { ROUTING: false, ASSIGNED: false, BREACHED: false, CONTACTED: true, WAITING: false, NO_RULE: false, GIVEN_UP: true, CLOSED: true };
+  it.each(NAMES)('%s', (name) => {
+    expect(settled(STATES[name]!)).toBe(expected[name]);
+    // A settled lead has nothing due, so its workflow can end without missing a timer.
+    if (expected[name]) expect(nextDue(STATES[name]!, T)).toBeNull();
   });
 });

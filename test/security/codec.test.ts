@@ -45,8 +45,8 @@ async function rawHistory(): Promise<temporal.api.history.v1.IHistory> {
 
 /**
  * Every payload in the history except search attributes, which Temporal must be able to index (ids and
- * statuses only), and the SDK core's own bookkeeping on local-activity markers (details.data: sequence
- * number, attempt, activity type), which never passes through a codec; the marker's result does.
+ * statuses only), and the SDK core's own bookkeeping on markers (a local activity's sequence number, attempt
+ * and type; a patch's id), which never passes through a codec; a local activity's result does.
  */
 function payloadsIn(history: temporal.api.history.v1.IHistory): temporal.api.common.v1.IPayload[] {
   const found: temporal.api.common.v1.IPayload[] = [];
@@ -56,7 +56,8 @@ function payloadsIn(history: temporal.api.history.v1.IHistory): temporal.api.com
     if ('metadata' in v && 'data' in v) found.push(v as temporal.api.common.v1.IPayload);
     for (const [k, x] of Object.entries(v)) {
       if (k === 'searchAttributes') continue;
-      if (k === 'markerRecordedEventAttributes') walk({ ...(x as object), details: { ...(x as { details: object }).details, data: undefined } });
+      // Of a marker, only the result (a local activity's) is ours; the rest is the SDK's own bookkeeping.
+      if (k === 'markerRecordedEventAttributes') walk((x as { details?: { result?: unknown } }).details?.result);
       else walk(x);
     }
   };

@@ -1,8 +1,9 @@
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { Worker } from '@temporalio/worker';
+import { WithStartWorkflowOperation } from '@temporalio/client';
 import type { LeadActivities } from '../../src/activities/lead';
 import type { RouteLeadRequest } from '../../src/activities/routing';
-import type { RouteOutcome, SlaPlan } from '../../src/lead/machine';
+import { initialState, type RouteOutcome, type SlaPlan } from '../../src/lead/machine';
 import { closeUpdate, decisionUpdate, firstTouchUpdate, reassignUpdate, stateQuery, wakeSignal } from '../../src/lead/messages';
 import { ALL_SEARCH_ATTRIBUTES } from '../../src/lead/searchAttributes';
 import { temporal as proto } from '@temporalio/proto';
@@ -69,16 +70,37 @@ function plan(from: number, minutes: number, steps: Array<[number, SlaPlan['step
 }
 
 describe('lead workflow with stubbed activities', () => {
-  it('routes, takes the first touch, and closes; each command answered', async () => {
+  it('routes and takes the first touch, then ends: the lead needs nothing more', async () => {
     outcomes = [() => ({ kind: 'assigned', repId: 'rep_a', sla: null })];
     const handle = await start();
     expect(await handle.executeUpdate(decisionUpdate)).toEqual({ status: 'ASSIGNED' });
     const touched = await handle.executeUpdate(firstTouchUpdate, { args: [{ activityId: 'act_1', repId: 'rep_a', occurredAt: new Date().toISOString() }] });
     expect(touched).toEqual({ accepted: true });
-    expect(await handle.executeUpdate(closeUpdate, { args: [{ reason: 'won' }] })).toEqual({ accepted: true });
-    expect((await handle.result()).status).toBe('CLOSED');
-    expect(calls.map((c) => c.name)).toEqual(['routeLead', 'recordFirstTouch', 'closeLead']);
+    expect((await handle.result()).status).toBe('CONTACTED');
+    expect(calls.map((c) => c.name)).toEqual(['routeLead', 'recordFirstTouch']);
     expect(calls[0]!.args).toMatchObject({ attempt: 1, reason: 'ROUTED', exclude: [], onNoRep: 'UNASSIGN' });
+  });
+
+  it('a later command starts a new run (update-with-start), which reads the state back and carries it out', async () => {
+    const contacted = { ...initialState(), status: 'CONTACTED' as const, repId: 'rep_a', attempt: 1, previousReps: ['rep_a'], touched: true };
+    outcomes = [() => ({ kind: 'assigned', repId: 'rep_a', sla: null }), () => ({ kind: 'recovered', state: contacted })];
+    const first = await start();
+    await first.executeUpdate(decisionUpdate);
+    await first.executeUpdate(firstTouchUpdate, { args: [{ activityId: 'act_1', repId: 'rep_a', occurredAt: new Date().toISOString() }] });
+    await first.result();
+    const op = new WithStartWorkflowOperation<typeof leadWorkflow>('leadWorkflow', {
+      taskQueue,
+      workflowId: first.workflowId,
+      args: [{ orgId: 'org_1', leadId: `lead_${n}` }],
+      workflowIdConflictPolicy: 'USE_EXISTING',
+      workflowIdReusePolicy: 'ALLOW_DUPLICATE',
+    });
+    expect(await env.client.workflow.executeUpdateWithStart(closeUpdate, { args: [{ reason: 'won' }], startWorkflowOperation: op })).toEqual({ accepted: true });
+    const second = await op.workflowHandle();
+    expect((await second.describe()).runId).not.toBe(first.firstExecutionRunId);
+    expect((await second.result()).status).toBe('CLOSED');
+    expect(calls.map((c) => c.name)).toEqual(['routeLead', 'recordFirstTouch', 'routeLead', 'closeLead']);
+    expect(calls[2]!.args).toMatchObject({ reason: 'ROUTED', attempt: 1 });
   });
 
   it('runs the escalations at their simulated times, then gives up', async () => {
@@ -96,7 +118,8 @@ describe('lead workflow with stubbed activities', () => {
       ['recordEvent', 'REMINDED', 15],
       ['unassignLead', 'MAX_REASSIGNMENTS', 25],
     ]);
-    await handle.terminate();
+    // Given up: nothing more is due, so the run ends.
+    expect((await handle.result()).unassignedReason).toBe('MAX_REASSIGNMENTS');
   });
 
   it('waits for a rep and routes again when woken; a reassignment that finds nobody is refused with the reason', async () => {

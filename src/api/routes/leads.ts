@@ -57,7 +57,7 @@ export const leadRoutes = [
     body: ReassignRequest,
     response: LeadDetail,
     errors: [409],
-    handler: (ctx, { params, body }) => service.reassignLead(deps(ctx), ctx.orgId, params.id, body.rep_id),
+    handler: (ctx, { params, body }) => service.reassignLead(deps(ctx), ctx.orgId, params.id, body.rep_id, { idempotencyKey: ctx.idempotencyKey }),
   }),
   route({
     method: 'post',
@@ -69,6 +69,6 @@ export const leadRoutes = [
     body: CloseRequest,
     response: LeadDetail,
     errors: [409],
-    handler: (ctx, { params, body }) => service.closeLead(deps(ctx), ctx.orgId, params.id, body.reason),
+    handler: (ctx, { params, body }) => service.closeLead(deps(ctx), ctx.orgId, params.id, body.reason, { idempotencyKey: ctx.idempotencyKey }),
   }),
 ];

@@ -1,0 +1,75 @@
+import { reassignUpdate } from '../../src/lead/messages';
+import { workflowIdFor } from '../../src/lead/model';
+import { sendLeadCommand } from '../../src/temporal/leads';
+import { apiSuite, startWorker, type TestWorker } from '../helpers/stack';
+import { waitFor } from '../helpers/wait';
+
+/** A lead's workflow ends when the lead needs nothing more; later commands still work, once each. */
+const suite = apiSuite({ RATE_LIMIT_PER_SECOND: '0' });
+let worker: TestWorker;
+beforeAll(async () => {
+  worker = await startWorker();
+});
+afterAll(() => worker.stop());
+
+async function team(n: number): Promise<string[]> {
+  const ids: string[] = [];
+  const { api, org } = suite;
+  for (let i = 0; i < n; i++) ids.push((await api.http.post('/v1/reps').set(org.auth).send({ name: `R${i}`, email: `r${i}-${Date.now()}@life.io`, teams: ['life'] })).body.id);
+  const rs = await api.http.post('/v1/rules').set(org.auth).send({ name: 'life', rules: [{ id: 'all', then: { strategy: 'ROUND_ROBIN', team: 'life', sla: { first_touch_minutes: 60 } } }] });
+  await api.http.post(`/v1/rules/${rs.body.id}/publish`).set(org.auth);
+  return ids;
+}
+
+const types = async (leadId: string) => (await suite.api.http.get(`/v1/leads/${leadId}`).set(suite.org.auth)).body.timeline.map((e: { type: string }) => e.type);
+
+describe('a lead after its first touch', () => {
+  it("has a completed workflow; a reassignment and a close later still work and are recorded", async () => {
+    const { api, org } = suite;
+    await team(2);
+    const lead = (await api.http.post('/v1/leads').set(org.auth).send({ email: 'touched@life.io' })).body;
+    expect(lead.status).toBe('ASSIGNED');
+    const call = await api.http.post(`/v1/contacts/${lead.contact_id}/activities`).set(org.auth).send({ type: 'CALL', rep_id: lead.assigned_rep_id });
+    expect(call.body.first_touch).toBe(true);
+    const handle = api.deps.temporal.client.workflow.getHandle(workflowIdFor(lead.id));
+    expect((await handle.result()).status).toBe('CONTACTED');
+    const firstRun = (await handle.describe()).runId;
+
+    const moved = await api.http.post(`/v1/leads/${lead.id}/reassign`).set(org.auth).send({});
+    expect(moved.status).toBe(200);
+    expect(moved.body.assigned_rep_id).not.toBe(lead.assigned_rep_id);
+    expect(moved.body.status).toBe('CONTACTED');
+    expect((await handle.describe()).runId).not.toBe(firstRun);
+
+    const closed = await api.http.post(`/v1/leads/${lead.id}/close`).set(org.auth).send({ reason: 'won' });
+    expect(closed.status).toBe(200);
+    expect(closed.body.status).toBe('CLOSED');
+    expect(await types(lead.id)).toEqual(['RECEIVED', 'ROUTED', 'ASSIGNED', 'CONTACTED', 'REASSIGNED', 'CLOSED']);
+    expect(await waitFor(async () => ((await handle.describe()).status.name === 'COMPLETED' ? true : null), { what: 'the new run to end' })).toBe(true);
+  });
+});
+
+describe('a retried command', () => {
+  it('is carried out once: the same update id (from the same Idempotency-Key) is the same workflow update', async () => {
+    const { api, org } = suite;
+    const reps = await team(3);
+    const lead = (await api.http.post('/v1/leads').set(org.auth).send({ email: 'retried@life.io' })).body;
+    expect(reps).toContain(lead.assigned_rep_id);
+    // A retry (after a 503, say) sends the same update id: Temporal answers with the first outcome and the
+    // workflow does not carry it out again. A different id is a new command.
+    const updateId = 'reassign:retry-test';
+    await sendLeadCommand(api.deps.temporal, org.orgId, lead.id, reassignUpdate, {}, { updateId });
+    await sendLeadCommand(api.deps.temporal, org.orgId, lead.id, reassignUpdate, {}, { updateId });
+    expect((await types(lead.id)).filter((t: string) => t === 'REASSIGNED')).toHaveLength(1);
+    await sendLeadCommand(api.deps.temporal, org.orgId, lead.id, reassignUpdate, {}, { updateId: 'reassign:another' });
+    expect((await types(lead.id)).filter((t: string) => t === 'REASSIGNED')).toHaveLength(2);
+
+    // Through the API: the same Idempotency-Key twice moves the lead once.
+    const key = { 'Idempotency-Key': 'move-it-once' };
+    const first = await api.http.post(`/v1/leads/${lead.id}/reassign`).set(org.auth).set(key).send({});
+    const again = await api.http.post(`/v1/leads/${lead.id}/reassign`).set(org.auth).set(key).send({});
+    expect(first.status).toBe(200);
+    expect(again.status).toBe(200);
+    expect((await types(lead.id)).filter((t: string) => t === 'REASSIGNED')).toHaveLength(3);
+  });
+});
