@@ -3,12 +3,10 @@ import { diagnosticsActivities } from './diagnostics';
 import { leadActivities } from './lead';
 import { maintenanceActivities } from './maintenance';
 import { monitorActivities } from './monitors';
-import type { Notifier } from './routing';
 import { webhookActivities } from './webhooks';
 
 export interface ActivityDeps {
   db: Db;
-  notifier: Notifier;
   /** OUTBOUND_TARGETS: where tenant-configured URLs may point. */
   outboundTargets: string;
   /** ENCRYPTION_KEYS: opens secrets stored sealed (webhook signing secrets). */

@@ -1,10 +1,10 @@
 import type { Db } from '../db/knex';
 import { lifecycleActivities } from './lifecycle';
-import { routingActivities, type Notifier } from './routing';
+import { routingActivities } from './routing';
 import { RulesetCache } from './rulesetCache';
 
 /** The activities a lead's workflow performs: routing, and the lifecycle steps around it. */
-export function leadActivities(deps: { db: Db; notifier: Notifier; rulesets?: RulesetCache }) {
+export function leadActivities(deps: { db: Db; rulesets?: RulesetCache }) {
   return { ...routingActivities({ ...deps, rulesets: deps.rulesets ?? new RulesetCache() }), ...lifecycleActivities(deps) };
 }
 export type LeadActivities = ReturnType<typeof leadActivities>;

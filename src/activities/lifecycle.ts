@@ -5,28 +5,30 @@ import type { Db } from '../db/knex';
 import * as leads from '../db/leads';
 import { managerOf } from '../db/reps';
 import { insertEvent } from '../db/timeline';
+import { requestWake } from '../db/wakeRequests';
 import type { RecordedEvent } from '../lead/machine';
 import type { UnassignedReason } from '../lead/model';
 import { notBefore } from './clock';
-import type { Notifier } from './routing';
 
 /**
  * The lead's other steps. Each writes its timeline event under a step key, so a retry writes nothing twice,
  * and changes the lead only from the state it expects.
  */
-export function lifecycleActivities(deps: { db: Db; notifier: Notifier }) {
-  const { db, notifier } = deps;
+export function lifecycleActivities(deps: { db: Db }) {
+  const { db } = deps;
 
-  /** Ends the lead's assignment in one locked transaction; `write` records what ended it. Nudges leads waiting for the freed rep. */
+  /**
+   * Ends the lead's assignment in one locked transaction; `write` records what ended it. Leads waiting for the
+   * freed rep are woken after commit (a wake request the worker's dispatcher sends).
+   */
   async function endLead(orgId: string, leadId: string, write: (trx: Knex.Transaction, rep: string | null) => Promise<void>, reason: 'UNASSIGNED' | 'CLOSED', at: Date): Promise<void> {
-    const freed = await db.transaction(async (trx) => {
+    await db.transaction(async (trx) => {
       const lead = await leads.lockLead(trx, orgId, leadId);
-      if (!lead || lead.status === 'CLOSED') return null;
+      if (!lead || lead.status === 'CLOSED') return;
       const rep = await endOpenAssignment(trx, leadId, reason, at);
+      if (rep) await requestWake(trx, orgId, rep);
       await write(trx, rep);
-      return rep;
     });
-    if (freed) await notifier.repFreed(orgId, freed);
   }
 
   return {

@@ -6,6 +6,7 @@ import * as leads from '../db/leads';
 import { repClock } from '../db/reps';
 import { loadSelectionContext, repSourceFor, savePool } from '../db/routingState';
 import { insertEvent, stepKeys } from '../db/timeline';
+import { requestWake } from '../db/wakeRequests';
 import type { LeadState, RouteOutcome, RouteRequest } from '../lead/machine';
 import { FAILURE, FALLBACK_RULE, type AssignReason, type UnassignedReason } from '../lead/model';
 import { eligibilityChangeAt, selectRep, slaDeadline, slaPlan, type Selection, type SelectionContext } from '../routing';
@@ -19,11 +20,6 @@ export interface RouteLeadRequest extends RouteRequest {
   leadId: string;
   /** The workflow's clock (see notBefore). */
   now: number;
-}
-
-/** Tells waiting leads that a rep has capacity again; see services/leadSignals. */
-export interface Notifier {
-  repFreed(orgId: string, repId: string): Promise<void>;
 }
 
 const EVENT_FOR: Record<AssignReason, 'ASSIGNED' | 'REASSIGNED'> = {
@@ -87,12 +83,12 @@ interface Attempt {
   at: Date;
 }
 
-async function assignTo(trx: Knex.Transaction, a: Attempt, selection: Selection, ctx: SelectionContext): Promise<{ outcome: RouteOutcome; freed: string | null }> {
+async function assignTo(trx: Knex.Transaction, a: Attempt, selection: Selection, ctx: SelectionContext): Promise<RouteOutcome> {
   const { req, lead, decided, at } = a;
   const { match } = decided;
   const rep = ctx.reps[selection.rep_id!]!;
   for (const [key, pool] of Object.entries(selection.pool_updates)) await savePool(trx, req.orgId, key, pool);
-  const previous = await assignments.endOpenAssignment(trx, req.leadId, 'REASSIGNED', at);
+  const previous = await freeRep(trx, req, 'REASSIGNED', at);
   await assignments.startAssignment(
     trx,
     { org_id: req.orgId, lead_id: req.leadId, rep_id: rep.id, seq: req.attempt, reason: req.reason, rule_id: match.rule_id, strategy: match.action!.strategy, assigned_at: at },
@@ -124,23 +120,30 @@ async function assignTo(trx: Knex.Transaction, a: Attempt, selection: Selection,
     occurred_at: at,
     data: { reason: req.reason, previous_rep_id: previous, rule_id: match.rule_id, strategy: match.action!.strategy, sla_due_at: dueAt === null ? null : new Date(dueAt).toISOString() },
   });
-  return { outcome: { kind: 'assigned', repId: rep.id, sla: dueAt === null ? null : slaPlan(dueAt, match.sla!, clock) }, freed: previous };
+  return { kind: 'assigned', repId: rep.id, sla: dueAt === null ? null : slaPlan(dueAt, match.sla!, clock) };
 }
 
-async function leaveWaiting(trx: Knex.Transaction, a: Attempt, selection: Selection | null, ctx: SelectionContext | null): Promise<{ outcome: RouteOutcome; freed: string | null }> {
+async function leaveWaiting(trx: Knex.Transaction, a: Attempt, selection: Selection | null, ctx: SelectionContext | null): Promise<RouteOutcome> {
   const { req, at } = a;
   const { action } = a.decided.match;
   const reason: UnassignedReason = action ? 'NO_ELIGIBLE_REP' : 'NO_RULE_MATCHED';
   const retryAt = selection && ctx ? eligibilityChangeAt(selection, ctx) : null;
   // A reassignment by hand that finds nobody leaves the lead where it is: nothing is written.
-  if (req.onNoRep === 'KEEP') return { outcome: { kind: 'unassigned', reason, retryAt, why: whyNot(selection?.stages ?? []) }, freed: null };
+  if (req.onNoRep === 'KEEP') return { kind: 'unassigned', reason, retryAt, why: whyNot(selection?.stages ?? []) };
   const source = action ? repSourceFor(action, ctx?.owner) : { teams: [], ids: [] };
-  const previous = await assignments.endOpenAssignment(trx, req.leadId, 'UNASSIGNED', at);
+  const previous = await freeRep(trx, req, 'UNASSIGNED', at);
   await leads.markUnassigned(trx, req.leadId, { reason, waitingTeams: source.teams, waitingRepIds: source.ids, routing: a.routing, at });
   await recordRouted(trx, a);
   const retry = retryAt === null ? null : new Date(retryAt).toISOString();
   await insertEvent(trx, { org_id: req.orgId, lead_id: req.leadId, type: 'UNASSIGNED', step_key: `attempt:${req.attempt}:no-rep`, occurred_at: at, data: { reason, previous_rep_id: previous, retry_at: retry } });
-  return { outcome: { kind: 'unassigned', reason, retryAt, why: '' }, freed: previous };
+  return { kind: 'unassigned', reason, retryAt, why: '' };
+}
+
+/** Ends the lead's assignment; the rep has room again, so leads waiting for that rep are woken after commit. */
+async function freeRep(trx: Knex.Transaction, req: RouteLeadRequest, reason: 'REASSIGNED' | 'UNASSIGNED', at: Date): Promise<string | null> {
+  const previous = await assignments.endOpenAssignment(trx, req.leadId, reason, at);
+  if (previous) await requestWake(trx, req.orgId, previous);
+  return previous;
 }
 
 /** The ROUTED event: which rule decided, once per lead (on its first routing attempt). */
@@ -157,16 +160,16 @@ async function recordRouted(trx: Knex.Transaction, a: Attempt): Promise<void> {
   });
 }
 
-export function routingActivities(deps: { db: Db; notifier: Notifier; rulesets: RulesetCache }) {
+export function routingActivities(deps: { db: Db; rulesets: RulesetCache }) {
   const { db } = deps;
 
   /** Picks the rep under row locks on the lead, the pool and every candidate, and records the assignment. */
-  async function attempt(trx: Knex.Transaction, req: RouteLeadRequest, decided: RulesetMatch): Promise<{ outcome: RouteOutcome; freed: string | null }> {
+  async function attempt(trx: Knex.Transaction, req: RouteLeadRequest, decided: RulesetMatch): Promise<RouteOutcome> {
     const lead = await leads.lockLead(trx, req.orgId, req.leadId);
     if (!lead) throw notFound(req.leadId);
     const replayed = await replay(trx, req, lead);
-    if (replayed) return { outcome: replayed, freed: null };
-    if (lead.status === 'CLOSED') return { outcome: { kind: 'closed' }, freed: null };
+    if (replayed) return replayed;
+    if (lead.status === 'CLOSED') return { kind: 'closed' };
     const at = notBefore(req.now);
     const action: Action | null = decided.match.action;
     let selection: Selection | null = null;
@@ -203,10 +206,7 @@ export function routingActivities(deps: { db: Db; notifier: Notifier; rulesets: 
         return (await replay(db, req, lead)) ?? { kind: 'recovered', state: await recoverState(db, lead) };
       }
       const decided = req.repId ? directTo(req.repId, lead) : await deps.rulesets.matchActive(db, req.orgId, lead as unknown as Record<string, unknown>);
-      const { outcome, freed } = await db.transaction((trx) => attempt(trx, req, decided));
-      // The previous rep has room again: leads waiting for that room are nudged (after commit).
-      if (freed) await deps.notifier.repFreed(req.orgId, freed);
-      return outcome;
+      return db.transaction((trx) => attempt(trx, req, decided));
     },
   };
 }

@@ -3,7 +3,6 @@ import path from 'node:path';
 import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
 import { createActivities } from '../activities';
 import type { Db } from '../db/knex';
-import { temporalNotifier } from '../services/leadSignals';
 import type { Temporal } from '../temporal/client';
 import { routeswitDataConverter } from '../temporal/codec';
 
@@ -38,7 +37,7 @@ export async function createWorker(opts: RouteswitWorkerOptions): Promise<Worker
     taskQueue: opts.taskQueue,
     dataConverter: routeswitDataConverter(opts.encryptionKeys),
     ...(bundle ? { workflowBundle: { codePath: bundle } } : { workflowsPath: WORKFLOWS_PATH }),
-    activities: createActivities({ db: opts.db, notifier: temporalNotifier(opts.db, opts.temporal.client), outboundTargets: opts.outboundTargets, encryptionKeys: opts.encryptionKeys }),
+    activities: createActivities({ db: opts.db, outboundTargets: opts.outboundTargets, encryptionKeys: opts.encryptionKeys }),
     ...opts.tuning,
   });
 }

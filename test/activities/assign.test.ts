@@ -6,7 +6,6 @@ import { createOrg } from '../../src/db/orgs';
 import type { RouteOutcome } from '../../src/lead/machine';
 import { RepCreate } from '../../src/schemas/reps';
 import { RulesetCreate } from '../../src/schemas/rulesets';
-import { temporalNotifier } from '../../src/services/leadSignals';
 import { createRep } from '../../src/services/reps';
 import { createRuleset, publishRuleset } from '../../src/services/rulesets';
 import { createTemporal } from '../../src/temporal/client';
@@ -18,7 +17,7 @@ const config = testConfig();
 const db = createDb(config.DATABASE_URL, 20);
 const temporal = createTemporal(config);
 const deps = { db, temporal, logger: silentLogger, config };
-const acts = routingActivities({ db, notifier: temporalNotifier(db, temporal.client), rulesets: new RulesetCache() });
+const acts = routingActivities({ db, rulesets: new RulesetCache() });
 afterAll(async () => {
   await db.destroy();
   await temporal.close();

@@ -73,3 +73,22 @@ describe('a retried command', () => {
     expect((await types(lead.id)).filter((t: string) => t === 'REASSIGNED')).toHaveLength(3);
   });
 });
+
+describe('room again', () => {
+  it("closing a rep's lead routes the lead that was waiting for that rep's capacity at once (wake request, not the 10-minute re-check)", async () => {
+    const { api, org } = suite;
+    const rep = (await api.http.post('/v1/reps').set(org.auth).send({ name: 'Solo', email: `solo-${Date.now()}@life.io`, teams: ['solo'], max_open_leads: 1 })).body.id;
+    const rs = await api.http.post('/v1/rules').set(org.auth).send({ name: 'solo', rules: [{ id: 'all', then: { strategy: 'ROUND_ROBIN', team: 'solo' } }] });
+    await api.http.post(`/v1/rules/${rs.body.id}/publish`).set(org.auth);
+    const first = (await api.http.post('/v1/leads').set(org.auth).send({ email: 'first@room.io' })).body;
+    const second = (await api.http.post('/v1/leads').set(org.auth).send({ email: 'second@room.io' })).body;
+    expect([first.assigned_rep_id, second.status]).toEqual([rep, 'UNASSIGNED']);
+    await api.http.post(`/v1/leads/${first.id}/close`).set(org.auth).send({ reason: 'done' });
+    const routed = await waitFor(async () => {
+      const b = (await api.http.get(`/v1/leads/${second.id}`).set(org.auth)).body;
+      return b.status === 'ASSIGNED' ? b : null;
+    }, { timeoutMs: 10_000, what: 'the waiting lead to be routed' });
+    expect(routed.assigned_rep_id).toBe(rep);
+    expect(await api.deps.db('wake_requests').where({ org_id: org.orgId }).first()).toBeUndefined();
+  });
+});

@@ -11,6 +11,7 @@ import { createLogger } from '../../src/logger';
 import type { Scope } from '../../src/schemas/apiKeys';
 import { createKey } from '../../src/services/apiKeys';
 import { createTemporal } from '../../src/temporal/client';
+import { startDispatcher } from '../../src/worker/dispatcher';
 import { createWorker } from '../../src/worker/worker';
 
 export function testConfig(overrides: Record<string, string> = {}): Config {
@@ -93,12 +94,15 @@ export async function startWorker(taskQueue = testConfig().TEMPORAL_TASK_QUEUE):
     workflowBundlePath: process.env.TEST_WORKFLOW_BUNDLE,
   });
   const running = worker.run();
+  // As in the worker process: the outbox (webhook deliveries, wake-ups of waiting leads) is dispatched.
+  const dispatcher = startDispatcher({ db, temporal, logger: createLogger('silent', 'test-dispatcher'), intervalMs: 200 });
   return {
     worker,
     connection,
     db,
     running,
     stop: async () => {
+      await dispatcher.stop();
       if (worker.getState() === 'RUNNING') worker.shutdown();
       await running;
       await connection.close();

@@ -5,10 +5,10 @@ import { createActivities } from '../../src/activities';
 import { createDb, type Db } from '../../src/db/knex';
 import { createLogger } from '../../src/logger';
 import type { ServiceDeps } from '../../src/services/deps';
-import { temporalNotifier } from '../../src/services/leadSignals';
 import type { Temporal } from '../../src/temporal/client';
 import { routeswitDataConverter } from '../../src/temporal/codec';
 import { ALL_SEARCH_ATTRIBUTES } from '../../src/lead/searchAttributes';
+import { startDispatcher } from '../../src/worker/dispatcher';
 import { quietTemporalRuntime, testConfig } from './stack';
 
 export interface TimeSkippingStack {
@@ -53,10 +53,11 @@ export async function startTimeSkipping(): Promise<TimeSkippingStack> {
     taskQueue,
     workflowBundle: { codePath: process.env.TEST_WORKFLOW_BUNDLE! },
     dataConverter,
-    activities: createActivities({ db, notifier: temporalNotifier(db, env.client), outboundTargets: testConfig().OUTBOUND_TARGETS, encryptionKeys: testConfig().ENCRYPTION_KEYS }),
+    activities: createActivities({ db, outboundTargets: testConfig().OUTBOUND_TARGETS, encryptionKeys: testConfig().ENCRYPTION_KEYS }),
   });
   // One worker polls for the whole file: a worker cannot be run again once it has stopped.
   const running = worker.run();
+  const dispatcher = startDispatcher({ db, temporal, logger: silentLogger, intervalMs: 100 });
   return {
     env,
     temporal,
@@ -64,6 +65,7 @@ export async function startTimeSkipping(): Promise<TimeSkippingStack> {
     deps: { db, temporal, logger: silentLogger, config: testConfig() },
     worker,
     teardown: async () => {
+      await dispatcher.stop();
       worker.shutdown();
       await running;
       await env.teardown();
