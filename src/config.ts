@@ -23,6 +23,7 @@ const EnvSchema = z
     TEMPORAL_NAMESPACE: z.string().min(1).default('default'),
     TEMPORAL_TASK_QUEUE: z.string().min(1).default('routeswit'),
     TEMPORAL_UI_URL: z.string().url().default('http://localhost:8233'),
+    PUBLIC_API_URL: z.string().url().optional(),
     REQUIRE_HTTPS: bool.optional(),
     TRUST_PROXY: z.string().default('loopback, linklocal, uniquelocal'),
     TLS_CERT_FILE: z.string().min(1).optional(),
@@ -76,9 +77,11 @@ const EnvSchema = z
     }
   });
 
-export type Config = Omit<z.infer<typeof EnvSchema>, 'REQUIRE_HTTPS' | 'RATE_LIMIT_BURST'> & {
+export type Config = Omit<z.infer<typeof EnvSchema>, 'REQUIRE_HTTPS' | 'RATE_LIMIT_BURST' | 'PUBLIC_API_URL'> & {
   REQUIRE_HTTPS: boolean;
   RATE_LIMIT_BURST: number;
+  /** Where people reach the API: links in the Temporal Web UI and in notifications point here. */
+  PUBLIC_API_URL: string;
 };
 
 export class ConfigError extends Error {
@@ -102,6 +105,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     ...c,
     REQUIRE_HTTPS: c.REQUIRE_HTTPS ?? c.NODE_ENV === 'production',
     RATE_LIMIT_BURST: c.RATE_LIMIT_BURST ?? Math.max(1, Math.ceil(c.RATE_LIMIT_PER_SECOND * 2)),
+    PUBLIC_API_URL: (c.PUBLIC_API_URL ?? `${c.TLS_CERT_FILE ? 'https' : 'http'}://localhost:${c.PORT}`).replace(/\/$/, ''),
   };
 }
 

@@ -8,8 +8,10 @@ until temporal operator cluster health --address "$ADDR" >/dev/null 2>&1; do
 done
 temporal operator namespace describe -n "$NS" --address "$ADDR" >/dev/null 2>&1 \
   || temporal operator namespace create -n "$NS" --retention 30d --address "$ADDR"
-for sa in RouteswitOrgId RouteswitLeadId RouteswitRepId RouteswitLeadStatus; do
-  temporal operator search-attribute list -n "$NS" --address "$ADDR" | grep -q "$sa" \
-    || temporal operator search-attribute create -n "$NS" --name "$sa" --type Keyword --address "$ADDR"
+for sa in RouteswitOrgId:Keyword RouteswitLeadId:Keyword RouteswitRepId:Keyword RouteswitLeadStatus:Keyword \
+          RouteswitSlaDueAt:Datetime RouteswitRuleId:Keyword RouteswitUnassignedReason:Keyword; do
+  name="${sa%%:*}"; type="${sa##*:}"
+  temporal operator search-attribute list -n "$NS" --address "$ADDR" | grep -q "$name" \
+    || temporal operator search-attribute create -n "$NS" --name "$name" --type "$type" --address "$ADDR"
 done
 echo "namespace $NS and search attributes ready"

@@ -37,6 +37,9 @@ function directTo(repId: string, lead: leads.LeadRow): RulesetMatch {
   return { match: { rule_id: null, source: 'RULE', action: { strategy: 'DIRECT', rep_id: repId }, sla: lead.sla, trace: [] }, ruleset: null };
 }
 
+/** The rule as statistics name it: the fallback has no rule id of its own. */
+const ruleIdOf = ({ match }: RulesetMatch): string | null => match.rule_id ?? (match.source === 'FALLBACK' ? FALLBACK_RULE : null);
+
 /** Why nobody could take it, for the answer to a manual reassignment: ` (rep_a: AWAY, rep_b: AT_CAPACITY)`. */
 function whyNot(stages: Stage[]): string {
   const why = stages.flatMap((st) => st.candidates.filter((c) => !c.eligible).map((c) => `${c.rep_id}: ${c.reason}`));
@@ -62,6 +65,8 @@ export async function recoverState(db: Db, lead: leads.LeadRow): Promise<LeadSta
     escalationsDone: escalated.length ? Math.max(...escalated) + 1 : 0,
     touched: lead.first_touch_at !== null,
     retryAt: null,
+    repName: clock?.name ?? null,
+    ruleId: lead.rule_id,
   };
 }
 
@@ -72,7 +77,7 @@ async function replay(trx: Db | Knex.Transaction, req: RouteLeadRequest, lead: l
   if (!prior.repId) return null;
   const clock = await repClock(trx, prior.repId);
   const held = lead.assigned_rep_id === prior.repId && lead.sla && lead.sla_due_at && clock;
-  return { kind: 'assigned', repId: prior.repId, sla: held ? slaPlan(lead.sla_due_at!.getTime(), lead.sla!, clock) : null };
+  return { kind: 'assigned', repId: prior.repId, repName: clock?.name, ruleId: lead.rule_id, sla: held ? slaPlan(lead.sla_due_at!.getTime(), lead.sla!, clock) : null };
 }
 
 interface Attempt {
@@ -107,7 +112,7 @@ async function assignTo(trx: Knex.Transaction, a: Attempt, selection: Selection,
     slaDueAt: dueAt === null ? null : new Date(dueAt),
     assignedAt: at,
     team: stage.pool_key.startsWith('team:') ? stage.pool_key.slice(5) : (rep.teams[0] ?? null),
-    ruleId: match.rule_id ?? (match.source === 'FALLBACK' ? FALLBACK_RULE : null),
+    ruleId: ruleIdOf(a.decided),
     countsAsReassignment: req.reason === 'SLA_REASSIGN',
   });
   await recordRouted(trx, a);
@@ -120,7 +125,7 @@ async function assignTo(trx: Knex.Transaction, a: Attempt, selection: Selection,
     occurred_at: at,
     data: { reason: req.reason, previous_rep_id: previous, rule_id: match.rule_id, strategy: match.action!.strategy, sla_due_at: dueAt === null ? null : new Date(dueAt).toISOString() },
   });
-  return { kind: 'assigned', repId: rep.id, sla: dueAt === null ? null : slaPlan(dueAt, match.sla!, clock) };
+  return { kind: 'assigned', repId: rep.id, repName: rep.name, ruleId: ruleIdOf(a.decided), sla: dueAt === null ? null : slaPlan(dueAt, match.sla!, clock) };
 }
 
 async function leaveWaiting(trx: Knex.Transaction, a: Attempt, selection: Selection | null, ctx: SelectionContext | null): Promise<RouteOutcome> {
@@ -129,14 +134,14 @@ async function leaveWaiting(trx: Knex.Transaction, a: Attempt, selection: Select
   const reason: UnassignedReason = action ? 'NO_ELIGIBLE_REP' : 'NO_RULE_MATCHED';
   const retryAt = selection && ctx ? eligibilityChangeAt(selection, ctx) : null;
   // A reassignment by hand that finds nobody leaves the lead where it is: nothing is written.
-  if (req.onNoRep === 'KEEP') return { kind: 'unassigned', reason, retryAt, why: whyNot(selection?.stages ?? []) };
+  if (req.onNoRep === 'KEEP') return { kind: 'unassigned', reason, retryAt, why: whyNot(selection?.stages ?? []), ruleId: ruleIdOf(a.decided) };
   const source = action ? repSourceFor(action, ctx?.owner) : { teams: [], ids: [] };
   const previous = await freeRep(trx, req, 'UNASSIGNED', at);
   await leads.markUnassigned(trx, req.leadId, { reason, waitingTeams: source.teams, waitingRepIds: source.ids, routing: a.routing, at });
   await recordRouted(trx, a);
   const retry = retryAt === null ? null : new Date(retryAt).toISOString();
   await insertEvent(trx, { org_id: req.orgId, lead_id: req.leadId, type: 'UNASSIGNED', step_key: `attempt:${req.attempt}:no-rep`, occurred_at: at, data: { reason, previous_rep_id: previous, retry_at: retry } });
-  return { kind: 'unassigned', reason, retryAt, why: '' };
+  return { kind: 'unassigned', reason, retryAt, why: '', ruleId: ruleIdOf(a.decided) };
 }
 
 /** Ends the lead's assignment; the rep has room again, so leads waiting for that rep are woken after commit. */

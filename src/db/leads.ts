@@ -43,6 +43,9 @@ export interface LeadRow {
   closed_at: Date | null;
   close_reason: string | null;
   reassignment_count: number;
+  /** What routing decided, as plain columns for statistics: the rule (or "(fallback)") and the team. */
+  rule_id: string | null;
+  team: string | null;
   workflow_id: string;
   received_at: Date;
   updated_at: Date;
@@ -195,13 +198,13 @@ export async function untouchedLeadsOf(db: Db, orgId: string, repId: string): Pr
 }
 
 /** Leads still ROUTING after `graceSeconds`: their workflow may never have started (Temporal was down). */
-export function leadsStuckRouting(db: Db, graceSeconds: number, limit: number): Promise<Array<{ id: string; org_id: string }>> {
+export function leadsStuckRouting(db: Db, graceSeconds: number, limit: number): Promise<Array<Pick<LeadRow, 'id' | 'org_id' | 'first_name' | 'last_name' | 'company' | 'source'>>> {
   return db('leads')
     .where({ status: 'ROUTING' })
     .andWhere('received_at', '<', db.raw('now() - make_interval(secs => ?)', [graceSeconds]))
     .orderBy('received_at')
     .limit(limit)
-    .select('id', 'org_id');
+    .select('id', 'org_id', 'first_name', 'last_name', 'company', 'source');
 }
 
 /**

@@ -69,10 +69,10 @@ export async function updateRep(db: Db | Knex.Transaction, orgId: string, id: st
   return row as RepRow | undefined;
 }
 
-/** The rep's time zone and hours: SLA deadlines and escalations count on them. */
-export async function repClock(db: Db | Knex.Transaction, repId: string): Promise<RepClock | null> {
-  const row = await db<RepRow>('reps').where({ id: repId }).first('timezone', 'working_hours');
-  return row ? { timezone: row.timezone, working_hours: row.working_hours } : null;
+/** The rep's name, time zone and hours: SLA deadlines and escalations count on the clock. */
+export async function repClock(db: Db | Knex.Transaction, repId: string): Promise<(RepClock & { name: string }) | null> {
+  const row = await db<RepRow>('reps').where({ id: repId }).first('name', 'timezone', 'working_hours');
+  return row ? { name: row.name, timezone: row.timezone, working_hours: row.working_hours } : null;
 }
 
 export async function managerOf(db: Db | Knex.Transaction, repId: string): Promise<string | null> {

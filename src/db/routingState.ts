@@ -73,6 +73,7 @@ export async function loadReps(db: Conn, orgId: string, source: RepSource, now: 
   for (const r of rows) {
     reps[r.id] = {
       id: r.id,
+      name: r.name,
       status: r.status,
       active: r.active,
       teams: r.teams,

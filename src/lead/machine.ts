@@ -35,6 +35,9 @@ export interface LeadState {
   touched: boolean;
   /** While waiting for a rep: when the passage of time alone may make one eligible. */
   retryAt: number | null;
+  /** For people reading the workflow in the Web UI: the rep's name and the rule that routed the lead. */
+  repName?: string | null;
+  ruleId?: string | null;
 }
 
 export type Command =
@@ -56,8 +59,8 @@ export interface RouteRequest {
 
 /** What the routing activity reports back. */
 export type RouteOutcome =
-  | { kind: 'assigned'; repId: string; sla: SlaPlan | null }
-  | { kind: 'unassigned'; reason: UnassignedReason; retryAt: number | null; why: string }
+  | { kind: 'assigned'; repId: string; sla: SlaPlan | null; repName?: string; ruleId?: string | null }
+  | { kind: 'unassigned'; reason: UnassignedReason; retryAt: number | null; why: string; ruleId?: string | null }
   | { kind: 'closed' }
   /** The lead was routed by an earlier run of its workflow: carry on from what the database says. */
   | { kind: 'recovered'; state: LeadState };
@@ -116,7 +119,7 @@ function route(s: LeadState, reason: AssignReason, opts: { exclude?: string[]; r
 const retry = (s: LeadState): Step => route(s, 'RETRY', { exclude: s.reassignments > 0 ? s.previousReps : [] });
 
 function unassigned(s: LeadState, reason: UnassignedReason, retryAt: number | null): LeadState {
-  return { ...s, status: 'UNASSIGNED', repId: null, unassignedReason: reason, sla: null, breached: false, retryAt };
+  return { ...s, status: 'UNASSIGNED', repId: null, repName: null, unassignedReason: reason, sla: null, breached: false, retryAt };
 }
 
 /** A new run: carry on from continue-as-new, or route the lead for the first time. */
@@ -137,6 +140,8 @@ export function afterRoute(s: LeadState, effect: Extract<Effect, { type: 'route'
         ...s,
         status: s.touched ? 'CONTACTED' : 'ASSIGNED',
         repId: outcome.repId,
+        repName: outcome.repName ?? null,
+        ruleId: outcome.ruleId === undefined ? s.ruleId : outcome.ruleId,
         unassignedReason: null,
         previousReps: s.previousReps.includes(outcome.repId) ? s.previousReps : [...s.previousReps, outcome.repId],
         sla: outcome.sla,
@@ -148,7 +153,7 @@ export function afterRoute(s: LeadState, effect: Extract<Effect, { type: 'route'
     }
     case 'unassigned': {
       if (effect.request.onNoRep === 'KEEP') return replying ? refuse(s, `no eligible rep${outcome.why}`) : stay(s);
-      const state = unassigned(s, outcome.reason, outcome.retryAt);
+      const state = { ...unassigned(s, outcome.reason, outcome.retryAt), ...(outcome.ruleId !== undefined ? { ruleId: outcome.ruleId } : {}) };
       if (effect.then !== 'SLA_REASSIGN') return stay(state);
       // Nobody left to take over a missed SLA: a human has to look at it.
       const alert: Effect = { type: 'record', event: 'ALERT', stepKey: `attempt:${s.attempt}:alert`, repId: null, data: { reason: 'NO_ELIGIBLE_REP_FOR_REASSIGNMENT' } };

@@ -9,6 +9,8 @@ import { isOutOfOffice, isWithinWorkingHours, localTime, nextWorkingInstant, zon
 
 export interface RepState {
   id: string;
+  /** For explanations and the lead's story; selection never looks at it. */
+  name?: string;
   status: 'AVAILABLE' | 'AWAY' | 'OFFLINE';
   active: boolean;
   teams: string[];

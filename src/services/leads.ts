@@ -6,10 +6,15 @@ import { closeUpdate, reassignUpdate } from '../lead/messages';
 import type { Page } from '../schemas/common';
 import type { TimelineEvent } from '../schemas/timeline';
 import type { Lead, LeadDetail, LeadInput, LeadListQuery, LeadReceipt } from '../schemas/leads';
-import { CommandRejected, sendLeadCommand, startAndAwaitDecision } from '../temporal/leads';
+import { CommandRejected, sendLeadCommand, startAndAwaitDecision, type Headline } from '../temporal/leads';
 import type { ServiceDeps } from './deps';
 import { iso, toPage } from './paging';
 import { requireActiveRep } from './reps';
+
+/** Who the lead is, for its workflow's summary in the Temporal Web UI. */
+export function headlineOf(row: Pick<leads.LeadRow, 'first_name' | 'last_name' | 'company' | 'source'>): Headline {
+  return { name: [row.first_name, row.last_name].filter(Boolean).join(' ') || null, company: row.company, source: row.source };
+}
 
 export function presentLead(row: leads.LeadRow, config: Pick<Config, 'TEMPORAL_UI_URL' | 'TEMPORAL_NAMESPACE'>): Lead {
   return {
@@ -75,7 +80,7 @@ export async function ingestLead(
   if (!inserted && !opts.canRead) return { id: row.id, status: row.status, duplicate: true };
   if (row.status !== 'ROUTING') return presentLead(row, deps.config);
   try {
-    if (await startAndAwaitDecision(deps.temporal, orgId, row.id, waitMs)) row = (await leads.findLead(deps.db, orgId, row.id)) ?? row;
+    if (await startAndAwaitDecision(deps.temporal, orgId, row.id, waitMs, headlineOf(row))) row = (await leads.findLead(deps.db, orgId, row.id)) ?? row;
   } catch (err) {
     deps.logger.warn({ err, lead_id: row.id }, 'could not start the lead workflow now; the sweeper will');
   }
@@ -114,12 +119,12 @@ export async function listLeads(deps: ServiceDeps, orgId: string, q: LeadListQue
   return toPage(rows, q.limit, (r) => presentLead(r, deps.config));
 }
 
-async function command(deps: ServiceDeps, orgId: string, id: string, run: () => Promise<unknown>): Promise<LeadDetail> {
+async function command(deps: ServiceDeps, orgId: string, id: string, run: (headline: Headline) => Promise<unknown>): Promise<LeadDetail> {
   const row = await leads.findLead(deps.db, orgId, id);
   if (!row) throw notFound('Lead');
   if (row.status === 'CLOSED') throw conflict('The lead is closed');
   try {
-    await run();
+    await run(headlineOf(row));
   } catch (err) {
     if (err instanceof CommandRejected) throw conflict(`Not possible now: ${err.message}`);
     throw err;
@@ -141,9 +146,9 @@ const updateIdFor = (op: string, leadId: string, opts: CommandOptions) =>
 /** Through the workflow, which owns the lead's routing state; the API never writes it. */
 export async function reassignLead(deps: ServiceDeps, orgId: string, id: string, repId: string | undefined, opts: CommandOptions = {}): Promise<LeadDetail> {
   await requireActiveRep(deps, orgId, repId, 'rep_id');
-  return command(deps, orgId, id, () => sendLeadCommand(deps.temporal, orgId, id, reassignUpdate, { repId }, { updateId: updateIdFor('reassign', id, opts) }));
+  return command(deps, orgId, id, (headline) => sendLeadCommand(deps.temporal, orgId, id, reassignUpdate, { repId }, { updateId: updateIdFor('reassign', id, opts), headline }));
 }
 
 export function closeLead(deps: ServiceDeps, orgId: string, id: string, reason: string, opts: CommandOptions = {}): Promise<LeadDetail> {
-  return command(deps, orgId, id, () => sendLeadCommand(deps.temporal, orgId, id, closeUpdate, { reason }, { updateId: updateIdFor('close', id, opts) }));
+  return command(deps, orgId, id, (headline) => sendLeadCommand(deps.temporal, orgId, id, closeUpdate, { reason }, { updateId: updateIdFor('close', id, opts), headline }));
 }

@@ -53,7 +53,7 @@ export async function createMonitor(deps: Deps, orgId: string, input: MonitorCre
   const id = newId('monitor');
   return deps.db.transaction(async (trx) => {
     const row = await store.insertMonitor(trx, { id, org_id: orgId, name: input.name, kind: input.kind, params, interval_minutes: input.interval_minutes, paused: input.paused, schedule_id: monitorScheduleId(id) });
-    await createMonitorSchedule(deps.temporal, { id, interval_minutes: input.interval_minutes, paused: input.paused, name: input.name });
+    await createMonitorSchedule(deps.temporal, row);
     return present(row);
   });
 }
@@ -76,7 +76,7 @@ export async function updateMonitor(deps: Deps, orgId: string, id: string, patch
       interval_minutes: patch.interval_minutes ?? current.interval_minutes,
       paused: patch.paused ?? current.paused,
     });
-    await updateMonitorSchedule(deps.temporal, m.schedule_id, m);
+    await updateMonitorSchedule(deps.temporal, m);
     return present(m);
   });
 }

@@ -11,12 +11,14 @@ export interface Temporal {
   connection: Connection;
   taskQueue: string;
   namespace: string;
+  /** Where people reach the API: workflows link to their lead there. */
+  apiUrl: string;
   /** Resolves when the server answers, rejects after `timeoutMs`. */
   ping(timeoutMs?: number): Promise<void>;
   close(): Promise<void>;
 }
 
-export type TemporalConfig = Pick<Config, 'TEMPORAL_ADDRESS' | 'TEMPORAL_NAMESPACE' | 'TEMPORAL_TASK_QUEUE' | 'ENCRYPTION_KEYS'>;
+export type TemporalConfig = Pick<Config, 'TEMPORAL_ADDRESS' | 'TEMPORAL_NAMESPACE' | 'TEMPORAL_TASK_QUEUE' | 'ENCRYPTION_KEYS'> & { PUBLIC_API_URL?: string };
 
 export function createTemporal(config: TemporalConfig): Temporal {
   const connection = Connection.lazy({ address: config.TEMPORAL_ADDRESS });
@@ -28,6 +30,7 @@ export function createTemporal(config: TemporalConfig): Temporal {
     connection,
     taskQueue: config.TEMPORAL_TASK_QUEUE,
     namespace: config.TEMPORAL_NAMESPACE,
+    apiUrl: config.PUBLIC_API_URL ?? 'http://localhost:3000',
     async ping(timeoutMs = 2000) {
       await probe.withDeadline(Date.now() + timeoutMs, () =>
         probe.workflowService.describeNamespace({ namespace: config.TEMPORAL_NAMESPACE }),

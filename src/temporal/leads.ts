@@ -4,6 +4,7 @@ import type { leadWorkflow } from '../workflows/lead';
 import { decisionUpdate, type CommandReply } from '../lead/messages';
 import { workflowIdFor } from '../lead/model';
 import { SA } from '../lead/searchAttributes';
+import { startDetails, startSummary, type LeadHeadline } from '../lead/story';
 import type { Temporal } from './client';
 import { isDeadlineExceeded } from './errors';
 
@@ -13,12 +14,18 @@ import { isDeadlineExceeded } from './errors';
  */
 const START_DEADLINE_MS = 5_000;
 
-export function leadStartOptions(taskQueue: string, orgId: string, leadId: string): WorkflowStartOptions<typeof leadWorkflow> & {
+/** Who the lead is, for the workflow's summary in the Web UI. */
+export type Headline = Omit<LeadHeadline, 'id'>;
+
+export function leadStartOptions(temporal: Temporal, orgId: string, leadId: string, headline?: Headline): WorkflowStartOptions<typeof leadWorkflow> & {
   workflowIdConflictPolicy: 'USE_EXISTING';
 } {
+  const lead = { id: leadId, name: null, company: null, source: null, ...headline };
   return {
-    taskQueue,
+    taskQueue: temporal.taskQueue,
     workflowId: workflowIdFor(leadId),
+    staticSummary: startSummary(lead),
+    staticDetails: startDetails(lead, orgId, temporal.apiUrl),
     args: [{ orgId, leadId }],
     workflowIdConflictPolicy: 'USE_EXISTING',
     workflowIdReusePolicy: 'ALLOW_DUPLICATE',
@@ -30,8 +37,8 @@ export function leadStartOptions(taskQueue: string, orgId: string, leadId: strin
   };
 }
 
-export async function ensureLeadWorkflow(temporal: Temporal, orgId: string, leadId: string): Promise<void> {
-  await temporal.client.workflow.start<typeof leadWorkflow>('leadWorkflow', leadStartOptions(temporal.taskQueue, orgId, leadId));
+export async function ensureLeadWorkflow(temporal: Temporal, orgId: string, leadId: string, headline?: Headline): Promise<void> {
+  await temporal.client.workflow.start<typeof leadWorkflow>('leadWorkflow', leadStartOptions(temporal, orgId, leadId, headline));
 }
 
 /**
@@ -39,14 +46,14 @@ export async function ensureLeadWorkflow(temporal: Temporal, orgId: string, lead
  * round trip: update-with-start. False when the decision takes longer; the lead goes on routing regardless.
  * The decision itself is read from the database, which has it in full (the workflow keeps only what it needs).
  */
-export async function startAndAwaitDecision(temporal: Temporal, orgId: string, leadId: string, waitMs: number): Promise<boolean> {
+export async function startAndAwaitDecision(temporal: Temporal, orgId: string, leadId: string, waitMs: number, headline?: Headline): Promise<boolean> {
   if (waitMs <= 0) {
     // Not waiting: a plain start returns as soon as the server has it. Bounded, so a request does not hang on
     // an unreachable Temporal: the lead is stored and the sweeper starts it.
-    await temporal.connection.withDeadline(Date.now() + START_DEADLINE_MS, () => ensureLeadWorkflow(temporal, orgId, leadId));
+    await temporal.connection.withDeadline(Date.now() + START_DEADLINE_MS, () => ensureLeadWorkflow(temporal, orgId, leadId, headline));
     return false;
   }
-  const startWorkflowOperation = new WithStartWorkflowOperation<typeof leadWorkflow>('leadWorkflow', leadStartOptions(temporal.taskQueue, orgId, leadId));
+  const startWorkflowOperation = new WithStartWorkflowOperation<typeof leadWorkflow>('leadWorkflow', leadStartOptions(temporal, orgId, leadId, headline));
   // One round trip: the start, and the decision when it comes within the wait budget. Past the deadline the
   // call gives up but the workflow goes on (if its start got through; else the sweeper starts it).
   try {
@@ -80,9 +87,9 @@ export async function sendLeadCommand<Arg>(
   leadId: string,
   update: UpdateDefinition<CommandReply, [Arg]>,
   arg: Arg,
-  opts: { updateId?: string; deadlineMs?: number } = {},
+  opts: { updateId?: string; deadlineMs?: number; headline?: Headline } = {},
 ): Promise<CommandReply> {
-  const startWorkflowOperation = new WithStartWorkflowOperation<typeof leadWorkflow>('leadWorkflow', leadStartOptions(temporal.taskQueue, orgId, leadId));
+  const startWorkflowOperation = new WithStartWorkflowOperation<typeof leadWorkflow>('leadWorkflow', leadStartOptions(temporal, orgId, leadId, opts.headline));
   let result: CommandReply;
   try {
     result = await temporal.connection.withDeadline(Date.now() + (opts.deadlineMs ?? COMMAND_DEADLINE_MS), () =>

@@ -1,38 +1,77 @@
-import { ScheduleAlreadyRunning, ScheduleNotFoundError, type ScheduleOptionsStartWorkflowAction } from '@temporalio/client';
+import {
+  ScheduleAlreadyRunning,
+  ScheduleNotFoundError,
+  type ScheduleOptions,
+  type ScheduleOptionsStartWorkflowAction,
+  type ScheduleSpec,
+} from '@temporalio/client';
+import { msToNumber } from '@temporalio/common/lib/time';
+import { SA } from '../lead/searchAttributes';
 import type { maintenanceWorkflow } from '../workflows/maintenance';
 import type { digestWorkflow, monitorWorkflow, rollupRefreshWorkflow } from '../workflows/monitors';
 import type { Temporal } from './client';
 
 /**
- * SLA monitors and daily digests run on Temporal Schedules: the schedule is the monitor's clock, visible,
- * pausable and backfillable in the Web UI like any other.
+ * SLA monitors, daily digests, rollups and housekeeping run on Temporal Schedules: the schedule is the clock,
+ * visible, pausable and backfillable in the Web UI. Each names what it is for (summary and memo) and tags the
+ * workflows it starts with their organization. Runs are bounded in time, so a run that cannot finish (a
+ * worker gone for good) never holds up the next ones, which would otherwise be skipped as overlapping.
  */
 export const monitorScheduleId = (monitorId: string) => `monitor-${monitorId}`;
 export const digestScheduleId = (orgId: string) => `digest-${orgId}`;
+export const MAINTENANCE_SCHEDULE_ID = 'maintenance-hourly';
 
-function monitorAction(temporal: Temporal, monitorId: string): ScheduleOptionsStartWorkflowAction<typeof monitorWorkflow> {
-  return { type: 'startWorkflow', workflowType: 'monitorWorkflow', taskQueue: temporal.taskQueue, workflowId: `monitor-${monitorId}`, args: [{ monitorId }] };
+const RUN_TIMEOUT = '10 minutes';
+const MINUTE = 60_000;
+
+/**
+ * Every `minutes`, counted from `anchor`: an interval schedule otherwise counts from the Unix epoch, so
+ * "every 975 minutes" could first run 16 hours after it was created.
+ */
+function everyMinutes(minutes: number, anchor: number): ScheduleSpec {
+  const every = minutes * MINUTE;
+  return { intervals: [{ every, offset: anchor % every }] };
 }
 
-export async function createMonitorSchedule(temporal: Temporal, m: { id: string; interval_minutes: number; paused: boolean; name: string }): Promise<string> {
-  const scheduleId = monitorScheduleId(m.id);
-  await temporal.client.schedule.create({
-    scheduleId,
-    spec: { intervals: [{ every: `${m.interval_minutes} minutes` }] },
-    action: monitorAction(temporal, m.id),
+export interface MonitorScheduleInput {
+  id: string;
+  org_id: string;
+  name: string;
+  interval_minutes: number;
+  paused: boolean;
+  created_at: Date;
+}
+
+function monitorSchedule(temporal: Temporal, m: MonitorScheduleInput): ScheduleOptions<ScheduleOptionsStartWorkflowAction<typeof monitorWorkflow>> {
+  return {
+    scheduleId: monitorScheduleId(m.id),
+    spec: everyMinutes(m.interval_minutes, m.created_at.getTime()),
+    action: {
+      type: 'startWorkflow',
+      workflowType: 'monitorWorkflow',
+      taskQueue: temporal.taskQueue,
+      workflowId: `monitor-${m.id}`,
+      args: [{ monitorId: m.id }],
+      staticSummary: `SLA monitor "${m.name}"`,
+      typedSearchAttributes: [{ key: SA.orgId, value: m.org_id }],
+      workflowExecutionTimeout: RUN_TIMEOUT,
+    },
     policies: { overlap: 'SKIP', catchupWindow: '1 minute' },
+    memo: { purpose: 'SLA monitor', monitor_id: m.id, monitor: m.name, org_id: m.org_id },
     state: { paused: m.paused, note: m.name },
-  });
-  return scheduleId;
+  };
 }
 
-export async function updateMonitorSchedule(temporal: Temporal, scheduleId: string, m: { id: string; interval_minutes: number; paused: boolean; name: string }): Promise<void> {
-  await temporal.client.schedule.getHandle(scheduleId).update((prev) => ({
-    ...prev,
-    spec: { intervals: [{ every: `${m.interval_minutes} minutes` }] },
-    action: monitorAction(temporal, m.id),
-    state: { ...prev.state, paused: m.paused, note: m.name },
-  }));
+/** A new monitor is evaluated at once, then every interval_minutes from now. */
+export async function createMonitorSchedule(temporal: Temporal, m: MonitorScheduleInput): Promise<string> {
+  const options = monitorSchedule(temporal, m);
+  await temporal.client.schedule.create({ ...options, state: { ...options.state, triggerImmediately: !m.paused } });
+  return options.scheduleId;
+}
+
+export async function updateMonitorSchedule(temporal: Temporal, m: MonitorScheduleInput): Promise<void> {
+  const { spec, action, state } = monitorSchedule(temporal, m);
+  await temporal.client.schedule.getHandle(monitorScheduleId(m.id)).update((prev) => ({ ...prev, spec, action, state: { ...prev.state, paused: state!.paused, note: state!.note } }));
 }
 
 export async function deleteSchedule(temporal: Temporal, scheduleId: string): Promise<void> {
@@ -43,6 +82,32 @@ export async function deleteSchedule(temporal: Temporal, scheduleId: string): Pr
   }
 }
 
+/**
+ * Schedules every deployment has: created when missing, and brought up to date when this code defines them
+ * differently (a new interval, another workflow), so a deploy changes them instead of leaving the old ones.
+ */
+async function ensureSchedule(temporal: Temporal, options: ScheduleOptions): Promise<void> {
+  try {
+    await temporal.client.schedule.create(options);
+  } catch (err) {
+    if (!(err instanceof ScheduleAlreadyRunning)) throw err;
+    const handle = temporal.client.schedule.getHandle(options.scheduleId);
+    const current = await handle.describe();
+    const sameWorkflow = current.action.type === 'startWorkflow' && current.action.workflowType === (options.action as { workflowType: string }).workflowType;
+    if (!sameWorkflow || !sameSpec(options.spec, current.spec)) {
+      await handle.update((prev) => ({ ...prev, spec: options.spec, action: options.action as typeof prev.action, policies: { ...prev.policies, ...options.policies } }));
+    }
+  }
+}
+
+/** Compares the parts of a spec Routeswit sets: interval lengths and calendar hours and minutes. */
+function sameSpec(want: ScheduleSpec, has: { intervals?: Array<{ every: unknown }>; calendars?: Array<{ hour?: unknown; minute?: unknown }> }): boolean {
+  const wantIntervals = (want.intervals ?? []).map((i) => msToNumber(i.every));
+  const hasIntervals = (has.intervals ?? []).map((i) => msToNumber(i.every as never));
+  const hours = (c: Array<{ hour?: unknown; minute?: unknown }>) => c.map((x) => JSON.stringify([x.hour, x.minute]));
+  return JSON.stringify(wantIntervals) === JSON.stringify(hasIntervals) && JSON.stringify(hours((want.calendars ?? []) as never)) === JSON.stringify(hours(has.calendars ?? []));
+}
+
 /** Every morning at 07:00 UTC, yesterday's breaches. */
 export async function ensureDigestSchedule(temporal: Temporal, orgId: string): Promise<void> {
   const action: ScheduleOptionsStartWorkflowAction<typeof digestWorkflow> = {
@@ -51,38 +116,38 @@ export async function ensureDigestSchedule(temporal: Temporal, orgId: string): P
     taskQueue: temporal.taskQueue,
     workflowId: `digest-${orgId}`,
     args: [{ orgId }],
+    staticSummary: `Daily SLA digest of ${orgId}`,
+    typedSearchAttributes: [{ key: SA.orgId, value: orgId }],
+    workflowExecutionTimeout: RUN_TIMEOUT,
   };
-  await createIfMissing(temporal, { scheduleId: digestScheduleId(orgId), spec: { calendars: [{ hour: 7, minute: 0 }] }, action, policies: { overlap: 'SKIP', catchupWindow: '6 hours' } });
-}
-
-/** Schedules that every deployment has: creating one that exists already is not an error. */
-async function createIfMissing(temporal: Temporal, options: Parameters<Temporal['client']['schedule']['create']>[0]): Promise<void> {
-  try {
-    await temporal.client.schedule.create(options);
-  } catch (err) {
-    if (!(err instanceof ScheduleAlreadyRunning)) throw err;
-  }
+  await ensureSchedule(temporal, {
+    scheduleId: digestScheduleId(orgId),
+    spec: { calendars: [{ hour: 7, minute: 0 }] },
+    action,
+    policies: { overlap: 'SKIP', catchupWindow: '6 hours' },
+    memo: { purpose: 'daily SLA digest', org_id: orgId },
+  });
 }
 
 /** The two rollup schedules: every five minutes for the last two days, and nightly for all of history. */
 export async function ensureRollupSchedules(temporal: Temporal): Promise<void> {
-  const schedules: Array<[string, { intervals?: Array<{ every: string }>; calendars?: Array<{ hour: number; minute: number }> }, boolean]> = [
-    ['intelligence-rollups-recent', { intervals: [{ every: '5 minutes' }] }, false],
-    ['intelligence-rollups-full', { calendars: [{ hour: 3, minute: 0 }] }, true],
+  const schedules: Array<[string, ScheduleSpec, boolean, string]> = [
+    ['intelligence-rollups-recent', { intervals: [{ every: '5 minutes' }] }, false, 'Intelligence rollups: the last 48 hours'],
+    ['intelligence-rollups-full', { calendars: [{ hour: 3, minute: 0 }] }, true, 'Intelligence rollups: all of history'],
   ];
-  for (const [scheduleId, spec, full] of schedules) {
+  for (const [scheduleId, spec, full, summary] of schedules) {
     const action: ScheduleOptionsStartWorkflowAction<typeof rollupRefreshWorkflow> = {
       type: 'startWorkflow',
       workflowType: 'rollupRefreshWorkflow',
       taskQueue: temporal.taskQueue,
       workflowId: scheduleId,
       args: [{ full }],
+      staticSummary: summary,
+      workflowExecutionTimeout: full ? '2 hours' : '30 minutes',
     };
-    await createIfMissing(temporal, { scheduleId, spec, action, policies: { overlap: 'SKIP', catchupWindow: '1 hour' } });
+    await ensureSchedule(temporal, { scheduleId, spec, action, policies: { overlap: 'SKIP', catchupWindow: '1 hour' }, memo: { purpose: summary } });
   }
 }
-
-export const MAINTENANCE_SCHEDULE_ID = 'maintenance-hourly';
 
 /** Housekeeping every hour (purging expired Idempotency-Keys). */
 export async function ensureMaintenanceSchedule(temporal: Temporal): Promise<void> {
@@ -92,6 +157,14 @@ export async function ensureMaintenanceSchedule(temporal: Temporal): Promise<voi
     taskQueue: temporal.taskQueue,
     workflowId: MAINTENANCE_SCHEDULE_ID,
     args: [],
+    staticSummary: 'Housekeeping: purge expired Idempotency-Keys',
+    workflowExecutionTimeout: RUN_TIMEOUT,
   };
-  await createIfMissing(temporal, { scheduleId: MAINTENANCE_SCHEDULE_ID, spec: { intervals: [{ every: '1 hour' }] }, action, policies: { overlap: 'SKIP', catchupWindow: '1 hour' } });
+  await ensureSchedule(temporal, {
+    scheduleId: MAINTENANCE_SCHEDULE_ID,
+    spec: { intervals: [{ every: '1 hour' }] },
+    action,
+    policies: { overlap: 'SKIP', catchupWindow: '1 hour' },
+    memo: { purpose: 'housekeeping' },
+  });
 }

@@ -2,6 +2,7 @@ import { touchesNotDelivered } from '../db/contacts';
 import { leadsStuckRouting } from '../db/leads';
 import { listOrgIds } from '../db/orgs';
 import { deliverFirstTouch } from '../services/contacts';
+import { headlineOf } from '../services/leads';
 import type { ServiceDeps } from '../services/deps';
 import { ensureLeadWorkflow } from '../temporal/leads';
 import { ensureDigestSchedule, ensureMaintenanceSchedule, ensureRollupSchedules } from '../temporal/schedules';
@@ -42,7 +43,7 @@ export async function sweepOnce(o: SweeperDeps, graceMs = DEFAULT_GRACE_MS): Pro
   const graceSeconds = Math.round(graceMs / 1000);
   let started = 0;
   for (const lead of await leadsStuckRouting(o.db, graceSeconds, SWEEP_BATCH)) {
-    await ensureLeadWorkflow(o.temporal, lead.org_id, lead.id);
+    await ensureLeadWorkflow(o.temporal, lead.org_id, lead.id, headlineOf(lead));
     started++;
   }
   let touches = 0;

@@ -7,9 +7,12 @@ import {
   patched,
   proxyActivities,
   proxyLocalActivities,
+  setCurrentDetails,
   setHandler,
   upsertSearchAttributes,
   workflowInfo,
+  type ActivityOptions,
+  type LocalActivityOptions,
 } from '@temporalio/workflow';
 import type { LeadActivities } from '../activities/lead';
 import { afterRoute, begin, initialState, nextDue, onCommand, onDue, onWake, refusal, settled, waitingForRep, type Command, type Effect, type LeadState, type Reply, type Step } from '../lead/machine';
@@ -26,11 +29,14 @@ import {
 } from '../lead/messages';
 import { FAILURE } from '../lead/model';
 import { SA } from '../lead/searchAttributes';
+import { activitySummary, currentDetails, timerSummary } from '../lead/story';
 
 /** Changes to this workflow that running histories must not see (see the README's versioning policy). */
 export const PATCHES = {
   /** The run ends once the lead is settled (touched, given up, closed); a later command starts a new run. */
   COMPLETE_WHEN_SETTLED: 'complete-when-settled',
+  /** Search attributes for the SLA deadline, rule and unassigned reason, and current details in the Web UI. */
+  UI_STORY: 'ui-story',
 } as const;
 
 const NON_RETRYABLE = [FAILURE.LEAD_NOT_FOUND];
@@ -39,25 +45,37 @@ const NON_RETRYABLE = [FAILURE.LEAD_NOT_FOUND];
 // workflow task, without a round trip through the server per step (a lead is routed in one workflow task).
 // They are bounded: when Postgres does not answer for a minute, the same activity is scheduled as a regular
 // one, which the server retries without growing the history, for as long as the outage lasts.
-const local = proxyLocalActivities<LeadActivities>({
+const LOCAL: LocalActivityOptions = {
   startToCloseTimeout: '10 seconds',
   scheduleToCloseTimeout: '1 minute',
   retry: { initialInterval: '500 milliseconds', backoffCoefficient: 2, maximumInterval: '10 seconds', nonRetryableErrorTypes: NON_RETRYABLE },
-});
-const regular = proxyActivities<LeadActivities>({
+};
+const REGULAR: ActivityOptions = {
   startToCloseTimeout: '30 seconds',
   retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '1 minute', nonRetryableErrorTypes: NON_RETRYABLE },
-});
+};
 
-async function call<K extends keyof LeadActivities>(name: K, args: Parameters<LeadActivities[K]>[0]): Promise<Awaited<ReturnType<LeadActivities[K]>>> {
+/** Runs activity `name`, locally first, with `summary` as its line in the Web UI. */
+async function call<K extends keyof LeadActivities>(name: K, args: Parameters<LeadActivities[K]>[0], summary: string): Promise<Awaited<ReturnType<LeadActivities[K]>>> {
   type Fn = (a: typeof args) => Promise<Awaited<ReturnType<LeadActivities[K]>>>;
   try {
-    return await (local[name] as unknown as Fn)(args);
+    return await (proxyLocalActivities<LeadActivities>({ ...LOCAL, summary })[name] as unknown as Fn)(args);
   } catch (err) {
     const cause = err instanceof ActivityFailure ? err.cause : undefined;
     if (!(err instanceof ActivityFailure) || (cause instanceof ApplicationFailure && cause.nonRetryable)) throw err;
-    return (regular[name] as unknown as Fn)(args);
+    return (proxyActivities<LeadActivities>({ ...REGULAR, summary })[name] as unknown as Fn)(args);
   }
+}
+
+/** The search attributes that find a lead in the Web UI, from its state. */
+function tags(s: LeadState) {
+  return {
+    status: s.status,
+    repId: s.repId,
+    ruleId: s.ruleId ?? null,
+    unassignedReason: s.unassignedReason,
+    slaDueAt: s.status === 'ASSIGNED' && s.sla && !s.breached ? s.sla.dueAt : null,
+  };
 }
 
 /**
@@ -69,6 +87,7 @@ async function call<K extends keyof LeadActivities>(name: K, args: Parameters<Le
 export async function leadWorkflow(input: LeadWorkflowInput): Promise<LeadState> {
   const { orgId, leadId } = input;
   const completesWhenSettled = patched(PATCHES.COMPLETE_WHEN_SETTLED);
+  const tellsStory = patched(PATCHES.UI_STORY);
   let state = input.resume ?? initialState();
   // A run started for a command on a lead routed long ago learns its state from the database first: until
   // then its validators let commands through, and the machine judges them once the state is known.
@@ -107,37 +126,58 @@ export async function leadWorkflow(input: LeadWorkflowInput): Promise<LeadState>
     queue.push({ id: null, command: { kind: 'repUnavailable', repId } });
   });
 
-  function perform(effect: Exclude<Effect, { type: 'route' }>): Promise<void> {
+  function perform(effect: Exclude<Effect, { type: 'route' }>, summary: string): Promise<void> {
     const at = Date.now();
     switch (effect.type) {
       case 'record':
-        return call('recordEvent', { orgId, leadId, type: effect.event, stepKey: effect.stepKey, repId: effect.repId, data: effect.data, at });
+        return call('recordEvent', { orgId, leadId, type: effect.event, stepKey: effect.stepKey, repId: effect.repId, data: effect.data, at }, summary);
       case 'unassign':
-        return call('unassignLead', { orgId, leadId, attempt: effect.attempt, reason: effect.reason, alert: effect.alert, at });
+        return call('unassignLead', { orgId, leadId, attempt: effect.attempt, reason: effect.reason, alert: effect.alert, at }, summary);
       case 'touch':
-        return call('recordFirstTouch', { orgId, leadId, ...effect.touch, at });
+        return call('recordFirstTouch', { orgId, leadId, ...effect.touch, at }, summary);
       case 'close':
-        return call('closeLead', { orgId, leadId, reason: effect.reason, at });
+        return call('closeLead', { orgId, leadId, reason: effect.reason, at }, summary);
     }
+  }
+
+  let tagged = JSON.stringify(tags(state));
+  let detailed = '';
+  /** Keeps what the Web UI shows (search attributes, current details) in step with the state. */
+  function show(before: LeadState): void {
+    if (!tellsStory) {
+      // Runs begun before the story: only status and rep, as they were written then.
+      if (state.status !== before.status || state.repId !== before.repId) upsertSearchAttributes([{ key: SA.leadStatus, value: state.status }, { key: SA.repId, value: state.repId }]);
+      return;
+    }
+    const now = tags(state);
+    if (JSON.stringify(now) !== tagged) {
+      tagged = JSON.stringify(now);
+      upsertSearchAttributes([
+        { key: SA.leadStatus, value: now.status },
+        { key: SA.repId, value: now.repId },
+        { key: SA.ruleId, value: now.ruleId },
+        { key: SA.unassignedReason, value: now.unassignedReason },
+        { key: SA.slaDueAt, value: now.slaDueAt === null ? null : new Date(now.slaDueAt) },
+      ]);
+    }
+    const details = currentDetails(state);
+    if (details !== detailed) setCurrentDetails((detailed = details));
   }
 
   /** Adopts the step's state, performs its effects (feeding routing outcomes back), and returns its reply. */
   async function run(step: Step): Promise<Reply | undefined> {
-    const before = state;
+    const asked = state;
     state = step.state;
-    if (state.status !== before.status || state.repId !== before.repId) {
-      upsertSearchAttributes([
-        { key: SA.leadStatus, value: state.status },
-        { key: SA.repId, value: state.repId },
-      ]);
-    }
+    show(asked);
     let reply = step.reply;
     for (const effect of step.effects) {
+      // Named from the state that asked for the effect: "Remind Alice", before the outcome is known.
+      const summary = activitySummary(effect.type === 'route' ? state : asked, effect);
       if (effect.type !== 'route') {
-        await perform(effect);
+        await perform(effect, summary);
         continue;
       }
-      const outcome = await call('routeLead', { orgId, leadId, now: Date.now(), ...effect.request });
+      const outcome = await call('routeLead', { orgId, leadId, now: Date.now(), ...effect.request }, summary);
       reply = (await run(afterRoute(state, effect, outcome))) ?? reply;
     }
     return reply;
@@ -159,7 +199,7 @@ export async function leadWorkflow(input: LeadWorkflowInput): Promise<LeadState>
         await run(onDue(state));
         continue;
       }
-      const signalled = due === null ? (await condition(ready), true) : await condition(ready, due - Date.now());
+      const signalled = due === null ? (await condition(ready), true) : await condition(ready, due - Date.now(), { summary: timerSummary(state, due) });
       if (queue.length) {
         const { id, command } = queue.shift()!;
         const reply = await run(onCommand(state, command));

@@ -1,4 +1,5 @@
 import { ScheduleNotFoundError } from '@temporalio/client';
+import { ensureMaintenanceSchedule, MAINTENANCE_SCHEDULE_ID } from '../../src/temporal/schedules';
 import { newOrg, startApi, startWorker, type TestApi, type TestOrg, type TestWorker } from '../helpers/stack';
 import { waitFor } from '../helpers/wait';
 
@@ -76,5 +77,34 @@ describe('SLA monitors on Temporal Schedules', () => {
     expect((await bad({ kind: 'UNASSIGNED_AGE', name: 'x', params: {} })).details[0].path).toBe('params.minutes');
     expect((await bad({ kind: 'REP_OPEN_UNTOUCHED', name: 'x', params: { rep_id: 'rep_0000000000000000000000', max: 1 } })).details[0].path).toBe('params.rep_id');
     expect((await bad({ kind: 'VIBES', name: 'x', params: {} })).details[0].path).toBe('kind');
+  });
+});
+
+describe('schedules a person can read, that start when expected', () => {
+  it('a new monitor is evaluated at once, then every interval counted from its creation (not from the epoch)', async () => {
+    const created = await api.http
+      .post('/v1/intelligence/sla-monitors')
+      .set(org.auth)
+      .send({ kind: 'UNASSIGNED_AGE', name: 'Every 975 minutes', params: { minutes: 30 }, interval_minutes: 975 });
+    const evaluated = await waitFor(async () => {
+      const m = (await api.http.get(`/v1/intelligence/sla-monitors/${created.body.id}`).set(org.auth)).body;
+      return m.last_evaluated_at ? m : null;
+    }, { what: 'the first evaluation, without waiting for the interval' });
+    expect(evaluated.state).toBe('OK');
+    const described = await schedule(created.body.schedule_id).describe();
+    const every = 975 * 60_000;
+    expect(described.spec.intervals?.[0]).toEqual({ every, offset: Date.parse(created.body.created_at) % every });
+    // It names what it is for, and tags what it starts with the organization.
+    expect(described.action).toMatchObject({ staticSummary: 'SLA monitor "Every 975 minutes"' });
+    expect(described.memo).toMatchObject({ monitor: 'Every 975 minutes', org_id: org.orgId });
+    expect(JSON.stringify(described.action)).toContain(org.orgId);
+  });
+
+  it('a schedule defined differently by the code is brought up to date on start, not left as it was', async () => {
+    await ensureMaintenanceSchedule(api.deps.temporal);
+    await schedule(MAINTENANCE_SCHEDULE_ID).update((prev) => ({ ...prev, spec: { intervals: [{ every: '7 hours' }] } }));
+    expect((await schedule(MAINTENANCE_SCHEDULE_ID).describe()).spec.intervals?.[0]?.every).toBe(7 * 3_600_000);
+    await ensureMaintenanceSchedule(api.deps.temporal);
+    expect((await schedule(MAINTENANCE_SCHEDULE_ID).describe()).spec.intervals?.[0]?.every).toBe(3_600_000);
   });
 });

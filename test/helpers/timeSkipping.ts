@@ -7,7 +7,7 @@ import { createLogger } from '../../src/logger';
 import type { ServiceDeps } from '../../src/services/deps';
 import type { Temporal } from '../../src/temporal/client';
 import { routeswitDataConverter } from '../../src/temporal/codec';
-import { ALL_SEARCH_ATTRIBUTES } from '../../src/lead/searchAttributes';
+import { SEARCH_ATTRIBUTE_TYPE_NAMES } from '../../src/lead/searchAttributes';
 import { startDispatcher } from '../../src/worker/dispatcher';
 import { quietTemporalRuntime, testConfig } from './stack';
 
@@ -32,17 +32,14 @@ export async function startTimeSkipping(): Promise<TimeSkippingStack> {
     server: { executable: { type: 'existing-path', path: process.env.TEMPORAL_TEST_SERVER_PATH! } },
     client: { dataConverter },
   });
-  const keyword = proto.api.enums.v1.IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD;
-  await env.connection.operatorService.addSearchAttributes({
-    namespace: env.namespace ?? 'default',
-    searchAttributes: Object.fromEntries(ALL_SEARCH_ATTRIBUTES.map((sa) => [sa.name, keyword])),
-  });
+  await registerSearchAttributes(env);
   const taskQueue = `routeswit-ts-${process.pid}-${Date.now()}`;
   const temporal: Temporal = {
     client: env.client,
     connection: env.connection,
     taskQueue,
     namespace: env.namespace ?? 'default',
+    apiUrl: testConfig().PUBLIC_API_URL,
     ping: async () => undefined,
     close: async () => undefined,
   };
@@ -72,6 +69,17 @@ export async function startTimeSkipping(): Promise<TimeSkippingStack> {
       await db.destroy();
     },
   };
+}
+
+/** Routeswit's search attributes on a time-skipping server (the dev server gets them on its command line). */
+export async function registerSearchAttributes(env: TestWorkflowEnvironment): Promise<void> {
+  const types = proto.api.enums.v1.IndexedValueType;
+  await env.connection.operatorService.addSearchAttributes({
+    namespace: env.namespace ?? 'default',
+    searchAttributes: Object.fromEntries(
+      Object.entries(SEARCH_ATTRIBUTE_TYPE_NAMES).map(([name, type]) => [name, type === 'Datetime' ? types.INDEXED_VALUE_TYPE_DATETIME : types.INDEXED_VALUE_TYPE_KEYWORD]),
+    ),
+  });
 }
 
 export const silentLogger = createLogger('silent', 'test');

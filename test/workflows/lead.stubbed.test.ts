@@ -5,10 +5,9 @@ import type { LeadActivities } from '../../src/activities/lead';
 import type { RouteLeadRequest } from '../../src/activities/routing';
 import { initialState, type RouteOutcome, type SlaPlan } from '../../src/lead/machine';
 import { closeUpdate, decisionUpdate, firstTouchUpdate, reassignUpdate, stateQuery, wakeSignal } from '../../src/lead/messages';
-import { ALL_SEARCH_ATTRIBUTES } from '../../src/lead/searchAttributes';
-import { temporal as proto } from '@temporalio/proto';
 import type { leadWorkflow } from '../../src/workflows/lead';
 import { quietTemporalRuntime } from '../helpers/stack';
+import { registerSearchAttributes } from '../helpers/timeSkipping';
 
 /**
  * The lead workflow with its activities stubbed (no Postgres): it performs what the state machine asks, in
@@ -43,8 +42,7 @@ const stubs: LeadActivities = {
 beforeAll(async () => {
   quietTemporalRuntime();
   env = await TestWorkflowEnvironment.createTimeSkipping({ server: { executable: { type: 'existing-path', path: process.env.TEMPORAL_TEST_SERVER_PATH! } } });
-  const keyword = proto.api.enums.v1.IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD;
-  await env.connection.operatorService.addSearchAttributes({ namespace: 'default', searchAttributes: Object.fromEntries(ALL_SEARCH_ATTRIBUTES.map((sa) => [sa.name, keyword])) });
+  await registerSearchAttributes(env);
   worker = await Worker.create({ connection: env.nativeConnection, taskQueue, workflowBundle: { codePath: process.env.TEST_WORKFLOW_BUNDLE! }, activities: stubs });
   running = worker.run();
 });
