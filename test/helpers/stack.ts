@@ -77,9 +77,9 @@ export interface TestWorker {
 }
 
 /** A real worker polling the run's Temporal server, using the bundle prebuilt by global setup. */
-export async function startWorker(taskQueue = testConfig().TEMPORAL_TASK_QUEUE): Promise<TestWorker> {
+export async function startWorker(taskQueue = testConfig().TEMPORAL_TASK_QUEUE, overrides: Record<string, string> = {}): Promise<TestWorker> {
   quietTemporalRuntime();
-  const config = testConfig();
+  const config = testConfig(overrides);
   const connection = await NativeConnection.connect({ address: config.TEMPORAL_ADDRESS });
   const db = createDb(config.DATABASE_URL, 10);
   const temporal = createTemporal(config);
