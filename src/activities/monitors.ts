@@ -1,3 +1,4 @@
+import { Context } from '@temporalio/activity';
 import type { Db } from '../db/knex';
 import { insertAlert, insertDigest, lockMonitor, measure, recordState, resolveOpenAlert } from '../db/monitors';
 import { refreshRollups } from '../db/rollups';
@@ -7,6 +8,8 @@ import { newId } from '../ids';
 import { notBefore } from './clock';
 
 const DAY_MS = 86_400_000;
+/** Well inside the workflow's heartbeat timeout, so a live refresh is never taken for a dead one. */
+const HEARTBEAT_EVERY_MS = 10_000;
 /** A digest lists at most this many breaches (and counts them all). */
 const DIGEST_MAX_ITEMS = 1000;
 
@@ -45,9 +48,22 @@ export function monitorActivities(db: Db) {
       });
     },
 
-    /** Recomputes the intelligence rollups: the last `sinceHours`, or all of history. */
-    async refreshIntelligence({ sinceHours }: { sinceHours: number | null }): Promise<void> {
-      await refreshRollups(db, sinceHours === null ? {} : { since: new Date(Date.now() - sinceHours * 3_600_000) });
+    /**
+     * Recomputes the intelligence rollups: the last `sinceHours`, or all of history. It heartbeats on a clock
+     * (one rollup's statement can run for minutes on a large history), naming the rollups done, so a worker
+     * that dies mid-refresh is noticed within the heartbeat timeout instead of the whole run's.
+     */
+    async refreshIntelligence({ sinceHours }: { sinceHours: number | null }): Promise<{ rollups: string[] }> {
+      const done: string[] = [];
+      const ctx = Context.current();
+      ctx.heartbeat({ done });
+      const beat = setInterval(() => ctx.heartbeat({ done }), HEARTBEAT_EVERY_MS);
+      try {
+        await refreshRollups(db, { ...(sinceHours === null ? {} : { since: new Date(Date.now() - sinceHours * 3_600_000) }), onProgress: (name) => done.push(name) });
+      } finally {
+        clearInterval(beat);
+      }
+      return { rollups: done };
     },
 
     /** Yesterday's breaches (UTC day) for the organization's daily digest; once per day. */

@@ -160,7 +160,7 @@ export function rollupTableDdl(): { create: string[]; drop: string[] } {
  * days up to today, then moves the watermarks. Each table is replaced in one transaction, so readers see the
  * old or the new figures, never a mix.
  */
-export async function refreshRollups(db: Db, opts: { since?: Date; now?: Date } = {}): Promise<void> {
+export async function refreshRollups(db: Db, opts: { since?: Date; now?: Date; onProgress?: (rollup: string) => void } = {}): Promise<void> {
   const now = (opts.now ?? new Date()).getTime();
   const hourEnd = new Date(Math.floor(now / HOUR) * HOUR);
   const dayEnd = new Date(Math.floor(now / DAY) * DAY);
@@ -178,6 +178,7 @@ export async function refreshRollups(db: Db, opts: { since?: Date; now?: Date } 
       }
     });
     await db.raw(`VACUUM (ANALYZE) ${tableOf(r, 'hour')}, ${tableOf(r, 'day')}`);
+    opts.onProgress?.(r.name);
   }
 }
 

@@ -116,3 +116,17 @@ export async function undispatchedDeliveries(db: Conn, limit: number): Promise<s
 export async function markDispatched(db: Conn, id: string): Promise<void> {
   await db('webhook_deliveries').where({ id }).update({ dispatched_at: db.fn.now() });
 }
+
+/**
+ * Deliveries still PENDING long after they were handed to a workflow: the workflow failed, was terminated,
+ * or never started. Handing them on again (to a new run) makes sure none waits for ever.
+ */
+export async function stalledDeliveries(db: Conn, afterSeconds: number, limit: number): Promise<string[]> {
+  const rows: Array<{ id: string }> = await db('webhook_deliveries')
+    .where({ status: 'PENDING' })
+    .andWhere('dispatched_at', '<', db.raw('now() - make_interval(secs => ?)', [afterSeconds]))
+    .orderBy('dispatched_at')
+    .limit(limit)
+    .select('id');
+  return rows.map((r) => r.id);
+}

@@ -26,6 +26,7 @@ async function main(): Promise<void> {
     // (production default: public addresses only).
     env: { NODE_ENV: config.NODE_ENV, OUTBOUND_TARGETS: process.env.OUTBOUND_TARGETS ?? 'public,127.0.0.0/8,::1/128' },
     onLine: (name, line) => process.stdout.write(`[${name}] ${line}\n`),
+    onNote: say,
   });
 
   let stopping = false;

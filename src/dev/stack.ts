@@ -6,7 +6,7 @@ import { createDb } from '../db/knex';
 import { createTemporal } from '../temporal/client';
 import { migrateLatest } from '../db/migrate';
 import { resolveDatabase, type ResolvedDatabase } from './postgres';
-import { freePort, startDevServer, stopChild, type DevServer } from './temporalServer';
+import { freePort, portIsFree, startDevServer, stopChild, type DevServer } from './temporalServer';
 import { ensureTemporalCli, projectRoot } from './tools';
 import { generateKeySpec } from '../crypto/keyring';
 
@@ -40,6 +40,20 @@ export interface StackOptions {
   env?: NodeJS.ProcessEnv;
   /** Each line a child process prints, with the child's name. */
   onLine?: (name: string, line: string) => void;
+  /** Told when a preferred port is taken and another one is used instead. */
+  onNote?: (message: string) => void;
+}
+
+/**
+ * `preferred` if nobody holds it, else a free port (and a note saying so): a second stack on this machine
+ * runs beside the first on its own ports instead of joining its Temporal server.
+ */
+async function portFor(what: string, preferred: number | undefined, note: (m: string) => void): Promise<number> {
+  if (preferred === undefined) return freePort();
+  if (await portIsFree(preferred)) return preferred;
+  const port = await freePort();
+  note(`port ${preferred} (${what}) is taken by another process, perhaps another Routeswit stack: this one uses ${port} instead`);
+  return port;
 }
 
 export class Stack {
@@ -79,6 +93,7 @@ export class Stack {
     this.database = await resolveDatabase(this.opts.dataDir, log, this.opts.databaseName);
     this.encryptionKeys = process.env.ENCRYPTION_KEYS ?? developmentEncryptionKeys(this.opts.dataDir);
     this.apiPort = this.opts.apiPort ?? (await freePort());
+    if (!(await portIsFree(this.apiPort))) throw new Error(`port ${this.apiPort} (the API) is taken by another process: stop it, or set PORT to another port`);
     if (this.opts.temporalAddress) {
       this.temporalAddress = this.opts.temporalAddress;
     } else {
@@ -94,13 +109,18 @@ export class Stack {
 
   async startTemporal(): Promise<void> {
     this.temporalBinary ??= ensureTemporalCli();
-    const port = this.opts.temporalPort ?? (await freePort());
+    const note = this.opts.onNote ?? (() => undefined);
+    const port = await portFor('Temporal', this.opts.temporalPort, note);
+    // Remembered: a restart (the chaos suite's) comes back on the same ports.
+    this.opts.temporalPort = port;
+    const uiPort = this.opts.temporalUiPort === undefined || this.opts.temporalUiPort === null ? null : await portFor('Temporal Web UI', this.opts.temporalUiPort, note);
+    if (uiPort !== null) this.opts.temporalUiPort = uiPort;
     this.temporal = await startDevServer({
       binary: this.temporalBinary,
       dbFile: this.opts.temporalDbFile ?? undefined,
       ip: '127.0.0.1',
       port,
-      uiPort: this.opts.temporalUiPort === undefined ? null : this.opts.temporalUiPort,
+      uiPort,
       uiCodecEndpoint: `${this.baseUrl}/codec`,
     });
     this.temporalAddress = this.temporal.address;

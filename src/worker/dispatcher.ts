@@ -1,5 +1,6 @@
 import { WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
-import { markDispatched, undispatchedDeliveries } from '../db/webhooks';
+import { withJobLock } from '../db/jobLocks';
+import { markDispatched, stalledDeliveries, undispatchedDeliveries } from '../db/webhooks';
 import { takeWakeRequests } from '../db/wakeRequests';
 import type { ServiceDeps } from '../services/deps';
 import { temporalNotifier } from '../services/leadSignals';
@@ -16,23 +17,39 @@ export type DispatcherDeps = Pick<ServiceDeps, 'db' | 'temporal' | 'logger'>;
 /** Rows handed on per round; the next round takes the rest. */
 const DISPATCH_BATCH = 200;
 const WAKE_BATCH = 100;
+/**
+ * A delivery still PENDING this long after it was dispatched has lost its workflow: longer than the longest
+ * retry schedule (ten attempts, 511 s of backoff, up to 30 s each).
+ */
+export const REDRIVE_AFTER_SECONDS = 20 * 60;
+
+/** Starts the delivery's workflow; a running one is left alone, a finished one may run again (`again`). */
+async function hand(o: DispatcherDeps, id: string, again: boolean): Promise<void> {
+  await o.temporal.client.workflow
+    .start<typeof webhookDeliveryWorkflow>('webhookDeliveryWorkflow', {
+      taskQueue: o.temporal.taskQueue,
+      workflowId: `webhook-${id}`,
+      args: [{ deliveryId: id }],
+      workflowIdConflictPolicy: 'USE_EXISTING',
+      workflowIdReusePolicy: again ? 'ALLOW_DUPLICATE' : 'REJECT_DUPLICATE',
+      staticSummary: `Webhook delivery ${id}`,
+    })
+    .catch((err: unknown) => {
+      if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
+    });
+  await markDispatched(o.db, id);
+}
 
 export async function dispatchOnce(o: DispatcherDeps): Promise<number> {
   const ids = await undispatchedDeliveries(o.db, DISPATCH_BATCH);
-  for (const id of ids) {
-    await o.temporal.client.workflow
-      .start<typeof webhookDeliveryWorkflow>('webhookDeliveryWorkflow', {
-        taskQueue: o.temporal.taskQueue,
-        workflowId: `webhook-${id}`,
-        args: [{ deliveryId: id }],
-        workflowIdConflictPolicy: 'USE_EXISTING',
-        workflowIdReusePolicy: 'REJECT_DUPLICATE',
-      })
-      .catch((err: unknown) => {
-        if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
-      });
-    await markDispatched(o.db, id);
-  }
+  for (const id of ids) await hand(o, id, false);
+  return ids.length;
+}
+
+/** Deliveries whose workflow is gone (failed, terminated) get a new one. */
+export async function redriveOnce(o: DispatcherDeps, afterSeconds = REDRIVE_AFTER_SECONDS): Promise<number> {
+  const ids = await stalledDeliveries(o.db, afterSeconds, DISPATCH_BATCH);
+  for (const id of ids) await hand(o, id, true);
   return ids.length;
 }
 
@@ -48,8 +65,12 @@ export function startDispatcher(o: DispatcherDeps & { intervalMs?: number }): Ba
   return everyInterval(
     o.intervalMs ?? 1000,
     async () => {
-      await dispatchOnce(o);
-      await wakeOnce(o);
+      // One replica does a round; the others find the lock taken and skip it.
+      await withJobLock(o.db, 'dispatcher', async () => {
+        await dispatchOnce(o);
+        await wakeOnce(o);
+        await redriveOnce(o);
+      });
     },
     (err) => o.logger.warn({ err }, 'dispatch failed; next round will retry'),
   );

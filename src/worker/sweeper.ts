@@ -1,4 +1,5 @@
 import { touchesNotDelivered } from '../db/contacts';
+import { withJobLock } from '../db/jobLocks';
 import { leadsStuckRouting } from '../db/leads';
 import { listOrgIds } from '../db/orgs';
 import { deliverFirstTouch } from '../services/contacts';
@@ -52,8 +53,15 @@ export async function sweepOnce(o: SweeperDeps, graceMs = DEFAULT_GRACE_MS): Pro
 }
 
 export function startSweeper(o: SweeperDeps & { intervalMs?: number }): BackgroundJob {
-  return everyInterval(o.intervalMs ?? 15_000, async () => {
-    const r = await sweepOnce(o);
-    if (r.started || r.touches) o.logger.info(r, 'sweeper caught up');
-  }, (err) => o.logger.warn({ err }, 'sweep failed; next round will retry'));
+  return everyInterval(
+    o.intervalMs ?? 15_000,
+    async () => {
+      // One replica sweeps a round; the others find the lock taken and skip it.
+      await withJobLock(o.db, 'sweeper', async () => {
+        const r = await sweepOnce(o);
+        if (r.started || r.touches) o.logger.info(r, 'sweeper caught up');
+      });
+    },
+    (err) => o.logger.warn({ err }, 'sweep failed; next round will retry'),
+  );
 }

@@ -5,6 +5,8 @@ import { createActivities } from '../activities';
 import type { Db } from '../db/knex';
 import type { Temporal } from '../temporal/client';
 import { routeswitDataConverter } from '../temporal/codec';
+import { deploymentId } from '../db/deployment';
+import { assertTaskQueueIsOurs, workerIdentity } from './identity';
 
 export interface RouteswitWorkerOptions {
   connection: NativeConnection;
@@ -17,6 +19,8 @@ export interface RouteswitWorkerOptions {
   outboundTargets: string;
   /** ENCRYPTION_KEYS: payloads are encrypted with them (see temporal/codec). */
   encryptionKeys: string | undefined;
+  /** Defaults to the database's; tests set another to play a second deployment. */
+  deploymentId?: string;
   /** A bundle prebuilt by `npm run build` (or a test's global setup) skips bundling at start-up. */
   workflowBundlePath?: string;
   tuning?: Partial<Pick<WorkerOptions, 'maxConcurrentActivityTaskExecutions' | 'maxConcurrentWorkflowTaskExecutions' | 'maxCachedWorkflows' | 'maxConcurrentLocalActivityExecutions'>>;
@@ -29,12 +33,19 @@ export function defaultBundlePath(): string | undefined {
   return fs.existsSync(candidate) ? candidate : undefined;
 }
 
+/**
+ * A worker for this deployment's task queue, known by the deployment's id; it refuses to start when workers
+ * of another deployment poll the same queue (see identity.ts).
+ */
 export async function createWorker(opts: RouteswitWorkerOptions): Promise<Worker> {
   const bundle = opts.workflowBundlePath;
+  const deployment = opts.deploymentId ?? (await deploymentId(opts.db));
+  await assertTaskQueueIsOurs(opts.temporal, opts.taskQueue, deployment);
   return Worker.create({
     connection: opts.connection,
     namespace: opts.namespace,
     taskQueue: opts.taskQueue,
+    identity: workerIdentity(deployment),
     dataConverter: routeswitDataConverter(opts.encryptionKeys),
     ...(bundle ? { workflowBundle: { codePath: bundle } } : { workflowsPath: WORKFLOWS_PATH }),
     activities: createActivities({ db: opts.db, outboundTargets: opts.outboundTargets, encryptionKeys: opts.encryptionKeys }),

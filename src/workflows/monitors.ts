@@ -5,7 +5,8 @@ const { evaluateMonitor, writeDailyDigest } = proxyActivities<MonitorActivities>
   startToCloseTimeout: '30 seconds',
   retry: { initialInterval: '1 second', maximumAttempts: 5 },
 });
-const { refreshIntelligence } = proxyActivities<MonitorActivities>({ startToCloseTimeout: '30 minutes', retry: { maximumAttempts: 3 } });
+// A full refresh of a large history can take long; the heartbeat, not the run's timeout, catches a dead worker.
+const { refreshIntelligence } = proxyActivities<MonitorActivities>({ startToCloseTimeout: '2 hours', heartbeatTimeout: '1 minute', retry: { maximumAttempts: 3 } });
 
 /** One evaluation of an SLA monitor; its Temporal Schedule starts one every interval_minutes. */
 export async function monitorWorkflow(input: { monitorId: string }): Promise<Evaluation> {
@@ -21,6 +22,6 @@ export async function digestWorkflow(input: { orgId: string }): Promise<{ day: s
 const RECENT_ROLLUP_HOURS = 48;
 
 /** Keeps the intelligence rollups current: the last two days every few minutes, all of history nightly. */
-export async function rollupRefreshWorkflow(input: { full: boolean }): Promise<void> {
-  await refreshIntelligence({ sinceHours: input.full ? null : RECENT_ROLLUP_HOURS });
+export async function rollupRefreshWorkflow(input: { full: boolean }): Promise<{ rollups: string[] }> {
+  return refreshIntelligence({ sinceHours: input.full ? null : RECENT_ROLLUP_HOURS });
 }

@@ -1,7 +1,7 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { verify } from '../../src/crypto/webhookSignature';
-import { startDispatcher } from '../../src/worker/dispatcher';
+import { REDRIVE_AFTER_SECONDS, startDispatcher } from '../../src/worker/dispatcher';
 import { newOrg, startApi, startWorker, type TestApi, type TestOrg, type TestWorker } from '../helpers/stack';
 import { waitFor } from '../helpers/wait';
 
@@ -98,6 +98,30 @@ describe('webhooks', () => {
       expect(Date.now() - t0).toBeLessThan(3000);
       await waitFor(async () => rx.received.length >= 1 || null, { what: 'the contacted event' });
       expect(rx.received.map((r) => JSON.parse(r.body).type)).toEqual(['lead.contacted']);
+    } finally {
+      await rx.close();
+    }
+  });
+
+  it('re-drives a delivery whose workflow was lost, so none stays PENDING for ever', async () => {
+    const { org } = await orgWithTeam();
+    const rx = await receiver([500, 500, 500]);
+    try {
+      const hook = await api.http.post('/v1/webhooks').set(org.auth).send({ url: rx.url, events: ['lead.assigned'] });
+      await api.http.post('/v1/leads').set(org.auth).send({ email: 'lost@acme.io' });
+      await waitFor(async () => rx.received.length >= 1 || null, { what: 'the first attempt' });
+      const [delivery] = (await api.http.get(`/v1/webhooks/${hook.body.id}/deliveries`).set(org.auth)).body;
+      // An operator terminates the workflow mid-retry (or it failed): the row would stay PENDING for ever.
+      await api.deps.temporal.client.workflow.getHandle(`webhook-${delivery.id}`).terminate('lost for the test');
+      await api.deps.db('webhook_deliveries').where({ id: delivery.id }).update({ dispatched_at: new Date(Date.now() - (REDRIVE_AFTER_SECONDS + 60) * 1000) });
+      rx.received.length = 0;
+      const after = await waitFor(async () => {
+        const d = (await api.http.get(`/v1/webhooks/${hook.body.id}/deliveries`).set(org.auth)).body[0];
+        return d.status === 'DELIVERED' ? d : null;
+      }, { timeoutMs: 60_000, what: 'the re-driven delivery to succeed' });
+      expect(after).toMatchObject({ id: delivery.id, last_status_code: 200 });
+      expect(rx.received.length).toBeGreaterThanOrEqual(1);
+      expect(JSON.parse(rx.received.at(-1)!.body).data.lead_id).toBeDefined();
     } finally {
       await rx.close();
     }
