@@ -59,6 +59,19 @@ const EnvSchema = z
         }
       }),
     SWEEPER_INTERVAL_MS: z.coerce.number().int().min(500).max(3_600_000).default(15_000),
+    /** host:port where the worker serves the Temporal SDK's Prometheus metrics (/metrics); off when unset. */
+    WORKER_METRICS_ADDRESS: z.string().regex(/^[^\s:]+:\d{1,5}$|^\[[0-9a-fA-F:]+\]:\d{1,5}$/, 'must be host:port, e.g. 0.0.0.0:9464').optional(),
+    /** Port of the worker's own health endpoint on 127.0.0.1 (for a container healthcheck); off when unset. */
+    WORKER_HEALTH_PORT: port.optional(),
+    /** After SIGTERM: tasks in flight get this long to finish before their activities are cancelled. */
+    WORKER_SHUTDOWN_GRACE_SECONDS: z.coerce.number().int().min(0).max(3600).default(10),
+    /** After SIGTERM: the worker stops by this time whatever is in flight (the container's stop grace period must be longer). */
+    WORKER_SHUTDOWN_FORCE_SECONDS: z.coerce.number().int().min(1).max(3600).default(30),
+    /** Worker Versioning: workers announce a deployment version; short-lived workflows stay on the build that started them. */
+    WORKER_VERSIONING: bool.default(false),
+    WORKER_DEPLOYMENT_NAME: z.string().min(1).default('routeswit'),
+    /** The build's id (the git commit); read from git or the package version when unset. */
+    WORKER_BUILD_ID: z.string().regex(/^[\w.+-]{1,255}$/, 'letters, digits and . _ + - only').optional(),
   })
   .superRefine((env, ctx) => {
     if (env.NODE_ENV === 'production' && !env.ENCRYPTION_KEYS) {
@@ -67,6 +80,9 @@ const EnvSchema = z
         path: ['ENCRYPTION_KEYS'],
         message: 'is required in production: lead data in Temporal and stored secrets are encrypted with it (generate one with `routeswit keys generate-encryption-key`)',
       });
+    }
+    if (env.WORKER_SHUTDOWN_FORCE_SECONDS <= env.WORKER_SHUTDOWN_GRACE_SECONDS) {
+      ctx.addIssue({ code: 'custom', path: ['WORKER_SHUTDOWN_FORCE_SECONDS'], message: 'must be longer than WORKER_SHUTDOWN_GRACE_SECONDS' });
     }
     if (Boolean(env.TLS_CERT_FILE) !== Boolean(env.TLS_KEY_FILE)) {
       ctx.addIssue({

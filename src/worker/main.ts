@@ -5,11 +5,15 @@ import { createLogger } from '../logger';
 import { createTemporal } from '../temporal/client';
 import { startDispatcher } from './dispatcher';
 import { startSweeper } from './sweeper';
+import { serveHealth } from './health';
+import { deploymentOptions, promoteVersion } from './versioning';
 import { createWorker, defaultBundlePath } from './worker';
 
 /** In a fresh deployment the worker may start before Temporal answers: it waits this long, then gives up. */
 const CONNECT_ATTEMPTS = 30;
 const CONNECT_RETRY_MS = 2000;
+/** After the worker has stopped, background jobs and connections get this long to close. */
+const CLEANUP_MS = 5000;
 
 /** Waiting for Temporal rather than crash-looping: one minute, enough for a server starting beside it. */
 async function connectWithRetry(address: string, logger: ReturnType<typeof createLogger>): Promise<NativeConnection> {
@@ -36,11 +40,15 @@ async function main(): Promise<void> {
       warn: (m, meta) => logger.warn(meta ?? {}, m),
       error: (m, meta) => logger.error(meta ?? {}, m),
     },
-    telemetryOptions: { logging: { filter: makeTelemetryFilterString({ core: 'WARN' }) } },
+    telemetryOptions: {
+      logging: { filter: makeTelemetryFilterString({ core: 'WARN' }) },
+      ...(config.WORKER_METRICS_ADDRESS ? { metrics: { prometheus: { bindAddress: config.WORKER_METRICS_ADDRESS } } } : {}),
+    },
   });
   const db = createDb(config.DATABASE_URL, config.DATABASE_POOL_MAX);
   const connection = await connectWithRetry(config.TEMPORAL_ADDRESS, logger);
   const temporal = createTemporal(config);
+  const versioning = deploymentOptions(config);
   const worker = await createWorker({
     connection,
     db,
@@ -50,16 +58,32 @@ async function main(): Promise<void> {
     outboundTargets: config.OUTBOUND_TARGETS,
     encryptionKeys: config.ENCRYPTION_KEYS,
     workflowBundlePath: config.WORKFLOW_BUNDLE_PATH ?? defaultBundlePath(),
+    poolSize: config.DATABASE_POOL_MAX,
+    shutdown: { graceSeconds: config.WORKER_SHUTDOWN_GRACE_SECONDS, forceSeconds: config.WORKER_SHUTDOWN_FORCE_SECONDS },
+    versioning,
   });
+  const health = config.WORKER_HEALTH_PORT === undefined ? null : await serveHealth(worker, config.WORKER_HEALTH_PORT);
   const sweeper = startSweeper({ db, temporal, logger, intervalMs: config.SWEEPER_INTERVAL_MS });
   const dispatcher = startDispatcher({ db, temporal, logger });
-  logger.info({ task_queue: config.TEMPORAL_TASK_QUEUE, address: config.TEMPORAL_ADDRESS }, 'worker polling');
-  // Worker.run resolves after SIGINT/SIGTERM once in-flight tasks have drained.
-  await worker.run();
-  await Promise.all([sweeper.stop(), dispatcher.stop()]);
-  await Promise.allSettled([connection.close(), temporal.close()]);
-  await db.destroy();
-  logger.info('worker stopped');
+  logger.info({ task_queue: config.TEMPORAL_TASK_QUEUE, address: config.TEMPORAL_ADDRESS, version: versioning?.version, metrics: config.WORKER_METRICS_ADDRESS }, 'worker polling');
+  const running = worker.run();
+  if (versioning) {
+    await promoteVersion(temporal, versioning.version, worker.options.identity);
+    logger.info({ version: versioning.version }, 'this build is now the current version: new workflows start on it');
+  }
+  // Resolves after SIGINT/SIGTERM once in-flight tasks have drained; rejects when the force time runs out.
+  const outcome = await running.then(() => null, (err: unknown) => err);
+  if (outcome) logger.error({ err: outcome }, 'worker stopped without draining');
+  health?.close();
+  // With Postgres unreachable a background round can hang on the pool: the process leaves regardless.
+  const cleanup = (async () => {
+    await Promise.all([sweeper.stop(), dispatcher.stop()]);
+    await Promise.allSettled([connection.close(), temporal.close()]);
+    await db.destroy();
+  })();
+  const done = await Promise.race([cleanup.then(() => true), new Promise<false>((r) => setTimeout(() => r(false), CLEANUP_MS).unref())]);
+  logger.info({ clean: done && !outcome }, 'worker stopped');
+  process.exit(outcome || !done ? 1 : 0);
 }
 
 main().catch((err) => {

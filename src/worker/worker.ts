@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
+import { NativeConnection, Worker, type WorkerDeploymentOptions, type WorkerOptions } from '@temporalio/worker';
 import { createActivities } from '../activities';
 import type { Db } from '../db/knex';
 import type { Temporal } from '../temporal/client';
@@ -21,6 +21,12 @@ export interface RouteswitWorkerOptions {
   encryptionKeys: string | undefined;
   /** Defaults to the database's; tests set another to play a second deployment. */
   deploymentId?: string;
+  /** The database pool's size: local activities (Postgres I/O) run at most this many at once. */
+  poolSize?: number;
+  /** After shutdown is asked: how long tasks may finish, and when the worker stops regardless (seconds). */
+  shutdown?: { graceSeconds: number; forceSeconds: number };
+  /** Worker Versioning (see versioning.ts); unversioned when omitted. */
+  versioning?: WorkerDeploymentOptions;
   /** A bundle prebuilt by `npm run build` (or a test's global setup) skips bundling at start-up. */
   workflowBundlePath?: string;
   tuning?: Partial<Pick<WorkerOptions, 'maxConcurrentActivityTaskExecutions' | 'maxConcurrentWorkflowTaskExecutions' | 'maxCachedWorkflows' | 'maxConcurrentLocalActivityExecutions'>>;
@@ -33,6 +39,9 @@ export function defaultBundlePath(): string | undefined {
   return fs.existsSync(candidate) ? candidate : undefined;
 }
 
+const DEFAULT_POOL_SIZE = 10;
+const DEFAULT_SHUTDOWN = { graceSeconds: 10, forceSeconds: 30 };
+
 /**
  * A worker for this deployment's task queue, known by the deployment's id; it refuses to start when workers
  * of another deployment poll the same queue (see identity.ts).
@@ -40,6 +49,8 @@ export function defaultBundlePath(): string | undefined {
 export async function createWorker(opts: RouteswitWorkerOptions): Promise<Worker> {
   const bundle = opts.workflowBundlePath;
   const deployment = opts.deploymentId ?? (await deploymentId(opts.db));
+  const poolSize = opts.poolSize ?? DEFAULT_POOL_SIZE;
+  const shutdown = opts.shutdown ?? DEFAULT_SHUTDOWN;
   await assertTaskQueueIsOurs(opts.temporal, opts.taskQueue, deployment);
   return Worker.create({
     connection: opts.connection,
@@ -49,6 +60,14 @@ export async function createWorker(opts: RouteswitWorkerOptions): Promise<Worker
     dataConverter: routeswitDataConverter(opts.encryptionKeys),
     ...(bundle ? { workflowBundle: { codePath: bundle } } : { workflowsPath: WORKFLOWS_PATH }),
     activities: createActivities({ db: opts.db, outboundTargets: opts.outboundTargets, encryptionKeys: opts.encryptionKeys }),
+    // Each local activity holds a pooled connection: more at once than the pool only queues them inside the
+    // pool, where they time out. Regular activities include webhook calls that wait on the network.
+    maxConcurrentLocalActivityExecutions: poolSize,
+    maxConcurrentActivityTaskExecutions: poolSize * 2,
+    shutdownGraceTime: `${shutdown.graceSeconds}s`,
+    // Without it a worker whose tasks hang (Postgres unreachable) never finishes stopping.
+    shutdownForceTime: `${shutdown.forceSeconds}s`,
+    ...(opts.versioning ? { workerDeploymentOptions: opts.versioning } : {}),
     ...opts.tuning,
   });
 }

@@ -1,5 +1,6 @@
 import { proxyActivities } from '@temporalio/workflow';
 import type { DiagnosticsActivities } from '../activities/diagnostics';
+import { versioning } from './versioning';
 
 const { databaseStatus } = proxyActivities<DiagnosticsActivities>({
   startToCloseTimeout: '10 seconds',
@@ -17,3 +18,6 @@ export async function diagnosticsWorkflow(): Promise<DiagnosticsResult> {
   const database = await databaseStatus();
   return { workflowStartedAt, database };
 }
+
+// Short-lived: a run finishes on the build that started it.
+versioning('PINNED', diagnosticsWorkflow);

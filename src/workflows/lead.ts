@@ -30,6 +30,7 @@ import {
 import { FAILURE } from '../lead/model';
 import { SA } from '../lead/searchAttributes';
 import { activitySummary, currentDetails, timerSummary } from '../lead/story';
+import { versioning } from './versioning';
 
 /** Changes to this workflow that running histories must not see (see the README's versioning policy). */
 export const PATCHES = {
@@ -216,3 +217,7 @@ export async function leadWorkflow(input: LeadWorkflowInput): Promise<LeadState>
     if (!queue.length) return state;
   }
 }
+
+// Long-lived (an SLA can run for days): with Worker Versioning a running lead moves to each new build, and
+// every change to this file is replayed against test/replay and guarded with patched() when it needs to be.
+versioning('AUTO_UPGRADE', leadWorkflow);

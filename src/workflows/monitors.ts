@@ -1,5 +1,6 @@
 import { proxyActivities } from '@temporalio/workflow';
 import type { Evaluation, MonitorActivities } from '../activities/monitors';
+import { versioning } from './versioning';
 
 const { evaluateMonitor, writeDailyDigest } = proxyActivities<MonitorActivities>({
   startToCloseTimeout: '30 seconds',
@@ -25,3 +26,8 @@ const RECENT_ROLLUP_HOURS = 48;
 export async function rollupRefreshWorkflow(input: { full: boolean }): Promise<{ rollups: string[] }> {
   return refreshIntelligence({ sinceHours: input.full ? null : RECENT_ROLLUP_HOURS });
 }
+
+// Short-lived: a run finishes on the build that started it.
+versioning('PINNED', monitorWorkflow);
+versioning('PINNED', digestWorkflow);
+versioning('PINNED', rollupRefreshWorkflow);

@@ -1,5 +1,6 @@
 import { ActivityFailure, proxyActivities } from '@temporalio/workflow';
 import type { WebhookActivities } from '../activities/webhooks';
+import { versioning } from './versioning';
 
 export interface DeliveryRetry {
   initialInterval: string;
@@ -29,3 +30,6 @@ export async function webhookDeliveryWorkflow(input: { deliveryId: string; retry
     return 'FAILED';
   }
 }
+
+// Short-lived: a run finishes on the build that started it.
+versioning('PINNED', webhookDeliveryWorkflow);

@@ -12,7 +12,8 @@ describe('refreshIntelligence', () => {
     const env = new MockActivityEnvironment();
     const beats: unknown[] = [];
     env.on('heartbeat', (d: unknown) => beats.push(structuredClone(d)));
-    const result = await env.run(monitorActivities(db).refreshIntelligence, { sinceHours: 48 });
+    const refresh = monitorActivities(db).refreshIntelligence;
+    const result: Awaited<ReturnType<typeof refresh>> = await env.run(refresh, { sinceHours: 48 });
     expect(result.rollups).toEqual(ROLLUPS.map((r) => r.name));
     expect(beats[0]).toEqual({ done: [] });
   });
