@@ -1,5 +1,6 @@
 # One image for the API, the worker and the admin CLI; docker-compose.yml picks the command.
-FROM node:20-bookworm-slim AS build
+# Node 22 (LTS): Node 20 is past its end of life.
+FROM node:22-bookworm-slim AS build
 WORKDIR /app
 COPY package.json package-lock.json ./
 RUN npm ci
@@ -8,8 +9,10 @@ COPY src ./src
 COPY migrations ./migrations
 RUN npm run compile && npm prune --omit=dev
 
-FROM node:20-bookworm-slim
-ENV NODE_ENV=production
+FROM node:22-bookworm-slim
+# The commit the image was built from: the worker's build id (Worker Versioning) when set.
+ARG BUILD_ID=
+ENV NODE_ENV=production WORKER_BUILD_ID=${BUILD_ID}
 WORKDIR /app
 COPY --from=build /app/package.json ./
 COPY --from=build /app/node_modules ./node_modules

