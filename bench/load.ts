@@ -13,7 +13,8 @@ import { WORKFLOWS_PATH } from '../src/worker/worker';
 import { ceilingDone, type benchCeilingWorkflow } from './ceiling/workflows';
 import { CEILING_TASK_QUEUE, startCeilingWorker } from './ceiling/worker';
 import { drive } from './lib/driver';
-import { createOrgWithTeams, lead, TEAMS, type Org } from './lib/scenario';
+import { historyPerLead, type HistoryFigures } from './lib/history';
+import { bigRuleset, createOrgWithTeams, lead, ruleset, TEAMS, type Org } from './lib/scenario';
 import { summarize, table, type Summary } from './lib/stats';
 
 /**
@@ -23,7 +24,9 @@ import { summarize, table, type Summary } from './lib/stats';
  * 2. throughput: leads as fast as --concurrency allows → leads assigned per second;
  * 3. ceiling: a bare workflow with one no-op activity, started the same way (update-with-start) at the same
  *    concurrency on the same server and worker → the platform's own throughput, and our share of it;
- * 4. SLA timers: --sla-leads leads with a short SLA → how late each breach is handled after its deadline.
+ * 4. SLA timers: --sla-leads leads with a short SLA → how late each breach is handled after its deadline;
+ * 5. history: --history-leads leads routed by the 30-rule ruleset and by a 500-rule one, then touched → the
+ *    history each lead leaves in Temporal (events and bytes), whose goal is under 20 KB whatever the ruleset.
  *
  * Starts its own stack (database routeswit_bench) unless BASE_URL, DATABASE_URL and TEMPORAL_ADDRESS name a
  * running one. Results: a table on stdout, bench/results/<time>.json and bench/results/latest.json.
@@ -39,6 +42,7 @@ const { values: args } = parseArgs({
     'sla-minutes': { type: 'string', default: '0.25' },
     'skip-sla': { type: 'boolean', default: false },
     'warmup-leads': { type: 'string', default: '100' },
+    'history-leads': { type: 'string', default: '50' },
   },
 });
 const WARMUP_LEADS = Number(args['warmup-leads']);
@@ -49,6 +53,8 @@ const THROUGHPUT_LEADS = Number(args['throughput-leads']);
 const CEILING_RUNS = Number(args['ceiling-runs']);
 const SLA_LEADS = args['skip-sla'] ? 0 : Number(args['sla-leads']);
 const SLA_MINUTES = Number(args['sla-minutes']);
+const HISTORY_LEADS = Number(args['history-leads']);
+const HISTORY_GOAL_BYTES = 20 * 1024;
 const RUN = Date.now().toString(36);
 
 const log = (m: string) => process.stdout.write(`${m}\n`);
@@ -210,6 +216,14 @@ async function main(): Promise<void> {
     await ceilingWorker.stop();
     const ceiling = (CEILING_RUNS - phaseC.errors) / (phaseC.elapsedMs / 1000);
 
+    // 5 (before the long SLA phase). History per routed-and-touched lead, for a small and a large ruleset.
+    const history: HistoryFigures[] = [];
+    if (HISTORY_LEADS > 0) {
+      for (const [rules, definition] of [[30, ruleset(longSla)], [500, bigRuleset(500, longSla)]] as const) {
+        history.push(await historyPerLead({ databaseUrl, baseUrl, temporal, rules, leads: HISTORY_LEADS, definition, run: RUN }));
+      }
+    }
+
     // 4. SLA timers: how late breaches are handled.
     let lateness: number[] = [];
     let phaseD = { elapsedMs: 0, errors: 0 };
@@ -259,8 +273,9 @@ async function main(): Promise<void> {
       lead_to_assignment_ms: pick(l2aMs),
       sla_lateness_ms: pick(slaMs),
       fairness: fair,
-      parameters: { rate: RATE, latency_leads: LATENCY_LEADS, concurrency: CONCURRENCY, throughput_leads: THROUGHPUT_LEADS, ceiling_runs: CEILING_RUNS, sla_leads: SLA_LEADS, sla_minutes: SLA_MINUTES },
-      goals: { lead_to_assignment_p50_ms: 50, lead_to_assignment_p99_ms: 250, ratio: 0.6 },
+      history_per_lead: history,
+      parameters: { rate: RATE, latency_leads: LATENCY_LEADS, concurrency: CONCURRENCY, throughput_leads: THROUGHPUT_LEADS, ceiling_runs: CEILING_RUNS, sla_leads: SLA_LEADS, sla_minutes: SLA_MINUTES, history_leads: HISTORY_LEADS },
+      goals: { lead_to_assignment_p50_ms: 50, lead_to_assignment_p99_ms: 250, ratio: 0.6, history_bytes_per_touched_lead: HISTORY_GOAL_BYTES },
       machine: { cores: os.cpus().length, cpu: os.cpus()[0]?.model, memory_gb: Math.round(os.totalmem() / 2 ** 30), platform: `${os.platform()}-${os.arch()}` },
       versions: versions(databaseUrl),
     };
@@ -283,6 +298,17 @@ async function main(): Promise<void> {
         ['ratio', result.ratio],
       ]),
     );
+    if (history.length) {
+      log('');
+      log(
+        table([
+          ['history per routed-and-touched lead', 'events p50', 'events p99', 'bytes p50', 'bytes p99', 'bytes max'],
+          ...history.map((h): [string, ...number[]] => [`${h.rules}-rule ruleset (${h.leads} leads)`, h.events.p50, h.events.p99, h.bytes.p50, h.bytes.p99, h.bytes.max]),
+        ]),
+      );
+      const met = history.every((h) => h.bytes.max < HISTORY_GOAL_BYTES);
+      log(`history goal (every lead under ${HISTORY_GOAL_BYTES / 1024} KB, whatever the ruleset): ${met ? 'MET' : 'NOT MET'}`);
+    }
     log(`\nfairness (assignments per rep, max/min): ${Object.entries(fair).map(([t, f]) => `${t} ${f.max}/${f.min}`).join(', ')}`);
     log(`errors: ${errors} of ${leads} leads`);
     const ok = l2aMs.p50 <= 50 && l2aMs.p99 <= 250 && result.ratio >= 0.6;

@@ -3,6 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { compileRuleset, firstMatch, firstMatchNaive, matchRule, type CompiledRuleset } from '../src/routing/rules';
 import { RulesetDefinitionSchema } from '../src/routing/schema';
+import { bigRules, SEGMENTS } from './lib/bigRuleset';
 
 /**
  * `npm run bench:rules`: evaluates a 500-rule ruleset (varied operators, the matching rules near the end)
@@ -28,35 +29,6 @@ const pick = <T>(xs: readonly T[]): T => xs[Math.floor(rand() * xs.length)]!;
 const COUNTRIES = ['DE', 'FR', 'GB', 'US', 'CA', 'BR', 'JP', 'IN', 'AU', 'ES', 'IT', 'NL', 'SE', 'PL', 'MX', 'ZA'];
 const SOURCES = Array.from({ length: 60 }, (_, i) => `source-${i}`);
 const INDUSTRIES = Array.from({ length: 40 }, (_, i) => `industry-${i}`);
-const SEGMENTS = ['smb', 'mid-market', 'enterprise', 'strategic', 'public-sector'];
-
-/** A realistic mix: mostly equality on a routing field, plus ranges, text tests, alternatives and regexes. */
-function ruleFor(i: number): object {
-  const shape = i % 20;
-  const then = { strategy: pick(['ROUND_ROBIN', 'WEIGHTED', 'LOAD_BALANCED'] as const), team: `team-${i % 12}` };
-  let when: object;
-  if (i >= RULES - 10) {
-    // The rules the generated leads are meant to reach.
-    when = { all: [{ field: 'attributes.segment', op: 'eq', value: SEGMENTS[i % SEGMENTS.length] }, { field: 'employees', op: 'gte', value: (i % 5) * 100 }] };
-  } else if (shape < 6) {
-    when = { all: [{ field: 'country', op: 'in', value: [`X${i}`, `Y${i}`] }, { field: 'employees', op: 'gte', value: 50 + i }] };
-  } else if (shape < 10) {
-    when = { field: 'source', op: 'eq', value: `campaign-${i}` };
-  } else if (shape < 12) {
-    when = { all: [{ field: 'industry', op: 'in', value: [`vertical-${i}`, `vertical-${i + 1}`] }, { field: 'score', op: 'gt', value: 50 }] };
-  } else if (shape < 14) {
-    when = { all: [{ field: 'employees', op: 'gte', value: 2_000_000 + i }, { field: 'score', op: 'lt', value: 90 }] };
-  } else if (shape < 16) {
-    when = { any: [{ field: 'company', op: 'contains', value: `Holding-${i}` }, { field: 'attributes.plan', op: 'eq', value: `plan-${i}` }] };
-  } else if (shape < 18) {
-    when = { all: [{ field: 'email', op: 'ends_with', value: `@corp-${i}.com` }, { not: { field: 'state', op: 'eq', value: 'CA' } }] };
-  } else if (shape < 19) {
-    when = { field: 'external_id', op: 'starts_with', value: `legacy-${i}-` };
-  } else {
-    when = { field: 'domain', op: 'matches', value: `^(www\\.)?acme-${i}\\.(com|io)$` };
-  }
-  return { id: `rule-${i}`, when, then };
-}
 
 function lead(i: number): Record<string, unknown> {
   return {
@@ -115,7 +87,7 @@ function measure(name: string, leads: Array<Record<string, unknown>>, fn: (l: Re
 const round = (x: number) => Math.round(x * 100) / 100;
 
 function main(): void {
-  const definition = RulesetDefinitionSchema.parse({ rules: Array.from({ length: RULES }, (_, i) => ruleFor(i)), fallback: { strategy: 'ROUND_ROBIN', team: 'sdr' } });
+  const definition = RulesetDefinitionSchema.parse({ rules: bigRules(RULES, (i) => `team-${i % 12}`), fallback: { strategy: 'ROUND_ROBIN', team: 'sdr' } });
   const t0 = process.hrtime.bigint();
   const rs: CompiledRuleset = compileRuleset(definition);
   const compileMs = Number(process.hrtime.bigint() - t0) / 1e6;
@@ -164,4 +136,4 @@ function main(): void {
 
 if (require.main === module) main();
 
-export { lead, ruleFor, RULES };
+export { lead, RULES };

@@ -1,6 +1,7 @@
 import { createDb } from '../../src/db/knex';
 import { createOrg } from '../../src/db/orgs';
 import { createKey } from '../../src/services/apiKeys';
+import { bigRules } from './bigRuleset';
 
 /** A realistic customer: 20 reps in three teams and a 30-rule ruleset using every strategy but DIRECT. */
 export const TEAMS = { 'emea-ae': 6, 'amer-ae': 7, sdr: 7 } as const;
@@ -75,7 +76,7 @@ export interface Org {
   reps: Record<string, string[]>;
 }
 
-async function api(baseUrl: string, key: string, method: string, path: string, body?: unknown): Promise<any> {
+export async function api(baseUrl: string, key: string, method: string, path: string, body?: unknown): Promise<any> {
   const res = await fetch(`${baseUrl}${path}`, {
     method,
     headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
@@ -86,8 +87,20 @@ async function api(baseUrl: string, key: string, method: string, path: string, b
   return json;
 }
 
+/** The same teams behind a large ruleset (bench/lib/bigRuleset.ts): the reachable rules come last. */
+export function bigRuleset(count: number, sla: { first_touch_minutes: number }) {
+  const teams = Object.keys(TEAMS);
+  return { name: `Benchmark ${count} rules`, rules: bigRules(count, (i) => teams[i % teams.length]!, { sla }), fallback: { strategy: 'LOAD_BALANCED', team: 'sdr' }, sla };
+}
+
 /** An organization with its key (made in the database directly), reps and a published ruleset (via the API). */
-export async function createOrgWithTeams(databaseUrl: string, baseUrl: string, name: string, sla: { first_touch_minutes: number; escalations?: unknown[] }): Promise<Org> {
+export async function createOrgWithTeams(
+  databaseUrl: string,
+  baseUrl: string,
+  name: string,
+  sla: { first_touch_minutes: number; escalations?: unknown[] },
+  definition: object = ruleset(sla),
+): Promise<Org> {
   const db = createDb(databaseUrl, 2);
   let orgId: string;
   let key: string;
@@ -106,7 +119,7 @@ export async function createOrgWithTeams(databaseUrl: string, baseUrl: string, n
       reps[team] = created.map((r) => r.id as string).sort();
     }),
   );
-  const rs = await api(baseUrl, key, 'POST', '/v1/rules', ruleset(sla));
+  const rs = await api(baseUrl, key, 'POST', '/v1/rules', definition);
   await api(baseUrl, key, 'POST', `/v1/rules/${rs.id}/publish`);
   return { orgId, key, reps };
 }
