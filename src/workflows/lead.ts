@@ -40,16 +40,20 @@ export const PATCHES = {
   UI_STORY: 'ui-story',
 } as const;
 
-const NON_RETRYABLE = [FAILURE.LEAD_NOT_FOUND];
+const NON_RETRYABLE: string[] = [FAILURE.LEAD_NOT_FOUND];
 
 // Each activity is one short, idempotent Postgres transaction, so they run as local activities: inside the
 // workflow task, without a round trip through the server per step (a lead is routed in one workflow task).
-// They are bounded: when Postgres does not answer for a minute, the same activity is scheduled as a regular
-// one, which the server retries without growing the history, for as long as the outage lasts.
+// They are bounded to a few attempts, seconds in all: when Postgres does not answer, the same activity is
+// scheduled as a regular one, which the server retries without growing the history, for as long as the
+// outage lasts. (While a local activity runs, the workflow task heartbeats: three history events every eight
+// seconds.) The bound is maximumAttempts: the SDK does not end a failing local activity at its
+// scheduleToCloseTimeout (measured with 1.24: retries went on past it, 30 attempts in 30 s), so a lead of an
+// earlier version heartbeated through a whole outage, 143 events for ten minutes.
 const LOCAL: LocalActivityOptions = {
-  startToCloseTimeout: '10 seconds',
-  scheduleToCloseTimeout: '1 minute',
-  retry: { initialInterval: '500 milliseconds', backoffCoefficient: 2, maximumInterval: '10 seconds', nonRetryableErrorTypes: NON_RETRYABLE },
+  startToCloseTimeout: '5 seconds',
+  scheduleToCloseTimeout: '30 seconds',
+  retry: { initialInterval: '500 milliseconds', backoffCoefficient: 2, maximumInterval: '2 seconds', maximumAttempts: 4, nonRetryableErrorTypes: NON_RETRYABLE },
 };
 const REGULAR: ActivityOptions = {
   startToCloseTimeout: '30 seconds',
@@ -62,8 +66,11 @@ async function call<K extends keyof LeadActivities>(name: K, args: Parameters<Le
   try {
     return await (proxyLocalActivities<LeadActivities>({ ...LOCAL, summary })[name] as unknown as Fn)(args);
   } catch (err) {
-    const cause = err instanceof ActivityFailure ? err.cause : undefined;
-    if (!(err instanceof ActivityFailure) || (cause instanceof ApplicationFailure && cause.nonRetryable)) throw err;
+    // A local activity that runs out of attempts fails with its last error: an ApplicationFailure as the
+    // activity threw it, or an ActivityFailure (a timeout). Only a non-retryable one is final.
+    const cause = err instanceof ActivityFailure ? err.cause : err;
+    const retryable = (err instanceof ActivityFailure || err instanceof ApplicationFailure) && !(cause instanceof ApplicationFailure && (cause.nonRetryable || NON_RETRYABLE.includes(cause.type ?? '')));
+    if (!retryable) throw err;
     return (proxyActivities<LeadActivities>({ ...REGULAR, summary })[name] as unknown as Fn)(args);
   }
 }

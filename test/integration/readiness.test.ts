@@ -1,0 +1,39 @@
+import { createDb } from '../../src/db/knex';
+import { readiness } from '../../src/services/health';
+import { createTemporal } from '../../src/temporal/client';
+import { testConfig } from '../helpers/stack';
+
+const config = testConfig();
+const db = createDb(config.DATABASE_URL, 1);
+const temporal = createTemporal(config);
+afterAll(async () => {
+  await db.destroy();
+  await temporal.close();
+});
+
+it('says ready while every pooled connection is busy: the probe does not queue behind the traffic', async () => {
+  let release!: () => void;
+  const busy = db.transaction(async (trx) => {
+    await trx.raw('SELECT 1');
+    await new Promise<void>((r) => (release = r));
+  });
+  await new Promise((r) => setTimeout(r, 100));
+  const t0 = Date.now();
+  const r = await readiness({ db, temporal });
+  const ms = Date.now() - t0;
+  release();
+  await busy;
+  expect(r).toEqual({ ready: true, checks: { postgres: 'ok', temporal: 'ok' } });
+  expect(ms).toBeLessThan(1500);
+});
+
+it('says why not when Postgres does not answer', async () => {
+  const dead = createDb('postgres://postgres@127.0.0.1:1/none', 1);
+  try {
+    const r = await readiness({ db: dead, temporal });
+    expect(r.ready).toBe(false);
+    expect(r.checks.postgres).toMatch(/ECONNREFUSED|connect/);
+  } finally {
+    await dead.destroy();
+  }
+});
