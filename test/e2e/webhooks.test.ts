@@ -25,7 +25,7 @@ async function receiver(statuses: number[] = [], delayMs = 0) {
     });
   });
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  return { received, url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/hooks`, close: () => new Promise((r) => server.close(r)) };
+  return { received, statuses, url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/hooks`, close: () => new Promise((r) => server.close(r)) };
 }
 
 let api: TestApi;
@@ -105,7 +105,8 @@ describe('webhooks', () => {
 
   it('re-drives a delivery whose workflow was lost, so none stays PENDING for ever', async () => {
     const { org } = await orgWithTeam();
-    const rx = await receiver([500, 500, 500]);
+    // Failing for longer than the test runs, so the workflow is still retrying when it is terminated.
+    const rx = await receiver(Array(50).fill(500));
     try {
       const hook = await api.http.post('/v1/webhooks').set(org.auth).send({ url: rx.url, events: ['lead.assigned'] });
       await api.http.post('/v1/leads').set(org.auth).send({ email: 'lost@acme.io' });
@@ -115,6 +116,7 @@ describe('webhooks', () => {
       await api.deps.temporal.client.workflow.getHandle(`webhook-${delivery.id}`).terminate('lost for the test');
       await api.deps.db('webhook_deliveries').where({ id: delivery.id }).update({ dispatched_at: new Date(Date.now() - (REDRIVE_AFTER_SECONDS + 60) * 1000) });
       rx.received.length = 0;
+      rx.statuses.length = 0;
       const after = await waitFor(async () => {
         const d = (await api.http.get(`/v1/webhooks/${hook.body.id}/deliveries`).set(org.auth)).body[0];
         return d.status === 'DELIVERED' ? d : null;
