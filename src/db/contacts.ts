@@ -130,3 +130,9 @@ export function touchesNotDelivered(db: Db, graceSeconds: number, limit: number)
 export function leadsAwaitingTouch(db: Conn, orgId: string, contactId: string, repId: string): Promise<Array<{ id: string }>> {
   return db('leads').where({ org_id: orgId, contact_id: contactId, assigned_rep_id: repId, status: 'ASSIGNED' }).select('id');
 }
+
+/** The reps holding this contact's leads that wait for a first touch (usually one). */
+export async function repsAwaitingTouch(db: Conn, orgId: string, contactId: string): Promise<string[]> {
+  const rows: Array<{ assigned_rep_id: string }> = await db('leads').where({ org_id: orgId, contact_id: contactId, status: 'ASSIGNED' }).whereNotNull('assigned_rep_id').distinct('assigned_rep_id');
+  return rows.map((r) => r.assigned_rep_id);
+}

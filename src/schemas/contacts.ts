@@ -55,7 +55,12 @@ export const ActivityCreate = z
     type: z.enum(ACTIVITY_TYPES),
     notes: z.string().max(10_000).nullish(),
     outcome: z.enum(OUTCOMES).nullish(),
-    rep_id: IdOf('rep').nullish().meta({ description: 'Who did it. A CALL, MEETING or EMAIL by the assigned rep is the first touch of the contact\'s open lead' }),
+    rep_id: IdOf('rep')
+      .nullish()
+      .meta({
+        description:
+          "Who did it. A CALL, MEETING or EMAIL by the assigned rep is the first touch of the contact's open lead. Omitted: the activity is the rep's who holds the contact's lead waiting for a first touch (when exactly one rep does)",
+      }),
     occurred_at: Timestamp.refine((t) => {
       const ms = Date.parse(t);
       return ms >= EARLIEST_ACTIVITY && ms <= Date.now() + ACTIVITY_CLOCK_SKEW_MS;
@@ -81,3 +86,11 @@ export const Activity = z
   })
   .meta({ id: 'Activity' });
 export type Activity = z.infer<typeof Activity>;
+
+export const ActivityLogged = Activity.extend({
+  first_touch_reason: z
+    .string()
+    .nullable()
+    .meta({ description: 'Why it is not a first touch (e.g. "no open lead assigned"); null when it is', example: 'no open lead assigned' }),
+}).meta({ id: 'ActivityLogged' });
+export type ActivityLogged = z.infer<typeof ActivityLogged>;

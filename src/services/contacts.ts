@@ -6,7 +6,7 @@ import { conflict, notFound } from '../errors';
 import { newId } from '../ids';
 import type { Logger } from '../logger';
 import type { Page, PageQuery } from '../schemas/common';
-import type { Activity, ActivityCreate, Contact, ContactListQuery, ContactReceipt, ContactUpsert } from '../schemas/contacts';
+import type { Activity, ActivityCreate, ActivityLogged, Contact, ContactListQuery, ContactReceipt, ContactUpsert } from '../schemas/contacts';
 import type { Temporal } from '../temporal/client';
 import { CommandRejected, sendLeadCommand } from '../temporal/leads';
 import { firstTouchUpdate } from '../lead/messages';
@@ -109,30 +109,44 @@ export async function listContacts(deps: Pick<ServiceDeps, 'db'>, orgId: string,
 
 /**
  * Stores the activity; a CALL, MEETING or EMAIL by the rep a lead of this contact is assigned to is that
- * lead's first touch, which its workflow records (stopping the SLA clock). NOTEs and other reps' activities
- * are stored and change nothing. If Temporal cannot be reached, the worker's sweeper delivers the touch later.
+ * lead's first touch, which its workflow records (stopping the SLA clock). Integrations often send no rep:
+ * the activity is then the rep's who holds the contact's lead waiting for a first touch. NOTEs and other reps'
+ * activities are stored and change nothing; the answer says why an activity was not a first touch. If
+ * Temporal cannot be reached, the worker's sweeper delivers the touch later.
  */
-export async function logActivity(deps: { db: Db; temporal: Temporal; logger: Logger }, orgId: string, contactId: string, input: ActivityCreate): Promise<Activity> {
+export async function logActivity(deps: { db: Db; temporal: Temporal; logger: Logger }, orgId: string, contactId: string, input: ActivityCreate): Promise<ActivityLogged> {
   const contact = await store.findContact(deps.db, orgId, contactId);
   if (!contact) throw notFound('Contact');
   await requireActiveRep(deps, orgId, input.rep_id, 'rep_id');
+  const touch = isTouchType(input.type);
+  let repId = input.rep_id ?? null;
+  let reason: string | null = touch ? null : `a ${input.type} never counts as a first touch`;
+  if (!repId && touch) {
+    const holders = await store.repsAwaitingTouch(deps.db, orgId, contactId);
+    if (holders.length === 1) repId = holders[0]!;
+    else reason = holders.length ? `leads of this contact wait for ${holders.length} different reps: say which with rep_id` : NO_OPEN_LEAD;
+  }
   const activity = await store.insertActivity(deps.db, {
     id: newId('activity'),
     org_id: orgId,
     contact_id: contactId,
-    rep_id: input.rep_id ?? null,
+    rep_id: repId,
     type: input.type,
     notes: input.notes ?? null,
     outcome: input.outcome ?? null,
     occurred_at: input.occurred_at ? new Date(input.occurred_at) : new Date(),
   });
-  if (activity.rep_id && isTouchType(activity.type)) {
-    for (const lead of await store.leadsAwaitingTouch(deps.db, orgId, contactId, activity.rep_id)) {
-      await deliverFirstTouch(deps, orgId, lead.id, activity);
-    }
+  if (repId && touch) {
+    const leads = await store.leadsAwaitingTouch(deps.db, orgId, contactId, repId);
+    if (!leads.length) reason = (await store.repsAwaitingTouch(deps.db, orgId, contactId)).length ? `${repId} is not the rep assigned to this contact's open lead` : NO_OPEN_LEAD;
+    for (const lead of leads) await deliverFirstTouch(deps, orgId, lead.id, activity);
   }
-  return presentActivity((await store.findActivity(deps.db, activity.id))!);
+  const stored = presentActivity((await store.findActivity(deps.db, activity.id))!);
+  if (!stored.first_touch && !reason) reason = 'the lead moved on before the touch reached it, or Temporal is unreachable (it is delivered later)';
+  return { ...stored, first_touch_reason: stored.first_touch ? null : reason };
 }
+
+const NO_OPEN_LEAD = 'no open lead assigned';
 
 export async function deliverFirstTouch(deps: { temporal: Temporal; logger: Logger }, orgId: string, leadId: string, a: store.ActivityRow): Promise<boolean> {
   try {

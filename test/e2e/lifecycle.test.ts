@@ -92,3 +92,27 @@ describe('room again', () => {
     expect(await api.deps.db('wake_requests').where({ org_id: org.orgId }).first()).toBeUndefined();
   });
 });
+
+describe("the seed's activity example, as an integration sends it (no rep_id)", () => {
+  const SEED_EXAMPLE = { type: 'CALL', notes: 'Discussed expansion to 50 seats.', outcome: 'POSITIVE' };
+
+  it("is the first touch of the contact's assigned lead, attributed to its rep", async () => {
+    const { api, org } = suite;
+    await team(1);
+    const lead = (await api.http.post('/v1/leads').set(org.auth).send({ email: `seed-${Date.now()}@life.io` })).body;
+    expect(lead.status).toBe('ASSIGNED');
+    const res = await api.http.post(`/v1/contacts/${lead.contact_id}/activities`).set(org.auth).send(SEED_EXAMPLE);
+    expect(res.status).toBe(200);
+    expect(res.body).toMatchObject({ ...SEED_EXAMPLE, rep_id: lead.assigned_rep_id, lead_id: lead.id, first_touch: true, first_touch_reason: null });
+    expect((await api.http.get(`/v1/leads/${lead.id}`).set(org.auth)).body.status).toBe('CONTACTED');
+  });
+
+  it('says why it is not a first touch when no lead of the contact waits for one', async () => {
+    const { api, org } = suite;
+    const contact = (await api.http.post('/v1/contacts').set(org.auth).send({ email: `nolead-${Date.now()}@life.io` })).body;
+    const res = await api.http.post(`/v1/contacts/${contact.id}/activities`).set(org.auth).send(SEED_EXAMPLE);
+    expect(res.body).toMatchObject({ first_touch: false, first_touch_reason: 'no open lead assigned', rep_id: null });
+    const note = await api.http.post(`/v1/contacts/${contact.id}/activities`).set(org.auth).send({ type: 'NOTE', notes: 'x' });
+    expect(note.body).toMatchObject({ first_touch: false, first_touch_reason: 'a NOTE never counts as a first touch' });
+  });
+});

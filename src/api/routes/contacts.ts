@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { IdOf, PageQuery } from '../../schemas/common';
-import { Activity, ActivityCreate, Contact, ContactListQuery, ContactReceipt, ContactUpsert } from '../../schemas/contacts';
+import { Activity, ActivityCreate, ActivityLogged, Contact, ContactListQuery, ContactReceipt, ContactUpsert } from '../../schemas/contacts';
 import { hasScope } from '../../services/apiKeys';
 import * as service from '../../services/contacts';
 import { listRoute, route } from '../route';
@@ -61,7 +61,7 @@ export const contactRoutes = [
     scope: 'contacts:write',
     params: Params,
     body: ActivityCreate,
-    response: Activity,
+    response: ActivityLogged,
     handler: (ctx, { params, body }) => service.logActivity(ctx.deps, ctx.orgId, params.id, body),
   }),
 ];
