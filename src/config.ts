@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { parseKeyring } from './crypto/keyring';
 import { outboundPolicy } from './net/outbound';
+import { SmtpUrl } from './schemas/organization';
 
 // Environment strings like "false" must not coerce to true, so booleans are parsed by hand.
 const bool = z
@@ -58,6 +59,14 @@ const EnvSchema = z
           ctx.addIssue({ code: 'custom', message: `${(err as Error).message}; expected "<id>:<base64 of 32 bytes>[,<id>:<key>…]"` });
         }
       }),
+    /** The SMTP server notifications are sent through (smtp://user:pass@host:587 or smtps://…:465); email is off without it. */
+    SMTP_URL: SmtpUrl.optional(),
+    MAIL_FROM: z.string().min(3).max(320).default('Routeswit <routeswit@localhost>'),
+    /** PEM file of extra certificate authorities trusted for outbound HTTPS (Slack, webhooks behind a private CA). */
+    OUTBOUND_CA_FILE: z.string().min(1).optional(),
+    /** A notification is tried this many times, waits doubling from NOTIFICATION_RETRY_INITIAL_SECONDS (capped at 5 min). */
+    NOTIFICATION_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(100).default(8),
+    NOTIFICATION_RETRY_INITIAL_SECONDS: z.coerce.number().min(0.1).max(3600).default(5),
     SWEEPER_INTERVAL_MS: z.coerce.number().int().min(500).max(3_600_000).default(15_000),
     /** host:port where the worker serves the Temporal SDK's Prometheus metrics (/metrics); off when unset. */
     WORKER_METRICS_ADDRESS: z.string().regex(/^[^\s:]+:\d{1,5}$|^\[[0-9a-fA-F:]+\]:\d{1,5}$/, 'must be host:port, e.g. 0.0.0.0:9464').optional(),

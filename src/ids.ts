@@ -15,6 +15,7 @@ export const ID_PREFIXES = {
   delivery: 'dlv',
   alert: 'alr',
   digest: 'dig',
+  notification: 'ntf',
   request: 'req',
 } as const;
 export type IdKind = keyof typeof ID_PREFIXES;

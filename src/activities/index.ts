@@ -2,6 +2,7 @@ import type { Db } from '../db/knex';
 import { diagnosticsActivities } from './diagnostics';
 import { leadActivities } from './lead';
 import { maintenanceActivities } from './maintenance';
+import { notificationActivities, type NotificationSettings } from './notifications';
 import { monitorActivities } from './monitors';
 import { webhookActivities } from './webhooks';
 
@@ -11,13 +12,16 @@ export interface ActivityDeps {
   outboundTargets: string;
   /** ENCRYPTION_KEYS: opens secrets stored sealed (webhook signing secrets). */
   encryptionKeys?: string;
+  /** How notifications are sent, and the links they carry. */
+  notifications: NotificationSettings;
 }
 
 /** All activities the worker registers, bound to their dependencies. */
 export function createActivities(deps: ActivityDeps) {
   return {
     ...diagnosticsActivities(deps.db),
-    ...leadActivities(deps),
+    ...leadActivities({ db: deps.db, notify: deps.notifications }),
+    ...notificationActivities(deps.db, deps),
     ...webhookActivities(deps.db, deps),
     ...monitorActivities(deps.db),
     ...maintenanceActivities(deps.db),

@@ -9,12 +9,27 @@ import { requestWake } from '../db/wakeRequests';
 import type { RecordedEvent } from '../lead/machine';
 import type { UnassignedReason } from '../lead/model';
 import { notBefore } from './clock';
+import { queueNotifications, type NotifyDeps } from './notify';
+
+/** Escalation steps that tell someone. */
+const NOTIFIES: Partial<Record<RecordedEvent, 'REMINDER' | 'ESCALATION'>> = { REMINDED: 'REMINDER', ESCALATED: 'ESCALATION' };
+
+/**
+ * What the event says beyond the workflow's data: a reminder and an escalation name the missed deadline, and
+ * an escalation the manager told (null: the organization's escalation contacts were).
+ */
+async function eventData(trx: Knex.Transaction, e: { orgId: string; leadId: string; type: RecordedEvent; repId: string | null; data: Record<string, unknown> }): Promise<Record<string, unknown>> {
+  if (e.type !== 'REMINDED' && e.type !== 'ESCALATED') return e.data;
+  const lead = await leads.findLead(trx, e.orgId, e.leadId);
+  const due = { sla_due_at: lead?.sla_due_at?.toISOString() ?? null };
+  return e.type === 'ESCALATED' ? { ...e.data, ...due, manager_id: e.repId ? await managerOf(trx, e.repId) : null } : { ...e.data, ...due };
+}
 
 /**
  * The lead's other steps. Each writes its timeline event under a step key, so a retry writes nothing twice,
  * and changes the lead only from the state it expects.
  */
-export function lifecycleActivities(deps: { db: Db }) {
+export function lifecycleActivities(deps: { db: Db; notify: NotifyDeps }) {
   const { db } = deps;
 
   /**
@@ -34,12 +49,14 @@ export function lifecycleActivities(deps: { db: Db }) {
   return {
     /** A timeline event (a breach, a reminder, an escalation, an alert); webhooks deliver from it. */
     async recordEvent(e: { orgId: string; leadId: string; type: RecordedEvent; stepKey: string; at: number; repId: string | null; data: Record<string, unknown> }): Promise<void> {
-      // Escalating means telling the rep's manager: name them on the event.
-      const data = e.type === 'ESCALATED' && e.repId ? { ...e.data, manager_id: await managerOf(db, e.repId) } : e.data;
       const at = notBefore(e.at);
       await db.transaction(async (trx) => {
-        const written = await insertEvent(trx, { org_id: e.orgId, lead_id: e.leadId, type: e.type, step_key: e.stepKey, rep_id: e.repId, occurred_at: at, data });
-        if (written && e.type === 'SLA_BREACHED') await leads.markBreached(trx, e.leadId, at, e.repId);
+        const data = await eventData(trx, e);
+        const eventId = await insertEvent(trx, { org_id: e.orgId, lead_id: e.leadId, type: e.type, step_key: e.stepKey, rep_id: e.repId, occurred_at: at, data });
+        if (!eventId) return;
+        if (e.type === 'SLA_BREACHED') await leads.markBreached(trx, e.leadId, at, e.repId);
+        const kind = NOTIFIES[e.type];
+        if (kind) await queueNotifications(trx, deps.notify, { kind, orgId: e.orgId, leadId: e.leadId, eventId, stepKey: e.stepKey, repId: e.repId, at });
       });
     },
 
@@ -72,7 +89,9 @@ export function lifecycleActivities(deps: { db: Db }) {
           await insertEvent(trx, { org_id: u.orgId, lead_id: u.leadId, type: 'UNASSIGNED', step_key: `attempt:${u.attempt}:unassigned`, rep_id: rep, occurred_at: at, data: { reason: u.reason } });
           if (!u.alert) return;
           const message = 'Routing gave up on this lead; assign it by hand (POST /v1/leads/:id/reassign) or close it.';
-          await insertEvent(trx, { org_id: u.orgId, lead_id: u.leadId, type: 'ALERT', step_key: `attempt:${u.attempt}:alert`, occurred_at: at, data: { reason: u.reason, message } });
+          const stepKey = `attempt:${u.attempt}:alert`;
+          const eventId = await insertEvent(trx, { org_id: u.orgId, lead_id: u.leadId, type: 'ALERT', step_key: stepKey, occurred_at: at, data: { reason: u.reason, message } });
+          if (eventId) await queueNotifications(trx, deps.notify, { kind: 'GIVEN_UP', orgId: u.orgId, leadId: u.leadId, eventId, stepKey, repId: rep, at });
         },
         'UNASSIGNED',
         at,

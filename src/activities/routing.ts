@@ -13,6 +13,7 @@ import { eligibilityChangeAt, selectRep, slaDeadline, slaPlan, type Selection, t
 import type { Action, Stage } from '../routing/schema';
 import type { Routing } from '../schemas/routing';
 import { notBefore } from './clock';
+import { queueNotifications, type NotifyDeps } from './notify';
 import type { RulesetCache, RulesetMatch } from './rulesetCache';
 
 export interface RouteLeadRequest extends RouteRequest {
@@ -81,6 +82,7 @@ async function replay(trx: Db | Knex.Transaction, req: RouteLeadRequest, lead: l
 }
 
 interface Attempt {
+  notify: NotifyDeps;
   req: RouteLeadRequest;
   lead: leads.LeadRow;
   decided: RulesetMatch;
@@ -116,15 +118,19 @@ async function assignTo(trx: Knex.Transaction, a: Attempt, selection: Selection,
     countsAsReassignment: req.reason === 'SLA_REASSIGN',
   });
   await recordRouted(trx, a);
-  await insertEvent(trx, {
+  const stepKey = `attempt:${req.attempt}:assigned`;
+  const eventId = await insertEvent(trx, {
     org_id: req.orgId,
     lead_id: req.leadId,
     type: EVENT_FOR[req.reason],
-    step_key: `attempt:${req.attempt}:assigned`,
+    step_key: stepKey,
     rep_id: rep.id,
     occurred_at: at,
     data: { reason: req.reason, previous_rep_id: previous, rule_id: match.rule_id, strategy: match.action!.strategy, sla_due_at: dueAt === null ? null : new Date(dueAt).toISOString() },
   });
+  if (eventId) {
+    await queueNotifications(trx, a.notify, { kind: 'ASSIGNED', orgId: req.orgId, leadId: req.leadId, eventId, stepKey, repId: rep.id, at, notifyOnAssign: match.action!.notify_on_assign, slaDueAt: dueAt });
+  }
   return { kind: 'assigned', repId: rep.id, repName: rep.name, ruleId: ruleIdOf(a.decided), sla: dueAt === null ? null : slaPlan(dueAt, match.sla!, clock) };
 }
 
@@ -165,7 +171,7 @@ async function recordRouted(trx: Knex.Transaction, a: Attempt): Promise<void> {
   });
 }
 
-export function routingActivities(deps: { db: Db; rulesets: RulesetCache }) {
+export function routingActivities(deps: { db: Db; rulesets: RulesetCache; notify: NotifyDeps }) {
   const { db } = deps;
 
   /** Picks the rep under row locks on the lead, the pool and every candidate, and records the assignment. */
@@ -191,7 +197,7 @@ export function routingActivities(deps: { db: Db; rulesets: RulesetCache }) {
       strategy: action?.strategy ?? null,
       explanation: { rules: match.trace, source: match.source, stages: selection?.stages ?? [] },
     };
-    const a: Attempt = { req, lead, decided, routing, at };
+    const a: Attempt = { notify: deps.notify, req, lead, decided, routing, at };
     return selection?.rep_id && ctx ? assignTo(trx, a, selection, ctx) : leaveWaiting(trx, a, selection, ctx);
   }
 

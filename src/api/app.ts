@@ -13,12 +13,13 @@ import { leadRoutes } from './routes/leads';
 import { repRoutes } from './routes/reps';
 import { rulesetRoutes } from './routes/rulesets';
 import { webhookRoutes } from './routes/webhooks';
+import { organizationRoutes } from './routes/organization';
 import { uiRouter } from './ui';
 
 export const BODY_LIMIT = '1mb';
 
 export function allRoutes(): AnyRoute[] {
-  return [...leadRoutes, ...repRoutes, ...rulesetRoutes, ...contactRoutes, ...intelligenceRoutes, ...monitorRoutes, ...webhookRoutes, ...apiKeyRoutes];
+  return [...leadRoutes, ...repRoutes, ...rulesetRoutes, ...contactRoutes, ...intelligenceRoutes, ...monitorRoutes, ...webhookRoutes, ...organizationRoutes, ...apiKeyRoutes];
 }
 
 export function createApp(deps: ApiDeps): Express {

@@ -73,3 +73,8 @@ export function openText(keyring: Keyring, stored: string): string {
   const colon = rest.indexOf(':');
   return keyring.open(rest.slice(0, colon), Buffer.from(rest.slice(colon + 1), 'base64')).toString('utf8');
 }
+
+/** Seals `text` when ENCRYPTION_KEYS is set; without keys (development) it is stored as it is. */
+export function sealIfKeyed(encryptionKeys: string | undefined, text: string): string {
+  return encryptionKeys ? sealText(parseKeyring(encryptionKeys), text) : text;
+}

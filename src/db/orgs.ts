@@ -1,10 +1,37 @@
+import type { Knex } from 'knex';
 import type { Db } from './knex';
 import { newId } from '../ids';
 
 export interface OrgRow {
   id: string;
   name: string;
+  timezone: string;
+  escalation_contacts: string[];
+  /** Sealed (enc:v1:…); null when not set. */
+  slack_webhook_url: string | null;
+  /** Team → sealed URL. */
+  team_slack_webhook_urls: Record<string, string>;
+  /** Sealed; the organization's own SMTP relay, instead of the server's SMTP_URL. */
+  smtp_url: string | null;
+  mail_from: string | null;
+  notify_on_assign: boolean;
+  notify_on_give_up: boolean;
   created_at: Date;
+  updated_at: Date;
+}
+
+export type OrgSettingsPatch = Partial<Omit<OrgRow, 'id' | 'created_at' | 'updated_at'>>;
+
+export async function updateOrg(db: Db | Knex.Transaction, id: string, patch: OrgSettingsPatch): Promise<OrgRow> {
+  const row: Record<string, unknown> = { ...patch, updated_at: db.fn.now() };
+  if (patch.team_slack_webhook_urls) row.team_slack_webhook_urls = JSON.stringify(patch.team_slack_webhook_urls);
+  const [updated] = await db('organizations').where({ id }).update(row).returning('*');
+  return updated as OrgRow;
+}
+
+/** Locks the organization row: settings changes read, check and write it in one go. */
+export function lockOrg(trx: Knex.Transaction, id: string): Promise<OrgRow | undefined> {
+  return trx<OrgRow>('organizations').where({ id }).forUpdate().first();
 }
 
 export async function createOrg(db: Db, name: string): Promise<OrgRow> {
@@ -12,7 +39,7 @@ export async function createOrg(db: Db, name: string): Promise<OrgRow> {
   return row!;
 }
 
-export function findOrg(db: Db, id: string): Promise<OrgRow | undefined> {
+export function findOrg(db: Db | Knex.Transaction, id: string): Promise<OrgRow | undefined> {
   return db<OrgRow>('organizations').where({ id }).first();
 }
 

@@ -17,6 +17,9 @@ export interface RepRow {
   working_hours: WorkingHours | null;
   out_of_office: Array<{ start: string; end: string }>;
   manager_id: string | null;
+  notify_email: boolean;
+  notify_slack: boolean;
+  slack_user_id: string | null;
   open_leads: number;
   active: boolean;
   deactivated_at: Date | null;
@@ -24,7 +27,8 @@ export interface RepRow {
   updated_at: Date;
 }
 
-export type RepInsert = Omit<RepRow, 'open_leads' | 'active' | 'deactivated_at' | 'created_at' | 'updated_at'>;
+export type RepInsert = Omit<RepRow, 'open_leads' | 'active' | 'deactivated_at' | 'created_at' | 'updated_at' | 'notify_email' | 'notify_slack' | 'slack_user_id'> &
+  Partial<Pick<RepRow, 'notify_email' | 'notify_slack' | 'slack_user_id'>>;
 export type RepPatch = Partial<Omit<RepRow, 'id' | 'org_id' | 'open_leads' | 'created_at' | 'updated_at'>>;
 
 // jsonb columns need explicit serialisation: knex would send a JS array as a Postgres array literal.
@@ -73,6 +77,11 @@ export async function updateRep(db: Db | Knex.Transaction, orgId: string, id: st
 export async function repClock(db: Db | Knex.Transaction, repId: string): Promise<(RepClock & { name: string }) | null> {
   const row = await db<RepRow>('reps').where({ id: repId }).first('name', 'timezone', 'working_hours');
   return row ? { name: row.name, timezone: row.timezone, working_hours: row.working_hours } : null;
+}
+
+/** Reps by id (active or not): who is told what. */
+export function repsByIds(db: Db | Knex.Transaction, orgId: string, ids: string[]): Promise<RepRow[]> {
+  return ids.length ? db<RepRow>('reps').where({ org_id: orgId }).whereIn('id', ids) : Promise.resolve([]);
 }
 
 export async function managerOf(db: Db | Knex.Transaction, repId: string): Promise<string | null> {

@@ -32,7 +32,8 @@ export interface NewEvent {
  * Writes a timeline event once. Events that webhooks announce get their deliveries queued in the same
  * transaction, so an event is never announced without having happened, nor happens unannounced.
  */
-export async function insertEvent(db: Conn, e: NewEvent): Promise<boolean> {
+/** Returns the new event's id, or null when the step had written it already. */
+export async function insertEvent(db: Conn, e: NewEvent): Promise<string | null> {
   const id = newId('event');
   const rows = await db('events')
     .insert({ id, rep_id: null, ...e, data: JSON.stringify(e.data ?? {}) })
@@ -43,7 +44,7 @@ export async function insertEvent(db: Conn, e: NewEvent): Promise<boolean> {
   if (rows.length && hook) {
     await enqueueDeliveries(db, e.org_id, hook, id, { lead_id: e.lead_id, rep_id: e.rep_id ?? null, ...(e.data ?? {}) }, rows[0].occurred_at);
   }
-  return rows.length > 0;
+  return rows.length ? id : null;
 }
 
 /** Oldest first; steps written in one transaction keep the order they were written in. */

@@ -2,6 +2,7 @@ import path from 'node:path';
 import { loadConfigOrExit } from '../config';
 import { createDb } from '../db/knex';
 import { ensureDevIdentity } from './bootstrap';
+import { startMailCapture } from './mailCapture';
 import { Stack } from './stack';
 import { dataDir } from './tools';
 
@@ -15,6 +16,9 @@ const say = (m: string) => process.stdout.write(`[dev] ${m}\n`);
 async function main(): Promise<void> {
   const data = dataDir();
   const config = loadConfigOrExit({ NODE_ENV: 'development', ...process.env });
+  // Without an SMTP server of your own, notifications go to a local capture: each shows here and on the
+  // dashboard's Notifications panel.
+  const capture = config.SMTP_URL ? null : await startMailCapture({ onMail: (m) => process.stdout.write(`[mail] to ${m.to.join(', ')}: ${m.subject}\n`) });
   const stack = new Stack({
     dataDir: data,
     temporalAddress: process.env.TEMPORAL_ADDRESS,
@@ -24,7 +28,7 @@ async function main(): Promise<void> {
     apiPort: config.PORT,
     // On a developer's machine a webhook receiver on localhost is the usual first test: allow loopback here
     // (production default: public addresses only).
-    env: { NODE_ENV: config.NODE_ENV, OUTBOUND_TARGETS: process.env.OUTBOUND_TARGETS ?? 'public,127.0.0.0/8,::1/128' },
+    env: { NODE_ENV: config.NODE_ENV, OUTBOUND_TARGETS: process.env.OUTBOUND_TARGETS ?? 'public,127.0.0.0/8,::1/128', ...(capture ? { SMTP_URL: capture.url } : {}) },
     onLine: (name, line) => process.stdout.write(`[${name}] ${line}\n`),
     onNote: say,
   });
@@ -35,6 +39,7 @@ async function main(): Promise<void> {
     stopping = true;
     say('stopping…');
     await stack.stop();
+    await capture?.close();
     say('stopped');
     process.exit(code);
   };
@@ -66,6 +71,7 @@ async function main(): Promise<void> {
     say(`Playground:      ${base}/docs   Dashboard: ${base}/dashboard`);
     say(`Temporal Web UI: ${stack.uiUrl ?? config.TEMPORAL_UI_URL}  (lead data is encrypted; to read it there, start a session at ${stack.baseUrl}/codec`);
     say(`                 with an operator key: npm run routeswit -- keys create --org ${identity.orgId} --restricted --scopes payloads:decode)`);
+    say(`Email:           ${capture ? `captured locally on ${capture.url} (no SMTP_URL): see [mail] lines and the dashboard's Notifications panel` : `through ${config.SMTP_URL!.replace(/:[^:@/]*@/, ':***@')}`}`);
     say(`Organization:    ${identity.orgName} ${identity.orgId}${identity.created ? ' (created now)' : ''}`);
     say(`Secret key:      ${identity.key}  (also in .data/dev-api-key)`);
     say(`Try:             curl -H "Authorization: Bearer $(cat .data/dev-api-key)" ${base}/v1/reps`);

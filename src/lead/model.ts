@@ -28,11 +28,21 @@ export const TIMELINE_EVENT_TYPES = [
   'CONTACTED',
   'CLOSED',
   'ALERT',
+  'NOTIFIED',
 ] as const;
 export type TimelineEventType = (typeof TIMELINE_EVENT_TYPES)[number];
 
 /** What webhooks can subscribe to. */
-export const WEBHOOK_EVENTS = ['lead.assigned', 'lead.reassigned', 'lead.unassigned', 'lead.contacted', 'lead.sla_breached', 'alert.raised'] as const;
+export const WEBHOOK_EVENTS = [
+  'lead.assigned',
+  'lead.reassigned',
+  'lead.unassigned',
+  'lead.contacted',
+  'lead.sla_breached',
+  'lead.reminded',
+  'lead.escalated',
+  'alert.raised',
+] as const;
 export type WebhookEvent = (typeof WEBHOOK_EVENTS)[number];
 
 /** Timeline events that subscribers hear about, by the name they subscribe to. */
@@ -42,6 +52,8 @@ export const WEBHOOK_EVENT_FOR: Partial<Record<TimelineEventType, WebhookEvent>>
   UNASSIGNED: 'lead.unassigned',
   CONTACTED: 'lead.contacted',
   SLA_BREACHED: 'lead.sla_breached',
+  REMINDED: 'lead.reminded',
+  ESCALATED: 'lead.escalated',
 };
 
 /** How lead statistics name the ruleset's fallback, which has no rule id. */

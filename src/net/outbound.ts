@@ -2,6 +2,7 @@ import dns from 'node:dns';
 import http from 'node:http';
 import https from 'node:https';
 import type { LookupFunction } from 'node:net';
+import tls from 'node:tls';
 import ipaddr from 'ipaddr.js';
 
 /**
@@ -86,46 +87,71 @@ export function describeFailure(err: unknown): string {
     case 'EPIPE':
       return 'connection reset';
   }
-  if (typeof e.code === 'string' && /CERT|SSL|TLS/.test(e.code)) return 'TLS handshake failed';
+  if (typeof e.code === 'string' && /CERT|SSL|TLS|UNABLE_TO_VERIFY|SIGNATURE/.test(e.code)) return 'TLS handshake failed';
   return 'connection failed';
 }
 
 export interface OutboundResponse {
   status: number;
+  /** The first bytes of the body (see `maxBodyBytes`); empty unless asked for. */
+  body: string;
+}
+
+export interface OutboundOptions {
+  method?: 'POST' | 'GET';
+  headers?: Record<string, string>;
+  timeoutMs: number;
+  /** Read this much of the response body (a Slack error says what is wrong in it); 0 discards it. */
+  maxBodyBytes?: number;
+  /** Extra certificate authorities (PEM) trusted beside the system's, for HTTPS targets (OUTBOUND_CA_FILE). */
+  ca?: string;
 }
 
 /**
- * POSTs `body` to `url` under the policy: no redirects followed, a hard timeout, the response body
- * discarded. Rejects with an error that describeFailure() turns into a safe sentence.
+ * Sends `body` to `url` under the policy: no redirects followed, a hard timeout for the whole exchange, at most
+ * `maxBodyBytes` of the answer kept. Rejects with an error that describeFailure() turns into a safe sentence.
  */
-export function postJson(url: string, body: string, headers: Record<string, string>, policy: OutboundPolicy, timeoutMs: number): Promise<OutboundResponse> {
+export function sendGuarded(url: string, body: string, policy: OutboundPolicy, o: OutboundOptions): Promise<OutboundResponse> {
   const target = new URL(url);
   const host = target.hostname.replace(/^\[|\]$/g, '');
   if (normalise(host) && !policy.allows(host)) return Promise.reject(new RefusedAddress(REFUSED));
-  const client = target.protocol === 'https:' ? https : http;
+  const secure = target.protocol === 'https:';
+  const client = secure ? https : http;
+  const limit = o.maxBodyBytes ?? 0;
   return new Promise((resolve, reject) => {
     const req = client.request(
       target,
       {
-        method: 'POST',
-        headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body), ...headers },
+        method: o.method ?? 'POST',
+        headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body), ...o.headers },
         lookup: guardedLookup(policy),
+        ...(secure && o.ca ? { ca: [...tls.rootCertificates, o.ca] } : {}),
       },
       (res) => {
-        res.resume();
+        const chunks: Buffer[] = [];
+        let kept = 0;
+        res.on('data', (c: Buffer) => {
+          if (kept < limit) chunks.push(c.subarray(0, limit - kept));
+          kept += c.length;
+        });
         res.on('end', () => {
           clearTimeout(timer);
-          resolve({ status: res.statusCode ?? 0 });
+          resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8') });
         });
         res.on('error', reject);
       },
     );
     // The whole exchange, not just socket idleness: a receiver trickling bytes is cut off too.
-    const timer = setTimeout(() => req.destroy(Object.assign(new Error('timed out'), { code: 'ROUTESWIT_TIMEOUT' })), timeoutMs);
+    const timer = setTimeout(() => req.destroy(Object.assign(new Error('timed out'), { code: 'ROUTESWIT_TIMEOUT' })), o.timeoutMs);
     req.on('error', (err) => {
       clearTimeout(timer);
       reject(err);
     });
     req.end(body);
   });
+}
+
+/** POSTs JSON to `url` under the policy, discarding the answer's body (webhook deliveries). */
+export function postJson(url: string, body: string, headers: Record<string, string>, policy: OutboundPolicy, timeoutMs: number): Promise<OutboundResponse> {
+  return sendGuarded(url, body, policy, { headers, timeoutMs });
 }

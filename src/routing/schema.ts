@@ -187,6 +187,10 @@ export const SlaSchema = z
         });
       }),
     max_reassignments: z.number().int().min(0).max(50).default(3),
+    notify_on_give_up: z
+      .boolean()
+      .optional()
+      .meta({ description: "Tell the organization's escalation contacts when routing gives up after max_reassignments (default: the organization's setting)" }),
   })
   .meta({ id: 'Sla' });
 export type Sla = z.infer<typeof SlaSchema>;
@@ -220,7 +224,12 @@ export const FallbackActionSchema = z
 export type FallbackAction = z.infer<typeof FallbackActionSchema>;
 
 export const ActionSchema = z
-  .strictObject({ ...ActionFields, sla: SlaSchema.optional(), fallback: FallbackActionSchema.optional() })
+  .strictObject({
+    ...ActionFields,
+    sla: SlaSchema.optional(),
+    fallback: FallbackActionSchema.optional(),
+    notify_on_assign: z.boolean().optional().meta({ description: "Tell the rep who gets the lead by email and Slack (default: the organization's setting)" }),
+  })
   .superRefine(checkAction)
   .meta({ id: 'Action' });
 export type Action = z.infer<typeof ActionSchema>;

@@ -14,6 +14,9 @@ export const SCOPES = [
   'intelligence:write',
   'keys:read',
   'keys:write',
+  'organization:read',
+  'organization:write',
+  'notifications:read',
   'payloads:decode',
 ] as const;
 /**

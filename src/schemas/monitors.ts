@@ -74,7 +74,7 @@ export const Alert = z
   .object({
     id: IdOf('alert'),
     monitor_id: z.string().nullable(),
-    kind: z.string(),
+    kind: z.string().meta({ description: 'The monitor\'s kind, or NOTIFICATION_FAILED for a notification that could not be sent' }),
     message: z.string(),
     value: z.number().nullable(),
     threshold: z.number().nullable(),

@@ -61,6 +61,16 @@ export const OutOfOffice = z
   .max(100)
   .meta({ description: 'Periods when the rep receives no leads' });
 
+const SlackUserId = z.string().regex(/^[UW][A-Z0-9]{2,20}$/, 'a Slack member id such as U024BE7LH').meta({ description: 'Slack member id: messages mention the rep' });
+
+const NotificationPrefs = z
+  .strictObject({
+    email: z.boolean().optional().meta({ description: 'Reminders, escalations and new leads by email (default true)' }),
+    slack: z.boolean().optional().meta({ description: 'Mentioned in Slack messages (default true)' }),
+    slack_user_id: SlackUserId.nullable().optional(),
+  })
+  .meta({ id: 'RepNotificationPreferences', description: 'How the rep hears of leads; email false and slack false turn notifications off' });
+
 const repFields = {
   name: z.string().trim().min(1).max(200),
   email: z.email().max(320).transform((e) => e.toLowerCase()),
@@ -76,6 +86,7 @@ const repFields = {
   working_hours: WorkingHours.nullable(),
   out_of_office: OutOfOffice,
   manager_id: IdOf('rep').nullable(),
+  notifications: NotificationPrefs,
 };
 
 export const RepCreate = z
@@ -90,6 +101,7 @@ export const RepCreate = z
     working_hours: repFields.working_hours.optional(),
     out_of_office: repFields.out_of_office.optional(),
     manager_id: repFields.manager_id.optional(),
+    notifications: repFields.notifications.optional(),
   })
   .meta({ id: 'RepCreate' });
 export type RepCreate = z.infer<typeof RepCreate>;
@@ -121,6 +133,7 @@ export const Rep = z
     working_hours: WorkingHours.nullable(),
     out_of_office: z.array(z.object({ start: Timestamp, end: Timestamp })),
     manager_id: z.string().nullable(),
+    notifications: z.object({ email: z.boolean(), slack: z.boolean(), slack_user_id: z.string().nullable() }),
     open_leads: z.number().int().meta({ description: 'Leads assigned to this rep and not yet closed' }),
     active: z.boolean().meta({ description: 'false once deleted; history keeps the rep' }),
     created_at: Timestamp,

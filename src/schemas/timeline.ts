@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { ASSIGN_REASONS, UNASSIGNED_REASONS, type TimelineEventType } from '../lead/model';
 import { MATCH_SOURCES, STRATEGIES } from '../routing/schema';
 import { IdOf, Timestamp } from './common';
+import { NOTIFICATION_CHANNELS, NOTIFICATION_KINDS } from '../notify/kinds';
 
 /**
  * A lead's timeline, one documented shape per event type: what each `data` holds is part of the API (and of
@@ -29,8 +30,11 @@ const DATA: Record<TimelineEventType, z.ZodObject> = {
   }),
   ASSIGNED: ASSIGNMENT,
   SLA_BREACHED: z.object({ sla_due_at: Timestamp }),
-  REMINDED: z.object({}),
-  ESCALATED: z.object({ manager_id: RepId.meta({ description: 'The rep\'s manager, told of the breach' }) }),
+  REMINDED: z.object({ sla_due_at: When.optional().meta({ description: 'The deadline the rep missed' }) }),
+  ESCALATED: z.object({
+    manager_id: RepId.meta({ description: 'The rep\'s manager, told of the breach (null: the escalation contacts were told)' }),
+    sla_due_at: When.optional().meta({ description: 'The deadline the rep missed' }),
+  }),
   REASSIGNED: ASSIGNMENT,
   UNASSIGNED: z.object({
     reason: z.enum(UNASSIGNED_REASONS),
@@ -40,6 +44,16 @@ const DATA: Record<TimelineEventType, z.ZodObject> = {
   CONTACTED: z.object({ activity_id: IdOf('activity'), activity_occurred_at: Timestamp }),
   CLOSED: z.object({ reason: z.string() }),
   ALERT: z.object({ reason: z.string(), message: z.string().optional() }),
+  NOTIFIED: z.object({
+    notification_id: IdOf('notification'),
+    kind: z.enum(NOTIFICATION_KINDS),
+    channel: z.enum(NOTIFICATION_CHANNELS),
+    recipient: z.string().meta({ description: 'An email address or a Slack channel; empty when the recipient has none' }),
+    recipient_rep_id: RepId,
+    status: z.enum(['SENT', 'FAILED', 'SKIPPED']),
+    attempts: z.number().int(),
+    error: z.string().nullable(),
+  }),
 };
 
 const DESCRIPTION: Record<TimelineEventType, string> = {
@@ -54,6 +68,7 @@ const DESCRIPTION: Record<TimelineEventType, string> = {
   CONTACTED: 'The assigned rep touched the lead (a call, meeting or email): the SLA clock stopped.',
   CLOSED: 'The lead was closed.',
   ALERT: 'Routing needs a human: it gave up, or nobody was left to take over a missed SLA.',
+  NOTIFIED: 'A notification (email or Slack) was sent, finally failed, or could not be sent (no address).',
 };
 
 export const TimelineEvent = z

@@ -10,6 +10,7 @@ import { CommandRejected, sendLeadCommand, startAndAwaitDecision, type Headline 
 import type { ServiceDeps } from './deps';
 import { iso, toPage } from './paging';
 import { requireActiveRep } from './reps';
+import { workflowUrl } from '../temporal/links';
 
 /** Who the lead is, for its workflow's summary in the Temporal Web UI. */
 export function headlineOf(row: Pick<leads.LeadRow, 'first_name' | 'last_name' | 'company' | 'source'>): Headline {
@@ -45,7 +46,7 @@ export function presentLead(row: leads.LeadRow, config: Pick<Config, 'TEMPORAL_U
     close_reason: row.close_reason,
     reassignment_count: row.reassignment_count,
     workflow_id: row.workflow_id,
-    workflow_url: `${config.TEMPORAL_UI_URL}/namespaces/${encodeURIComponent(config.TEMPORAL_NAMESPACE)}/workflows/${encodeURIComponent(row.workflow_id)}`,
+    workflow_url: workflowUrl(config.TEMPORAL_UI_URL, config.TEMPORAL_NAMESPACE, row.workflow_id),
     received_at: row.received_at.toISOString(),
     updated_at: row.updated_at.toISOString(),
   };

@@ -25,6 +25,7 @@ export function presentRep(row: reps.RepRow): Rep {
     working_hours: row.working_hours,
     out_of_office: row.out_of_office,
     manager_id: row.manager_id,
+    notifications: { email: row.notify_email, slack: row.notify_slack, slack_user_id: row.slack_user_id },
     open_leads: row.open_leads,
     active: row.active,
     created_at: row.created_at.toISOString(),
@@ -58,6 +59,14 @@ async function checkManager(deps: Pick<ServiceDeps, 'db'>, orgId: string, manage
   await requireActiveRep(deps, orgId, managerId, 'manager_id');
 }
 
+/** The preferences as columns; what is not given is left as it is. */
+function prefColumns(p: RepCreate['notifications']): Partial<Pick<reps.RepRow, 'notify_email' | 'notify_slack' | 'slack_user_id'>> {
+  if (!p) return {};
+  return Object.fromEntries(
+    Object.entries({ notify_email: p.email, notify_slack: p.slack, slack_user_id: p.slack_user_id }).filter(([, v]) => v !== undefined),
+  );
+}
+
 export async function createRep(deps: Pick<ServiceDeps, 'db'>, orgId: string, input: RepCreate): Promise<Rep> {
   const { db } = deps;
   await checkManager(deps, orgId, input.manager_id);
@@ -76,6 +85,7 @@ export async function createRep(deps: Pick<ServiceDeps, 'db'>, orgId: string, in
       working_hours: input.working_hours ?? null,
       out_of_office: input.out_of_office ?? [],
       manager_id: input.manager_id ?? null,
+      ...prefColumns(input.notifications),
     });
     return presentRep(row);
   } catch (err) {
@@ -108,9 +118,9 @@ export async function updateRep(deps: Pick<ServiceDeps, 'db'>, orgId: string, id
   if (!current) throw notFound('Rep');
   if (!current.active) throw conflict('This rep has been deleted and can no longer be changed');
   await checkManager(deps, orgId, input.manager_id, id);
-  const { reassign_open_leads: _ignored, ...patch } = input;
+  const { reassign_open_leads: _ignored, notifications, ...patch } = input;
   try {
-    const row = await reps.updateRep(db, orgId, id, patch);
+    const row = await reps.updateRep(db, orgId, id, { ...patch, ...prefColumns(notifications) });
     if (!row) throw notFound('Rep');
     return row;
   } catch (err) {

@@ -1,7 +1,6 @@
 import type { ServiceDeps } from './deps';
 import * as store from '../db/webhooks';
-import type { Config } from '../config';
-import { parseKeyring, sealText } from '../crypto/keyring';
+import { sealIfKeyed } from '../crypto/keyring';
 import { invalid, notFound } from '../errors';
 import { outboundPolicy, urlProblem } from '../net/outbound';
 import { newId, randomString } from '../ids';
@@ -35,16 +34,12 @@ function checkUrl(url: string | undefined, outboundTargets: string): void {
   if (problem) throw invalid(`url: ${problem}`, [{ path: 'url', message: `${problem}; see OUTBOUND_TARGETS` }]);
 }
 
-/** The signing secret has to be readable to sign with: it is stored sealed under ENCRYPTION_KEYS when set. */
-function sealSecret(config: Pick<Config, 'ENCRYPTION_KEYS'>, secret: string): string {
-  return config.ENCRYPTION_KEYS ? sealText(parseKeyring(config.ENCRYPTION_KEYS), secret) : secret;
-}
 
 export async function createWebhook(deps: Pick<ServiceDeps, 'db' | 'config'>, orgId: string, input: WebhookCreate): Promise<WebhookCreated> {
   const { config } = deps;
   checkUrl(input.url, config.OUTBOUND_TARGETS);
   const secret = `whsec_${randomString(40)}`;
-  const row = await store.insertWebhook(deps.db, { id: newId('webhook'), org_id: orgId, url: input.url, description: input.description ?? null, events: input.events, secret: sealSecret(config, secret) });
+  const row = await store.insertWebhook(deps.db, { id: newId('webhook'), org_id: orgId, url: input.url, description: input.description ?? null, events: input.events, secret: sealIfKeyed(config.ENCRYPTION_KEYS, secret) });
   return { ...present(row), secret };
 }
 

@@ -1,9 +1,10 @@
 import { NativeConnection, Runtime, makeTelemetryFilterString } from '@temporalio/worker';
+import { notificationSettings } from '../activities/notifications';
 import { loadConfigOrExit } from '../config';
 import { createDb } from '../db/knex';
 import { createLogger } from '../logger';
 import { createTemporal } from '../temporal/client';
-import { startDispatcher } from './dispatcher';
+import { notificationRetry, startDispatcher } from './dispatcher';
 import { startSweeper } from './sweeper';
 import { serveHealth } from './health';
 import { deploymentOptions, promoteVersion } from './versioning';
@@ -57,6 +58,7 @@ async function main(): Promise<void> {
     taskQueue: config.TEMPORAL_TASK_QUEUE,
     outboundTargets: config.OUTBOUND_TARGETS,
     encryptionKeys: config.ENCRYPTION_KEYS,
+    notifications: notificationSettings(config),
     workflowBundlePath: config.WORKFLOW_BUNDLE_PATH ?? defaultBundlePath(),
     poolSize: config.DATABASE_POOL_MAX,
     shutdown: { graceSeconds: config.WORKER_SHUTDOWN_GRACE_SECONDS, forceSeconds: config.WORKER_SHUTDOWN_FORCE_SECONDS },
@@ -64,7 +66,7 @@ async function main(): Promise<void> {
   });
   const health = config.WORKER_HEALTH_PORT === undefined ? null : await serveHealth(worker, config.WORKER_HEALTH_PORT);
   const sweeper = startSweeper({ db, temporal, logger, intervalMs: config.SWEEPER_INTERVAL_MS });
-  const dispatcher = startDispatcher({ db, temporal, logger });
+  const dispatcher = startDispatcher({ db, temporal, logger, notificationRetry: notificationRetry(config) });
   logger.info({ task_queue: config.TEMPORAL_TASK_QUEUE, address: config.TEMPORAL_ADDRESS, version: versioning?.version, metrics: config.WORKER_METRICS_ADDRESS }, 'worker polling');
   const running = worker.run();
   if (versioning) {

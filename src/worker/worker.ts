@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { NativeConnection, Worker, type WorkerDeploymentOptions, type WorkerOptions } from '@temporalio/worker';
 import { createActivities } from '../activities';
+import type { NotificationSettings } from '../activities/notifications';
 import type { Db } from '../db/knex';
 import type { Temporal } from '../temporal/client';
 import { routeswitDataConverter } from '../temporal/codec';
@@ -19,6 +20,8 @@ export interface RouteswitWorkerOptions {
   outboundTargets: string;
   /** ENCRYPTION_KEYS: payloads are encrypted with them (see temporal/codec). */
   encryptionKeys: string | undefined;
+  /** How notifications are sent (see activities/notifications). */
+  notifications: NotificationSettings;
   /** Defaults to the database's; tests set another to play a second deployment. */
   deploymentId?: string;
   /** The database pool's size: local activities (Postgres I/O) run at most this many at once. */
@@ -59,7 +62,7 @@ export async function createWorker(opts: RouteswitWorkerOptions): Promise<Worker
     identity: workerIdentity(deployment),
     dataConverter: routeswitDataConverter(opts.encryptionKeys),
     ...(bundle ? { workflowBundle: { codePath: bundle } } : { workflowsPath: WORKFLOWS_PATH }),
-    activities: createActivities({ db: opts.db, outboundTargets: opts.outboundTargets, encryptionKeys: opts.encryptionKeys }),
+    activities: createActivities({ db: opts.db, outboundTargets: opts.outboundTargets, encryptionKeys: opts.encryptionKeys, notifications: opts.notifications }),
     // Each local activity holds a pooled connection: more at once than the pool only queues them inside the
     // pool, where they time out. Regular activities include webhook calls that wait on the network.
     maxConcurrentLocalActivityExecutions: poolSize,

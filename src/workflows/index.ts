@@ -4,3 +4,4 @@ export { leadWorkflow } from './lead';
 export { webhookDeliveryWorkflow } from './webhook';
 export { digestWorkflow, monitorWorkflow, rollupRefreshWorkflow } from './monitors';
 export { maintenanceWorkflow } from './maintenance';
+export { notificationWorkflow } from './notification';

@@ -1,3 +1,4 @@
+import { notificationSettings } from '../../src/activities/notifications';
 import { routingActivities, type RouteLeadRequest } from '../../src/activities/routing';
 import { RulesetCache } from '../../src/activities/rulesetCache';
 import { createDb } from '../../src/db/knex';
@@ -17,7 +18,7 @@ const config = testConfig();
 const db = createDb(config.DATABASE_URL, 20);
 const temporal = createTemporal(config);
 const deps = { db, temporal, logger: silentLogger, config };
-const acts = routingActivities({ db, rulesets: new RulesetCache() });
+const acts = routingActivities({ db, rulesets: new RulesetCache(), notify: notificationSettings(config) });
 afterAll(async () => {
   await db.destroy();
   await temporal.close();

@@ -1,3 +1,4 @@
+import { notificationSettings } from '../../src/activities/notifications';
 import type { Express } from 'express';
 import supertest from 'supertest';
 import { NativeConnection, type Worker } from '@temporalio/worker';
@@ -11,7 +12,7 @@ import { createLogger } from '../../src/logger';
 import type { Scope } from '../../src/schemas/apiKeys';
 import { createKey } from '../../src/services/apiKeys';
 import { createTemporal } from '../../src/temporal/client';
-import { startDispatcher } from '../../src/worker/dispatcher';
+import { notificationRetry, startDispatcher } from '../../src/worker/dispatcher';
 import { createWorker } from '../../src/worker/worker';
 
 export function testConfig(overrides: Record<string, string> = {}): Config {
@@ -91,11 +92,12 @@ export async function startWorker(taskQueue = testConfig().TEMPORAL_TASK_QUEUE, 
     taskQueue,
     outboundTargets: config.OUTBOUND_TARGETS,
     encryptionKeys: config.ENCRYPTION_KEYS,
+    notifications: notificationSettings(config),
     workflowBundlePath: process.env.TEST_WORKFLOW_BUNDLE,
   });
   const running = worker.run();
   // As in the worker process: the outbox (webhook deliveries, wake-ups of waiting leads) is dispatched.
-  const dispatcher = startDispatcher({ db, temporal, logger: createLogger('silent', 'test-dispatcher'), intervalMs: 200 });
+  const dispatcher = startDispatcher({ db, temporal, logger: createLogger('silent', 'test-dispatcher'), intervalMs: 200, notificationRetry: notificationRetry(config) });
   return {
     worker,
     connection,

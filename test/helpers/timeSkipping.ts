@@ -1,3 +1,4 @@
+import { notificationSettings } from '../../src/activities/notifications';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { Worker } from '@temporalio/worker';
 import { temporal as proto } from '@temporalio/proto';
@@ -50,7 +51,7 @@ export async function startTimeSkipping(): Promise<TimeSkippingStack> {
     taskQueue,
     workflowBundle: { codePath: process.env.TEST_WORKFLOW_BUNDLE! },
     dataConverter,
-    activities: createActivities({ db, outboundTargets: testConfig().OUTBOUND_TARGETS, encryptionKeys: testConfig().ENCRYPTION_KEYS }),
+    activities: createActivities({ db, outboundTargets: testConfig().OUTBOUND_TARGETS, encryptionKeys: testConfig().ENCRYPTION_KEYS, notifications: notificationSettings(testConfig()) }),
   });
   // One worker polls for the whole file: a worker cannot be run again once it has stopped.
   const running = worker.run();

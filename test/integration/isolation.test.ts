@@ -1,3 +1,4 @@
+import { notificationSettings } from '../../src/activities/notifications';
 import net from 'node:net';
 import { NativeConnection } from '@temporalio/worker';
 import { Stack } from '../../src/dev/stack';
@@ -46,7 +47,7 @@ describe('workers of another deployment', () => {
     try {
       const config = testConfig();
       await expect(
-        createWorker({ connection, db: api.deps.db, temporal: api.deps.temporal, namespace: 'default', taskQueue: queue, outboundTargets: config.OUTBOUND_TARGETS, encryptionKeys: config.ENCRYPTION_KEYS, deploymentId: 'dep_someoneelse' }),
+        createWorker({ connection, db: api.deps.db, temporal: api.deps.temporal, namespace: 'default', taskQueue: queue, outboundTargets: config.OUTBOUND_TARGETS, encryptionKeys: config.ENCRYPTION_KEYS, notifications: notificationSettings(config), deploymentId: 'dep_someoneelse' }),
       ).rejects.toThrow(/polled by workers of another deployment.*TEMPORAL_TASK_QUEUE/);
     } finally {
       await connection.close();

@@ -1,3 +1,4 @@
+import { notificationSettings } from '../../src/activities/notifications';
 import { NativeConnection, type Worker } from '@temporalio/worker';
 import { temporal as proto } from '@temporalio/proto';
 import { createDb } from '../../src/db/knex';
@@ -29,6 +30,7 @@ async function startBuild(buildId: string): Promise<void> {
     taskQueue: queue,
     outboundTargets: config.OUTBOUND_TARGETS,
     encryptionKeys: config.ENCRYPTION_KEYS,
+    notifications: notificationSettings(config),
     workflowBundlePath: process.env.TEST_WORKFLOW_BUNDLE,
     versioning: { useWorkerVersioning: true, version: { deploymentName, buildId }, defaultVersioningBehavior: 'AUTO_UPGRADE' },
   });

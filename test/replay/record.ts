@@ -1,3 +1,4 @@
+import { notificationSettings } from '../../src/activities/notifications';
 import '../setup/env';
 import fs from 'node:fs';
 import http from 'node:http';
@@ -70,7 +71,7 @@ async function main(): Promise<void> {
   const bundlePath = path.join(OUT, '..', '.record-bundle.js');
   fs.writeFileSync(bundlePath, code);
   const connection = await NativeConnection.connect({ address: server.address });
-  const worker = await createWorker({ connection, db, temporal, namespace: 'default', taskQueue: config.TEMPORAL_TASK_QUEUE, outboundTargets: config.OUTBOUND_TARGETS, encryptionKeys: config.ENCRYPTION_KEYS, workflowBundlePath: bundlePath });
+  const worker = await createWorker({ connection, db, temporal, namespace: 'default', taskQueue: config.TEMPORAL_TASK_QUEUE, outboundTargets: config.OUTBOUND_TARGETS, encryptionKeys: config.ENCRYPTION_KEYS, notifications: notificationSettings(config), workflowBundlePath: bundlePath });
   const running = worker.run();
   const index: Array<{ file: string; workflowId: string; shows: string; events: number }> = [];
 

@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import pg from 'pg';
@@ -42,6 +43,16 @@ export default async function globalSetup(): Promise<void> {
   const bundlePath = path.join(artifacts, 'workflow-bundle.js');
   fs.writeFileSync(bundlePath, bundle.code);
   process.env.TEST_WORKFLOW_BUNDLE = bundlePath;
+
+  // A certificate for local HTTPS receivers (a Slack-format webhook): trusted by the stack under test through
+  // OUTBOUND_CA_FILE, as an operator would trust a private CA.
+  const tls = path.join(artifacts, 'tls');
+  fs.mkdirSync(tls, { recursive: true });
+  const [cert, key] = [path.join(tls, 'cert.pem'), path.join(tls, 'key.pem')];
+  execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '2', '-subj', '/CN=localhost', '-addext', 'subjectAltName=IP:127.0.0.1,DNS:localhost', '-keyout', key, '-out', cert], { stdio: 'ignore' });
+  process.env.OUTBOUND_CA_FILE = cert;
+  process.env.TEST_TLS_CERT = cert;
+  process.env.TEST_TLS_KEY = key;
 }
 
 const noop = () => undefined;

@@ -13,6 +13,7 @@ const LAYER: Record<string, number> = {
   net: 0,
   routing: 1,
   lead: 2,
+  notify: 2.5,
   schemas: 3,
   errors: 4,
   config: 4,

@@ -120,13 +120,26 @@ describe('lead workflow on the time-skipping server', () => {
         ['ASSIGNED', 0, first],
         ['SLA_BREACHED', 15, first],
         ['REMINDED', 15, first],
+        // Nobody here has an address, so each notification is recorded as skipped at its step's time.
+        ['NOTIFIED', 15, first],
         ['ESCALATED', 25, first],
+        ['NOTIFIED', 25, manager.id],
         ['REASSIGNED', 35, second],
         ['SLA_BREACHED', 50, second],
         ['REMINDED', 50, second],
+        ['NOTIFIED', 50, second],
         ['ESCALATED', 60, second],
+        ['NOTIFIED', 60, manager.id],
         ['UNASSIGNED', 70, second],
         ['ALERT', 70, null],
+        ['NOTIFIED', 70, null],
+      ]);
+      expect(events.filter((e) => e.type === 'NOTIFIED').map((e) => [e.data.kind, e.data.status])).toEqual([
+        ['REMINDER', 'SKIPPED'],
+        ['ESCALATION', 'SKIPPED'],
+        ['REMINDER', 'SKIPPED'],
+        ['ESCALATION', 'SKIPPED'],
+        ['GIVEN_UP', 'SKIPPED'],
       ]);
       expect(events.find((e) => e.type === 'ESCALATED')!.data.manager_id).toBe(manager.id);
       const row = await ts.db('leads').where({ id: lead.id }).first();
@@ -150,7 +163,8 @@ describe('lead workflow on the time-skipping server', () => {
       expect(holders).toHaveLength(3);
       expect(new Set(holders).size).toBe(3);
       expect(events.filter((e) => e.type === 'SLA_BREACHED')).toHaveLength(3);
-      expect(events.at(-1)).toMatchObject({ type: 'ALERT', data: expect.objectContaining({ reason: 'MAX_REASSIGNMENTS' }) });
+      expect(events.at(-2)).toMatchObject({ type: 'ALERT', data: expect.objectContaining({ reason: 'MAX_REASSIGNMENTS' }) });
+      expect(events.at(-1)).toMatchObject({ type: 'NOTIFIED', data: { kind: 'GIVEN_UP', status: 'SKIPPED', error: 'the organization has no escalation contacts' } });
       const counts = await ts.db('reps').whereIn('id', reps).select('open_leads');
       expect(counts.every((c) => c.open_leads === 0)).toBe(true);
     });

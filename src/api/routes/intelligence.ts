@@ -98,7 +98,7 @@ export const monitorRoutes = [
     method: 'get',
     path: '/v1/intelligence/alerts',
     tag,
-    summary: 'Alerts raised by SLA monitors, newest first',
+    summary: 'Alerts raised by SLA monitors and by notifications that could not be sent, newest first',
     scope: 'intelligence:read',
     query: AlertListQuery,
     response: Alert,

@@ -108,6 +108,40 @@
     return a;
   }
 
+  function viewButton(id) {
+    const b = document.createElement('button');
+    b.type = 'button';
+    b.textContent = 'View';
+    b.addEventListener('click', () => showMessage(id).catch((err) => say(err.message, true)));
+    return b;
+  }
+
+  // The email's HTML goes into a sandboxed frame (no scripts, no access to this page), never into the page.
+  async function showMessage(id) {
+    const n = await api(`/v1/notifications/${encodeURIComponent(id)}`);
+    $('message').hidden = false;
+    $('message-subject').textContent = n.subject;
+    $('message-meta').textContent = `${n.kind} · ${n.channel} to ${n.recipient || '(nobody)'} · ${n.status}${n.last_error ? ` (${n.last_error})` : ''} · ${n.attempts} attempt(s) · ${fmtTime(n.sent_at || n.created_at)}`;
+    $('message-html').hidden = !n.body_html;
+    $('message-html').srcdoc = n.body_html || '';
+    $('message-text').textContent = n.body_text;
+  }
+
+  async function notifications() {
+    let list;
+    try {
+      list = await api('/v1/notifications?limit=25');
+    } catch (err) {
+      fillTable('notifications', [], `Not shown: ${err.message} (the key needs notifications:read).`);
+      return;
+    }
+    fillTable(
+      'notifications',
+      list.map((n) => [fmtTime(n.created_at), n.kind, n.channel, n.recipient || '(nobody)', n.last_error ? `${n.status}: ${n.last_error}` : n.status, String(n.attempts), n.subject, viewButton(n.id)]),
+      'No notifications yet. Reminders and escalations appear here as they are sent.',
+    );
+  }
+
   async function load() {
     const [span, interval] = WINDOWS[$('window').value];
     const to = new Date();
@@ -175,6 +209,7 @@
       leads.map((l) => [fmtTime(l.received_at), l.id, l.email, l.status, l.assigned_rep_id ? repName.get(l.assigned_rep_id) || l.assigned_rep_id : '–', fmtTime(l.sla_due_at), workflowLink(l.workflow_url)]),
       'No leads yet.',
     );
+    await notifications();
     say(`Updated ${new Date().toLocaleTimeString()} · ${summary.leads.received} leads in the window · refreshes every minute`);
   }
 

@@ -1,0 +1,69 @@
+import { sealIfKeyed } from '../crypto/keyring';
+import { findOrg, lockOrg, updateOrg, type OrgRow, type OrgSettingsPatch } from '../db/orgs';
+import { invalid, notFound } from '../errors';
+import { outboundPolicy, urlProblem } from '../net/outbound';
+import type { Organization, OrganizationUpdate } from '../schemas/organization';
+import type { ServiceDeps } from './deps';
+import { requireActiveRep } from './reps';
+
+/** Settings as the API shows them: secrets (webhook and SMTP URLs, which carry credentials) only as "set". */
+export function presentOrganization(o: OrgRow): Organization {
+  return {
+    id: o.id,
+    name: o.name,
+    timezone: o.timezone,
+    escalation_contacts: o.escalation_contacts,
+    notifications: {
+      notify_on_assign: o.notify_on_assign,
+      notify_on_give_up: o.notify_on_give_up,
+      email: { smtp_url_set: o.smtp_url !== null, from: o.mail_from },
+      slack: { default_webhook_set: o.slack_webhook_url !== null, team_webhooks: Object.keys(o.team_slack_webhook_urls).sort() },
+    },
+    created_at: o.created_at.toISOString(),
+    updated_at: o.updated_at.toISOString(),
+  };
+}
+
+export async function getOrganization(deps: Pick<ServiceDeps, 'db'>, orgId: string): Promise<Organization> {
+  const row = await findOrg(deps.db, orgId);
+  if (!row) throw notFound('Organization');
+  return presentOrganization(row);
+}
+
+/** A URL the outbound policy could never reach is refused when saved (the address is checked again when sending). */
+function checkTarget(url: string | null | undefined, path: string, outboundTargets: string): void {
+  const problem = url ? urlProblem(url, outboundPolicy(outboundTargets)) : null;
+  if (problem) throw invalid(`${path}: ${problem}`, [{ path, message: `${problem}; see OUTBOUND_TARGETS` }]);
+}
+
+export async function updateOrganization(deps: Pick<ServiceDeps, 'db' | 'config'>, orgId: string, input: OrganizationUpdate): Promise<Organization> {
+  const { config } = deps;
+  const n = input.notifications;
+  checkTarget(n?.email?.smtp_url, 'notifications.email.smtp_url', config.OUTBOUND_TARGETS);
+  checkTarget(n?.slack?.default_webhook_url, 'notifications.slack.default_webhook_url', config.OUTBOUND_TARGETS);
+  for (const [team, url] of Object.entries(n?.slack?.team_webhook_urls ?? {})) checkTarget(url, `notifications.slack.team_webhook_urls.${team}`, config.OUTBOUND_TARGETS);
+  for (const [i, repId] of (input.escalation_contacts ?? []).entries()) await requireActiveRep(deps, orgId, repId, `escalation_contacts[${i}]`);
+  const seal = (url: string | null | undefined) => (url === undefined ? undefined : url === null ? null : sealIfKeyed(config.ENCRYPTION_KEYS, url));
+  return deps.db.transaction(async (trx) => {
+    const current = await lockOrg(trx, orgId);
+    if (!current) throw notFound('Organization');
+    const teams = { ...current.team_slack_webhook_urls };
+    for (const [team, url] of Object.entries(n?.slack?.team_webhook_urls ?? {})) {
+      if (url === null) delete teams[team];
+      else teams[team] = seal(url)!;
+    }
+    const patch: OrgSettingsPatch = {
+      name: input.name,
+      timezone: input.timezone,
+      escalation_contacts: input.escalation_contacts,
+      notify_on_assign: n?.notify_on_assign,
+      notify_on_give_up: n?.notify_on_give_up,
+      smtp_url: seal(n?.email?.smtp_url),
+      mail_from: n?.email?.from,
+      slack_webhook_url: seal(n?.slack?.default_webhook_url),
+      ...(n?.slack?.team_webhook_urls ? { team_slack_webhook_urls: teams } : {}),
+    };
+    const defined = Object.fromEntries(Object.entries(patch).filter(([, v]) => v !== undefined)) as OrgSettingsPatch;
+    return presentOrganization(await updateOrg(trx, orgId, defined));
+  });
+}
