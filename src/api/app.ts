@@ -1,6 +1,7 @@
 import express, { type Express } from 'express';
 import { apiSecurityHeaders } from './headers';
 import type { ApiDeps } from './deps';
+import { allowedMethods } from './allow';
 import { accessLog, errorHandler, requestId, requireHttps, sanitizeInput, unknownRoute } from './middleware';
 import { codecRouter } from './codec';
 import { buildOpenApi } from './openapi';
@@ -44,6 +45,7 @@ export function createApp(deps: ApiDeps): Express {
 
   app.use(express.json({ limit: BODY_LIMIT, strict: true, type: ['application/json', 'application/*+json'] }));
   app.use(sanitizeInput);
+  app.use(allowedMethods(routes));
   const router = express.Router();
   for (const r of routes) router[r.method](r.path, handlerFor(r, deps));
   app.use(router);

@@ -8,7 +8,8 @@ const ABANDONED_AFTER_MS = 60_000;
 
 export type Outcome = { kind: 'proceed' } | { kind: 'replay'; status: number; body: unknown };
 
-const KEY_RE = /^[\x21-\x7e]{1,255}$/;
+/** Printable ASCII without spaces, as the OpenAPI document says too. */
+export const IDEMPOTENCY_KEY_RE = /^[\x21-\x7e]{1,255}$/;
 
 function stableStringify(value: unknown): string {
   if (Array.isArray(value)) return `[${value.map(stableStringify).join(',')}]`;
@@ -24,7 +25,7 @@ export function requestHash(method: string, path: string, body: unknown): string
 }
 
 export async function begin(db: Db, owner: store.Owner, method: string, path: string, body: unknown): Promise<Outcome> {
-  if (!KEY_RE.test(owner.key)) {
+  if (!IDEMPOTENCY_KEY_RE.test(owner.key)) {
     throw invalid('Idempotency-Key must be 1-255 printable ASCII characters', [{ path: 'Idempotency-Key', message: 'invalid header' }]);
   }
   const hash = requestHash(method, path, body);

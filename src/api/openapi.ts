@@ -1,6 +1,8 @@
-import { OpenAPIRegistry, OpenApiGeneratorV31 } from '@asteasolutions/zod-to-openapi';
+import { OpenAPIRegistry, OpenApiGeneratorV31, type ResponseConfig } from '@asteasolutions/zod-to-openapi';
 import { z } from 'zod';
 import { ErrorBody } from '../schemas/common';
+import { IDEMPOTENCY_KEY_RE } from './idempotency';
+import { correctShapes } from './openapiShapes';
 import { openApiPath, type AnyRoute } from './route';
 
 const ERROR_TEXT: Record<number, string> = {
@@ -9,65 +11,126 @@ const ERROR_TEXT: Record<number, string> = {
   404: 'No such object in this organization',
   409: 'Idempotency-Key reused with a different body, or an illegal state change',
   413: 'Body over 1 MB',
-  422: 'Invalid body, query or JSON syntax; `details` names each bad field',
-  429: 'Over the per-key rate limit; see Retry-After',
+  422: 'Invalid body, query, header or JSON syntax; `details` names each bad field',
+  429: 'Over the per-key rate limit, or too many failed authentications from this address; see Retry-After',
   500: 'Unexpected error, logged with the request id',
-  503: 'Temporal did not answer in time; retry (see Retry-After)',
+  503: 'Temporal did not answer in time; nothing was changed, retry (see Retry-After)',
 };
 
-function errorResponse(status: number) {
-  return { description: ERROR_TEXT[status] ?? 'Error', content: { 'application/json': { schema: ErrorBody } } };
+const TAGS = [
+  { name: 'Leads', description: 'Ingest leads, read their routing decision and timeline, reassign and close them' },
+  { name: 'Reps', description: 'Sales representatives: teams, capacity, working hours, availability, notification preferences' },
+  { name: 'Rulesets', description: 'The rules that decide who gets a lead: drafts, publication, simulation' },
+  { name: 'Contacts', description: 'People behind leads, and their activities (a first touch stops the SLA clock)' },
+  { name: 'Intelligence', description: 'Routing performance, SLA monitors, alerts and digests' },
+  { name: 'Webhooks', description: 'Signed event deliveries to your endpoints' },
+  { name: 'Organization', description: 'Settings: time zone, escalation contacts, email and Slack' },
+  { name: 'Notifications', description: 'What was sent to reps and managers, by email and Slack' },
+  { name: 'API keys', description: 'Secret and restricted keys' },
+  { name: 'Health', description: 'Probes and this document; no key needed' },
+];
+
+type HeaderSchema = { type: 'string'; pattern?: string; enum?: string[] };
+const header = (description: string, schema: HeaderSchema = { type: 'string' }) => ({ description, schema });
+const REQUEST_ID = { 'X-Request-Id': header('The request\'s id; quote it when asking about a request (it is in the logs)') };
+const RETRY_AFTER = { 'Retry-After': header('Seconds to wait before retrying', { type: 'string', pattern: '^[0-9]+$' }) };
+const LINK = { Link: header('The next page, when there is one: `</v1/…?cursor=…>; rel="next"`') };
+const REPLAYED = { 'Idempotent-Replayed': header('`true` when this is the stored response to an earlier request with the same Idempotency-Key', { type: 'string', enum: ['true'] }) };
+
+function errorResponse(status: number): ResponseConfig {
+  return {
+    description: ERROR_TEXT[status] ?? 'Error',
+    headers: { ...REQUEST_ID, ...(status === 429 || status === 503 ? RETRY_AFTER : {}) },
+    content: { 'application/json': { schema: ErrorBody } },
+  };
 }
 
 const IdempotencyHeader = z.object({
   'Idempotency-Key': z
     .string()
-    .max(255)
+    .regex(IDEMPOTENCY_KEY_RE)
     .optional()
-    .meta({ description: 'Replays the first response for a retried request with the same body; 409 with a different body' }),
+    .meta({ description: 'Replays the first response for a retried request with the same body; 409 with a different body. 1–255 printable ASCII characters, no spaces' }),
 });
 
-export function buildOpenApi(routes: AnyRoute[], extraPaths: (registry: OpenAPIRegistry) => void = () => undefined) {
+function registerRoute(registry: OpenAPIRegistry, r: AnyRoute): void {
+  const statuses = new Set([401, 403, 422, 429, 500, ...(r.params ? [404] : []), ...(r.method === 'post' ? [409] : []), ...(r.errors ?? [])]);
+  if (r.body) statuses.add(413);
+  registry.registerPath({
+    method: r.method,
+    path: openApiPath(r.path),
+    operationId: r.operationId,
+    tags: [r.tag],
+    summary: r.summary,
+    description: `${r.description ? `${r.description}\n\n` : ''}Required scope: \`${r.scope}\`.`,
+    security: [{ bearer: [] }],
+    request: {
+      ...(r.params ? { params: r.params } : {}),
+      ...(r.query ? { query: r.query } : {}),
+      ...(r.method === 'post' ? { headers: IdempotencyHeader } : {}),
+      ...(r.body ? { body: { required: true, content: { 'application/json': { schema: r.body } } } } : {}),
+    },
+    responses: {
+      200: {
+        description: r.list ? 'A page of results; the next page is in the Link header (rel="next")' : 'OK',
+        headers: { ...REQUEST_ID, ...(r.list ? LINK : {}), ...(r.method === 'post' ? REPLAYED : {}) },
+        content: { 'application/json': { schema: r.list ? z.array(r.response) : r.response } },
+      },
+      ...Object.fromEntries([...statuses].sort().map((s) => [s, errorResponse(s)])),
+    },
+  });
+}
+
+const Readiness = z.object({
+  status: z.enum(['ok', 'unavailable']),
+  checks: z.object({ postgres: z.string(), temporal: z.string() }).meta({ description: '"ok", or what the dependency said' }),
+});
+
+/** The routes outside /v1 that need no key: probes and the document itself. */
+function registerPublic(registry: OpenAPIRegistry): void {
+  const json = (description: string, schema: z.ZodType): ResponseConfig => ({ description, headers: REQUEST_ID, content: { 'application/json': { schema } } });
+  const common = { tags: ['Health'], security: [] };
+  registry.registerPath({ ...common, method: 'get', path: '/healthz', operationId: 'health', summary: 'The process is up', responses: { 200: json('Up', z.object({ status: z.literal('ok') })) } });
+  registry.registerPath({
+    ...common,
+    method: 'get',
+    path: '/readyz',
+    operationId: 'readiness',
+    summary: 'Postgres and Temporal both answer',
+    responses: { 200: json('Ready', Readiness), 503: json('Not ready: `checks` says which dependency did not answer', Readiness) },
+  });
+  registry.registerPath({
+    ...common,
+    method: 'get',
+    path: '/v1/openapi.json',
+    operationId: 'openApiDocument',
+    summary: 'This OpenAPI document',
+    responses: { 200: json('The document', z.record(z.string(), z.unknown())) },
+  });
+}
+
+export function buildOpenApi(routes: AnyRoute[]) {
   const registry = new OpenAPIRegistry();
   registry.registerComponent('securitySchemes', 'bearer', {
     type: 'http',
     scheme: 'bearer',
     description: 'A secret (sk_live_…) or restricted (rk_live_…) API key',
   });
-  for (const r of routes) {
-    const statuses = new Set([401, 403, 422, 429, 500, ...(r.params ? [404] : []), ...(r.method === 'post' ? [409] : []), ...(r.errors ?? [])]);
-    if (r.body) statuses.add(413);
-    registry.registerPath({
-      method: r.method,
-      path: openApiPath(r.path),
-      tags: [r.tag],
-      summary: r.summary,
-      description: `${r.description ? `${r.description}\n\n` : ''}Required scope: \`${r.scope}\`.`,
-      security: [{ bearer: [] }],
-      request: {
-        ...(r.params ? { params: r.params } : {}),
-        ...(r.query ? { query: r.query } : {}),
-        ...(r.method === 'post' ? { headers: IdempotencyHeader } : {}),
-        ...(r.body ? { body: { required: true, content: { 'application/json': { schema: r.body } } } } : {}),
-      },
-      responses: {
-        200: {
-          description: r.list ? 'A page of results; the next page is in the Link header (rel="next")' : 'OK',
-          content: { 'application/json': { schema: r.list ? z.array(r.response) : r.response } },
-        },
-        ...Object.fromEntries([...statuses].sort().map((s) => [s, errorResponse(s)])),
-      },
-    });
-  }
-  extraPaths(registry);
-  return new OpenApiGeneratorV31(registry.definitions).generateDocument({
+  registerPublic(registry);
+  for (const r of routes) registerRoute(registry, r);
+  const document = new OpenApiGeneratorV31(registry.definitions).generateDocument({
     openapi: '3.1.0',
     info: {
       title: 'Routeswit API',
       version: '1.0.0',
       description:
-        'Lead routing: ingest leads, route them to reps by rules, watch first-touch SLAs. Authenticate with `Authorization: Bearer <key>`.',
+        'Lead routing: ingest leads, route them to reps by rules, watch first-touch SLAs. Authenticate with `Authorization: Bearer <key>`. ' +
+        'Unknown query parameters are refused with 422, as are unknown body fields.',
+      contact: { name: 'Routeswit maintainers (security reports: see SECURITY.md in the repository)' },
+      license: { name: 'Apache-2.0', identifier: 'Apache-2.0' },
     },
     servers: [{ url: '/' }],
+    tags: TAGS,
   });
+  return correctShapes(document);
 }

@@ -1,5 +1,5 @@
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
-import type { z } from 'zod';
+import { z } from 'zod';
 import { authenticate, hasScope, type Principal } from '../services/apiKeys';
 import { ApiError, forbidden, fromZod, invalid, notFound } from '../errors';
 import type { Scope } from '../schemas/apiKeys';
@@ -34,6 +34,8 @@ interface RouteBase<P extends AnyObject, Q extends AnyObject, B extends z.ZodTyp
   method: 'get' | 'post' | 'patch' | 'delete';
   /** Express syntax: /v1/reps/:id */
   path: string;
+  /** The method name a generated client gives this operation (createLead, listReps). */
+  operationId: string;
   tag: string;
   summary: string;
   description?: string;
@@ -82,6 +84,17 @@ function parseOrThrow<T extends z.ZodType>(schema: T | undefined, value: unknown
   return parsed.data;
 }
 
+/**
+ * A parameter the route does not know is refused, not ignored: `GET /v1/leads?contact_id=…` answering with
+ * every lead reads as "this contact's leads".
+ */
+function refuseUnknownQuery(schema: z.ZodType | undefined, query: Request['query']): void {
+  const known = new Set(schema instanceof z.ZodObject ? Object.keys(schema.shape) : []);
+  const unknown = Object.keys(query).filter((k) => !known.has(k));
+  if (!unknown.length) return;
+  throw invalid(`Unknown query parameter${unknown.length > 1 ? 's' : ''}: ${unknown.join(', ').slice(0, 200)}`, unknown.slice(0, 20).map((k) => ({ path: k.slice(0, 100), message: known.size ? `not a parameter here; known: ${[...known].join(', ')}` : 'this operation takes no query parameters' })));
+}
+
 function checkContentType(req: Request): void {
   const type = req.headers['content-type'];
   if (req.headers['content-length'] !== '0' && type && !/^application\/([\w.+-]+\+)?json\b/i.test(type)) {
@@ -126,6 +139,7 @@ export function handlerFor(spec: AnyRoute, deps: ApiDeps): RequestHandler {
       const paramsResult = spec.params ? spec.params.safeParse(req.params) : { success: true as const, data: {} };
       // A malformed id cannot name anything: that is "not found", not a validation problem.
       if (!paramsResult.success) throw notFound(spec.tag.replace(/s$/, ''));
+      refuseUnknownQuery(spec.query, req.query);
       const query = parseOrThrow(spec.query, req.query, 'query');
 
       if (spec.method === 'post') {

@@ -153,6 +153,8 @@ export const ConditionSchema: z.ZodType<Condition, ConditionInput> = z.lazy(() =
     .transform((c) => c as Condition)
     .meta({
       id: 'Condition',
+      // A group has exactly one of all/any/not; a comparison has field and op (JSON Schema cannot say more).
+      oneOf: [{ required: ['all'] }, { required: ['any'] }, { required: ['not'] }, { required: ['field', 'op'] }],
       description:
         'A comparison {field, op, value, ignore_case?} or a group {all: [...]}, {any: [...]}, {not: {...}}. ' +
         `Operators: ${OPERATORS.join(', ')}.`,
@@ -198,7 +200,7 @@ export type Sla = z.infer<typeof SlaSchema>;
 const ActionFields = {
   strategy: z.enum(STRATEGIES),
   team: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/, 'not a team name').optional(),
-  rep_ids: z.array(z.string().max(64)).min(1).max(500).optional(),
+  rep_ids: z.array(z.string().max(64)).min(1).max(500).optional().meta({ uniqueItems: true }),
   rep_id: z.string().max(64).optional().meta({ description: 'DIRECT: the rep who gets the lead' }),
   respect_working_hours: z.boolean().optional().meta({ description: 'Skip reps outside their working hours' }),
 };
@@ -231,7 +233,11 @@ export const ActionSchema = z
     notify_on_assign: z.boolean().optional().meta({ description: "Tell the rep who gets the lead by email and Slack (default: the organization's setting)" }),
   })
   .superRefine(checkAction)
-  .meta({ id: 'Action' });
+  .meta({
+    id: 'Action',
+    description:
+      'DIRECT takes rep_id; ROUND_ROBIN, WEIGHTED and LOAD_BALANCED take team or rep_ids (one of them); OWNER may take either as the pool for leads without an owner.',
+  });
 export type Action = z.infer<typeof ActionSchema>;
 
 export const RuleSchema = z

@@ -49,6 +49,7 @@ export const ApiKeyCreate = z
       .min(1)
       .max(SCOPES.length)
       .refine((s) => new Set(s).size === s.length, 'scopes must not repeat')
+      .meta({ uniqueItems: true })
       .optional()
       .meta({ description: 'With scopes the key is a restricted rk_live_ key; without, a secret sk_live_ key' }),
   })

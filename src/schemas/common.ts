@@ -3,6 +3,22 @@ import { ID_PREFIXES, idPattern, type IdKind } from '../ids';
 
 export const Timestamp = z.iso.datetime({ offset: true }).meta({ description: 'ISO 8601 timestamp', example: '2026-11-28T09:30:00.000Z' });
 
+/**
+ * A moment the client sends: any RFC 3339 offset is accepted (up to ±23:59) and handed on as UTC, so storage
+ * never sees an offset it does not know (Postgres refused `+17:33` and the client got a 422 naming nothing).
+ */
+export const TimestampInput = Timestamp.transform((t) => new Date(t).toISOString());
+
+/**
+ * An email address as the API accepts it: zod's syntax (no quoted local parts, no IP-literal domains), which
+ * the document states as a pattern beside `format: email`, stored lower-case.
+ */
+export const Email = z
+  .email()
+  .max(320)
+  .meta({ pattern: z.regexes.email.source, example: 'ann@acme.io' })
+  .transform((e) => e.toLowerCase());
+
 export function IdOf(kind: IdKind, description?: string) {
   return z
     .string()
@@ -36,8 +52,18 @@ export const ErrorBody = z
 export type ErrorBody = z.infer<typeof ErrorBody>;
 export type ErrorCode = ErrorBody['error']['code'];
 
-/** An optional free-text field: trimmed, bounded, and null or absent alike. */
-export const OptionalText = (max: number) => z.string().trim().max(max).nullish();
+/**
+ * An optional free-text field: trimmed, bounded, and null, absent and empty alike (forms and CRMs send "" for
+ * "no value"; taking it as a value made two leads with `external_id: ""` the same lead).
+ */
+export const OptionalText = (max: number) =>
+  z
+    .string()
+    .trim()
+    .max(max)
+    .transform((v) => (v === '' ? null : v))
+    .nullish()
+    .meta({ description: 'Empty or blank is the same as null' });
 
 /** Query strings arrive as text; these accept "10" and "true" the way a URL writes them. */
 export const QueryInt = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
@@ -57,3 +83,10 @@ export interface Page<T> {
   items: T[];
   next_cursor: string | null;
 }
+
+/**
+ * A named schema or null. `.nullable()` on a schema with an OpenAPI id makes the generator mark the shared
+ * component itself nullable (or wrap the reference in an `allOf` that null cannot pass); a union says exactly
+ * "this or null" in the document too.
+ */
+export const orNull = <T extends z.ZodType>(schema: T) => z.union([schema, z.null()]);

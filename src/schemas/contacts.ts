@@ -1,10 +1,10 @@
 import { z } from 'zod';
-import { IdOf, OptionalText, PageQuery, Timestamp } from './common';
+import { IdOf, OptionalText, PageQuery, Timestamp, Email } from './common';
 import { Attributes } from './leads';
 
 export const ContactUpsert = z
   .strictObject({
-    email: z.email().max(320).transform((e) => e.toLowerCase()).optional(),
+    email: Email.optional(),
     external_id: z.string().trim().min(1).max(200).optional(),
     name: OptionalText(300),
     phone: OptionalText(50),
@@ -13,7 +13,11 @@ export const ContactUpsert = z
     attributes: Attributes.optional().meta({ description: 'Merged into the stored attributes' }),
   })
   .refine((c) => c.email !== undefined || c.external_id !== undefined, { message: 'email or external_id is required', path: ['email'] })
-  .meta({ id: 'ContactUpsert', description: 'Creates the contact, or updates the one with this email (or external_id)' });
+  .meta({
+    id: 'ContactUpsert',
+    description: 'Creates the contact, or updates the one with this email (or external_id); one of the two is required',
+    anyOf: [{ required: ['email'] }, { required: ['external_id'] }],
+  });
 export type ContactUpsert = z.infer<typeof ContactUpsert>;
 
 export const Contact = z

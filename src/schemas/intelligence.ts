@@ -1,12 +1,12 @@
 import { z } from 'zod';
-import { Timestamp } from './common';
+import { Timestamp, TimestampInput } from './common';
 
 const Team = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/, 'not a team name');
 
 export const WindowQuery = z
   .object({
-    from: Timestamp.optional().meta({ description: 'Start of the window (leads received at or after); default 7 days ago' }),
-    to: Timestamp.optional().meta({ description: 'End of the window (received before); default now' }),
+    from: TimestampInput.optional().meta({ description: 'Start of the window (leads received at or after); default 7 days ago' }),
+    to: TimestampInput.optional().meta({ description: 'End of the window (received before); default now' }),
     team: Team.optional().meta({ description: 'Only leads routed to this team, and its reps' }),
   })
   .refine((q) => !q.from || !q.to || Date.parse(q.from) < Date.parse(q.to), { message: 'from must be before to', path: ['to'] });
@@ -16,8 +16,8 @@ const Percentiles = z.object({ p50: z.number().nullable(), p90: z.number().nulla
 
 export const Summary = z
   .object({
-    from: Timestamp,
-    to: Timestamp,
+    from: TimestampInput,
+    to: TimestampInput,
     team: z.string().nullable(),
     leads: z.object({ received: z.number().int(), assigned: z.number().int(), unassigned: z.number().int(), contacted: z.number().int(), closed: z.number().int() }),
     time_to_assignment_ms: Percentiles,
@@ -60,8 +60,8 @@ export const TimeseriesQuery = z
   .object({
     metric: z.enum(METRICS),
     interval: z.enum(['hour', 'day']).default('hour'),
-    from: Timestamp.optional(),
-    to: Timestamp.optional(),
+    from: TimestampInput.optional(),
+    to: TimestampInput.optional(),
     team: Team.optional(),
   })
   .refine((q) => !q.from || !q.to || Date.parse(q.from) < Date.parse(q.to), { message: 'from must be before to', path: ['to'] });

@@ -2,19 +2,25 @@ import { z } from 'zod';
 import { LEAD_STATUSES, UNASSIGNED_REASONS } from '../lead/model';
 import { TimelineEvent } from './timeline';
 import { SlaSchema } from '../routing/schema';
-import { IdOf, OptionalText, PageQuery, QueryInt, Timestamp } from './common';
+import { IdOf, OptionalText, PageQuery, QueryInt, Timestamp, orNull, TimestampInput, Email } from './common';
 import { Routing } from './routing';
 
 const AttributeScalar = z.union([z.string().max(2000), z.number().finite(), z.boolean()]);
+const ATTRIBUTE_NAME = /^[A-Za-z0-9_][A-Za-z0-9_.-]*$/;
 export const Attributes = z
-  .record(z.string().min(1).max(64).regex(/^[A-Za-z0-9_][A-Za-z0-9_.-]*$/, 'attribute names are letters, digits, "_", "." or "-"'), z.union([AttributeScalar, z.null(), z.array(AttributeScalar).max(100)]))
+  .record(z.string().min(1).max(64).regex(ATTRIBUTE_NAME, 'attribute names are letters, digits, "_", "." or "-"'), z.union([AttributeScalar, z.null(), z.array(AttributeScalar).max(100)]))
   .refine((a) => Object.keys(a).length <= 100, 'at most 100 attributes')
-  .meta({ description: 'Custom fields; rules read them as attributes.<name>', example: { plan: 'enterprise', products: ['crm', 'cms'] } });
+  .meta({
+    description: 'Custom fields; rules read them as attributes.<name>',
+    example: { plan: 'enterprise', products: ['crm', 'cms'] },
+    propertyNames: { minLength: 1, maxLength: 64, pattern: ATTRIBUTE_NAME.source },
+    maxProperties: 100,
+  });
 
 /** What a lead is made of when it arrives; also the lead a simulation routes. */
 export const LeadInput = z
   .strictObject({
-    email: z.email().max(320).transform((e) => e.toLowerCase()),
+    email: Email,
     first_name: OptionalText(200),
     last_name: OptionalText(200),
     company: OptionalText(300),
@@ -31,7 +37,7 @@ export const LeadInput = z
     score: z.number().finite().nullish(),
     employees: z.number().int().min(0).max(10_000_000_000).nullish(),
     industry: OptionalText(200),
-    external_id: OptionalText(200).meta({ description: 'Your id for the lead; a second lead with the same external_id is the same lead' }),
+    external_id: OptionalText(200).meta({ description: 'Your id for the lead; a second lead with the same external_id is the same lead. Empty is the same as absent' }),
     attributes: Attributes.optional(),
   })
   .meta({ id: 'LeadInput' });
@@ -74,8 +80,8 @@ export const Lead = z
     contact_id: IdOf('contact'),
     assigned_rep_id: z.string().nullable(),
     unassigned_reason: z.enum(UNASSIGNED_REASONS).nullable(),
-    routing: Routing.nullable().meta({ description: 'Which ruleset, rule and strategy decided, and why: each rule\'s outcome and each skipped rep\'s reason' }),
-    sla: SlaSchema.nullable(),
+    routing: orNull(Routing).meta({ description: 'Which ruleset, rule and strategy decided, and why: each rule\'s outcome and each skipped rep\'s reason' }),
+    sla: orNull(SlaSchema),
     sla_due_at: Timestamp.nullable(),
     first_touch_at: Timestamp.nullable(),
     assigned_at: Timestamp.nullable(),
@@ -113,8 +119,8 @@ export const LeadCreateQuery = z.object({
 export const LeadListQuery = PageQuery.extend({
   status: LeadStatus.optional(),
   rep_id: IdOf('rep').optional(),
-  created_after: Timestamp.optional(),
-  created_before: Timestamp.optional(),
+  created_after: TimestampInput.optional(),
+  created_before: TimestampInput.optional(),
 });
 export type LeadListQuery = z.infer<typeof LeadListQuery>;
 

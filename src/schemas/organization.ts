@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { IdOf, Timestamp } from './common';
+import { IdOf, Timestamp, orNull } from './common';
 import { TimeZone } from './reps';
 
 /** smtp://[user:pass@]host[:port] (STARTTLS when the server offers it) or smtps://… (TLS from the start). */
@@ -57,17 +57,18 @@ export const OrganizationUpdate = z
       .array(IdOf('rep'))
       .max(50)
       .refine((ids) => new Set(ids).size === ids.length, 'escalation contacts must not repeat')
+      .meta({ uniqueItems: true })
       .optional(),
     notifications: z
       .strictObject({
         notify_on_assign: z.boolean().optional(),
         notify_on_give_up: z.boolean().optional(),
-        email: z.strictObject({ smtp_url: SmtpUrl.nullable().optional(), from: MailFrom.nullable().optional() }).optional(),
+        email: z.strictObject({ smtp_url: orNull(SmtpUrl).optional(), from: MailFrom.nullable().optional() }).optional(),
         slack: z
           .strictObject({
-            default_webhook_url: SlackWebhookUrl.nullable().optional(),
+            default_webhook_url: orNull(SlackWebhookUrl).optional(),
             team_webhook_urls: z
-              .record(Team, SlackWebhookUrl.nullable())
+              .record(Team, orNull(SlackWebhookUrl))
               .refine((r) => Object.keys(r).length <= 100, 'at most 100 teams')
               .optional()
               .meta({ description: 'Per team; null removes a team\'s webhook' }),

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { clockToMinutes } from '../routing/time';
 import { canonicalTimeZone } from '../routing/timezone';
-import { IdOf, PageQuery, QueryBool, Timestamp } from './common';
+import { IdOf, PageQuery, QueryBool, Timestamp, orNull, Email } from './common';
 
 export const REP_STATUSES = ['AVAILABLE', 'AWAY', 'OFFLINE'] as const;
 export const RepStatus = z.enum(REP_STATUSES).meta({ id: 'RepStatus' });
@@ -13,7 +13,8 @@ export type Day = (typeof DAYS)[number];
 const Clock = z.string().regex(/^(([01]\d|2[0-3]):[0-5]\d|24:00)$/, 'must be a 24-hour time HH:MM (00:00 to 24:00)');
 const Interval = z
   .tuple([Clock, Clock])
-  .refine(([start, end]) => start < end, 'start must be before end (split overnight shifts across two days)');
+  .refine(([start, end]) => start < end, 'start must be before end (split overnight shifts across two days)')
+  .meta({ minItems: 2, maxItems: 2, description: '[start, end], start before end' });
 const DayHours = z
   .array(Interval)
   .max(12)
@@ -73,17 +74,18 @@ const NotificationPrefs = z
 
 const repFields = {
   name: z.string().trim().min(1).max(200),
-  email: z.email().max(320).transform((e) => e.toLowerCase()),
+  email: Email,
   status: RepStatus,
   teams: z
     .array(z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/, 'team names are 1-64 letters, digits, ".", "_" or "-"'))
     .max(50)
-    .refine((t) => new Set(t).size === t.length, 'teams must not repeat'),
+    .refine((t) => new Set(t).size === t.length, 'teams must not repeat')
+    .meta({ uniqueItems: true }),
   weight: z.number().int().min(0).max(1000).meta({ description: 'Share for WEIGHTED routing; 0 takes no WEIGHTED leads' }),
   max_open_leads: z.number().int().min(0).max(100000).nullable(),
   daily_cap: z.number().int().min(0).max(100000).nullable(),
   timezone: TimeZone,
-  working_hours: WorkingHours.nullable(),
+  working_hours: orNull(WorkingHours),
   out_of_office: OutOfOffice,
   manager_id: IdOf('rep').nullable(),
   notifications: NotificationPrefs,
@@ -130,7 +132,7 @@ export const Rep = z
     max_open_leads: z.number().int().nullable(),
     daily_cap: z.number().int().nullable(),
     timezone: z.string(),
-    working_hours: WorkingHours.nullable(),
+    working_hours: orNull(WorkingHours),
     out_of_office: z.array(z.object({ start: Timestamp, end: Timestamp })),
     manager_id: z.string().nullable(),
     notifications: z.object({ email: z.boolean(), slack: z.boolean(), slack_user_id: z.string().nullable() }),

@@ -6,7 +6,7 @@ import {
   rulesetShape,
   SlaSchema,
 } from '../routing/schema';
-import { IdOf, PageQuery, Timestamp } from './common';
+import { IdOf, PageQuery, Timestamp, orNull, TimestampInput } from './common';
 import { LeadInput } from './leads';
 import { Routing } from './routing';
 
@@ -25,8 +25,8 @@ export const RulesetUpdate = z
   .strictObject({
     name: Name.optional(),
     rules: rulesetShape.rules.optional(),
-    fallback: ActionSchema.nullable().optional().meta({ description: 'null removes the fallback' }),
-    sla: SlaSchema.nullable().optional().meta({ description: 'null removes the default SLA' }),
+    fallback: orNull(ActionSchema).optional().meta({ description: 'null removes the fallback' }),
+    sla: orNull(SlaSchema).optional().meta({ description: 'null removes the default SLA' }),
   })
   .meta({ id: 'RulesetUpdate' });
 export type RulesetUpdate = z.infer<typeof RulesetUpdate>;
@@ -38,8 +38,8 @@ export const Ruleset = z
     status: RulesetStatus,
     version: z.number().int().nullable().meta({ description: 'Assigned at first publication; published versions are immutable' }),
     rules: z.array(RuleSchema),
-    fallback: ActionSchema.nullable(),
-    sla: SlaSchema.nullable(),
+    fallback: orNull(ActionSchema),
+    sla: orNull(SlaSchema),
     created_at: Timestamp,
     updated_at: Timestamp,
     published_at: Timestamp.nullable(),
@@ -57,10 +57,10 @@ export const SimulateRequest = z
     lead: LeadInput,
     ruleset_id: IdOf('ruleset').optional().meta({ description: 'Simulate with this ruleset (e.g. a draft) instead of the active one' }),
     ruleset: z.strictObject(rulesetShape).superRefine(checkRuleset).optional().meta({ description: 'Simulate with this unsaved ruleset' }),
-    at: Timestamp.optional().meta({ description: 'Route as if it were this moment (working hours, out of office); default now' }),
+    at: TimestampInput.optional().meta({ description: 'Route as if it were this moment (working hours, out of office); default now' }),
   })
   .refine((r) => !(r.ruleset_id && r.ruleset), { message: 'give ruleset_id or ruleset, not both', path: ['ruleset'] })
-  .meta({ id: 'SimulateRequest' });
+  .meta({ id: 'SimulateRequest', not: { required: ['ruleset_id', 'ruleset'] } });
 export type SimulateRequest = z.infer<typeof SimulateRequest>;
 
 export const SimulateResponse = z

@@ -11,6 +11,7 @@ const Events = z
   .array(z.enum(WEBHOOK_EVENTS))
   .min(1)
   .refine((e) => new Set(e).size === e.length, 'events must not repeat')
+  .meta({ uniqueItems: true })
   .meta({ description: `Events to receive: ${WEBHOOK_EVENTS.join(', ')}` });
 
 export const WebhookCreate = z.strictObject({ url: Url, events: Events, description: OptionalText(500) }).meta({ id: 'WebhookCreate' });

@@ -10,6 +10,7 @@ export const apiKeyRoutes = [
   listRoute({
     method: 'get',
     path: '/v1/api-keys',
+    operationId: 'listApiKeys',
     tag: 'API keys',
     summary: 'List API keys (never their secrets)',
     description: 'A restricted key sees only restricted keys whose scopes it holds itself; a secret key sees all keys of the organization.',
@@ -21,6 +22,7 @@ export const apiKeyRoutes = [
   route({
     method: 'post',
     path: '/v1/api-keys',
+    operationId: 'createApiKey',
     tag: 'API keys',
     summary: 'Create an API key; the response holds the full key, shown this once',
     description:
@@ -37,6 +39,7 @@ export const apiKeyRoutes = [
   route({
     method: 'delete',
     path: '/v1/api-keys/:id',
+    operationId: 'revokeApiKey',
     tag: 'API keys',
     summary: 'Revoke an API key; the next request made with it is refused with 401',
     description: 'A restricted key can revoke only the keys it can list (404 for any other).',

@@ -12,6 +12,7 @@ export const contactRoutes = [
   listRoute({
     method: 'get',
     path: '/v1/contacts',
+    operationId: 'listContacts',
     tag,
     summary: 'List contacts',
     scope: 'contacts:read',
@@ -22,6 +23,7 @@ export const contactRoutes = [
   route({
     method: 'post',
     path: '/v1/contacts',
+    operationId: 'upsertContact',
     tag,
     summary: 'Upsert a contact by email (or external_id)',
     description: 'A key without `contacts:read` that updates an existing contact gets only `{id, created: false}`.',
@@ -34,6 +36,7 @@ export const contactRoutes = [
   route({
     method: 'get',
     path: '/v1/contacts/:id',
+    operationId: 'getContact',
     tag,
     summary: 'Get a contact',
     scope: 'contacts:read',
@@ -44,6 +47,7 @@ export const contactRoutes = [
   listRoute({
     method: 'get',
     path: '/v1/contacts/:id/activities',
+    operationId: 'listActivities',
     tag,
     summary: "A contact's activities, oldest first",
     scope: 'contacts:read',
@@ -55,6 +59,7 @@ export const contactRoutes = [
   route({
     method: 'post',
     path: '/v1/contacts/:id/activities',
+    operationId: 'logActivity',
     tag,
     summary: 'Log a call, meeting, email or note',
     description: "A CALL, MEETING or EMAIL by the rep the contact's open lead is assigned to is that lead's first touch: it stops the SLA clock and the lead becomes CONTACTED.",
@@ -62,6 +67,7 @@ export const contactRoutes = [
     params: Params,
     body: ActivityCreate,
     response: ActivityLogged,
+    errors: [503],
     handler: (ctx, { params, body }) => service.logActivity(ctx.deps, ctx.orgId, params.id, body),
   }),
 ];

@@ -12,6 +12,7 @@ export const intelligenceRoutes = [
   route({
     method: 'get',
     path: '/v1/intelligence/summary',
+    operationId: 'getIntelligenceSummary',
     tag,
     summary: 'Routing performance over a window of received leads',
     description:
@@ -25,6 +26,7 @@ export const intelligenceRoutes = [
   route({
     method: 'get',
     path: '/v1/intelligence/timeseries',
+    operationId: 'getIntelligenceTimeseries',
     tag,
     summary: 'One metric per hour or day, for charts',
     scope: 'intelligence:read',
@@ -40,6 +42,7 @@ export const monitorRoutes = [
   listRoute({
     method: 'get',
     path: '/v1/intelligence/sla-monitors',
+    operationId: 'listSlaMonitors',
     tag,
     summary: 'List SLA monitors',
     scope: 'intelligence:read',
@@ -50,6 +53,7 @@ export const monitorRoutes = [
   route({
     method: 'post',
     path: '/v1/intelligence/sla-monitors',
+    operationId: 'createSlaMonitor',
     tag,
     summary: 'Create an SLA monitor, evaluated on its own Temporal Schedule',
     description:
@@ -64,6 +68,7 @@ export const monitorRoutes = [
   route({
     method: 'get',
     path: '/v1/intelligence/sla-monitors/:id',
+    operationId: 'getSlaMonitor',
     tag,
     summary: 'Get an SLA monitor with its current state',
     scope: 'intelligence:read',
@@ -74,6 +79,7 @@ export const monitorRoutes = [
   route({
     method: 'patch',
     path: '/v1/intelligence/sla-monitors/:id',
+    operationId: 'updateSlaMonitor',
     tag,
     summary: 'Change, pause or resume an SLA monitor (its schedule follows)',
     scope: 'intelligence:write',
@@ -86,6 +92,7 @@ export const monitorRoutes = [
   route({
     method: 'delete',
     path: '/v1/intelligence/sla-monitors/:id',
+    operationId: 'deleteSlaMonitor',
     tag,
     summary: 'Delete an SLA monitor and its schedule; its alerts stay',
     scope: 'intelligence:write',
@@ -97,6 +104,7 @@ export const monitorRoutes = [
   listRoute({
     method: 'get',
     path: '/v1/intelligence/alerts',
+    operationId: 'listAlerts',
     tag,
     summary: 'Alerts raised by SLA monitors and by notifications that could not be sent, newest first',
     scope: 'intelligence:read',
@@ -107,6 +115,7 @@ export const monitorRoutes = [
   listRoute({
     method: 'get',
     path: '/v1/intelligence/digests',
+    operationId: 'listDigests',
     tag,
     summary: "Daily digests of the previous day's SLA breaches, newest first",
     scope: 'intelligence:read',

@@ -13,6 +13,7 @@ export const leadRoutes = [
   listRoute({
     method: 'get',
     path: '/v1/leads',
+    operationId: 'listLeads',
     tag,
     summary: 'List leads, newest first',
     scope: 'leads:read',
@@ -23,6 +24,7 @@ export const leadRoutes = [
   route({
     method: 'post',
     path: '/v1/leads',
+    operationId: 'createLead',
     tag,
     summary: 'Ingest a lead: it is routed at once',
     description:
@@ -40,6 +42,7 @@ export const leadRoutes = [
   route({
     method: 'get',
     path: '/v1/leads/:id',
+    operationId: 'getLead',
     tag,
     summary: 'A lead with its routing explanation, assignments and timeline',
     scope: 'leads:read',
@@ -50,25 +53,27 @@ export const leadRoutes = [
   route({
     method: 'post',
     path: '/v1/leads/:id/reassign',
+    operationId: 'reassignLead',
     tag,
     summary: 'Reassign a lead, to a given rep or to the next eligible one',
     scope: 'leads:write',
     params: Params,
     body: ReassignRequest,
     response: LeadDetail,
-    errors: [409],
+    errors: [409, 503],
     handler: (ctx, { params, body }) => service.reassignLead(deps(ctx), ctx.orgId, params.id, body.rep_id, { idempotencyKey: ctx.idempotencyKey }),
   }),
   route({
     method: 'post',
     path: '/v1/leads/:id/close',
+    operationId: 'closeLead',
     tag,
     summary: 'Close a lead: its SLA stops and its rep gets the capacity back',
     scope: 'leads:write',
     params: Params,
     body: CloseRequest,
     response: LeadDetail,
-    errors: [409],
+    errors: [409, 503],
     handler: (ctx, { params, body }) => service.closeLead(deps(ctx), ctx.orgId, params.id, body.reason, { idempotencyKey: ctx.idempotencyKey }),
   }),
 ];

@@ -10,6 +10,7 @@ export const organizationRoutes = [
   route({
     method: 'get',
     path: '/v1/organization',
+    operationId: 'getOrganization',
     tag: 'Organization',
     summary: "Your organization's settings: default time zone, escalation contacts, notification channels",
     scope: 'organization:read',
@@ -19,6 +20,7 @@ export const organizationRoutes = [
   route({
     method: 'patch',
     path: '/v1/organization',
+    operationId: 'updateOrganization',
     tag: 'Organization',
     summary: 'Change settings: name, time zone, escalation contacts, email and Slack for notifications',
     description:
@@ -33,6 +35,7 @@ export const organizationRoutes = [
   listRoute({
     method: 'get',
     path: '/v1/notifications',
+    operationId: 'listNotifications',
     tag: 'Notifications',
     summary: 'Notifications sent (or being sent, failed, skipped), newest first',
     description: 'Every reminder, escalation, assignment and give-up notice, by email and Slack, with its attempts and last error. Also on the lead\'s timeline as NOTIFIED.',
@@ -44,6 +47,7 @@ export const organizationRoutes = [
   route({
     method: 'get',
     path: '/v1/notifications/:id',
+    operationId: 'getNotification',
     tag: 'Notifications',
     summary: 'A notification with what it said (the email in text and HTML, or the Slack message)',
     scope: 'notifications:read',

@@ -10,6 +10,7 @@ export const repRoutes = [
   listRoute({
     method: 'get',
     path: '/v1/reps',
+    operationId: 'listReps',
     tag: 'Reps',
     summary: 'List all representatives of your organization',
     scope: 'reps:read',
@@ -20,6 +21,7 @@ export const repRoutes = [
   route({
     method: 'post',
     path: '/v1/reps',
+    operationId: 'createRep',
     tag: 'Reps',
     summary: 'Create a rep',
     scope: 'reps:write',
@@ -31,6 +33,7 @@ export const repRoutes = [
   route({
     method: 'get',
     path: '/v1/reps/:id',
+    operationId: 'getRep',
     tag: 'Reps',
     summary: 'Get a rep',
     scope: 'reps:read',
@@ -41,6 +44,7 @@ export const repRoutes = [
   route({
     method: 'patch',
     path: '/v1/reps/:id',
+    operationId: 'updateRep',
     tag: 'Reps',
     summary: 'Change a rep: availability, capacity, hours, teams',
     description:
@@ -56,6 +60,7 @@ export const repRoutes = [
   route({
     method: 'delete',
     path: '/v1/reps/:id',
+    operationId: 'deleteRep',
     tag: 'Reps',
     summary: 'Delete (deactivate) a rep: no new leads, untouched open leads move on; history stays',
     scope: 'reps:write',

@@ -12,6 +12,7 @@ export const rulesetRoutes = [
   listRoute({
     method: 'get',
     path: '/v1/rules',
+    operationId: 'listRulesets',
     tag,
     summary: 'List rulesets',
     scope: 'rules:read',
@@ -22,6 +23,7 @@ export const rulesetRoutes = [
   route({
     method: 'post',
     path: '/v1/rules',
+    operationId: 'createRuleset',
     tag,
     summary: 'Create a ruleset (as a DRAFT)',
     description:
@@ -35,6 +37,7 @@ export const rulesetRoutes = [
   route({
     method: 'get',
     path: '/v1/rules/active',
+    operationId: 'getActiveRuleset',
     tag,
     summary: "The organization's active ruleset",
     scope: 'rules:read',
@@ -45,6 +48,7 @@ export const rulesetRoutes = [
   route({
     method: 'post',
     path: '/v1/rules/simulate',
+    operationId: 'simulateRouting',
     tag,
     summary: 'Route a lead without writing anything: the decision and its explanation',
     description: 'Uses the active ruleset, or `ruleset_id` (e.g. a draft), or an unsaved `ruleset`, against the current state of your reps.',
@@ -57,6 +61,7 @@ export const rulesetRoutes = [
   route({
     method: 'get',
     path: '/v1/rules/:id',
+    operationId: 'getRuleset',
     tag,
     summary: 'Get a ruleset',
     scope: 'rules:read',
@@ -67,6 +72,7 @@ export const rulesetRoutes = [
   route({
     method: 'patch',
     path: '/v1/rules/:id',
+    operationId: 'updateRuleset',
     tag,
     summary: 'Change a draft ruleset (published versions are immutable: 409)',
     scope: 'rules:write',
@@ -79,6 +85,7 @@ export const rulesetRoutes = [
   route({
     method: 'delete',
     path: '/v1/rules/:id',
+    operationId: 'deleteRuleset',
     tag,
     summary: 'Delete a draft ruleset (published versions stay: 409)',
     scope: 'rules:write',
@@ -90,6 +97,7 @@ export const rulesetRoutes = [
   route({
     method: 'post',
     path: '/v1/rules/:id/publish',
+    operationId: 'publishRuleset',
     tag,
     summary: 'Make this ruleset the active one',
     description: 'A draft becomes the next version; publishing an older version rolls back to it. One transaction: there is always exactly one active ruleset.',

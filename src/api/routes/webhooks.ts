@@ -11,6 +11,7 @@ export const webhookRoutes = [
   listRoute({
     method: 'get',
     path: '/v1/webhooks',
+    operationId: 'listWebhooks',
     tag,
     summary: 'List webhooks (never their secrets)',
     scope: 'intelligence:read',
@@ -21,6 +22,7 @@ export const webhookRoutes = [
   route({
     method: 'post',
     path: '/v1/webhooks',
+    operationId: 'createWebhook',
     tag,
     summary: 'Subscribe a URL to events; the response holds the signing secret, shown this once',
     description:
@@ -38,6 +40,7 @@ export const webhookRoutes = [
   route({
     method: 'get',
     path: '/v1/webhooks/:id',
+    operationId: 'getWebhook',
     tag,
     summary: 'Get a webhook',
     scope: 'intelligence:read',
@@ -48,6 +51,7 @@ export const webhookRoutes = [
   route({
     method: 'patch',
     path: '/v1/webhooks/:id',
+    operationId: 'updateWebhook',
     tag,
     summary: 'Change a webhook: URL, events, or pause it with active=false',
     scope: 'intelligence:write',
@@ -59,6 +63,7 @@ export const webhookRoutes = [
   route({
     method: 'delete',
     path: '/v1/webhooks/:id',
+    operationId: 'deleteWebhook',
     tag,
     summary: 'Delete a webhook: no new deliveries; its delivery history stays',
     scope: 'intelligence:write',
@@ -69,6 +74,7 @@ export const webhookRoutes = [
   listRoute({
     method: 'get',
     path: '/v1/webhooks/:id/deliveries',
+    operationId: 'listWebhookDeliveries',
     tag,
     summary: 'Deliveries of a webhook, newest first, with attempts and the last answer',
     scope: 'intelligence:read',
