@@ -26,6 +26,7 @@ async function transportOptions(target: SmtpTarget, policy: OutboundPolicy): Pro
   if (!target.guarded) return target.url;
   const u = new URL(target.url);
   const host = u.hostname.replace(/^\[|\]$/g, '');
+  if (policy.refusesName(host)) throw Object.assign(new Error(REFUSED), { code: 'EROUTESWITREFUSED' });
   const addresses = await dns.lookup(host, { all: true });
   const address = addresses.find((a) => policy.allows(a.address));
   if (!address) throw Object.assign(new Error(REFUSED), { code: 'EROUTESWITREFUSED' });

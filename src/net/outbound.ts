@@ -15,6 +15,11 @@ import ipaddr from 'ipaddr.js';
  */
 export interface OutboundPolicy {
   allows(address: string): boolean;
+  /**
+   * Whether a host name must be refused before any DNS query: under a loopback-only policy (a test or
+   * conformance stack) only localhost names are looked at, so no tenant-chosen name reaches a resolver.
+   */
+  refusesName(hostname: string): boolean;
   describe: string;
 }
 
@@ -32,8 +37,10 @@ export function outboundPolicy(spec: string): OutboundPolicy {
   const parts = spec.split(',').map((p) => p.trim()).filter(Boolean);
   const publicAllowed = parts.includes('public');
   const ranges: Cidr[] = parts.filter((p) => p !== 'public').map((p) => ipaddr.parseCIDR(p));
+  const loopbackOnly = !publicAllowed && ranges.every(([net, bits]) => net.range() === 'loopback' && bits >= (net.kind() === 'ipv4' ? 8 : 128));
   return {
     describe: spec,
+    refusesName: (hostname) => loopbackOnly && !normalise(hostname) && hostname !== 'localhost' && !hostname.endsWith('.localhost'),
     allows(address) {
       const ip = normalise(address);
       if (!ip) return false;
@@ -60,6 +67,7 @@ class RefusedAddress extends Error {
 /** dns.lookup that only ever hands back allowed addresses. */
 function guardedLookup(policy: OutboundPolicy): LookupFunction {
   return (hostname, options, callback) => {
+    if (policy.refusesName(hostname)) return callback(new RefusedAddress(REFUSED), '', 0);
     dns.lookup(hostname, { all: true, family: options.family as number | undefined }, (err, addresses) => {
       if (err) return callback(err, '', 0);
       const allowed = addresses.filter((a) => policy.allows(a.address));
@@ -114,7 +122,7 @@ export interface OutboundOptions {
 export function sendGuarded(url: string, body: string, policy: OutboundPolicy, o: OutboundOptions): Promise<OutboundResponse> {
   const target = new URL(url);
   const host = target.hostname.replace(/^\[|\]$/g, '');
-  if (normalise(host) && !policy.allows(host)) return Promise.reject(new RefusedAddress(REFUSED));
+  if ((normalise(host) && !policy.allows(host)) || policy.refusesName(host)) return Promise.reject(new RefusedAddress(REFUSED));
   const secure = target.protocol === 'https:';
   const client = secure ? https : http;
   const limit = o.maxBodyBytes ?? 0;

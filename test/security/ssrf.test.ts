@@ -1,7 +1,10 @@
+import dns from 'node:dns';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { webhookActivities } from '../../src/activities/webhooks';
 import { newId } from '../../src/ids';
+import { sendMail } from '../../src/net/mail';
+import { outboundPolicy, REFUSED, sendGuarded } from '../../src/net/outbound';
 import { newOrg, startApi, type TestApi, type TestOrg } from '../helpers/stack';
 
 /**
@@ -104,5 +107,23 @@ describe('delivering', () => {
     const row = await attempt('127.0.0.0/8', `http://127.0.0.1:${closedPort}/hook`);
     expect(row.last_error).toBe('connection refused');
     expect(row.last_error).not.toContain(String(closedPort));
+  });
+});
+
+describe('a loopback-only policy (test and conformance stacks)', () => {
+  it('refuses a name before any DNS query, so no generated URL reaches a resolver, and still allows localhost', async () => {
+    const loopback = outboundPolicy('127.0.0.0/8,::1/128');
+    const lookup = jest.spyOn(dns, 'lookup');
+    try {
+      await expect(sendGuarded('http://generated.example.com/hook', '{}', loopback, { timeoutMs: 1000 })).rejects.toThrow(REFUSED);
+      await expect(sendMail({ url: 'smtp://mail.example.com:587', guarded: true }, loopback, { from: 'a@b.io', to: 'c@d.io', subject: 's', text: 't', html: 'h' })).rejects.toThrow(REFUSED);
+      expect(lookup).not.toHaveBeenCalled();
+      const local = await sendGuarded(`http://localhost:${port}/hook`, '{}', loopback, { timeoutMs: 2000 });
+      expect(local.status).toBe(200);
+    } finally {
+      lookup.mockRestore();
+    }
+    expect(outboundPolicy('public').refusesName('generated.example.com')).toBe(false);
+    expect(outboundPolicy('127.0.0.0/8,10.0.0.0/8').refusesName('receiver.internal')).toBe(false);
   });
 });
