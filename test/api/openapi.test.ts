@@ -22,7 +22,8 @@ describe('GET /v1/openapi.json', () => {
       const op = doc.paths[openApiPath(r.path)]?.[r.method];
       expect(op).toBeDefined();
       expect(op.responses['200']).toBeDefined();
-      expect(op.responses['401'].content['application/json'].schema.$ref).toBe('#/components/schemas/Error');
+      expect(op.responses['401'].$ref).toBe('#/components/responses/Unauthorized');
+      expect(doc.components.responses.Unauthorized.content['application/json'].schema.$ref).toBe('#/components/schemas/Error');
       if (r.body) expect(op.requestBody.content['application/json'].schema).toBeDefined();
     }
   });

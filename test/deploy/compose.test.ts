@@ -7,7 +7,7 @@ import { loadConfig } from '../../src/config';
 import { createDb } from '../../src/db/knex';
 import { SEARCH_ATTRIBUTE_TYPE_NAMES } from '../../src/lead/searchAttributes';
 import { startDevServer, type DevServer } from '../../src/dev/temporalServer';
-import { ensureCheckJsonschema, ensureTemporalCli } from '../../src/dev/tools';
+import { CHECK_JSONSCHEMA, ensurePythonTool, ensureTemporalCli } from '../../src/dev/tools';
 
 /**
  * The production compose stack cannot run here (no Docker engine), so its parts are checked one by one: the
@@ -24,7 +24,7 @@ const services = compose.services as Record<string, any>;
 
 describe('docker-compose.yml', () => {
   it('is valid by the compose specification schema', () => {
-    const tool = ensureCheckJsonschema();
+    const tool = ensurePythonTool(CHECK_JSONSCHEMA);
     const r = spawnSync(tool.command, [...tool.args, '--builtin-schema', 'vendor.compose-spec', path.join(root, 'docker-compose.yml')], { env: tool.env, encoding: 'utf8' });
     expect({ status: r.status, out: r.stdout.trim() }).toEqual({ status: 0, out: 'ok -- validation done' });
   });

@@ -1,0 +1,35 @@
+import createClient, { type Client, type ClientOptions } from 'openapi-fetch';
+import type { components, operations, paths } from './schema';
+
+export type { components, operations, paths };
+/** Every named shape of the API: `Schemas['Lead']`, `Schemas['RulesetCreate']`, … */
+export type Schemas = components['schemas'];
+export type RouteswitClient = Client<paths>;
+
+export interface RouteswitOptions extends Omit<ClientOptions, 'baseUrl' | 'headers'> {
+  /** Where the API is, e.g. https://routing.example.com */
+  baseUrl: string;
+  /** A secret (sk_live_…) or restricted (rk_live_…) key. */
+  apiKey: string;
+  /** Sent with every request, beside the key. */
+  headers?: Record<string, string>;
+}
+
+/**
+ * A client whose every path, parameter, body and response is typed from the OpenAPI document:
+ *
+ *   const api = routeswitClient({ baseUrl, apiKey });
+ *   const { data, error } = await api.POST('/v1/leads', { body: { email: 'ann@acme.io' } });
+ *
+ * `data` is the 200 body, `error` the documented error body (`error.error.code`, `error.error.details`).
+ */
+export function routeswitClient({ apiKey, headers, ...options }: RouteswitOptions): RouteswitClient {
+  return createClient<paths>({ ...options, headers: { ...headers, Authorization: `Bearer ${apiKey}` } });
+}
+
+/** The cursor of the next page, from a list response's Link header (null on the last page). */
+export function nextCursor(response: Response): string | null {
+  const link = response.headers.get('link');
+  const match = link ? /[?&]cursor=([^&>]+)/.exec(link) : null;
+  return match ? decodeURIComponent(match[1]!) : null;
+}
