@@ -1,26 +1,44 @@
 import type { RequestHandler } from 'express';
-import type { AnyRoute } from './route';
+import { ApiError } from '../errors';
+
+export interface MethodAndPath {
+  method: string;
+  /** Express syntax: /v1/reps/:id */
+  path: string;
+}
 
 const segments = (path: string) => path.split('/').filter(Boolean);
 
 /**
- * Answers OPTIONS with the methods the server really serves at a path. Express's own answer pools every
- * pattern that matches, so `/v1/rules/active` advertised the PATCH and DELETE of `/v1/rules/:id`, which then
- * answer 404. Here, as in routing, a literal segment beats a parameter: only the most specific patterns count.
+ * The methods the server really serves at a path: OPTIONS answers with them (Allow), any other method
+ * answers 405 with them. Express's own OPTIONS pools every pattern that matches, so `/v1/rules/active`
+ * advertised the PATCH and DELETE of `/v1/rules/:id`, which answer 404. Here, as in routing, a literal
+ * segment beats a parameter: only the most specific patterns count, so `PATCH /v1/rules/active` is a 405,
+ * not a lookup of a ruleset with the id "active". Mounted before the routes, so Express never answers
+ * OPTIONS itself.
  */
-export function allowedMethods(routes: AnyRoute[]): RequestHandler {
+export function methodsAllowed(routes: MethodAndPath[]): RequestHandler {
   const patterns = routes.map((r) => ({ method: r.method.toUpperCase(), parts: segments(r.path) }));
-  return (req, res, next) => {
-    if (req.method !== 'OPTIONS') return next();
-    const parts = segments(req.path);
+  const literals = (p: { parts: string[] }) => p.parts.filter((s) => !s.startsWith(':')).length;
+  const allowAt = (path: string): string | null => {
+    const parts = segments(path);
     const matching = patterns.filter((p) => p.parts.length === parts.length && p.parts.every((s, i) => s.startsWith(':') || s === parts[i]));
-    if (!matching.length) return next();
-    const literals = (p: { parts: string[] }) => p.parts.filter((s) => !s.startsWith(':')).length;
+    if (!matching.length) return null;
     const best = Math.max(...matching.map(literals));
     const methods = new Set(matching.filter((p) => literals(p) === best).map((p) => p.method));
     if (methods.has('GET')) methods.add('HEAD');
     methods.add('OPTIONS');
-    res.setHeader('Allow', [...methods].join(', '));
-    res.status(204).end();
+    return [...methods].join(', ');
+  };
+  return (req, res, next) => {
+    const allow = allowAt(req.path);
+    if (!allow) return next();
+    if (req.method === 'OPTIONS') {
+      res.setHeader('Allow', allow);
+      return void res.status(204).end();
+    }
+    if (allow.split(', ').includes(req.method)) return next();
+    res.setHeader('Allow', allow);
+    next(new ApiError(405, 'METHOD_NOT_ALLOWED', `${req.method.slice(0, 20)} is not served at ${req.path.slice(0, 200)}; allowed: ${allow}`));
   };
 }

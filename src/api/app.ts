@@ -1,7 +1,7 @@
 import express, { type Express } from 'express';
 import { apiSecurityHeaders } from './headers';
 import type { ApiDeps } from './deps';
-import { allowedMethods } from './allow';
+import { methodsAllowed } from './allow';
 import { accessLog, errorHandler, requestId, requireHttps, sanitizeInput, unknownRoute } from './middleware';
 import { codecRouter } from './codec';
 import { buildOpenApi } from './openapi';
@@ -18,6 +18,13 @@ import { organizationRoutes } from './routes/organization';
 import { uiRouter } from './ui';
 
 export const BODY_LIMIT = '1mb';
+
+/** Served outside the route table (probes, the document), so that 405 and OPTIONS know them too. */
+const PUBLIC_ROUTES = [
+  { method: 'get', path: '/healthz' },
+  { method: 'get', path: '/readyz' },
+  { method: 'get', path: '/v1/openapi.json' },
+];
 
 export function allRoutes(): AnyRoute[] {
   return [...leadRoutes, ...repRoutes, ...rulesetRoutes, ...contactRoutes, ...intelligenceRoutes, ...monitorRoutes, ...webhookRoutes, ...organizationRoutes, ...apiKeyRoutes];
@@ -43,9 +50,9 @@ export function createApp(deps: ApiDeps): Express {
     res.json(openapi);
   });
 
+  app.use(methodsAllowed([...routes, ...PUBLIC_ROUTES]));
   app.use(express.json({ limit: BODY_LIMIT, strict: true, type: ['application/json', 'application/*+json'] }));
   app.use(sanitizeInput);
-  app.use(allowedMethods(routes));
   const router = express.Router();
   for (const r of routes) router[r.method](r.path, handlerFor(r, deps));
   app.use(router);

@@ -78,7 +78,13 @@ function registerRoute(registry: OpenAPIRegistry, r: AnyRoute): void {
     operationId: r.operationId,
     tags: [r.tag],
     summary: r.summary,
-    description: `${r.description ? `${r.description}\n\n` : ''}Required scope: \`${r.scope}\`.`,
+    description: [
+      r.description,
+      r.alsoChecked ? `Also checked, with 422 when not met:\n${r.alsoChecked.map((c) => `- ${c}`).join('\n')}` : undefined,
+      `Required scope: \`${r.scope}\`.`,
+    ]
+      .filter(Boolean)
+      .join('\n\n'),
     security: [{ bearer: [] }],
     request: {
       ...(r.params ? { params: r.params } : {}),
@@ -137,7 +143,7 @@ export function buildOpenApi(routes: AnyRoute[]) {
       version: '1.0.0',
       description:
         'Lead routing: ingest leads, route them to reps by rules, watch first-touch SLAs. Authenticate with `Authorization: Bearer <key>`. ' +
-        'Unknown query parameters are refused with 422, as are unknown body fields.',
+        'Unknown query parameters are refused with 422, as are unknown body fields and NUL (U+0000) characters in any string or key.',
       contact: { name: 'Routeswit maintainers (security reports: see SECURITY.md in the repository)' },
       license: { name: 'Apache-2.0', identifier: 'Apache-2.0' },
     },

@@ -44,6 +44,11 @@ interface RouteBase<P extends AnyObject, Q extends AnyObject, B extends z.ZodTyp
   query?: Q;
   body?: B;
   response: R;
+  /**
+   * What the server checks beyond what JSON Schema can say (references to other objects, order between
+   * fields): stated in the document, and a schema-valid request failing one of them gets 422.
+   */
+  alsoChecked?: string[];
   /** Error statuses worth documenting beyond the ones every authenticated route has. */
   errors?: number[];
   /** Response fields shown once and never stored: an idempotent replay returns them as null. */

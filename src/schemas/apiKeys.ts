@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { IdOf, Timestamp } from './common';
+import { IdOf, Timestamp, TrimmedText } from './common';
 
 export const SCOPES = [
   'leads:read',
@@ -43,7 +43,7 @@ export type ApiKey = z.infer<typeof ApiKey>;
 
 export const ApiKeyCreate = z
   .strictObject({
-    name: z.string().trim().min(1).max(200),
+    name: TrimmedText(1, 200),
     scopes: z
       .array(Scope)
       .min(1)

@@ -36,6 +36,7 @@ export const ErrorBody = z
         'FORBIDDEN',
         'HTTPS_REQUIRED',
         'NOT_FOUND',
+        'METHOD_NOT_ALLOWED',
         'CONFLICT',
         'PAYLOAD_TOO_LARGE',
         'VALIDATION_ERROR',
@@ -51,6 +52,18 @@ export const ErrorBody = z
   .meta({ id: 'Error' });
 export type ErrorBody = z.infer<typeof ErrorBody>;
 export type ErrorCode = ErrorBody['error']['code'];
+
+/**
+ * Required text, trimmed: the document says "has a non-blank character" (a pattern), since length alone would
+ * let "   " through on paper and the trimmed value fail here.
+ */
+export const TrimmedText = (min: 1 | 3, max: number) =>
+  z
+    .string()
+    .trim()
+    .min(min)
+    .max(max)
+    .meta({ pattern: min === 1 ? '\\S' : '\\S[\\s\\S]+\\S' });
 
 /**
  * An optional free-text field: trimmed, bounded, and null, absent and empty alike (forms and CRMs send "" for

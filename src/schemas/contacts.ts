@@ -1,11 +1,11 @@
 import { z } from 'zod';
-import { IdOf, OptionalText, PageQuery, Timestamp, Email } from './common';
+import { IdOf, OptionalText, PageQuery, Timestamp, Email, TrimmedText } from './common';
 import { Attributes } from './leads';
 
 export const ContactUpsert = z
   .strictObject({
     email: Email.optional(),
-    external_id: z.string().trim().min(1).max(200).optional(),
+    external_id: TrimmedText(1, 200).optional(),
     name: OptionalText(300),
     phone: OptionalText(50),
     company: OptionalText(300),

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { LEAD_STATUSES, UNASSIGNED_REASONS } from '../lead/model';
 import { TimelineEvent } from './timeline';
 import { SlaSchema } from '../routing/schema';
-import { IdOf, OptionalText, PageQuery, QueryInt, Timestamp, orNull, TimestampInput, Email } from './common';
+import { IdOf, OptionalText, PageQuery, QueryInt, Timestamp, orNull, TimestampInput, Email, TrimmedText } from './common';
 import { Routing } from './routing';
 
 const AttributeScalar = z.union([z.string().max(2000), z.number().finite(), z.boolean()]);
@@ -127,4 +127,4 @@ export type LeadListQuery = z.infer<typeof LeadListQuery>;
 export const ReassignRequest = z
   .strictObject({ rep_id: IdOf('rep').optional().meta({ description: 'Omitted: the next eligible rep of the lead\'s pool other than the current one' }) })
   .meta({ id: 'ReassignRequest' });
-export const CloseRequest = z.strictObject({ reason: z.string().trim().min(1).max(500) }).meta({ id: 'CloseRequest' });
+export const CloseRequest = z.strictObject({ reason: TrimmedText(1, 500) }).meta({ id: 'CloseRequest' });

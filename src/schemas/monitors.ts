@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { IdOf, PageQuery, QueryBool, Timestamp } from './common';
+import { IdOf, PageQuery, QueryBool, Timestamp, TrimmedText } from './common';
 
 const Team = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/, 'not a team name');
 
@@ -27,7 +27,7 @@ export const RepOpenUntouchedParams = z
   .meta({ id: 'RepOpenUntouchedParams' });
 
 const Interval = z.number().int().min(1).max(1440).meta({ description: 'How often the monitor is evaluated (its Temporal Schedule)' });
-const Name = z.string().trim().min(1).max(200);
+const Name = TrimmedText(1, 200);
 
 export const MonitorCreate = z
   .discriminatedUnion('kind', [

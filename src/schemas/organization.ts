@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { IdOf, Timestamp, orNull } from './common';
+import { IdOf, Timestamp, orNull, TrimmedText } from './common';
 import { TimeZone } from './reps';
 
 /** smtp://[user:pass@]host[:port] (STARTTLS when the server offers it) or smtps://… (TLS from the start). */
@@ -23,7 +23,7 @@ export const SlackWebhookUrl = z
   .meta({ description: 'A Slack incoming webhook URL', example: 'https://hooks.slack.com/services/T000/B000/XXXX' });
 
 const Team = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/, 'not a team name');
-const MailFrom = z.string().trim().min(3).max(320).meta({ description: 'The From of notification emails', example: 'Routeswit <routing@acme.io>' });
+const MailFrom = TrimmedText(3, 320).meta({ description: 'The From of notification emails', example: 'Routeswit <routing@acme.io>' });
 
 export const Organization = z
   .object({
@@ -51,7 +51,7 @@ export type Organization = z.infer<typeof Organization>;
 
 export const OrganizationUpdate = z
   .strictObject({
-    name: z.string().trim().min(1).max(200).optional(),
+    name: TrimmedText(1, 200).optional(),
     timezone: TimeZone.optional(),
     escalation_contacts: z
       .array(IdOf('rep'))

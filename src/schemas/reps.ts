@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { clockToMinutes } from '../routing/time';
 import { canonicalTimeZone } from '../routing/timezone';
-import { IdOf, PageQuery, QueryBool, Timestamp, orNull, Email } from './common';
+import { IdOf, PageQuery, QueryBool, Timestamp, orNull, Email, TrimmedText } from './common';
 
 export const REP_STATUSES = ['AVAILABLE', 'AWAY', 'OFFLINE'] as const;
 export const RepStatus = z.enum(REP_STATUSES).meta({ id: 'RepStatus' });
@@ -73,7 +73,7 @@ const NotificationPrefs = z
   .meta({ id: 'RepNotificationPreferences', description: 'How the rep hears of leads; email false and slack false turn notifications off' });
 
 const repFields = {
-  name: z.string().trim().min(1).max(200),
+  name: TrimmedText(1, 200),
   email: Email,
   status: RepStatus,
   teams: z

@@ -6,14 +6,14 @@ import {
   rulesetShape,
   SlaSchema,
 } from '../routing/schema';
-import { IdOf, PageQuery, Timestamp, orNull, TimestampInput } from './common';
+import { IdOf, PageQuery, Timestamp, orNull, TimestampInput, TrimmedText } from './common';
 import { LeadInput } from './leads';
 import { Routing } from './routing';
 
 export const RulesetStatus = z.enum(['DRAFT', 'ACTIVE', 'ARCHIVED']).meta({ id: 'RulesetStatus' });
 export type RulesetStatus = z.infer<typeof RulesetStatus>;
 
-const Name = z.string().trim().min(1).max(200);
+const Name = TrimmedText(1, 200);
 
 export const RulesetCreate = z
   .strictObject({ name: Name, ...rulesetShape })

@@ -112,6 +112,21 @@ describe('OPTIONS', () => {
     expect(await allow('/v1/rules/simulate')).toBe('POST, OPTIONS');
     expect(await allow('/v1/rules/rul_0mijkl000abcdefghijklm')).toBe('GET, PATCH, DELETE, HEAD, OPTIONS');
   });
+
+  it('a method a known path does not serve is 405 with Allow, not 404', async () => {
+    const trace = await api.http.trace('/v1/leads').set(org.auth);
+    expect(trace.status).toBe(405);
+    expect(trace.headers.allow).toBe('GET, POST, HEAD, OPTIONS');
+    expect(trace.body.error.code).toBe('METHOD_NOT_ALLOWED');
+    const put = await api.http.put('/v1/rules/rul_0mijkl000abcdefghijklm').set(org.auth).send({});
+    expect([put.status, put.headers.allow]).toEqual([405, 'GET, PATCH, DELETE, HEAD, OPTIONS']);
+    expect((await api.http.put('/healthz')).status).toBe(405);
+    // "active" is a path of its own, not a ruleset id: PATCH there is a method it does not serve.
+    const patch = await api.http.patch('/v1/rules/active').set(org.auth).send({});
+    expect([patch.status, patch.headers.allow]).toEqual([405, 'GET, HEAD, OPTIONS']);
+    expect((await api.http.patch('/v1/rules/rul_0mijkl000abcdefghijklm').set(org.auth).send({})).status).toBe(404);
+    expect((await api.http.get('/v1/nothing-here').set(org.auth)).status).toBe(404);
+  });
 });
 
 describe('operations', () => {

@@ -15,13 +15,20 @@ describe('unknown routes', () => {
     ['get', '/'],
     ['get', '/v1'],
     ['get', '/v1/nope'],
-    ['post', '/v1/reps/rep_0000000000000000000000'],
-    ['put', '/v1/reps'],
     ['get', '/v1/reps/%E0%A4%A'],
     ['get', '/v1/reps/..%2F..%2Fetc'],
   ])('%s %s is 404 NOT_FOUND in the error shape', async (method, path) => {
     const res = await (suite.api.http as any)[method](path).set(suite.org.auth);
     expectShape(res, 404, 'NOT_FOUND');
+  });
+
+  it.each([
+    ['post', '/v1/reps/rep_0000000000000000000000', 'GET, PATCH, DELETE, HEAD, OPTIONS'],
+    ['put', '/v1/reps', 'GET, POST, HEAD, OPTIONS'],
+  ])('%s %s, a method the path does not serve, is 405 METHOD_NOT_ALLOWED with Allow', async (method, path, allow) => {
+    const res = await (suite.api.http as any)[method](path).set(suite.org.auth);
+    expectShape(res, 405, 'METHOD_NOT_ALLOWED');
+    expect(res.headers.allow).toBe(allow);
   });
 });
 

@@ -112,7 +112,10 @@ export interface paths {
         put?: never;
         /**
          * Reassign a lead, to a given rep or to the next eligible one
-         * @description Required scope: `leads:write`.
+         * @description Also checked, with 422 when not met:
+         *     - `rep_id` names an active rep of this organization
+         *
+         *     Required scope: `leads:write`.
          */
         post: operations["reassignLead"];
         delete?: never;
@@ -156,7 +159,12 @@ export interface paths {
         put?: never;
         /**
          * Create a rep
-         * @description Required scope: `reps:write`.
+         * @description Also checked, with 422 when not met:
+         *     - `manager_id` names another active rep of this organization
+         *     - each `out_of_office` period starts before it ends
+         *     - working-hours intervals of a day do not overlap and the week has at least an hour
+         *
+         *     Required scope: `reps:write`.
          */
         post: operations["createRep"];
         delete?: never;
@@ -190,6 +198,11 @@ export interface paths {
          * Change a rep: availability, capacity, hours, teams
          * @description Setting status OFFLINE or AWAY with `reassign_open_leads: true` moves the rep's untouched open leads to other reps. A change that may make the rep eligible (status AVAILABLE, hours, capacity, teams) routes leads waiting for a rep at once.
          *
+         *     Also checked, with 422 when not met:
+         *     - `manager_id` names another active rep of this organization
+         *     - each `out_of_office` period starts before it ends
+         *     - working-hours intervals of a day do not overlap and the week has at least an hour
+         *
          *     Required scope: `reps:write`.
          */
         patch: operations["updateRep"];
@@ -211,6 +224,11 @@ export interface paths {
         /**
          * Create a ruleset (as a DRAFT)
          * @description An ordered list of rules plus an optional fallback and default SLA; the first rule whose `when` matches decides. Invalid rulesets get 422 with `details[].path` pointing at the bad element, e.g. `rules[2].when.all[0].op`.
+         *
+         *     Also checked, with 422 when not met:
+         *     - every team named has an active rep and every rep id names an active rep of this organization
+         *     - escalations are in order of `after_minutes`
+         *     - a condition's `value` fits its operator; `matches` patterns are RE2 syntax
          *
          *     Required scope: `rules:write`.
          */
@@ -254,6 +272,9 @@ export interface paths {
          * Route a lead without writing anything: the decision and its explanation
          * @description Uses the active ruleset, or `ruleset_id` (e.g. a draft), or an unsaved `ruleset`, against the current state of your reps.
          *
+         *     Also checked, with 422 when not met:
+         *     - `ruleset_id` names a ruleset of this organization; an inline `ruleset` obeys the rules of POST /v1/rules
+         *
          *     Required scope: `rules:read`.
          */
         post: operations["simulateRouting"];
@@ -286,7 +307,12 @@ export interface paths {
         head?: never;
         /**
          * Change a draft ruleset (published versions are immutable: 409)
-         * @description Required scope: `rules:write`.
+         * @description Also checked, with 422 when not met:
+         *     - every team named has an active rep and every rep id names an active rep of this organization
+         *     - escalations are in order of `after_minutes`
+         *     - a condition's `value` fits its operator; `matches` patterns are RE2 syntax
+         *
+         *     Required scope: `rules:write`.
          */
         patch: operations["updateRuleset"];
         trace?: never;
@@ -329,6 +355,9 @@ export interface paths {
         /**
          * Upsert a contact by email (or external_id)
          * @description A key without `contacts:read` that updates an existing contact gets only `{id, created: false}`.
+         *
+         *     Also checked, with 422 when not met:
+         *     - `owner_rep_id` names an active rep of this organization
          *
          *     Required scope: `contacts:write`.
          */
@@ -376,6 +405,10 @@ export interface paths {
          * Log a call, meeting, email or note
          * @description A CALL, MEETING or EMAIL by the rep the contact's open lead is assigned to is that lead's first touch: it stops the SLA clock and the lead becomes CONTACTED.
          *
+         *     Also checked, with 422 when not met:
+         *     - `rep_id` names an active rep of this organization
+         *     - `occurred_at` lies between 1970 and a day from now
+         *
          *     Required scope: `contacts:write`.
          */
         post: operations["logActivity"];
@@ -395,6 +428,9 @@ export interface paths {
         /**
          * Routing performance over a window of received leads
          * @description Leads received, assigned, unassigned and contacted; time to assignment and to first touch (p50/p90); SLA met and breached; reassignments; per rep and per rule figures; activity outcomes; distribution fairness per team. Default window: the last 7 days.
+         *
+         *     Also checked, with 422 when not met:
+         *     - `from` is before `to`
          *
          *     Required scope: `intelligence:read`.
          */
@@ -416,7 +452,10 @@ export interface paths {
         };
         /**
          * One metric per hour or day, for charts
-         * @description Required scope: `intelligence:read`.
+         * @description Also checked, with 422 when not met:
+         *     - `from` is before `to`
+         *
+         *     Required scope: `intelligence:read`.
          */
         get: operations["getIntelligenceTimeseries"];
         put?: never;
@@ -443,6 +482,9 @@ export interface paths {
         /**
          * Create an SLA monitor, evaluated on its own Temporal Schedule
          * @description Kinds: BREACH_RATE (breach rate over a window above a threshold, optionally for one team), UNASSIGNED_AGE (any lead UNASSIGNED longer than N minutes), REP_OPEN_UNTOUCHED (a rep with more than N open untouched leads). Each transition into breach raises one alert and fires the alert.raised webhook.
+         *
+         *     Also checked, with 422 when not met:
+         *     - `params` fit the monitor's `kind`; a `rep_id` in them names an active rep of this organization
          *
          *     Required scope: `intelligence:write`.
          */
@@ -476,7 +518,10 @@ export interface paths {
         head?: never;
         /**
          * Change, pause or resume an SLA monitor (its schedule follows)
-         * @description Required scope: `intelligence:write`.
+         * @description Also checked, with 422 when not met:
+         *     - `params` fit the monitor's `kind`; a `rep_id` in them names an active rep of this organization
+         *
+         *     Required scope: `intelligence:write`.
          */
         patch: operations["updateSlaMonitor"];
         trace?: never;
@@ -538,6 +583,9 @@ export interface paths {
          * Subscribe a URL to events; the response holds the signing secret, shown this once
          * @description Events are POSTed as JSON `{id, type, created_at, data}` with `Routeswit-Signature: t=<unix>,v1=<hex HMAC-SHA256 of "<t>.<body>">`, `Routeswit-Event` and `Routeswit-Delivery` headers. Any answer but 2xx is retried with exponential backoff (1 s, 2 s, 4 s … ten attempts). The URL must point at an address `OUTBOUND_TARGETS` allows (by default public addresses only: no loopback, private, link-local or multicast); the address a name resolves to is checked again at every delivery. Replayed with the same `Idempotency-Key` by the same key, the call returns the first response with `secret: null`: the secret is never stored for replays.
          *
+         *     Also checked, with 422 when not met:
+         *     - `url` points where the operator's OUTBOUND_TARGETS allows (by default: no loopback, private or link-local address)
+         *
          *     Required scope: `intelligence:write`.
          */
         post: operations["createWebhook"];
@@ -570,7 +618,10 @@ export interface paths {
         head?: never;
         /**
          * Change a webhook: URL, events, or pause it with active=false
-         * @description Required scope: `intelligence:write`.
+         * @description Also checked, with 422 when not met:
+         *     - `url` points where the operator's OUTBOUND_TARGETS allows (by default: no loopback, private or link-local address)
+         *
+         *     Required scope: `intelligence:write`.
          */
         patch: operations["updateWebhook"];
         trace?: never;
@@ -615,6 +666,10 @@ export interface paths {
         /**
          * Change settings: name, time zone, escalation contacts, email and Slack for notifications
          * @description Slack incoming webhook URLs and an SMTP URL carry credentials: they are write-only (responses say only whether they are set) and stored encrypted. Set a field to null to remove it; `team_webhook_urls` changes only the teams it names. An SMTP URL of the organization's own is used instead of the server's `SMTP_URL`; like Slack URLs, its host must be an address `OUTBOUND_TARGETS` allows.
+         *
+         *     Also checked, with 422 when not met:
+         *     - each escalation contact names an active rep of this organization
+         *     - the SMTP and Slack URLs point where the operator's OUTBOUND_TARGETS allows
          *
          *     Required scope: `organization:write`.
          */
@@ -720,7 +775,7 @@ export interface components {
         Error: {
             error: {
                 /** @enum {string} */
-                code: "UNAUTHORIZED" | "FORBIDDEN" | "HTTPS_REQUIRED" | "NOT_FOUND" | "CONFLICT" | "PAYLOAD_TOO_LARGE" | "VALIDATION_ERROR" | "RATE_LIMITED" | "SERVER_ERROR" | "SERVICE_UNAVAILABLE";
+                code: "UNAUTHORIZED" | "FORBIDDEN" | "HTTPS_REQUIRED" | "NOT_FOUND" | "METHOD_NOT_ALLOWED" | "CONFLICT" | "PAYLOAD_TOO_LARGE" | "VALIDATION_ERROR" | "RATE_LIMITED" | "SERVER_ERROR" | "SERVICE_UNAVAILABLE";
                 message: string;
                 details?: {
                     path: string;

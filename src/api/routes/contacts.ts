@@ -24,6 +24,9 @@ export const contactRoutes = [
     method: 'post',
     path: '/v1/contacts',
     operationId: 'upsertContact',
+    alsoChecked: [
+      '`owner_rep_id` names an active rep of this organization',
+    ],
     tag,
     summary: 'Upsert a contact by email (or external_id)',
     description: 'A key without `contacts:read` that updates an existing contact gets only `{id, created: false}`.',
@@ -60,6 +63,10 @@ export const contactRoutes = [
     method: 'post',
     path: '/v1/contacts/:id/activities',
     operationId: 'logActivity',
+    alsoChecked: [
+      '`rep_id` names an active rep of this organization',
+      '`occurred_at` lies between 1970 and a day from now',
+    ],
     tag,
     summary: 'Log a call, meeting, email or note',
     description: "A CALL, MEETING or EMAIL by the rep the contact's open lead is assigned to is that lead's first touch: it stops the SLA clock and the lead becomes CONTACTED.",

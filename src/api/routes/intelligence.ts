@@ -13,6 +13,9 @@ export const intelligenceRoutes = [
     method: 'get',
     path: '/v1/intelligence/summary',
     operationId: 'getIntelligenceSummary',
+    alsoChecked: [
+      '`from` is before `to`',
+    ],
     tag,
     summary: 'Routing performance over a window of received leads',
     description:
@@ -27,6 +30,9 @@ export const intelligenceRoutes = [
     method: 'get',
     path: '/v1/intelligence/timeseries',
     operationId: 'getIntelligenceTimeseries',
+    alsoChecked: [
+      '`from` is before `to`',
+    ],
     tag,
     summary: 'One metric per hour or day, for charts',
     scope: 'intelligence:read',
@@ -54,6 +60,9 @@ export const monitorRoutes = [
     method: 'post',
     path: '/v1/intelligence/sla-monitors',
     operationId: 'createSlaMonitor',
+    alsoChecked: [
+      "`params` fit the monitor's `kind`; a `rep_id` in them names an active rep of this organization",
+    ],
     tag,
     summary: 'Create an SLA monitor, evaluated on its own Temporal Schedule',
     description:
@@ -80,6 +89,9 @@ export const monitorRoutes = [
     method: 'patch',
     path: '/v1/intelligence/sla-monitors/:id',
     operationId: 'updateSlaMonitor',
+    alsoChecked: [
+      "`params` fit the monitor's `kind`; a `rep_id` in them names an active rep of this organization",
+    ],
     tag,
     summary: 'Change, pause or resume an SLA monitor (its schedule follows)',
     scope: 'intelligence:write',

@@ -54,6 +54,9 @@ export const leadRoutes = [
     method: 'post',
     path: '/v1/leads/:id/reassign',
     operationId: 'reassignLead',
+    alsoChecked: [
+      '`rep_id` names an active rep of this organization',
+    ],
     tag,
     summary: 'Reassign a lead, to a given rep or to the next eligible one',
     scope: 'leads:write',

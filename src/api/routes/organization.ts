@@ -21,6 +21,10 @@ export const organizationRoutes = [
     method: 'patch',
     path: '/v1/organization',
     operationId: 'updateOrganization',
+    alsoChecked: [
+      'each escalation contact names an active rep of this organization',
+      "the SMTP and Slack URLs point where the operator's OUTBOUND_TARGETS allows",
+    ],
     tag: 'Organization',
     summary: 'Change settings: name, time zone, escalation contacts, email and Slack for notifications',
     description:

@@ -22,6 +22,11 @@ export const repRoutes = [
     method: 'post',
     path: '/v1/reps',
     operationId: 'createRep',
+    alsoChecked: [
+      '`manager_id` names another active rep of this organization',
+      'each `out_of_office` period starts before it ends',
+      'working-hours intervals of a day do not overlap and the week has at least an hour',
+    ],
     tag: 'Reps',
     summary: 'Create a rep',
     scope: 'reps:write',
@@ -45,6 +50,11 @@ export const repRoutes = [
     method: 'patch',
     path: '/v1/reps/:id',
     operationId: 'updateRep',
+    alsoChecked: [
+      '`manager_id` names another active rep of this organization',
+      'each `out_of_office` period starts before it ends',
+      'working-hours intervals of a day do not overlap and the week has at least an hour',
+    ],
     tag: 'Reps',
     summary: 'Change a rep: availability, capacity, hours, teams',
     description:

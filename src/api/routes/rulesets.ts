@@ -24,6 +24,11 @@ export const rulesetRoutes = [
     method: 'post',
     path: '/v1/rules',
     operationId: 'createRuleset',
+    alsoChecked: [
+      'every team named has an active rep and every rep id names an active rep of this organization',
+      'escalations are in order of `after_minutes`',
+      "a condition's `value` fits its operator; `matches` patterns are RE2 syntax",
+    ],
     tag,
     summary: 'Create a ruleset (as a DRAFT)',
     description:
@@ -49,6 +54,9 @@ export const rulesetRoutes = [
     method: 'post',
     path: '/v1/rules/simulate',
     operationId: 'simulateRouting',
+    alsoChecked: [
+      '`ruleset_id` names a ruleset of this organization; an inline `ruleset` obeys the rules of POST /v1/rules',
+    ],
     tag,
     summary: 'Route a lead without writing anything: the decision and its explanation',
     description: 'Uses the active ruleset, or `ruleset_id` (e.g. a draft), or an unsaved `ruleset`, against the current state of your reps.',
@@ -73,6 +81,11 @@ export const rulesetRoutes = [
     method: 'patch',
     path: '/v1/rules/:id',
     operationId: 'updateRuleset',
+    alsoChecked: [
+      'every team named has an active rep and every rep id names an active rep of this organization',
+      'escalations are in order of `after_minutes`',
+      "a condition's `value` fits its operator; `matches` patterns are RE2 syntax",
+    ],
     tag,
     summary: 'Change a draft ruleset (published versions are immutable: 409)',
     scope: 'rules:write',

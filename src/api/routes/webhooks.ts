@@ -23,6 +23,9 @@ export const webhookRoutes = [
     method: 'post',
     path: '/v1/webhooks',
     operationId: 'createWebhook',
+    alsoChecked: [
+      "`url` points where the operator's OUTBOUND_TARGETS allows (by default: no loopback, private or link-local address)",
+    ],
     tag,
     summary: 'Subscribe a URL to events; the response holds the signing secret, shown this once',
     description:
@@ -52,6 +55,9 @@ export const webhookRoutes = [
     method: 'patch',
     path: '/v1/webhooks/:id',
     operationId: 'updateWebhook',
+    alsoChecked: [
+      "`url` points where the operator's OUTBOUND_TARGETS allows (by default: no loopback, private or link-local address)",
+    ],
     tag,
     summary: 'Change a webhook: URL, events, or pause it with active=false',
     scope: 'intelligence:write',
