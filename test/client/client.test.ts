@@ -1,5 +1,4 @@
 import http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { nextCursor, routeswitClient, type RouteswitClient, type Schemas } from '../../clients/typescript/src';
 import { newOrg, startApi, startWorker, type TestApi, type TestWorker } from '../helpers/stack';
 
@@ -18,7 +17,9 @@ beforeAll(async () => {
   server = http.createServer(api.app);
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   const org = await newOrg(api.deps.db);
-  client = routeswitClient({ baseUrl: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, apiKey: org.key });
+  const address = server.address();
+  if (!address || typeof address === 'string') throw new Error('the test server has no TCP address');
+  client = routeswitClient({ baseUrl: `http://127.0.0.1:${address.port}`, apiKey: org.key });
 });
 afterAll(async () => {
   await new Promise((r) => server.close(r));

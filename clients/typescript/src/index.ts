@@ -30,6 +30,6 @@ export function routeswitClient({ apiKey, headers, ...options }: RouteswitOption
 /** The cursor of the next page, from a list response's Link header (null on the last page). */
 export function nextCursor(response: Response): string | null {
   const link = response.headers.get('link');
-  const match = link ? /[?&]cursor=([^&>]+)/.exec(link) : null;
-  return match ? decodeURIComponent(match[1]!) : null;
+  const cursor = link ? /[?&]cursor=([^&>]+)/.exec(link)?.[1] : undefined;
+  return cursor ? decodeURIComponent(cursor) : null;
 }
