@@ -96,7 +96,10 @@ function registerRoute(registry: OpenAPIRegistry, r: AnyRoute): void {
       200: {
         description: r.list ? 'A page of results; the next page is in the Link header (rel="next")' : 'OK',
         headers: headers('X-Request-Id', ...(r.list ? (['Link'] as const) : []), ...(r.method === 'post' ? (['Idempotent-Replayed'] as const) : [])),
-        content: { 'application/json': { schema: r.list ? z.array(r.response) : r.response } },
+        content:
+          'stream' in r
+            ? Object.fromEntries(Object.entries(r.produces).map(([type, description]) => [type, { schema: z.string().meta({ description }) }]))
+            : { 'application/json': { schema: r.list ? z.array(r.response) : r.response } },
       },
       ...Object.fromEntries([...statuses].sort().map((s) => [s, errorRef(s)])),
     },

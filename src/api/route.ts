@@ -5,6 +5,7 @@ import { ApiError, forbidden, fromZod, invalid, notFound } from '../errors';
 import type { Scope } from '../schemas/apiKeys';
 import type { Page } from '../schemas/common';
 import type { ApiDeps } from './deps';
+import type { Streamed } from '../services/paging';
 import * as idempotency from './idempotency';
 import type { Owner as IdempotencyOwner } from '../db/idempotency';
 
@@ -67,13 +68,44 @@ export interface ListRoute<P extends AnyObject, Q extends AnyObject, B extends z
   handler(ctx: RouteContext, input: RouteInput<P, Q, B>): Promise<Page<z.input<R>>>;
 }
 
+/** A route whose answer is a file (CSV, NDJSON), written as its handler produces it. */
+export interface StreamRoute<P extends AnyObject, Q extends AnyObject> extends Omit<RouteBase<P, Q, z.ZodNever, z.ZodString>, 'response' | 'body'> {
+  stream: true;
+  body?: undefined;
+  list?: false;
+  /** Media types it can send, with what each holds (for the document). */
+  produces: Record<string, string>;
+  handler(ctx: RouteContext, input: Omit<RouteInput<P, Q, z.ZodNever>, 'body'>): Promise<Streamed>;
+}
+
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
-export type AnyRoute = ObjectRoute<any, any, any, any> | ListRoute<any, any, any, any>;
+export type AnyRoute = ObjectRoute<any, any, any, any> | ListRoute<any, any, any, any> | StreamRoute<any, any>;
 
 export function route<P extends AnyObject, Q extends AnyObject, B extends z.ZodType, R extends z.ZodType>(
   spec: ObjectRoute<P, Q, B, R>,
 ): AnyRoute {
   return spec;
+}
+
+export function streamRoute<P extends AnyObject, Q extends AnyObject>(spec: Omit<StreamRoute<P, Q>, 'stream'>): AnyRoute {
+  return { ...spec, stream: true };
+}
+
+/** Writes the chunks as they come, waiting when the client reads slower than they are produced. */
+async function sendStream(res: Response, out: Streamed): Promise<void> {
+  res.status(200).setHeader('Content-Type', out.contentType);
+  res.setHeader('Content-Disposition', `attachment; filename="${out.filename}"`);
+  try {
+    for await (const chunk of out.chunks) {
+      if (res.destroyed) return;
+      if (!res.write(chunk)) await new Promise((resolve) => res.once('drain', resolve));
+    }
+    res.end();
+  } catch (err) {
+    // Half a file must not pass for a whole one: the connection is cut, and the error logged.
+    res.destroy();
+    throw err;
+  }
 }
 
 export function listRoute<P extends AnyObject, Q extends AnyObject, B extends z.ZodType, R extends z.ZodType>(
@@ -165,6 +197,10 @@ export function handlerFor(spec: AnyRoute, deps: ApiDeps): RequestHandler {
 
       const ctx: RouteContext = { principal, orgId: principal.orgId, requestId, deps, idempotencyKey: idem ? `${idem.api_key_id}:${idem.key}` : undefined };
       const input = { params: paramsResult.data, query, body, headers: req.headers };
+      if ('stream' in spec) {
+        await sendStream(res, await spec.handler(ctx, input));
+        return;
+      }
       let payload: unknown;
       if (spec.list) {
         const page = await spec.handler(ctx, input);

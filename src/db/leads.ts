@@ -62,6 +62,7 @@ export function findLeadBy(db: Conn, orgId: string, column: 'external_id' | 'ide
 export interface LeadFilter {
   status?: LeadStatus;
   repId?: string;
+  contactId?: string;
   createdAfter?: string;
   createdBefore?: string;
 }
@@ -71,9 +72,34 @@ export function listLeads(db: Db, orgId: string, f: LeadFilter, before: string |
   const q = db<LeadRow>('leads').where({ org_id: orgId }).orderBy('id', 'desc').limit(limit);
   if (f.status) q.andWhere({ status: f.status });
   if (f.repId) q.andWhere({ assigned_rep_id: f.repId });
+  if (f.contactId) q.andWhere({ contact_id: f.contactId });
   if (f.createdAfter) q.andWhere('received_at', '>=', f.createdAfter);
   if (f.createdBefore) q.andWhere('received_at', '<', f.createdBefore);
   if (before) q.andWhere('id', '<', before);
+  return q;
+}
+
+/** A lead as an export row carries it: the lead, its rep's email, and what became of its SLA. */
+export interface ExportRow extends LeadRow {
+  rep_email: string | null;
+  has_sla: boolean;
+  breached_at: Date | null;
+}
+
+/** Oldest first from `afterId` (exclusive), for exports read page by page: keyset, so each page is an index range. */
+export function exportPage(db: Db, orgId: string, f: LeadFilter, afterId: string | undefined, limit: number): Promise<ExportRow[]> {
+  const q = db('leads as l')
+    .leftJoin('reps as r', 'r.id', 'l.assigned_rep_id')
+    .where('l.org_id', orgId)
+    .orderBy('l.id', 'asc')
+    .limit(limit)
+    .select('l.*', 'r.email as rep_email');
+  if (f.status) q.andWhere('l.status', f.status);
+  if (f.repId) q.andWhere('l.assigned_rep_id', f.repId);
+  if (f.contactId) q.andWhere('l.contact_id', f.contactId);
+  if (f.createdAfter) q.andWhere('l.received_at', '>=', f.createdAfter);
+  if (f.createdBefore) q.andWhere('l.received_at', '<', f.createdBefore);
+  if (afterId) q.andWhere('l.id', '>', afterId);
   return q;
 }
 

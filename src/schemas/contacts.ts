@@ -1,3 +1,4 @@
+import { LEAD_STATUSES } from '../lead/model';
 import { z } from 'zod';
 import { IdOf, OptionalText, PageQuery, Timestamp, Email, TrimmedText } from './common';
 import { Attributes } from './leads';
@@ -35,6 +36,25 @@ export const Contact = z
   })
   .meta({ id: 'Contact' });
 export type Contact = z.infer<typeof Contact>;
+
+/** How many of a contact's leads its detail lists; `GET /v1/leads?contact_id=` pages through all of them. */
+export const CONTACT_LEADS_SHOWN = 100;
+
+export const ContactDetail = Contact.extend({
+  leads: z
+    .array(
+      z.object({
+        id: IdOf('lead'),
+        status: z.enum(LEAD_STATUSES),
+        assigned_rep_id: z.string().nullable(),
+        received_at: Timestamp,
+        first_touch_at: Timestamp.nullable(),
+        closed_at: Timestamp.nullable(),
+      }),
+    )
+    .meta({ description: `The contact's leads, newest first (the latest ${CONTACT_LEADS_SHOWN}; GET /v1/leads?contact_id= lists them all)` }),
+}).meta({ id: 'ContactDetail' });
+export type ContactDetail = z.infer<typeof ContactDetail>;
 
 /** What a key that may write contacts but not read them learns of a contact that already existed. */
 export const ContactReceipt = z

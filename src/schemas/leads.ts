@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { LEAD_STATUSES, UNASSIGNED_REASONS } from '../lead/model';
 import { TimelineEvent } from './timeline';
 import { SlaSchema } from '../routing/schema';
-import { IdOf, OptionalText, PageQuery, QueryInt, Timestamp, orNull, TimestampInput, Email, TrimmedText } from './common';
+import { ErrorBody, IdOf, OptionalText, PageQuery, QueryInt, Timestamp, orNull, TimestampInput, Email, TrimmedText } from './common';
 import { Routing } from './routing';
 
 const AttributeScalar = z.union([z.string().max(2000), z.number().finite(), z.boolean()]);
@@ -112,6 +112,36 @@ export const LeadDetail = Lead.extend({
 }).meta({ id: 'LeadDetail' });
 export type LeadDetail = z.infer<typeof LeadDetail>;
 
+/** Leads one batch request takes. */
+export const LEAD_BATCH_MAX = 500;
+
+export const LeadBatch = z
+  .strictObject({
+    leads: z
+      .array(z.record(z.string(), z.unknown()))
+      .min(1)
+      .max(LEAD_BATCH_MAX)
+      .meta({ description: 'Leads as POST /v1/leads takes them (LeadInput). Each is checked on its own: a bad one is answered at its index in `results`, the others are taken in' }),
+  })
+  .meta({ id: 'LeadBatch' });
+export type LeadBatch = z.infer<typeof LeadBatch>;
+
+const BatchAccepted = z.object({
+  index: z.number().int(),
+  id: IdOf('lead'),
+  status: LeadStatus,
+  duplicate: z.boolean().meta({ description: 'The lead existed already (same external_id, or this batch sent again with its Idempotency-Key)' }),
+});
+const BatchRejected = z.object({ index: z.number().int(), error: ErrorBody.shape.error });
+export const LeadBatchResult = z
+  .object({
+    accepted: z.number().int(),
+    rejected: z.number().int(),
+    results: z.array(z.union([BatchAccepted, BatchRejected])).meta({ description: 'One per lead sent, in the same order' }),
+  })
+  .meta({ id: 'LeadBatchResult' });
+export type LeadBatchResult = z.infer<typeof LeadBatchResult>;
+
 export const LeadCreateQuery = z.object({
   wait_ms: QueryInt(0, 30_000).optional().meta({ description: 'How long to wait for the routing decision (default 2000)' }),
 });
@@ -119,10 +149,16 @@ export const LeadCreateQuery = z.object({
 export const LeadListQuery = PageQuery.extend({
   status: LeadStatus.optional(),
   rep_id: IdOf('rep').optional(),
+  contact_id: IdOf('contact').optional().meta({ description: "This contact's leads" }),
   created_after: TimestampInput.optional(),
   created_before: TimestampInput.optional(),
 });
 export type LeadListQuery = z.infer<typeof LeadListQuery>;
+
+export const LeadExportQuery = LeadListQuery.omit({ limit: true, cursor: true }).extend({
+  format: z.enum(['csv', 'ndjson']).default('csv').meta({ description: 'csv (a header row, then one row per lead) or ndjson (one JSON object per line)' }),
+});
+export type LeadExportQuery = z.infer<typeof LeadExportQuery>;
 
 export const ReassignRequest = z
   .strictObject({ rep_id: IdOf('rep').optional().meta({ description: 'Omitted: the next eligible rep of the lead\'s pool other than the current one' }) })

@@ -6,12 +6,13 @@ import { conflict, notFound } from '../errors';
 import { newId } from '../ids';
 import type { Logger } from '../logger';
 import type { Page, PageQuery } from '../schemas/common';
-import type { Activity, ActivityCreate, ActivityLogged, Contact, ContactListQuery, ContactReceipt, ContactUpsert } from '../schemas/contacts';
+import { CONTACT_LEADS_SHOWN, type Activity, type ActivityCreate, type ActivityLogged, type Contact, type ContactDetail, type ContactListQuery, type ContactReceipt, type ContactUpsert } from '../schemas/contacts';
 import type { Temporal } from '../temporal/client';
 import { CommandRejected, sendLeadCommand } from '../temporal/leads';
 import { firstTouchUpdate } from '../lead/messages';
 import { isTouchType } from '../lead/model';
-import { toPage } from './paging';
+import { listLeads } from '../db/leads';
+import { iso, toPage } from './paging';
 import { requireActiveRep } from './reps';
 
 export function presentContact(c: store.ContactRow): Contact {
@@ -95,11 +96,15 @@ export async function upsertContact(deps: Pick<ServiceDeps, 'db'>, orgId: string
   }
 }
 
-export async function getContact(deps: Pick<ServiceDeps, 'db'>, orgId: string, id: string): Promise<Contact> {
+export async function getContact(deps: Pick<ServiceDeps, 'db'>, orgId: string, id: string): Promise<ContactDetail> {
   const { db } = deps;
   const c = await store.findContact(db, orgId, id);
   if (!c) throw notFound('Contact');
-  return presentContact(c);
+  const leads = await listLeads(db, orgId, { contactId: id }, undefined, CONTACT_LEADS_SHOWN);
+  return {
+    ...presentContact(c),
+    leads: leads.map((l) => ({ id: l.id, status: l.status, assigned_rep_id: l.assigned_rep_id, received_at: l.received_at.toISOString(), first_touch_at: iso(l.first_touch_at), closed_at: iso(l.closed_at) })),
+  };
 }
 
 export async function listContacts(deps: Pick<ServiceDeps, 'db'>, orgId: string, q: ContactListQuery): Promise<Page<Contact>> {

@@ -1,11 +1,11 @@
 import { createHash } from 'node:crypto';
 import type { Config } from '../config';
 import * as leads from '../db/leads';
-import { conflict, notFound } from '../errors';
+import { ApiError, conflict, fromZod, notFound } from '../errors';
 import { closeUpdate, reassignUpdate } from '../lead/messages';
 import type { Page } from '../schemas/common';
 import type { TimelineEvent } from '../schemas/timeline';
-import type { Lead, LeadDetail, LeadInput, LeadListQuery, LeadReceipt } from '../schemas/leads';
+import { LeadInput, type Lead, type LeadBatch, type LeadBatchResult, type LeadDetail, type LeadListQuery, type LeadReceipt } from '../schemas/leads';
 import { CommandRejected, sendLeadCommand, startAndAwaitDecision, type Headline } from '../temporal/leads';
 import type { ServiceDeps } from './deps';
 import { iso, toPage } from './paging';
@@ -60,6 +60,14 @@ async function findDuplicate(db: ServiceDeps['db'], orgId: string, input: LeadIn
   return input.external_id ? leads.findLeadBy(db, orgId, 'external_id', input.external_id) : undefined;
 }
 
+/** Stores a lead, or finds the one it duplicates. Insert first: a duplicate inserts nothing, and is looked up. */
+async function receiveLead(deps: ServiceDeps, orgId: string, input: LeadInput, idempotencyKey: string | undefined): Promise<{ row: leads.LeadRow; inserted: boolean }> {
+  const inserted = await leads.insertReceivedLead(deps.db, orgId, input, idempotencyKey);
+  const row = inserted ?? (await findDuplicate(deps.db, orgId, input, idempotencyKey));
+  if (!row) throw conflict('A lead with this external_id or Idempotency-Key is being created concurrently; retry');
+  return { row, inserted: inserted !== null };
+}
+
 /**
  * Takes a lead in: deduplicated (same Idempotency-Key, or same external_id → the same lead), stored with its
  * contact before anything else happens, then handed to its workflow, whose decision is awaited up to
@@ -73,12 +81,10 @@ export async function ingestLead(
   opts: { idempotencyKey?: string; waitMs?: number; canRead: boolean },
 ): Promise<Lead | LeadReceipt> {
   const waitMs = opts.waitMs ?? deps.config.LEAD_WAIT_MS_DEFAULT;
-  // Insert first: a duplicate (same external_id or Idempotency-Key) inserts nothing, and is then looked up.
-  const inserted = await leads.insertReceivedLead(deps.db, orgId, input, opts.idempotencyKey);
-  let row = inserted ?? (await findDuplicate(deps.db, orgId, input, opts.idempotencyKey));
-  if (!row) throw conflict('A lead with this external_id or Idempotency-Key is being created concurrently; retry');
+  const received = await receiveLead(deps, orgId, input, opts.idempotencyKey);
+  let row = received.row;
   // A key that may not read leads learns only that its lead exists, not what another request stored.
-  if (!inserted && !opts.canRead) return { id: row.id, status: row.status, duplicate: true };
+  if (!received.inserted && !opts.canRead) return { id: row.id, status: row.status, duplicate: true };
   if (row.status !== 'ROUTING') return presentLead(row, deps.config);
   try {
     if (await startAndAwaitDecision(deps.temporal, orgId, row.id, waitMs, headlineOf(row))) row = (await leads.findLead(deps.db, orgId, row.id)) ?? row;
@@ -113,7 +119,7 @@ export async function listLeads(deps: ServiceDeps, orgId: string, q: LeadListQue
   const rows = await leads.listLeads(
     deps.db,
     orgId,
-    { status: q.status, repId: q.rep_id, createdAfter: q.created_after, createdBefore: q.created_before },
+    { status: q.status, repId: q.rep_id, contactId: q.contact_id, createdAfter: q.created_after, createdBefore: q.created_before },
     q.cursor,
     q.limit + 1,
   );
@@ -152,4 +158,57 @@ export async function reassignLead(deps: ServiceDeps, orgId: string, id: string,
 
 export function closeLead(deps: ServiceDeps, orgId: string, id: string, reason: string, opts: CommandOptions = {}): Promise<LeadDetail> {
   return command(deps, orgId, id, (headline) => sendLeadCommand(deps.temporal, orgId, id, closeUpdate, { reason }, { updateId: updateIdFor('close', id, opts), headline }));
+}
+
+/** Leads of one batch taken in at once: enough to keep Postgres and Temporal busy, not to swamp either. */
+const BATCH_CONCURRENCY = 16;
+
+/**
+ * Takes up to LEAD_BATCH_MAX leads, each as POST /v1/leads would (validated, deduplicated, stored, its workflow
+ * started), without waiting for routing decisions. A lead that fails validation is answered at its index with
+ * the error (details name `leads[i].field`); the others are taken in. With an Idempotency-Key each lead gets
+ * its own (`<key>#<index>`), so a batch sent again after a lost answer creates nothing twice.
+ */
+export async function ingestBatch(deps: ServiceDeps, orgId: string, batch: LeadBatch, opts: { idempotencyKey?: string; requestId: string }): Promise<LeadBatchResult> {
+  const one = async (raw: unknown, index: number): Promise<LeadBatchResult['results'][number]> => {
+    const parsed = LeadInput.safeParse(raw);
+    if (!parsed.success) return { index, error: errorFor(fromZod(parsed.error, `lead at leads[${index}]`, ['leads', index]), opts.requestId) };
+    try {
+      const { row, inserted } = await receiveLead(deps, orgId, parsed.data, opts.idempotencyKey ? `${opts.idempotencyKey}#${index}` : undefined);
+      if (row.status === 'ROUTING') await startLater(deps, orgId, row);
+      return { index, id: row.id, status: row.status, duplicate: !inserted };
+    } catch (err) {
+      if (err instanceof ApiError && err.status < 500) return { index, error: errorFor(err, opts.requestId) };
+      throw err;
+    }
+  };
+  const results = await inBatches(batch.leads, BATCH_CONCURRENCY, one);
+  const rejected = results.filter((r) => 'error' in r).length;
+  return { accepted: results.length - rejected, rejected, results };
+}
+
+/** Starts the lead's workflow without waiting for its decision; if Temporal is away, the sweeper starts it. */
+async function startLater(deps: ServiceDeps, orgId: string, row: leads.LeadRow): Promise<void> {
+  try {
+    await startAndAwaitDecision(deps.temporal, orgId, row.id, 0, headlineOf(row));
+  } catch (err) {
+    deps.logger.warn({ err, lead_id: row.id }, 'could not start the lead workflow now; the sweeper will');
+  }
+}
+
+type BatchError = Extract<LeadBatchResult['results'][number], { error: unknown }>['error'];
+
+function errorFor(err: ApiError, requestId: string): BatchError {
+  return { code: err.code, message: err.message, ...(err.details ? { details: err.details } : {}), request_id: requestId };
+}
+
+/** `fn` over `items`, at most `limit` at a time, results in the items' order. */
+async function inBatches<T, R>(items: T[], limit: number, fn: (item: T, index: number) => Promise<R>): Promise<R[]> {
+  const out: R[] = new Array(items.length);
+  let next = 0;
+  const lane = async () => {
+    for (let i = next++; i < items.length; i = next++) out[i] = await fn(items[i]!, i);
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, lane));
+  return out;
 }

@@ -8,3 +8,10 @@ export function toPage<R extends { id: string }, T>(rows: R[], limit: number, pr
 }
 
 export const iso = (d: Date | null | undefined): string | null => (d ? d.toISOString() : null);
+
+/** What a streaming answer sends (an export): text produced as it is read, never the whole answer in memory. */
+export interface Streamed {
+  contentType: string;
+  filename: string;
+  chunks: AsyncIterable<string>;
+}

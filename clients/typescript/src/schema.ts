@@ -81,6 +81,50 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/leads/export": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Export leads with their routing outcome, first touch and SLA result, as CSV or NDJSON
+         * @description Streams the leads that match the filters, oldest first, without a page limit: for spreadsheets and BI tools. Columns: id, received_at, status, email, first_name, last_name, company, domain, country, state, source, score, employees, industry, external_id, contact_id, assigned_rep_id, assigned_rep_email, rule_id, team, strategy, unassigned_reason, assigned_at, sla_due_at, first_touch_at, sla_result, reassignment_count, closed_at, close_reason. `sla_result` is MET, BREACHED, PENDING or NONE (no SLA). A text cell starting with =, +, -, @, a tab or a return is prefixed with an apostrophe, so a spreadsheet never runs it as a formula.
+         *
+         *     Required scope: `leads:read`.
+         */
+        get: operations["exportLeads"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/leads/batch": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Ingest up to 500 leads at once, answered lead by lead
+         * @description Each lead is taken in as POST /v1/leads would take it (deduplicated by `external_id`, stored, its workflow started), without waiting for routing decisions: read them later with GET /v1/leads/:id. A lead that is not valid is answered at its index in `results` with the error (its `details` name `leads[i].field`) and the others are taken in, so the answer is 200 whenever the batch itself has the right shape. With an Idempotency-Key, sending the same batch again creates nothing twice.
+         *
+         *     Required scope: `leads:write`.
+         */
+        post: operations["createLeadBatch"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/leads/{id}": {
         parameters: {
             query?: never;
@@ -376,7 +420,7 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * Get a contact
+         * Get a contact with its leads
          * @description Required scope: `contacts:read`.
          */
         get: operations["getContact"];
@@ -979,6 +1023,40 @@ export interface components {
             attributes?: {
                 [key: string]: string | number | boolean | null | (string | number | boolean)[];
             };
+        };
+        LeadBatchResult: {
+            accepted: number;
+            rejected: number;
+            /** @description One per lead sent, in the same order */
+            results: ({
+                index: number;
+                /**
+                 * @description lead id
+                 * @example lead_0mijkl000abcdefghijklm
+                 */
+                id: string;
+                status: components["schemas"]["LeadStatus"];
+                /** @description The lead existed already (same external_id, or this batch sent again with its Idempotency-Key) */
+                duplicate: boolean;
+            } | {
+                index: number;
+                error: {
+                    /** @enum {string} */
+                    code: "UNAUTHORIZED" | "FORBIDDEN" | "HTTPS_REQUIRED" | "NOT_FOUND" | "METHOD_NOT_ALLOWED" | "CONFLICT" | "PAYLOAD_TOO_LARGE" | "VALIDATION_ERROR" | "RATE_LIMITED" | "SERVER_ERROR" | "SERVICE_UNAVAILABLE";
+                    message: string;
+                    details?: {
+                        path: string;
+                        message: string;
+                    }[];
+                    request_id: string;
+                };
+            })[];
+        };
+        LeadBatch: {
+            /** @description Leads as POST /v1/leads takes them (LeadInput). Each is checked on its own: a bad one is answered at its index in `results`, the others are taken in */
+            leads: {
+                [key: string]: unknown;
+            }[];
         };
         LeadDetail: {
             /**
@@ -1922,6 +2000,63 @@ export interface components {
                 [key: string]: string | number | boolean | null | (string | number | boolean)[];
             };
         } | unknown | unknown;
+        ContactDetail: {
+            /**
+             * @description contact id
+             * @example ct_0mijkl000abcdefghijklm
+             */
+            id: string;
+            email: string | null;
+            external_id: string | null;
+            name: string | null;
+            phone: string | null;
+            company: string | null;
+            owner_rep_id: string | null;
+            attributes: {
+                [key: string]: unknown;
+            };
+            /**
+             * Format: date-time
+             * @description ISO 8601 timestamp
+             * @example 2026-11-28T09:30:00.000Z
+             */
+            created_at: string;
+            /**
+             * Format: date-time
+             * @description ISO 8601 timestamp
+             * @example 2026-11-28T09:30:00.000Z
+             */
+            updated_at: string;
+            /** @description The contact's leads, newest first (the latest 100; GET /v1/leads?contact_id= lists them all) */
+            leads: {
+                /**
+                 * @description lead id
+                 * @example lead_0mijkl000abcdefghijklm
+                 */
+                id: string;
+                /** @enum {string} */
+                status: "ROUTING" | "ASSIGNED" | "CONTACTED" | "UNASSIGNED" | "CLOSED";
+                assigned_rep_id: string | null;
+                /**
+                 * Format: date-time
+                 * @description ISO 8601 timestamp
+                 * @example 2026-11-28T09:30:00.000Z
+                 */
+                received_at: string;
+                /**
+                 * Format: date-time
+                 * @description ISO 8601 timestamp
+                 * @example 2026-11-28T09:30:00.000Z
+                 */
+                first_touch_at: string | null;
+                /**
+                 * Format: date-time
+                 * @description ISO 8601 timestamp
+                 * @example 2026-11-28T09:30:00.000Z
+                 */
+                closed_at: string | null;
+            }[];
+        };
         Activity: {
             /**
              * @description activity id
@@ -2874,6 +3009,8 @@ export interface operations {
                 status?: components["schemas"]["LeadStatus"];
                 /** @description rep id */
                 rep_id?: string;
+                /** @description This contact's leads */
+                contact_id?: string;
                 /** @description ISO 8601 timestamp */
                 created_after?: string;
                 /** @description ISO 8601 timestamp */
@@ -2931,6 +3068,81 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Lead"] | components["schemas"]["LeadReceipt"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["PayloadTooLarge"];
+            422: components["responses"]["ValidationError"];
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["ServerError"];
+        };
+    };
+    exportLeads: {
+        parameters: {
+            query?: {
+                status?: components["schemas"]["LeadStatus"];
+                /** @description rep id */
+                rep_id?: string;
+                /** @description This contact's leads */
+                contact_id?: string;
+                /** @description ISO 8601 timestamp */
+                created_after?: string;
+                /** @description ISO 8601 timestamp */
+                created_before?: string;
+                /** @description csv (a header row, then one row per lead) or ndjson (one JSON object per line) */
+                format?: "csv" | "ndjson";
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/csv": string;
+                    "application/x-ndjson": string;
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            422: components["responses"]["ValidationError"];
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["ServerError"];
+        };
+    };
+    createLeadBatch: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Replays the first response for a retried request with the same body; 409 with a different body. 1–255 printable ASCII characters, no spaces */
+                "Idempotency-Key"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["LeadBatch"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Idempotent-Replayed": components["headers"]["Idempotent-Replayed"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["LeadBatchResult"];
                 };
             };
             401: components["responses"]["Unauthorized"];
@@ -3578,7 +3790,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Contact"];
+                    "application/json": components["schemas"]["ContactDetail"];
                 };
             };
             401: components["responses"]["Unauthorized"];

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { IdOf, PageQuery } from '../../schemas/common';
-import { Activity, ActivityCreate, ActivityLogged, Contact, ContactListQuery, ContactReceipt, ContactUpsert } from '../../schemas/contacts';
+import { Activity, ActivityCreate, ActivityLogged, Contact, ContactDetail, ContactListQuery, ContactReceipt, ContactUpsert } from '../../schemas/contacts';
 import { hasScope } from '../../services/apiKeys';
 import * as service from '../../services/contacts';
 import { listRoute, route } from '../route';
@@ -41,10 +41,10 @@ export const contactRoutes = [
     path: '/v1/contacts/:id',
     operationId: 'getContact',
     tag,
-    summary: 'Get a contact',
+    summary: 'Get a contact with its leads',
     scope: 'contacts:read',
     params: Params,
-    response: Contact,
+    response: ContactDetail,
     handler: (ctx, { params }) => service.getContact(ctx.deps, ctx.orgId, params.id),
   }),
   listRoute({

@@ -1,9 +1,10 @@
 import { z } from 'zod';
 import { IdOf } from '../../schemas/common';
-import { CloseRequest, Lead, LeadCreateQuery, LeadDetail, LeadInput, LeadListQuery, LeadReceipt, ReassignRequest } from '../../schemas/leads';
+import { CloseRequest, Lead, LeadBatch, LeadBatchResult, LeadCreateQuery, LeadDetail, LeadExportQuery, LeadInput, LeadListQuery, LeadReceipt, ReassignRequest } from '../../schemas/leads';
 import { hasScope } from '../../services/apiKeys';
 import * as service from '../../services/leads';
-import { listRoute, route, type RouteContext } from '../route';
+import { listRoute, route, streamRoute, type RouteContext } from '../route';
+import { EXPORT_COLUMNS, exportLeads } from '../../services/leadExport';
 
 const Params = z.object({ id: IdOf('lead') });
 const tag = 'Leads';
@@ -38,6 +39,36 @@ export const leadRoutes = [
     response: z.union([Lead, LeadReceipt]),
     handler: (ctx, { query, body }) =>
       service.ingestLead(deps(ctx), ctx.orgId, body, { idempotencyKey: ctx.idempotencyKey, waitMs: query.wait_ms, canRead: hasScope(ctx.principal, 'leads:read') }),
+  }),
+  streamRoute({
+    method: 'get',
+    path: '/v1/leads/export',
+    operationId: 'exportLeads',
+    tag,
+    summary: 'Export leads with their routing outcome, first touch and SLA result, as CSV or NDJSON',
+    description:
+      'Streams the leads that match the filters, oldest first, without a page limit: for spreadsheets and BI tools. Columns: ' +
+      `${EXPORT_COLUMNS.join(', ')}. \`sla_result\` is MET, BREACHED, PENDING or NONE (no SLA). ` +
+      'A text cell starting with =, +, -, @, a tab or a return is prefixed with an apostrophe, so a spreadsheet never runs it as a formula.',
+    scope: 'leads:read',
+    query: LeadExportQuery,
+    produces: { 'text/csv': 'A header row, then one row per lead', 'application/x-ndjson': 'One JSON object per line, one per lead' },
+    handler: (ctx, { query }) => Promise.resolve(exportLeads(ctx.deps, ctx.orgId, query)),
+  }),
+  route({
+    method: 'post',
+    path: '/v1/leads/batch',
+    operationId: 'createLeadBatch',
+    tag,
+    summary: 'Ingest up to 500 leads at once, answered lead by lead',
+    description:
+      'Each lead is taken in as POST /v1/leads would take it (deduplicated by `external_id`, stored, its workflow started), without waiting for routing decisions: ' +
+      'read them later with GET /v1/leads/:id. A lead that is not valid is answered at its index in `results` with the error (its `details` name `leads[i].field`) and the others are taken in, ' +
+      'so the answer is 200 whenever the batch itself has the right shape. With an Idempotency-Key, sending the same batch again creates nothing twice.',
+    scope: 'leads:write',
+    body: LeadBatch,
+    response: LeadBatchResult,
+    handler: (ctx, { body }) => service.ingestBatch(deps(ctx), ctx.orgId, body, { idempotencyKey: ctx.idempotencyKey, requestId: ctx.requestId }),
   }),
   route({
     method: 'get',
