@@ -10,6 +10,7 @@ import { isId } from '../ids';
 import { Scope } from '../schemas/apiKeys';
 import { createKey, revokeKey } from '../services/apiKeys';
 import { createTemporal } from '../temporal/client';
+import { ImportError, importLeads } from './importLeads';
 
 const USAGE = `Routeswit admin CLI
 
@@ -22,6 +23,9 @@ const USAGE = `Routeswit admin CLI
   npm run routeswit -- migrate [latest|status]
   npm run routeswit -- migrate rollback [--all --yes]   (undoes the last batch; --all drops every table: data is lost)
   npm run routeswit -- doctor          (round trip: API client → Temporal → worker → Postgres)
+  npm run routeswit -- import <leads.csv> --key <api key> [--api http://localhost:3000] [--map field="Column"]…
+                       [--rejected <report.csv>] [--no-progress]
+                       (streams the CSV through POST /v1/leads/batch; run it again to resume after a stop)
 
 Reads DATABASE_URL and TEMPORAL_ADDRESS like the servers do.`;
 
@@ -112,6 +116,43 @@ async function doctor(): Promise<void> {
   }
 }
 
+/** Talks to the API only (a key and its URL), as any integration would: no database access needed. */
+async function runImport(args: string[]): Promise<number> {
+  const { positionals, values } = parseArgs({
+    args,
+    allowPositionals: true,
+    options: {
+      key: { type: 'string' },
+      api: { type: 'string', default: process.env.ROUTESWIT_API_URL ?? 'http://localhost:3000' },
+      map: { type: 'string', multiple: true, default: [] },
+      rejected: { type: 'string' },
+      'no-progress': { type: 'boolean', default: false },
+    },
+  });
+  const file = positionals[0];
+  const apiKey = values.key ?? process.env.ROUTESWIT_API_KEY;
+  if (!file) throw new UsageError('import needs a CSV file');
+  if (!apiKey) throw new UsageError('import needs an API key with leads:write: --key, or ROUTESWIT_API_KEY');
+  const map: Record<string, string> = {};
+  for (const m of values.map) {
+    const eq = m.indexOf('=');
+    if (eq < 1) throw new UsageError(`--map ${m}: write it as field=Column`);
+    map[m.slice(0, eq).trim()] = m.slice(eq + 1);
+  }
+  try {
+    const r = await importLeads({ file, baseUrl: values.api, apiKey, map, rejectedFile: values.rejected, progress: !values['no-progress'] });
+    process.stdout.write(
+      `${r.rows} rows: ${r.imported} leads imported, ${r.duplicates} already there, ${r.rejected} rejected (reasons in ${r.rejectedFile})` +
+        `${r.skipped ? `; resumed after row ${r.skipped}` : ''}; ${r.seconds.toFixed(1)} s\n`,
+    );
+    return r.rejected ? 3 : 0;
+  } catch (err) {
+    if (!(err instanceof ImportError)) throw err;
+    process.stderr.write(`import: ${err.message}\n`);
+    return 1;
+  }
+}
+
 async function main(argv: string[]): Promise<number> {
   const [group, ...rest] = argv;
   if (!group || group === 'help' || group === '--help') {
@@ -122,6 +163,7 @@ async function main(argv: string[]): Promise<number> {
     await doctor();
     return 0;
   }
+  if (group === 'import') return runImport(rest);
   const config = loadConfigOrExit();
   // A fresh deployment's first step is `migrate`; it creates the database itself when the server lacks it.
   if (group === 'migrate') await ensureDatabase(config.DATABASE_URL);

@@ -1,0 +1,178 @@
+import { createHash } from 'node:crypto';
+import fs from 'node:fs';
+import { SingleBar, Presets } from 'cli-progress';
+import { parse } from 'csv-parse';
+import { stringify } from 'csv-stringify/sync';
+import { LEAD_BATCH_MAX } from '../schemas/leads';
+
+/**
+ * `npm run routeswit -- import leads.csv`: a CSV of any size streamed through POST /v1/leads/batch, 500 rows
+ * a request. Columns are lead fields by name (`email`, `first_name`, `company`, …, `attributes.<name>`), or
+ * mapped with `--map field=Column Name`. Rows the API refuses are written with their reasons to a report.
+ * Resumable: after each answered batch the row count is saved beside the file, a second run starts after
+ * it, and every batch carries an Idempotency-Key made from the file and its position, so a batch sent twice
+ * (the answer was lost when the run was stopped) creates nothing twice.
+ */
+export const LEAD_COLUMNS = ['email', 'first_name', 'last_name', 'company', 'domain', 'country', 'state', 'source', 'score', 'employees', 'industry', 'external_id'] as const;
+const NUMERIC = new Set(['score', 'employees']);
+
+export interface ImportOptions {
+  file: string;
+  baseUrl: string;
+  apiKey: string;
+  /** Lead field → CSV column, for columns not named like the field. */
+  map?: Record<string, string>;
+  /** Where refused rows go (row number, field, reason); default `<file>.rejected.csv`. */
+  rejectedFile?: string;
+  progress?: boolean;
+}
+
+export interface ImportReport {
+  rows: number;
+  imported: number;
+  duplicates: number;
+  rejected: number;
+  skipped: number;
+  seconds: number;
+  rejectedFile: string;
+}
+
+export class ImportError extends Error {}
+
+interface Progress {
+  rowsDone: number;
+  imported: number;
+  duplicates: number;
+  rejected: number;
+}
+
+const stateFileOf = (file: string) => `${file}.import-state.json`;
+
+/** Which column feeds each lead field: the mapping first, then a column named like the field. */
+function columnsFor(header: string[], map: Record<string, string>): Map<string, string> {
+  const normalise = (c: string) => c.trim().toLowerCase().replace(/[\s-]+/g, '_');
+  const byName = new Map(header.map((c) => [normalise(c), c]));
+  const out = new Map<string, string>();
+  for (const [field, column] of Object.entries(map)) {
+    if (![...LEAD_COLUMNS, 'attributes'].some((f) => field === f || field.startsWith('attributes.'))) throw new ImportError(`--map ${field}=…: not a lead field (${LEAD_COLUMNS.join(', ')}, attributes.<name>)`);
+    if (!header.includes(column)) throw new ImportError(`--map ${field}=${column}: the file has no column "${column}" (it has: ${header.join(', ')})`);
+    out.set(field, column);
+  }
+  for (const field of LEAD_COLUMNS) if (!out.has(field) && byName.has(field)) out.set(field, byName.get(field)!);
+  for (const column of header) if (/^attributes\./i.test(column) && ![...out.values()].includes(column)) out.set(`attributes.${column.slice('attributes.'.length)}`, column);
+  if (!out.has('email')) throw new ImportError(`the file has no email column: name one "email" or map it with --map email="<column>" (columns: ${header.join(', ')})`);
+  return out;
+}
+
+function leadOf(row: Record<string, string>, columns: Map<string, string>): Record<string, unknown> {
+  const lead: Record<string, unknown> = {};
+  const attributes: Record<string, unknown> = {};
+  for (const [field, column] of columns) {
+    const raw = row[column]?.trim() ?? '';
+    if (raw === '') continue;
+    const value = NUMERIC.has(field) && /^-?\d+(\.\d+)?$/.test(raw) ? Number(raw) : raw;
+    if (field.startsWith('attributes.')) attributes[field.slice('attributes.'.length)] = value;
+    else lead[field] = value;
+  }
+  if (Object.keys(attributes).length) lead.attributes = attributes;
+  return lead;
+}
+
+/** The file's identity for idempotency keys: its size and first megabyte, so an edited file is a new import. */
+function fingerprint(file: string): string {
+  const fd = fs.openSync(file, 'r');
+  try {
+    const head = Buffer.alloc(1024 * 1024);
+    const n = fs.readSync(fd, head, 0, head.length, 0);
+    return createHash('sha256').update(String(fs.fstatSync(fd).size)).update(head.subarray(0, n)).digest('hex').slice(0, 16);
+  } finally {
+    fs.closeSync(fd);
+  }
+}
+
+interface BatchAnswer {
+  results: Array<{ index: number; id?: string; duplicate?: boolean; error?: { message: string; details?: Array<{ path: string; message: string }> } }>;
+}
+
+async function send(o: ImportOptions, key: string, leads: Array<Record<string, unknown>>): Promise<BatchAnswer> {
+  for (let attempt = 1; ; attempt++) {
+    const res = await fetch(`${o.baseUrl.replace(/\/$/, '')}/v1/leads/batch`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${o.apiKey}`, 'content-type': 'application/json', 'idempotency-key': key },
+      body: JSON.stringify({ leads }),
+    }).catch((err: unknown) => err as Error);
+    if (!(res instanceof Error) && res.status === 200) return (await res.json()) as BatchAnswer;
+    const retriable = res instanceof Error || res.status === 429 || res.status >= 500;
+    if (!retriable || attempt >= 5) {
+      const why = res instanceof Error ? res.message : `HTTP ${res.status} ${(await res.text()).slice(0, 300)}`;
+      throw new ImportError(`the API refused a batch (${why}); run the same command again to resume`);
+    }
+    await new Promise((r) => setTimeout(r, 500 * 2 ** attempt));
+  }
+}
+
+export async function importLeads(o: ImportOptions): Promise<ImportReport> {
+  if (!fs.existsSync(o.file)) throw new ImportError(`no such file: ${o.file}`);
+  const started = Date.now();
+  const stateFile = stateFileOf(o.file);
+  const rejectedFile = o.rejectedFile ?? `${o.file}.rejected.csv`;
+  const saved: Progress = fs.existsSync(stateFile) ? (JSON.parse(fs.readFileSync(stateFile, 'utf8')) as Progress) : { rowsDone: 0, imported: 0, duplicates: 0, rejected: 0 };
+  const progress = { ...saved };
+  if (!saved.rowsDone) fs.writeFileSync(rejectedFile, stringify([['row', 'field', 'reason']]));
+  const id = fingerprint(o.file);
+  const size = fs.statSync(o.file).size;
+  // On stderr, so stdout keeps only the summary; without a terminal it prints a line every few seconds.
+  const bar = o.progress
+    ? new SingleBar(
+        { format: 'importing [{bar}] {percentage}% | {rows} rows | {imported} imported, {rejected} rejected | {eta_formatted} left', hideCursor: true, stream: process.stderr, noTTYOutput: true, notTTYSchedule: 2000 },
+        Presets.shades_classic,
+      )
+    : null;
+  bar?.start(size, 0, { rows: 0, imported: 0, rejected: 0 });
+
+  const parser = fs.createReadStream(o.file).pipe(parse({ columns: true, bom: true, skip_empty_lines: true, info: true }));
+  let columns: Map<string, string> | undefined;
+  let batch: Array<{ row: number; lead: Record<string, unknown> }> = [];
+  let rowNumber = 0;
+  let bytes = 0;
+
+  const flush = async () => {
+    if (!batch.length) return;
+    const index = Math.floor((batch[0]!.row - 1) / LEAD_BATCH_MAX);
+    const answer = await send(o, `import-${id}-${index}`, batch.map((b) => b.lead));
+    const refused: string[][] = [];
+    for (const r of answer.results) {
+      const row = batch[r.index]!.row;
+      if (r.error) {
+        progress.rejected++;
+        for (const d of r.error.details ?? [{ path: '', message: r.error.message }]) refused.push([String(row), d.path.replace(/^leads\[\d+\]\.?/, ''), d.message]);
+      } else if (r.duplicate) progress.duplicates++;
+      else progress.imported++;
+    }
+    if (refused.length) fs.appendFileSync(rejectedFile, stringify(refused));
+    progress.rowsDone = batch.at(-1)!.row;
+    fs.writeFileSync(stateFile, JSON.stringify(progress));
+    batch = [];
+    bar?.update(bytes, { rows: progress.rowsDone, imported: progress.imported, rejected: progress.rejected });
+  };
+
+  try {
+    for await (const { record, info } of parser as AsyncIterable<{ record: Record<string, string>; info: { bytes: number } }>) {
+      columns ??= columnsFor(Object.keys(record), o.map ?? {});
+      rowNumber++;
+      bytes = info.bytes;
+      if (rowNumber <= saved.rowsDone) continue;
+      batch.push({ row: rowNumber, lead: leadOf(record, columns) });
+      if (batch.length === LEAD_BATCH_MAX) await flush();
+    }
+    await flush();
+  } catch (err) {
+    const code = (err as { code?: string }).code;
+    if (code?.startsWith('CSV_')) throw new ImportError(`${o.file}: ${(err as Error).message}`);
+    throw err;
+  } finally {
+    bar?.stop();
+  }
+  fs.rmSync(stateFile, { force: true });
+  return { rows: rowNumber, ...progress, skipped: saved.rowsDone, seconds: (Date.now() - started) / 1000, rejectedFile };
+}
