@@ -3,13 +3,15 @@ import { newOrg, startApi, startWorker, type TestApi, type TestOrg, type TestWor
 import { waitFor } from '../helpers/wait';
 
 /** Leads in bulk, and a contact's own history of leads. */
+const QUEUE = `routeswit-bulk-${process.pid}`;
 let api: TestApi;
 let worker: TestWorker;
 let org: TestOrg;
 
 beforeAll(async () => {
-  api = startApi();
-  worker = await startWorker();
+  // Thousands of leads: on a task queue of their own, so they never queue ahead of other suites' leads.
+  api = startApi({ TEMPORAL_TASK_QUEUE: QUEUE });
+  worker = await startWorker(QUEUE, { TEMPORAL_TASK_QUEUE: QUEUE });
   org = await newOrg(api.deps.db);
   for (const name of ['Ann', 'Bob', 'Cy']) await api.http.post('/v1/reps').set(org.auth).send({ name, email: `${name.toLowerCase()}@bulk.io`, teams: ['sdr'] });
   const rs = await api.http.post('/v1/rules').set(org.auth).send({ name: 'all', rules: [{ id: 'all', then: { strategy: 'ROUND_ROBIN', team: 'sdr' } }] });
@@ -84,7 +86,8 @@ describe('GET /v1/leads/export', () => {
     await api.http.post('/v1/reps').set(exporter.auth).send({ name: 'Eve', email: 'eve@export.io', teams: ['sdr'] });
     const rs = await api.http.post('/v1/rules').set(exporter.auth).send({ name: 'r', rules: [{ id: 'all', then: { strategy: 'ROUND_ROBIN', team: 'sdr', sla: { first_touch_minutes: 60 } } }] });
     await api.http.post(`/v1/rules/${rs.body.id}/publish`).set(exporter.auth);
-    const leads = Array.from({ length: 1500 }, (_, i) => ({ email: `x${i}@export.io`, company: i === 3 ? '=HYPERLINK("http://evil.example","x")' : `Co ${i}`, employees: i }));
+    // Just over one page of the export (1,000 rows a query).
+    const leads = Array.from({ length: 1100 }, (_, i) => ({ email: `x${i}@export.io`, company: i === 3 ? '=HYPERLINK("http://evil.example","x")' : `Co ${i}`, employees: i }));
     const ids: string[] = [];
     for (let i = 0; i < leads.length; i += 500) ids.push(...(await api.http.post('/v1/leads/batch').set(exporter.auth).send({ leads: leads.slice(i, i + 500) })).body.results.map((r: { id: string }) => r.id));
 
