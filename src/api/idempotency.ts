@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { Db } from '../db/knex';
 import * as store from '../db/idempotency';
-import { conflict, invalid } from '../errors';
+import { ApiError, conflict, invalid } from '../errors';
 
 /** A request that has held its key this long without finishing is presumed dead (process crash). */
 const ABANDONED_AFTER_MS = 60_000;
@@ -43,13 +43,14 @@ export async function begin(db: Db, owner: store.Owner, method: string, path: st
     if (!expired && existing.status_code !== null) {
       return { kind: 'replay', status: existing.status_code, body: existing.response };
     }
-    if (!expired && age < ABANDONED_AFTER_MS) {
-      throw conflict('A request with this Idempotency-Key is still being processed; retry shortly');
-    }
+    if (!expired && age < ABANDONED_AFTER_MS) throw stillProcessing();
     if (await store.takeOver(db, existing, hash, method, path)) return { kind: 'proceed' };
   }
-  throw conflict('A request with this Idempotency-Key is still being processed; retry shortly');
+  throw stillProcessing();
 }
+
+/** The first request with this key has not answered yet: Retry-After says a retry will get its answer. */
+const stillProcessing = () => new ApiError(409, 'CONFLICT', 'A request with this Idempotency-Key is still being processed; retry shortly', undefined, { 'Retry-After': '1' });
 
 /** Client errors that a corrected retry should be free to fix are not remembered; neither are server errors. */
 export function shouldRemember(status: number): boolean {

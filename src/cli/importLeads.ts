@@ -102,8 +102,9 @@ async function send(o: ImportOptions, key: string, leads: Array<Record<string, u
       body: JSON.stringify({ leads }),
     }).catch((err: unknown) => err as Error);
     if (!(res instanceof Error) && res.status === 200) return (await res.json()) as BatchAnswer;
-    const retriable = res instanceof Error || res.status === 429 || res.status >= 500;
-    if (!retriable || attempt >= 5) {
+    // Retry-After also comes with a 409 whose first request (an earlier run's) is still being answered.
+    const retriable = res instanceof Error || res.status >= 500 || res.headers.has('retry-after');
+    if (!retriable || attempt >= 8) {
       const why = res instanceof Error ? res.message : `HTTP ${res.status} ${(await res.text()).slice(0, 300)}`;
       throw new ImportError(`the API refused a batch (${why}); run the same command again to resume`);
     }

@@ -223,14 +223,24 @@ export async function untouchedLeadsOf(db: Db, orgId: string, repId: string): Pr
   return rows.map((r) => r.workflow_id);
 }
 
-/** Leads still ROUTING after `graceSeconds`: their workflow may never have started (Temporal was down). */
-export function leadsStuckRouting(db: Db, graceSeconds: number, limit: number): Promise<Array<Pick<LeadRow, 'id' | 'org_id' | 'first_name' | 'last_name' | 'company' | 'source'>>> {
+/**
+ * Leads still ROUTING after `graceSeconds` whose workflow is not known to run (Temporal was down when they
+ * came), first; then those whose workflow was last seen more than `recheckSeconds` ago and still has not
+ * routed them (lost, terminated). A backlog of leads whose workflows run but have not routed yet is skipped.
+ */
+export function leadsStuckRouting(db: Db, graceSeconds: number, recheckSeconds: number, limit: number): Promise<Array<Pick<LeadRow, 'id' | 'org_id' | 'first_name' | 'last_name' | 'company' | 'source'>>> {
   return db('leads')
     .where({ status: 'ROUTING' })
     .andWhere('received_at', '<', db.raw('now() - make_interval(secs => ?)', [graceSeconds]))
-    .orderBy('received_at')
+    .andWhere((q) => q.whereNull('workflow_started_at').orWhere('workflow_started_at', '<', db.raw('now() - make_interval(secs => ?)', [recheckSeconds])))
+    .orderByRaw('workflow_started_at NULLS FIRST, received_at')
     .limit(limit)
     .select('id', 'org_id', 'first_name', 'last_name', 'company', 'source');
+}
+
+/** The lead's workflow is running (just started, or found running). */
+export async function markWorkflowStarted(db: Db, ids: string[]): Promise<void> {
+  if (ids.length) await db('leads').whereIn('id', ids).update({ workflow_started_at: db.fn.now() });
 }
 
 /**

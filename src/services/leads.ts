@@ -87,6 +87,8 @@ export async function ingestLead(
   if (!received.inserted && !opts.canRead) return { id: row.id, status: row.status, duplicate: true };
   if (row.status !== 'ROUTING') return presentLead(row, deps.config);
   try {
+    // Not decided in time is not known to be started (the deadline may have cut the start itself): such a
+    // lead stays for the sweeper to check.
     if (await startAndAwaitDecision(deps.temporal, orgId, row.id, waitMs, headlineOf(row))) row = (await leads.findLead(deps.db, orgId, row.id)) ?? row;
   } catch (err) {
     deps.logger.warn({ err, lead_id: row.id }, 'could not start the lead workflow now; the sweeper will');
@@ -170,12 +172,13 @@ const BATCH_CONCURRENCY = 16;
  * its own (`<key>#<index>`), so a batch sent again after a lost answer creates nothing twice.
  */
 export async function ingestBatch(deps: ServiceDeps, orgId: string, batch: LeadBatch, opts: { idempotencyKey?: string; requestId: string }): Promise<LeadBatchResult> {
+  const started: string[] = [];
   const one = async (raw: unknown, index: number): Promise<LeadBatchResult['results'][number]> => {
     const parsed = LeadInput.safeParse(raw);
     if (!parsed.success) return { index, error: errorFor(fromZod(parsed.error, `lead at leads[${index}]`, ['leads', index]), opts.requestId) };
     try {
       const { row, inserted } = await receiveLead(deps, orgId, parsed.data, opts.idempotencyKey ? `${opts.idempotencyKey}#${index}` : undefined);
-      if (row.status === 'ROUTING') await startLater(deps, orgId, row);
+      if (row.status === 'ROUTING' && (await startLater(deps, orgId, row))) started.push(row.id);
       return { index, id: row.id, status: row.status, duplicate: !inserted };
     } catch (err) {
       if (err instanceof ApiError && err.status < 500) return { index, error: errorFor(err, opts.requestId) };
@@ -183,16 +186,19 @@ export async function ingestBatch(deps: ServiceDeps, orgId: string, batch: LeadB
     }
   };
   const results = await inBatches(batch.leads, BATCH_CONCURRENCY, one);
+  await leads.markWorkflowStarted(deps.db, started);
   const rejected = results.filter((r) => 'error' in r).length;
   return { accepted: results.length - rejected, rejected, results };
 }
 
 /** Starts the lead's workflow without waiting for its decision; if Temporal is away, the sweeper starts it. */
-async function startLater(deps: ServiceDeps, orgId: string, row: leads.LeadRow): Promise<void> {
+async function startLater(deps: ServiceDeps, orgId: string, row: leads.LeadRow): Promise<boolean> {
   try {
     await startAndAwaitDecision(deps.temporal, orgId, row.id, 0, headlineOf(row));
+    return true;
   } catch (err) {
     deps.logger.warn({ err, lead_id: row.id }, 'could not start the lead workflow now; the sweeper will');
+    return false;
   }
 }
 

@@ -1,6 +1,6 @@
 import { touchesNotDelivered } from '../db/contacts';
 import { withJobLock } from '../db/jobLocks';
-import { leadsStuckRouting } from '../db/leads';
+import { leadsStuckRouting, markWorkflowStarted } from '../db/leads';
 import { listOrgIds } from '../db/orgs';
 import { deliverFirstTouch } from '../services/contacts';
 import { headlineOf } from '../services/leads';
@@ -20,6 +20,8 @@ export type SweeperDeps = Pick<ServiceDeps, 'db' | 'temporal' | 'logger'>;
 
 /** Leads and touches looked at per round; a backlog is worked off over the next rounds. */
 const SWEEP_BATCH = 200;
+/** A lead whose workflow runs but has not routed it for this long is looked at again (its run may be lost). */
+const RECHECK_SECONDS = 10 * 60;
 /** Fresh leads and touches are left to the API request handling them. */
 const DEFAULT_GRACE_MS = 10_000;
 
@@ -43,10 +45,12 @@ export async function sweepOnce(o: SweeperDeps, graceMs = DEFAULT_GRACE_MS): Pro
   await ensureSchedules(o);
   const graceSeconds = Math.round(graceMs / 1000);
   let started = 0;
-  for (const lead of await leadsStuckRouting(o.db, graceSeconds, SWEEP_BATCH)) {
+  const stuck = await leadsStuckRouting(o.db, graceSeconds, RECHECK_SECONDS, SWEEP_BATCH);
+  for (const lead of stuck) {
     await ensureLeadWorkflow(o.temporal, lead.org_id, lead.id, headlineOf(lead));
     started++;
   }
+  await markWorkflowStarted(o.db, stuck.map((l) => l.id));
   let touches = 0;
   for (const a of await touchesNotDelivered(o.db, graceSeconds, SWEEP_BATCH)) if (await deliverFirstTouch(o, a.org_id, a.lead_id_pending, a)) touches++;
   return { started, touches };

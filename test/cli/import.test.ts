@@ -66,9 +66,11 @@ describe('import leads.csv', () => {
     expect(stoppedAt).toBeGreaterThan(0);
 
     const second = await cli(args).done;
-    expect(second.stderr).toMatch(/importing \[/);
-    expect(second.stdout).toMatch(new RegExp(`^${ROWS} rows: .*1 rejected .*resumed after row ${stoppedAt}`));
-    expect(second.code).toBe(3);
+    expect({ code: second.code, stdout: second.stdout, stderr: second.stderr.slice(-400) }).toEqual({
+      code: 3,
+      stdout: expect.stringMatching(new RegExp(`^${ROWS} rows: .*1 rejected .*resumed after row ${stoppedAt}`)),
+      stderr: expect.stringMatching(/importing \[/),
+    });
     expect(fs.existsSync(state)).toBe(false);
     const rejected = parse(fs.readFileSync(`${file}.rejected.csv`, 'utf8'), { columns: true }) as Array<Record<string, string>>;
     expect(rejected).toEqual([{ row: '17', field: 'email', reason: expect.any(String) }]);
