@@ -16,6 +16,7 @@ export const ID_PREFIXES = {
   alert: 'alr',
   digest: 'dig',
   notification: 'ntf',
+  audit: 'aud',
   request: 'req',
 } as const;
 export type IdKind = keyof typeof ID_PREFIXES;

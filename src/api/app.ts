@@ -15,6 +15,7 @@ import { repRoutes } from './routes/reps';
 import { rulesetRoutes } from './routes/rulesets';
 import { webhookRoutes } from './routes/webhooks';
 import { organizationRoutes } from './routes/organization';
+import { auditRoutes } from './routes/audit';
 import { uiRouter } from './ui';
 
 export const BODY_LIMIT = '1mb';
@@ -27,7 +28,7 @@ const PUBLIC_ROUTES = [
 ];
 
 export function allRoutes(): AnyRoute[] {
-  return [...leadRoutes, ...repRoutes, ...rulesetRoutes, ...contactRoutes, ...intelligenceRoutes, ...monitorRoutes, ...webhookRoutes, ...organizationRoutes, ...apiKeyRoutes];
+  return [...leadRoutes, ...repRoutes, ...rulesetRoutes, ...contactRoutes, ...intelligenceRoutes, ...monitorRoutes, ...webhookRoutes, ...organizationRoutes, ...apiKeyRoutes, ...auditRoutes];
 }
 
 export function createApp(deps: ApiDeps): Express {

@@ -27,6 +27,7 @@ const TAGS = [
   { name: 'Organization', description: 'Settings: time zone, escalation contacts, email and Slack' },
   { name: 'Notifications', description: 'What was sent to reps and managers, by email and Slack' },
   { name: 'API keys', description: 'Secret and restricted keys' },
+  { name: 'Audit', description: 'Who changed the configuration, and how' },
   { name: 'Health', description: 'Probes and this document; no key needed' },
 ];
 

@@ -6,6 +6,8 @@ import type { Scope } from '../schemas/apiKeys';
 import type { Page } from '../schemas/common';
 import type { ApiDeps } from './deps';
 import type { Streamed } from '../services/paging';
+import { auditBefore, recordAudit } from '../services/audit';
+import type { AuditAction, AuditedResource } from '../schemas/audit';
 import * as idempotency from './idempotency';
 import type { Owner as IdempotencyOwner } from '../db/idempotency';
 
@@ -54,6 +56,8 @@ interface RouteBase<P extends AnyObject, Q extends AnyObject, B extends z.ZodTyp
   errors?: number[];
   /** Response fields shown once and never stored: an idempotent replay returns them as null. */
   secretFields?: readonly string[];
+  /** A configuration change, recorded in the audit log with the object before and after (never its secrets). */
+  audit?: { resource: AuditedResource; action: AuditAction };
 }
 
 export interface ObjectRoute<P extends AnyObject, Q extends AnyObject, B extends z.ZodType, R extends z.ZodType>
@@ -201,6 +205,9 @@ export function handlerFor(spec: AnyRoute, deps: ApiDeps): RequestHandler {
         await sendStream(res, await spec.handler(ctx, input));
         return;
       }
+      const audited = spec.audit;
+      const targetId = typeof paramsResult.data === 'object' && paramsResult.data && 'id' in paramsResult.data ? String(paramsResult.data.id) : undefined;
+      const before = audited && audited.action !== 'created' ? await auditBefore(deps, principal.orgId, audited.resource, targetId) : null;
       let payload: unknown;
       if (spec.list) {
         const page = await spec.handler(ctx, input);
@@ -210,6 +217,12 @@ export function handlerFor(spec: AnyRoute, deps: ApiDeps): RequestHandler {
         payload = await spec.handler(ctx, input);
       }
       if (idem) await idempotency.finish(deps.db, idem, 200, payload, spec.secretFields);
+      if (audited) {
+        // A delete or revoke answers with the object as it is left (inactive, revoked): that is its "after".
+        const after = withoutSecrets(payload, spec.secretFields);
+        const resourceId = targetId ?? (after && typeof after === 'object' && 'id' in after ? String(after.id) : null);
+        await recordAudit(deps, { orgId: principal.orgId, actorKeyId: principal.keyId, action: audited.action, resource: audited.resource, resourceId, before, after, requestId });
+      }
       res.status(200).json(payload);
     } catch (err) {
       if (idem) {
@@ -220,6 +233,11 @@ export function handlerFor(spec: AnyRoute, deps: ApiDeps): RequestHandler {
       next(err);
     }
   };
+}
+
+function withoutSecrets(payload: unknown, fields: readonly string[] = []): unknown {
+  if (!fields.length || !payload || typeof payload !== 'object' || Array.isArray(payload)) return payload;
+  return Object.fromEntries(Object.entries(payload).filter(([k]) => !fields.includes(k)));
 }
 
 function serializeForReplay(err: unknown, requestId: string): unknown {

@@ -17,6 +17,7 @@ export const SCOPES = [
   'organization:read',
   'organization:write',
   'notifications:read',
+  'audit:read',
   'payloads:decode',
 ] as const;
 /**

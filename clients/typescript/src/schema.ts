@@ -812,6 +812,28 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/audit": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Configuration changes, newest first: who (API key), what, before and after, when
+         * @description Every change to reps, rulesets (including publication), organization settings, API keys, webhooks and SLA monitors made through the API. Secrets are never recorded: a new key or webhook appears without its secret, and settings show only whether a URL is set.
+         *
+         *     Required scope: `audit:read`.
+         */
+        get: operations["listAuditEntries"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -2711,7 +2733,7 @@ export interface components {
             revoked_at: string | null;
         };
         /** @enum {string} */
-        Scope: "leads:read" | "leads:write" | "reps:read" | "reps:write" | "rules:read" | "rules:write" | "contacts:read" | "contacts:write" | "intelligence:read" | "intelligence:write" | "keys:read" | "keys:write" | "organization:read" | "organization:write" | "notifications:read" | "payloads:decode";
+        Scope: "leads:read" | "leads:write" | "reps:read" | "reps:write" | "rules:read" | "rules:write" | "contacts:read" | "contacts:write" | "intelligence:read" | "intelligence:write" | "keys:read" | "keys:write" | "organization:read" | "organization:write" | "notifications:read" | "audit:read" | "payloads:decode";
         ApiKeyCreated: {
             /**
              * @description key id
@@ -2750,6 +2772,31 @@ export interface components {
             name: string;
             /** @description With scopes the key is a restricted rk_live_ key; without, a secret sk_live_ key */
             scopes?: components["schemas"]["Scope"][];
+        };
+        AuditEntry: {
+            /**
+             * @description audit id
+             * @example aud_0mijkl000abcdefghijklm
+             */
+            id: string;
+            /** @enum {string} */
+            action: "created" | "updated" | "deleted" | "published" | "revoked";
+            /** @enum {string} */
+            resource_type: "rep" | "ruleset" | "organization" | "api_key" | "webhook" | "monitor";
+            resource_id: string | null;
+            /** @description The API key that made the change (null: the admin CLI or the system) */
+            actor_key_id: string | null;
+            /** @description The object as it was (null when created); secrets are never in it */
+            before?: unknown;
+            /** @description The object as it became (null when deleted); secrets are never in it */
+            after?: unknown;
+            request_id: string;
+            /**
+             * Format: date-time
+             * @description ISO 8601 timestamp
+             * @example 2026-11-28T09:30:00.000Z
+             */
+            at: string;
         };
         SlaInput: {
             /** @description Minutes; fractions allowed (0.05 = 3 s) */
@@ -4593,6 +4640,47 @@ export interface operations {
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
+            422: components["responses"]["ValidationError"];
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["ServerError"];
+        };
+    };
+    listAuditEntries: {
+        parameters: {
+            query?: {
+                /** @description Page size (max 500) */
+                limit?: number;
+                /** @description Opaque cursor from the Link header of the previous page */
+                cursor?: string;
+                resource_type?: "rep" | "ruleset" | "organization" | "api_key" | "webhook" | "monitor";
+                resource_id?: string;
+                /** @description key id */
+                actor_key_id?: string;
+                action?: "created" | "updated" | "deleted" | "published" | "revoked";
+                /** @description Changes at or after */
+                after?: string;
+                /** @description Changes before */
+                before?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of results; the next page is in the Link header (rel="next") */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    Link: components["headers"]["Link"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AuditEntry"][];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
             422: components["responses"]["ValidationError"];
             429: components["responses"]["RateLimited"];
             500: components["responses"]["ServerError"];

@@ -23,6 +23,7 @@ export const apiKeyRoutes = [
     method: 'post',
     path: '/v1/api-keys',
     operationId: 'createApiKey',
+    audit: { resource: 'api_key', action: 'created' },
     tag: 'API keys',
     summary: 'Create an API key; the response holds the full key, shown this once',
     description:
@@ -40,6 +41,7 @@ export const apiKeyRoutes = [
     method: 'delete',
     path: '/v1/api-keys/:id',
     operationId: 'revokeApiKey',
+    audit: { resource: 'api_key', action: 'revoked' },
     tag: 'API keys',
     summary: 'Revoke an API key; the next request made with it is refused with 401',
     description: 'A restricted key can revoke only the keys it can list (404 for any other).',

@@ -60,6 +60,7 @@ export const monitorRoutes = [
     method: 'post',
     path: '/v1/intelligence/sla-monitors',
     operationId: 'createSlaMonitor',
+    audit: { resource: 'monitor', action: 'created' },
     alsoChecked: [
       "`params` fit the monitor's `kind`; a `rep_id` in them names an active rep of this organization",
     ],
@@ -89,6 +90,7 @@ export const monitorRoutes = [
     method: 'patch',
     path: '/v1/intelligence/sla-monitors/:id',
     operationId: 'updateSlaMonitor',
+    audit: { resource: 'monitor', action: 'updated' },
     alsoChecked: [
       "`params` fit the monitor's `kind`; a `rep_id` in them names an active rep of this organization",
     ],
@@ -105,6 +107,7 @@ export const monitorRoutes = [
     method: 'delete',
     path: '/v1/intelligence/sla-monitors/:id',
     operationId: 'deleteSlaMonitor',
+    audit: { resource: 'monitor', action: 'deleted' },
     tag,
     summary: 'Delete an SLA monitor and its schedule; its alerts stay',
     scope: 'intelligence:write',

@@ -21,6 +21,7 @@ export const organizationRoutes = [
     method: 'patch',
     path: '/v1/organization',
     operationId: 'updateOrganization',
+    audit: { resource: 'organization', action: 'updated' },
     alsoChecked: [
       'each escalation contact names an active rep of this organization',
       "the SMTP and Slack URLs point where the operator's OUTBOUND_TARGETS allows",

@@ -22,6 +22,7 @@ export const repRoutes = [
     method: 'post',
     path: '/v1/reps',
     operationId: 'createRep',
+    audit: { resource: 'rep', action: 'created' },
     alsoChecked: [
       '`manager_id` names another active rep of this organization',
       'each `out_of_office` period starts before it ends',
@@ -50,6 +51,7 @@ export const repRoutes = [
     method: 'patch',
     path: '/v1/reps/:id',
     operationId: 'updateRep',
+    audit: { resource: 'rep', action: 'updated' },
     alsoChecked: [
       '`manager_id` names another active rep of this organization',
       'each `out_of_office` period starts before it ends',
@@ -71,6 +73,7 @@ export const repRoutes = [
     method: 'delete',
     path: '/v1/reps/:id',
     operationId: 'deleteRep',
+    audit: { resource: 'rep', action: 'deleted' },
     tag: 'Reps',
     summary: 'Delete (deactivate) a rep: no new leads, untouched open leads move on; history stays',
     scope: 'reps:write',

@@ -24,6 +24,7 @@ export const rulesetRoutes = [
     method: 'post',
     path: '/v1/rules',
     operationId: 'createRuleset',
+    audit: { resource: 'ruleset', action: 'created' },
     alsoChecked: [
       'every team named has an active rep and every rep id names an active rep of this organization',
       'escalations are in order of `after_minutes`',
@@ -81,6 +82,7 @@ export const rulesetRoutes = [
     method: 'patch',
     path: '/v1/rules/:id',
     operationId: 'updateRuleset',
+    audit: { resource: 'ruleset', action: 'updated' },
     alsoChecked: [
       'every team named has an active rep and every rep id names an active rep of this organization',
       'escalations are in order of `after_minutes`',
@@ -99,6 +101,7 @@ export const rulesetRoutes = [
     method: 'delete',
     path: '/v1/rules/:id',
     operationId: 'deleteRuleset',
+    audit: { resource: 'ruleset', action: 'deleted' },
     tag,
     summary: 'Delete a draft ruleset (published versions stay: 409)',
     scope: 'rules:write',
@@ -111,6 +114,7 @@ export const rulesetRoutes = [
     method: 'post',
     path: '/v1/rules/:id/publish',
     operationId: 'publishRuleset',
+    audit: { resource: 'ruleset', action: 'published' },
     tag,
     summary: 'Make this ruleset the active one',
     description: 'A draft becomes the next version; publishing an older version rolls back to it. One transaction: there is always exactly one active ruleset.',

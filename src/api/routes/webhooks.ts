@@ -23,6 +23,7 @@ export const webhookRoutes = [
     method: 'post',
     path: '/v1/webhooks',
     operationId: 'createWebhook',
+    audit: { resource: 'webhook', action: 'created' },
     alsoChecked: [
       "`url` points where the operator's OUTBOUND_TARGETS allows (by default: no loopback, private or link-local address)",
     ],
@@ -55,6 +56,7 @@ export const webhookRoutes = [
     method: 'patch',
     path: '/v1/webhooks/:id',
     operationId: 'updateWebhook',
+    audit: { resource: 'webhook', action: 'updated' },
     alsoChecked: [
       "`url` points where the operator's OUTBOUND_TARGETS allows (by default: no loopback, private or link-local address)",
     ],
@@ -70,6 +72,7 @@ export const webhookRoutes = [
     method: 'delete',
     path: '/v1/webhooks/:id',
     operationId: 'deleteWebhook',
+    audit: { resource: 'webhook', action: 'deleted' },
     tag,
     summary: 'Delete a webhook: no new deliveries; its delivery history stays',
     scope: 'intelligence:write',
