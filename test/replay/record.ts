@@ -11,6 +11,7 @@ import { loadConfig } from '../../src/config';
 import { createDb } from '../../src/db/knex';
 import { ensureDatabase, migrateLatest } from '../../src/db/migrate';
 import { createOrg } from '../../src/db/orgs';
+import { startMailCapture } from '../../src/dev/mailCapture';
 import { startDevServer } from '../../src/dev/temporalServer';
 import { ensureTemporalCli } from '../../src/dev/tools';
 import { createLogger } from '../../src/logger';
@@ -32,7 +33,9 @@ import { workflowIdFor } from '../../src/lead/model';
  * `npm run replay:record`: records the histories in test/replay/histories by running real scenarios (the real
  * worker, activities and Postgres, a real Temporal dev server) and fetching each workflow's history through
  * the SDK. Payloads are encrypted with the fixed test key of test/setup/env.ts, which the replay test uses
- * too. Re-record only when adding a scenario: the point of the corpus is to keep old shapes.
+ * too. Re-record only when adding a scenario: the point of the corpus is to keep old shapes. With
+ * `-- --only name[,name]` every scenario still runs but only the named histories are written, the others (and
+ * their index entries) kept as they were recorded.
  */
 const OUT = path.join(__dirname, 'histories');
 /** Low enough that the continue-as-new scenario (many wake-ups) crosses it, high enough that no other does. */
@@ -61,7 +64,8 @@ async function main(): Promise<void> {
   const dbUrl = new URL(process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/routeswit_test');
   dbUrl.pathname = '/routeswit_replay_record';
   await ensureDatabase(dbUrl.toString(), { fresh: true });
-  const config = loadConfig({ ...process.env, DATABASE_URL: dbUrl.toString(), TEMPORAL_ADDRESS: server.address, LOG_LEVEL: 'silent', TEMPORAL_TASK_QUEUE: 'routeswit-record' });
+  const mail = await startMailCapture();
+  const config = loadConfig({ ...process.env, DATABASE_URL: dbUrl.toString(), TEMPORAL_ADDRESS: server.address, LOG_LEVEL: 'silent', TEMPORAL_TASK_QUEUE: 'routeswit-record', SMTP_URL: mail.url });
   const db = createDb(config.DATABASE_URL, 10);
   await migrateLatest(db);
   const temporal = createTemporal(config);
@@ -73,9 +77,12 @@ async function main(): Promise<void> {
   const connection = await NativeConnection.connect({ address: server.address });
   const worker = await createWorker({ connection, db, temporal, namespace: 'default', taskQueue: config.TEMPORAL_TASK_QUEUE, outboundTargets: config.OUTBOUND_TARGETS, encryptionKeys: config.ENCRYPTION_KEYS, notifications: notificationSettings(config), workflowBundlePath: bundlePath });
   const running = worker.run();
-  const index: Array<{ file: string; workflowId: string; shows: string; events: number }> = [];
+  const only = process.argv.includes('--only') ? process.argv[process.argv.indexOf('--only') + 1]?.split(',') : undefined;
+  type Entry = { file: string; workflowId: string; shows: string; events: number };
+  const index: Entry[] = [];
 
   async function save(name: string, shows: string, workflowId: string, runId?: string): Promise<void> {
+    if (only && !only.includes(name)) return;
     const history = await temporal.client.workflow.getHandle(workflowId, runId).fetchHistory();
     fs.writeFileSync(path.join(OUT, `${name}.json`), `${historyToJSON(history)}\n`);
     index.push({ file: `${name}.json`, workflowId, shows, events: history.events?.length ?? 0 });
@@ -182,8 +189,23 @@ async function main(): Promise<void> {
       receiver.close();
     }
 
-    index.sort((a, b) => a.file.localeCompare(b.file));
-    fs.writeFileSync(path.join(OUT, 'index.json'), `${JSON.stringify({ recorded_at: new Date().toISOString(), commit, histories: index }, null, 2)}\n`);
+    {
+      // A notification (the assignment email, with notify_on_assign) sent by its own workflow.
+      const o = await org({ rules: [{ id: 'all', then: { strategy: 'ROUND_ROBIN', team: 'sdr', notify_on_assign: true } }] }, [{ teams: ['sdr'] }]);
+      await lead(o.orgId, 'notified@replay.io');
+      await dispatchOnce({ db, temporal, logger: deps.logger });
+      const sent = await until('the notification', async () => db('notifications').where({ org_id: o.orgId, status: 'SENT' }).first());
+      await temporal.client.workflow.getHandle(`notification-${sent.id}`).result();
+      await save('notification-sent', 'the assignment email to the rep (notify_on_assign), sent by its notification workflow', `notification-${sent.id}`);
+    }
+
+    const kept: Entry[] = only ? (JSON.parse(fs.readFileSync(path.join(OUT, 'index.json'), 'utf8')) as { histories: Entry[] }).histories.filter((h) => !index.some((i) => i.file === h.file)) : [];
+    const histories = [...kept, ...index].sort((a, b) => a.file.localeCompare(b.file));
+    const recorded = { recorded_at: new Date().toISOString(), commit };
+    // Added to a corpus: the corpus keeps its own date and commit, each added history carries its own.
+    const previous = only ? (JSON.parse(fs.readFileSync(path.join(OUT, 'index.json'), 'utf8')) as typeof recorded) : recorded;
+    const entries = only ? histories.map((h) => (index.includes(h) ? { ...h, ...recorded } : h)) : histories;
+    fs.writeFileSync(path.join(OUT, 'index.json'), `${JSON.stringify({ recorded_at: previous.recorded_at, commit: previous.commit, histories: entries }, null, 2)}\n`);
   } finally {
     worker.shutdown();
     await running;
@@ -191,6 +213,7 @@ async function main(): Promise<void> {
     await temporal.close();
     await db.destroy();
     await server.stop();
+    await mail.close();
     fs.rmSync(bundlePath, { force: true });
   }
 }
