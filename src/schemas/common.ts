@@ -60,9 +60,10 @@ export type ErrorCode = ErrorBody['error']['code'];
 export const TrimmedText = (min: 1 | 3, max: number) =>
   z
     .string()
+    // The length is checked as sent (the document's maxLength), then the text trimmed.
+    .max(max)
     .trim()
     .min(min)
-    .max(max)
     .meta({ pattern: min === 1 ? '\\S' : '\\S[\\s\\S]+\\S' });
 
 /**
@@ -72,8 +73,8 @@ export const TrimmedText = (min: 1 | 3, max: number) =>
 export const OptionalText = (max: number) =>
   z
     .string()
-    .trim()
     .max(max)
+    .trim()
     .transform((v) => (v === '' ? null : v))
     .nullish()
     .meta({ description: 'Empty or blank is the same as null' });

@@ -26,7 +26,6 @@ export const LeadInput = z
     company: OptionalText(300),
     domain: z
       .string()
-      .trim()
       .max(253)
       .regex(/^[A-Za-z0-9.-]*$/, 'a domain name like acme.com')
       .transform((d) => d.toLowerCase())

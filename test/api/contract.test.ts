@@ -71,6 +71,19 @@ describe('constraints the server checks are in the document', () => {
   });
 });
 
+describe('lengths', () => {
+  it('are checked on the text as sent, as the document\'s maxLength says, before it is trimmed', async () => {
+    const padded = ` ${'x'.repeat(100)}`;
+    const res = await api.http.post('/v1/rules/simulate').set(org.auth).send({ lead: { email: 'len@acme.io', state: padded } });
+    expect(res.status).toBe(422);
+    expect(res.body.error.details).toEqual([expect.objectContaining({ path: 'lead.state' })]);
+    expect(schemas().LeadInput!.properties.state.maxLength).toBe(100);
+    const rep = await api.http.post('/v1/reps').set(org.auth).send({ name: '  Trimmed  ', email: 'trim@acme.io' });
+    expect(rep.body.name).toBe('Trimmed');
+    expect((await api.http.post('/v1/leads?wait_ms=0').set(org.auth).send({ email: 'dom@acme.io', domain: ' acme.com' })).status).toBe(422);
+  });
+});
+
 describe('timestamps', () => {
   it('any RFC 3339 offset is a valid filter, not a 422 without details', async () => {
     const res = await api.http.get(`/v1/leads?created_after=${encodeURIComponent('2026-01-01T00:00:00+17:33')}`).set(org.auth);
