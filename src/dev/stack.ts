@@ -110,9 +110,8 @@ export class Stack {
   async startTemporal(): Promise<void> {
     this.temporalBinary ??= ensureTemporalCli();
     const note = this.opts.onNote ?? (() => undefined);
-    const port = await portFor('Temporal', this.opts.temporalPort, note);
-    // Remembered: a restart (the chaos suite's) comes back on the same ports.
-    this.opts.temporalPort = port;
+    // No port asked for: the dev server picks a free one (and another if that is taken before it binds).
+    const port = this.opts.temporalPort === undefined ? undefined : await portFor('Temporal', this.opts.temporalPort, note);
     const uiPort = this.opts.temporalUiPort === undefined || this.opts.temporalUiPort === null ? null : await portFor('Temporal Web UI', this.opts.temporalUiPort, note);
     if (uiPort !== null) this.opts.temporalUiPort = uiPort;
     this.temporal = await startDevServer({
@@ -124,6 +123,8 @@ export class Stack {
       uiCodecEndpoint: `${this.baseUrl}/codec`,
     });
     this.temporalAddress = this.temporal.address;
+    // Remembered: a restart (the chaos suite's) comes back on the same ports.
+    this.opts.temporalPort = Number(this.temporal.address.split(':').pop());
     this.uiUrl = this.temporal.uiUrl;
   }
 

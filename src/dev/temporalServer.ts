@@ -78,8 +78,22 @@ async function waitUntilServing(address: string, namespace: string, child: Child
  * namespace answers. Stopping sends SIGTERM, which lets SQLite close cleanly.
  */
 export async function startDevServer(opts: DevServerOptions): Promise<DevServer> {
+  // A port that was free a moment ago can be taken before the server binds it (or one of the ports it derives
+  // from it): with no port asked for, another free one is tried.
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await startOnce({ ...opts, port: opts.port ?? (await freePort(opts.ip ?? '127.0.0.1')) });
+    } catch (err) {
+      if (opts.port !== undefined || attempt >= 3 || !(err instanceof ServerExited)) throw err;
+    }
+  }
+}
+
+class ServerExited extends Error {}
+
+async function startOnce(opts: DevServerOptions & { port: number }): Promise<DevServer> {
   const ip = opts.ip ?? '127.0.0.1';
-  const port = opts.port ?? (await freePort(ip));
+  const port = opts.port;
   const namespace = opts.namespace ?? 'default';
   const args = ['server', 'start-dev', '--ip', ip, '--port', String(port), '--namespace', namespace, '--log-level', opts.logLevel ?? 'warn'];
   if (opts.dbFile) {
@@ -96,13 +110,19 @@ export async function startDevServer(opts: DevServerOptions): Promise<DevServer>
 
   const child = spawn(opts.binary, args, { stdio: ['ignore', 'pipe', 'pipe'] });
   const sink = opts.output ?? (() => undefined);
-  child.stdout!.on('data', (d: Buffer) => sink(d.toString()));
-  child.stderr!.on('data', (d: Buffer) => sink(d.toString()));
+  let tail = '';
+  const keep = (d: Buffer) => {
+    sink(d.toString());
+    tail = (tail + d.toString()).slice(-500);
+  };
+  child.stdout!.on('data', keep);
+  child.stderr!.on('data', keep);
   const address = `${ip}:${port}`;
   try {
     await waitUntilServing(address, namespace, child, 60_000);
   } catch (err) {
     child.kill('SIGKILL');
+    if (child.exitCode !== null) throw new ServerExited(`${(err as Error).message}: ${tail.trim().split('\n').slice(-3).join(' | ')}`);
     throw err;
   }
   return {
