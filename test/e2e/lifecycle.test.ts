@@ -87,7 +87,8 @@ describe('room again', () => {
     const routed = await waitFor(async () => {
       const b = (await api.http.get(`/v1/leads/${second.id}`).set(org.auth)).body;
       return b.status === 'ASSIGNED' ? b : null;
-    }, { timeoutMs: 10_000, what: 'the waiting lead to be routed' });
+      // Seconds, where the re-check would take ten minutes; 30 s leaves room for a CI machine shared by every suite.
+    }, { timeoutMs: 30_000, what: 'the waiting lead to be routed' });
     expect(routed.assigned_rep_id).toBe(rep);
     expect(await api.deps.db('wake_requests').where({ org_id: org.orgId }).first()).toBeUndefined();
   });
