@@ -29,6 +29,7 @@ const EVENT_FOR: Record<AssignReason, 'ASSIGNED' | 'REASSIGNED'> = {
   SLA_REASSIGN: 'REASSIGNED',
   MANUAL_REASSIGN: 'REASSIGNED',
   REP_UNAVAILABLE: 'REASSIGNED',
+  REROUTE: 'REASSIGNED',
 };
 
 const notFound = (leadId: string) => ApplicationFailure.nonRetryable(`lead ${leadId} not found`, FAILURE.LEAD_NOT_FOUND);
@@ -81,6 +82,14 @@ async function replay(trx: Db | Knex.Transaction, req: RouteLeadRequest, lead: l
   return { kind: 'assigned', repId: prior.repId, repName: clock?.name, ruleId: lead.rule_id, sla: held ? slaPlan(lead.sla_due_at!.getTime(), lead.sla!, clock) : null };
 }
 
+/** A re-route that would leave an assigned lead where it is writes nothing: same rule (when asked), or same rep. */
+function keptBy(req: RouteLeadRequest, lead: leads.LeadRow, decided: RulesetMatch, selection: Selection | null): RouteOutcome | null {
+  if (req.reason !== 'REROUTE' || !lead.assigned_rep_id) return null;
+  if (req.keepIfSameRule && ruleIdOf(decided) === lead.rule_id) return { kind: 'kept', why: `rule ${lead.rule_id ?? '(none)'} still matches; the lead stays with ${lead.assigned_rep_id}` };
+  if (selection?.rep_id === lead.assigned_rep_id) return { kind: 'kept', why: `routing chose ${lead.assigned_rep_id} again` };
+  return null;
+}
+
 interface Attempt {
   notify: NotifyDeps;
   req: RouteLeadRequest;
@@ -122,7 +131,8 @@ async function assignTo(trx: Knex.Transaction, a: Attempt, selection: Selection,
   const eventId = await insertEvent(trx, {
     org_id: req.orgId,
     lead_id: req.leadId,
-    type: EVENT_FOR[req.reason],
+    // A re-routed lead that had no rep is simply assigned (subscribers hear lead.assigned).
+    type: req.reason === 'REROUTE' && !previous ? 'ASSIGNED' : EVENT_FOR[req.reason],
     step_key: stepKey,
     rep_id: rep.id,
     occurred_at: at,
@@ -189,6 +199,8 @@ export function routingActivities(deps: { db: Db; rulesets: RulesetCache; notify
       ctx = await loadSelectionContext(trx, req.orgId, action, lead.email, { now: at.getTime(), lock: true, exclude: req.exclude });
       selection = selectRep(action, ctx);
     }
+    const kept = keptBy(req, lead, decided, selection);
+    if (kept) return kept;
     const { match, ruleset } = decided;
     const routing: Routing = {
       ruleset_id: ruleset?.id ?? null,

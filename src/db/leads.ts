@@ -123,6 +123,14 @@ export async function lockLead(trx: Knex.Transaction, orgId: string, leadId: str
   return trx<LeadRow>('leads').where({ org_id: orgId, id: leadId }).forUpdate().first();
 }
 
+/** Writes a lead's changed data fields (the API's PATCH); routing columns are the workflow's, never touched here. */
+export async function updateLeadData(trx: Knex.Transaction, leadId: string, values: Partial<Pick<LeadRow, 'first_name' | 'last_name' | 'company' | 'domain' | 'country' | 'state' | 'source' | 'score' | 'employees' | 'industry' | 'attributes'>>, at: Date): Promise<LeadRow> {
+  const row: Record<string, unknown> = { ...values, updated_at: at };
+  if (values.attributes) row.attributes = JSON.stringify(values.attributes);
+  const [updated] = await trx('leads').where({ id: leadId }).update(row).returning('*');
+  return updated as LeadRow;
+}
+
 export interface AssignedFields {
   status: 'ASSIGNED' | 'CONTACTED';
   repId: string;

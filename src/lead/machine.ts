@@ -44,7 +44,9 @@ export type Command =
   | { kind: 'touch'; touch: FirstTouch }
   | { kind: 'reassign'; repId?: string }
   | { kind: 'close'; reason: string }
-  | { kind: 'repUnavailable'; repId: string };
+  | { kind: 'repUnavailable'; repId: string }
+  /** The lead's data changed: route it again. `keepIfSameRule`: an assigned lead stays put while the same rule matches. */
+  | { kind: 'reroute'; keepIfSameRule: boolean };
 
 export interface RouteRequest {
   attempt: number;
@@ -55,6 +57,8 @@ export interface RouteRequest {
   repId?: string;
   /** When nobody is eligible: UNASSIGN leaves the lead waiting; KEEP leaves it with its current rep. */
   onNoRep: 'UNASSIGN' | 'KEEP';
+  /** A re-route of an assigned lead that leaves it with its rep when the rule that matches has not changed. */
+  keepIfSameRule?: boolean;
 }
 
 /** What the routing activity reports back. */
@@ -62,6 +66,8 @@ export type RouteOutcome =
   | { kind: 'assigned'; repId: string; sla: SlaPlan | null; repName?: string; ruleId?: string | null }
   | { kind: 'unassigned'; reason: UnassignedReason; retryAt: number | null; why: string; ruleId?: string | null }
   | { kind: 'closed' }
+  /** A re-route left the lead with its rep (the same rule matched, or the same rep was chosen). */
+  | { kind: 'kept'; why: string }
   /** The lead was routed by an earlier run of its workflow: carry on from what the database says. */
   | { kind: 'recovered'; state: LeadState };
 
@@ -110,9 +116,24 @@ const refuse = (state: LeadState, reason: string): Step => stay(state, { accepte
 export const waitingForRep = (s: LeadState): boolean =>
   s.status === 'UNASSIGNED' && (s.unassignedReason === 'NO_ELIGIBLE_REP' || s.unassignedReason === 'NO_RULE_MATCHED');
 
-function route(s: LeadState, reason: AssignReason, opts: { exclude?: string[]; repId?: string; onNoRep?: 'UNASSIGN' | 'KEEP'; then?: 'ROUTE' | 'REPLY' | 'SLA_REASSIGN' } = {}): Step {
+interface RouteOptions {
+  exclude?: string[];
+  repId?: string;
+  onNoRep?: 'UNASSIGN' | 'KEEP';
+  then?: 'ROUTE' | 'REPLY' | 'SLA_REASSIGN';
+  keepIfSameRule?: boolean;
+}
+
+function route(s: LeadState, reason: AssignReason, opts: RouteOptions = {}): Step {
   const state = { ...s, attempt: s.attempt + 1 };
-  const request: RouteRequest = { attempt: state.attempt, reason, exclude: opts.exclude ?? [], onNoRep: opts.onNoRep ?? 'UNASSIGN', ...(opts.repId ? { repId: opts.repId } : {}) };
+  const request: RouteRequest = {
+    attempt: state.attempt,
+    reason,
+    exclude: opts.exclude ?? [],
+    onNoRep: opts.onNoRep ?? 'UNASSIGN',
+    ...(opts.repId ? { repId: opts.repId } : {}),
+    ...(opts.keepIfSameRule ? { keepIfSameRule: true } : {}),
+  };
   return { state, effects: [{ type: 'route', request, then: opts.then ?? 'ROUTE' }] };
 }
 
@@ -135,6 +156,8 @@ export function afterRoute(s: LeadState, effect: Extract<Effect, { type: 'route'
       return stay(outcome.state);
     case 'closed':
       return stay({ ...s, status: 'CLOSED', sla: null }, replying ? { accepted: false, reason: 'the lead is closed' } : undefined);
+    case 'kept':
+      return stay(s, replying ? { accepted: true, reason: outcome.why } : undefined);
     case 'assigned': {
       const state: LeadState = {
         ...s,
@@ -175,6 +198,8 @@ export function refusal(s: LeadState, c: Command): string | null {
       return s.status === 'CLOSED' ? 'the lead is already closed' : null;
     case 'repUnavailable':
       return null;
+    case 'reroute':
+      return s.status === 'CLOSED' ? 'the lead is closed' : null;
   }
 }
 
@@ -193,7 +218,20 @@ export function onCommand(s: LeadState, c: Command): Step {
     case 'repUnavailable':
       if (s.status !== 'ASSIGNED' || s.repId !== c.repId) return refuse(s, 'not assigned to that rep any more');
       return route(s, 'REP_UNAVAILABLE', { exclude: [c.repId] });
+    case 'reroute':
+      return reroute(s, c.keepIfSameRule);
   }
+}
+
+/**
+ * Routes the lead again on its new data, from scratch: nobody is excluded. A lead waiting for a rep (or still
+ * routing) takes whatever the rules now say; an assigned lead moves only to a rep who is eligible, and
+ * otherwise stays where it is.
+ */
+function reroute(s: LeadState, keepIfSameRule: boolean): Step {
+  if (s.status === 'CLOSED') return refuse(s, 'the lead is closed');
+  if (s.status === 'UNASSIGNED' || s.status === 'ROUTING') return route(s, 'REROUTE', { then: 'REPLY' });
+  return route(s, 'REROUTE', { then: 'REPLY', onNoRep: 'KEEP', keepIfSameRule });
 }
 
 /** Something changed that may make a rep eligible: a waiting lead routes again; others ignore it. */

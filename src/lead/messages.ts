@@ -31,6 +31,8 @@ export const decisionUpdate = defineUpdate<{ status: LeadStatus }>('decision');
 export const firstTouchUpdate = defineUpdate<CommandReply, [FirstTouch]>('firstTouch');
 export const reassignUpdate = defineUpdate<CommandReply, [{ repId?: string }]>('reassign');
 export const closeUpdate = defineUpdate<CommandReply, [{ reason: string }]>('close');
+/** The lead's data changed (PATCH /v1/leads/:id, a re-route job): route it again on what it says now. */
+export const rerouteUpdate = defineUpdate<CommandReply, [{ keepIfSameRule: boolean }]>('reroute');
 /** Something changed that may make a rep eligible (rep status, hours, capacity, a new ruleset). */
 export const wakeSignal = defineSignal('wake');
 /** The assigned rep went offline: move the lead on if it has not been touched. */

@@ -9,7 +9,7 @@ export const UNASSIGNED_REASONS = ['NO_ELIGIBLE_REP', 'NO_RULE_MATCHED', 'MAX_RE
 export type UnassignedReason = (typeof UNASSIGNED_REASONS)[number];
 
 /** Why a routing attempt ran; each assignment records it. */
-export const ASSIGN_REASONS = ['ROUTED', 'RETRY', 'SLA_REASSIGN', 'MANUAL_REASSIGN', 'REP_UNAVAILABLE'] as const;
+export const ASSIGN_REASONS = ['ROUTED', 'RETRY', 'SLA_REASSIGN', 'MANUAL_REASSIGN', 'REP_UNAVAILABLE', 'REROUTE'] as const;
 export type AssignReason = (typeof ASSIGN_REASONS)[number];
 
 /** Activities that count as a first touch when the assigned rep logs them; NOTEs never do. */
@@ -29,6 +29,7 @@ export const TIMELINE_EVENT_TYPES = [
   'CLOSED',
   'ALERT',
   'NOTIFIED',
+  'UPDATED',
 ] as const;
 export type TimelineEventType = (typeof TIMELINE_EVENT_TYPES)[number];
 

@@ -37,6 +37,7 @@ const ROUTE: Record<string, (s: LeadState, e: Extract<Effect, { type: 'route' }>
   SLA_REASSIGN: (s) => `Reassign ${s.reassignments} of ${s.sla?.maxReassignments ?? s.reassignments}: ${rep(s)} missed the SLA`,
   MANUAL_REASSIGN: (s, e) => (e.request.repId ? `Reassign by hand to ${e.request.repId}` : `Reassign by hand, away from ${rep(s)}`),
   REP_UNAVAILABLE: (s) => `Move away from ${rep(s)} (offline)`,
+  REROUTE: (s) => (s.repId ? `Route again on the lead's new data (now with ${rep(s)})` : "Route again on the lead's new data"),
 };
 
 /** One line for the activity that performs `effect`, in the state that asked for it. */

@@ -30,6 +30,16 @@ export interface CompiledRuleset {
   index: RuleIndex;
 }
 
+/**
+ * Of the fields a lead update changed, those that make the rule which assigned it route it again
+ * (its reroute_on_change). Empty when the rule is gone from the ruleset or says nothing.
+ */
+export function rerouteFields(definition: RulesetDefinition, ruleId: string | null, changed: readonly string[]): string[] {
+  const rule = ruleId ? definition.rules.find((r) => r.id === ruleId) : undefined;
+  const watched = new Set(rule?.reroute_on_change ?? []);
+  return changed.filter((f) => watched.has(f));
+}
+
 export function compileRuleset(definition: RulesetDefinition): CompiledRuleset {
   const rules: CompiledRule[] = definition.rules.map((rule) => ({
     id: rule.id,

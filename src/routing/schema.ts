@@ -246,6 +246,16 @@ export const RuleSchema = z
     name: z.string().max(200).optional(),
     when: ConditionSchema.optional().meta({ description: 'Omitted: the rule matches every lead' }),
     then: ActionSchema,
+    reroute_on_change: z
+      .array(Field)
+      .min(1)
+      .max(50)
+      .optional()
+      .meta({
+        uniqueItems: true,
+        description:
+          'Fields that, when a lead this rule assigned is updated (PATCH /v1/leads/:id) and one of them changes, route the lead again; it moves when another rule now matches',
+      }),
   })
   .meta({ id: 'Rule' });
 export type Rule = z.infer<typeof RuleSchema>;

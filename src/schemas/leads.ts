@@ -159,6 +159,33 @@ export const LeadExportQuery = LeadListQuery.omit({ limit: true, cursor: true })
 });
 export type LeadExportQuery = z.infer<typeof LeadExportQuery>;
 
+/** The fields an update may change: email and external_id say who the lead is, so they stay. */
+export const PATCHABLE_FIELDS = ['first_name', 'last_name', 'company', 'domain', 'country', 'state', 'source', 'score', 'employees', 'industry'] as const;
+export type PatchableField = (typeof PATCHABLE_FIELDS)[number];
+
+export const LeadPatch = LeadInput.pick(Object.fromEntries(PATCHABLE_FIELDS.map((f) => [f, true])) as Record<PatchableField, true>)
+  .extend({
+    attributes: Attributes.optional().meta({ description: 'Merged into the lead\'s attributes; an attribute set to null is removed' }),
+    reroute: z.boolean().optional().meta({ description: 'Route the lead again even if it is assigned (a lead waiting for a rep is routed again whenever its data changes)' }),
+  })
+  .meta({ id: 'LeadPatch', description: 'Fields to change (null clears one); fields left out stay as they are' });
+export type LeadPatch = z.infer<typeof LeadPatch>;
+
+export const REROUTE_TRIGGERS = ['WAITING', 'REQUESTED', 'RULE'] as const;
+export const LeadUpdateResult = LeadDetail.extend({
+  reroute: z
+    .object({
+      trigger: z.enum(REROUTE_TRIGGERS).nullable().meta({
+        description: 'Why the lead was routed again: WAITING (it had no rep yet), REQUESTED (reroute: true), RULE (a field in its rule\'s reroute_on_change changed); null: it was not',
+      }),
+      fields: z.array(z.string()).meta({ description: 'For RULE: the changed fields the rule watches' }),
+      moved: z.boolean().meta({ description: 'The lead has another rep (or, waiting before, now has one)' }),
+      message: z.string().nullable().meta({ description: 'Why it stayed where it was' }),
+    })
+    .meta({ id: 'LeadReroute' }),
+}).meta({ id: 'LeadUpdateResult' });
+export type LeadUpdateResult = z.infer<typeof LeadUpdateResult>;
+
 export const ReassignRequest = z
   .strictObject({ rep_id: IdOf('rep').optional().meta({ description: 'Omitted: the next eligible rep of the lead\'s pool other than the current one' }) })
   .meta({ id: 'ReassignRequest' });

@@ -44,6 +44,11 @@ const DATA: Record<TimelineEventType, z.ZodObject> = {
   CONTACTED: z.object({ activity_id: IdOf('activity'), activity_occurred_at: Timestamp }),
   CLOSED: z.object({ reason: z.string() }),
   ALERT: z.object({ reason: z.string(), message: z.string().optional() }),
+  UPDATED: z.object({
+    changes: z
+      .record(z.string(), z.object({ from: z.unknown(), to: z.unknown() }))
+      .meta({ description: 'Each changed field (attributes as attributes.<name>) with its old and new value' }),
+  }),
   NOTIFIED: z.object({
     notification_id: IdOf('notification'),
     kind: z.enum(NOTIFICATION_KINDS),
@@ -68,6 +73,7 @@ const DESCRIPTION: Record<TimelineEventType, string> = {
   CONTACTED: 'The assigned rep touched the lead (a call, meeting or email): the SLA clock stopped.',
   CLOSED: 'The lead was closed.',
   ALERT: 'Routing needs a human: it gave up, or nobody was left to take over a missed SLA.',
+  UPDATED: "The lead's data changed (PATCH /v1/leads/:id): each field with its old and new value.",
   NOTIFIED: 'A notification (email or Slack) was sent, finally failed, or could not be sent (no address).',
 };
 

@@ -149,7 +149,7 @@ export interface CommandOptions {
   idempotencyKey?: string;
 }
 
-const updateIdFor = (op: string, leadId: string, opts: CommandOptions) =>
+export const updateIdFor = (op: string, leadId: string, opts: CommandOptions) =>
   opts.idempotencyKey ? `${op}:${leadId}:${createHash('sha256').update(opts.idempotencyKey).digest('hex').slice(0, 32)}` : undefined;
 
 /** Through the workflow, which owns the lead's routing state; the API never writes it. */

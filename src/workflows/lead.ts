@@ -22,6 +22,7 @@ import {
   firstTouchUpdate,
   reassignUpdate,
   repUnavailableSignal,
+  rerouteUpdate,
   stateQuery,
   wakeSignal,
   type CommandReply,
@@ -126,6 +127,7 @@ export async function leadWorkflow(input: LeadWorkflowInput): Promise<LeadState>
   setHandler(firstTouchUpdate, (touch) => submit({ kind: 'touch', touch }), { validator: (touch) => validate({ kind: 'touch', touch }) });
   setHandler(reassignUpdate, ({ repId }) => submit({ kind: 'reassign', repId }), { validator: ({ repId }) => validate({ kind: 'reassign', repId }) });
   setHandler(closeUpdate, ({ reason }) => submit({ kind: 'close', reason }), { validator: ({ reason }) => validate({ kind: 'close', reason }) });
+  setHandler(rerouteUpdate, ({ keepIfSameRule }) => submit({ kind: 'reroute', keepIfSameRule }), { validator: ({ keepIfSameRule }) => validate({ kind: 'reroute', keepIfSameRule }) });
   setHandler(wakeSignal, () => {
     woken = true;
   });

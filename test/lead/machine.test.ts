@@ -72,6 +72,7 @@ describe('commands in every state', () => {
     table.push([name, 'close', { kind: 'close', reason: 'spam' }, name !== 'CLOSED', name === 'CLOSED' ? [] : ['close'], 'CLOSED']);
     table.push([name, 'reassign', { kind: 'reassign' }, name === 'CLOSED' ? false : undefined, name === 'CLOSED' ? [] : ['route:MANUAL_REASSIGN'], s.status]);
     table.push([name, 'rep goes offline', { kind: 'repUnavailable', repId: 'rep_a' }, assigned ? undefined : false, assigned ? ['route:REP_UNAVAILABLE'] : [], s.status]);
+    table.push([name, 'reroute', { kind: 'reroute', keepIfSameRule: false }, name === 'CLOSED' ? false : undefined, name === 'CLOSED' ? [] : ['route:REROUTE'], s.status]);
   }
   it.each(table)('%s + %s', (name, _what, command, accepted, effects, status) => {
     const step = onCommand(STATES[name]!, command);
@@ -86,6 +87,16 @@ describe('commands in every state', () => {
     expect(step.effects[0]).toEqual({ type: 'route', request: { attempt: 2, reason: 'MANUAL_REASSIGN', exclude: ['rep_a'], onNoRep: 'KEEP' }, then: 'REPLY' });
     const toRep = onCommand(STATES.ASSIGNED!, { kind: 'reassign', repId: 'rep_b' });
     expect(toRep.effects[0]).toMatchObject({ request: { repId: 'rep_b' } });
+  });
+
+  it('a re-route asks again from scratch: a waiting lead takes what it finds, an assigned one keeps its rep when nobody is eligible', () => {
+    const waiting = onCommand(STATES.GIVEN_UP!, { kind: 'reroute', keepIfSameRule: true });
+    expect(waiting.effects[0]).toEqual({ type: 'route', request: { attempt: 4, reason: 'REROUTE', exclude: [], onNoRep: 'UNASSIGN' }, then: 'REPLY' });
+    const assigned = onCommand(STATES.ASSIGNED!, { kind: 'reroute', keepIfSameRule: true });
+    expect(assigned.effects[0]).toEqual({ type: 'route', request: { attempt: 2, reason: 'REROUTE', exclude: [], onNoRep: 'KEEP', keepIfSameRule: true }, then: 'REPLY' });
+    const kept = afterRoute(assigned.state, assigned.effects[0] as Extract<Effect, { type: 'route' }>, { kind: 'kept', why: 'rule us still matches' });
+    expect(kept.state).toMatchObject({ status: 'ASSIGNED', repId: 'rep_a', sla: PLAN });
+    expect(kept.reply).toEqual({ accepted: true, reason: 'rule us still matches' });
   });
 
   it('a first touch stops the SLA clock', () => {
@@ -109,6 +120,8 @@ describe('validators (updates refused before they are queued)', () => {
     ['CLOSED', { kind: 'close', reason: 'x' }, /already closed/],
     ['GIVEN_UP', { kind: 'close', reason: 'x' }, null],
     ['CONTACTED', { kind: 'repUnavailable', repId: 'rep_a' }, null],
+    ['CLOSED', { kind: 'reroute', keepIfSameRule: false }, /closed/],
+    ['CONTACTED', { kind: 'reroute', keepIfSameRule: false }, null],
   ];
   it.each(cases)('%s: %j', (name, command, problem) => {
     const why = refusal(STATES[name]!, command);

@@ -142,7 +142,13 @@ export interface paths {
         delete?: never;
         options?: never;
         head?: never;
-        patch?: never;
+        /**
+         * Change a lead's data (enrichment after intake); route it again when that should change who has it
+         * @description Each changed field is recorded on the timeline (UPDATED) with its old and new value. A lead still ROUTING or UNASSIGNED is routed again on its new data. An assigned lead is routed again when `reroute` is true, or when a field in its rule's `reroute_on_change` changed (it then moves only if another rule now matches). A lead that finds no eligible rep stays with the one it has. `reroute` tells what happened.
+         *
+         *     Required scope: `leads:write`.
+         */
+        patch: operations["updateLead"];
         trace?: never;
     };
     "/v1/leads/{id}/reassign": {
@@ -1185,7 +1191,7 @@ export interface components {
             ended_at: string | null;
             end_reason: string | null;
         };
-        TimelineEvent: components["schemas"]["TimelineEventReceived"] | components["schemas"]["TimelineEventRouted"] | components["schemas"]["TimelineEventAssigned"] | components["schemas"]["TimelineEventSlaBreached"] | components["schemas"]["TimelineEventReminded"] | components["schemas"]["TimelineEventEscalated"] | components["schemas"]["TimelineEventReassigned"] | components["schemas"]["TimelineEventUnassigned"] | components["schemas"]["TimelineEventContacted"] | components["schemas"]["TimelineEventClosed"] | components["schemas"]["TimelineEventAlert"] | components["schemas"]["TimelineEventNotified"];
+        TimelineEvent: components["schemas"]["TimelineEventReceived"] | components["schemas"]["TimelineEventRouted"] | components["schemas"]["TimelineEventAssigned"] | components["schemas"]["TimelineEventSlaBreached"] | components["schemas"]["TimelineEventReminded"] | components["schemas"]["TimelineEventEscalated"] | components["schemas"]["TimelineEventReassigned"] | components["schemas"]["TimelineEventUnassigned"] | components["schemas"]["TimelineEventContacted"] | components["schemas"]["TimelineEventClosed"] | components["schemas"]["TimelineEventAlert"] | components["schemas"]["TimelineEventUpdated"] | components["schemas"]["TimelineEventNotified"];
         /** @description The lead arrived. */
         TimelineEventReceived: {
             /**
@@ -1255,7 +1261,7 @@ export interface components {
             rep_id: string | null;
             data: {
                 /** @enum {string} */
-                reason: "ROUTED" | "RETRY" | "SLA_REASSIGN" | "MANUAL_REASSIGN" | "REP_UNAVAILABLE";
+                reason: "ROUTED" | "RETRY" | "SLA_REASSIGN" | "MANUAL_REASSIGN" | "REP_UNAVAILABLE" | "REROUTE";
                 previous_rep_id: string | null;
                 rule_id: string | null;
                 /** @enum {string|null} */
@@ -1375,7 +1381,7 @@ export interface components {
             rep_id: string | null;
             data: {
                 /** @enum {string} */
-                reason: "ROUTED" | "RETRY" | "SLA_REASSIGN" | "MANUAL_REASSIGN" | "REP_UNAVAILABLE";
+                reason: "ROUTED" | "RETRY" | "SLA_REASSIGN" | "MANUAL_REASSIGN" | "REP_UNAVAILABLE" | "REROUTE";
                 previous_rep_id: string | null;
                 rule_id: string | null;
                 /** @enum {string|null} */
@@ -1505,6 +1511,35 @@ export interface components {
              */
             occurred_at: string;
         };
+        /** @description The lead's data changed (PATCH /v1/leads/:id): each field with its old and new value. */
+        TimelineEventUpdated: {
+            /**
+             * @description event id
+             * @example evt_0mijkl000abcdefghijklm
+             */
+            id: string;
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            type: "UPDATED";
+            rep_id: string | null;
+            data: {
+                /** @description Each changed field (attributes as attributes.<name>) with its old and new value */
+                changes: {
+                    [key: string]: {
+                        from?: unknown;
+                        to?: unknown;
+                    };
+                };
+            };
+            /**
+             * Format: date-time
+             * @description ISO 8601 timestamp
+             * @example 2026-11-28T09:30:00.000Z
+             */
+            occurred_at: string;
+        };
         /** @description A notification (email or Slack) was sent, finally failed, or could not be sent (no address). */
         TimelineEventNotified: {
             /**
@@ -1542,6 +1577,133 @@ export interface components {
              * @example 2026-11-28T09:30:00.000Z
              */
             occurred_at: string;
+        };
+        LeadUpdateResult: {
+            /**
+             * @description lead id
+             * @example lead_0mijkl000abcdefghijklm
+             */
+            id: string;
+            status: components["schemas"]["LeadStatus"];
+            email: string;
+            first_name: string | null;
+            last_name: string | null;
+            company: string | null;
+            domain: string | null;
+            country: string | null;
+            state: string | null;
+            source: string | null;
+            score: number | null;
+            employees: number | null;
+            industry: string | null;
+            external_id: string | null;
+            attributes: {
+                [key: string]: unknown;
+            };
+            /**
+             * @description contact id
+             * @example ct_0mijkl000abcdefghijklm
+             */
+            contact_id: string;
+            assigned_rep_id: string | null;
+            /** @enum {string|null} */
+            unassigned_reason: "NO_ELIGIBLE_REP" | "NO_RULE_MATCHED" | "MAX_REASSIGNMENTS" | "ESCALATION_UNASSIGN" | null;
+            /** @description Which ruleset, rule and strategy decided, and why: each rule's outcome and each skipped rep's reason */
+            routing: components["schemas"]["Routing"] | null;
+            sla: components["schemas"]["Sla"] | null;
+            /**
+             * Format: date-time
+             * @description ISO 8601 timestamp
+             * @example 2026-11-28T09:30:00.000Z
+             */
+            sla_due_at: string | null;
+            /**
+             * Format: date-time
+             * @description ISO 8601 timestamp
+             * @example 2026-11-28T09:30:00.000Z
+             */
+            first_touch_at: string | null;
+            /**
+             * Format: date-time
+             * @description ISO 8601 timestamp
+             * @example 2026-11-28T09:30:00.000Z
+             */
+            assigned_at: string | null;
+            /**
+             * Format: date-time
+             * @description ISO 8601 timestamp
+             * @example 2026-11-28T09:30:00.000Z
+             */
+            closed_at: string | null;
+            close_reason: string | null;
+            reassignment_count: number;
+            /** @description The lead's Temporal workflow: lead-<id> */
+            workflow_id: string;
+            /** @description The workflow in the Temporal Web UI */
+            workflow_url: string;
+            /**
+             * Format: date-time
+             * @description ISO 8601 timestamp
+             * @example 2026-11-28T09:30:00.000Z
+             */
+            received_at: string;
+            /**
+             * Format: date-time
+             * @description ISO 8601 timestamp
+             * @example 2026-11-28T09:30:00.000Z
+             */
+            updated_at: string;
+            assignments: components["schemas"]["Assignment"][];
+            timeline: components["schemas"]["TimelineEvent"][];
+            reroute: components["schemas"]["LeadReroute"];
+        };
+        LeadReroute: {
+            /**
+             * @description Why the lead was routed again: WAITING (it had no rep yet), REQUESTED (reroute: true), RULE (a field in its rule's reroute_on_change changed); null: it was not
+             * @enum {string|null}
+             */
+            trigger: "WAITING" | "REQUESTED" | "RULE" | null;
+            /** @description For RULE: the changed fields the rule watches */
+            fields: string[];
+            /** @description The lead has another rep (or, waiting before, now has one) */
+            moved: boolean;
+            /** @description Why it stayed where it was */
+            message: string | null;
+        };
+        /** @description Fields to change (null clears one); fields left out stay as they are */
+        LeadPatch: {
+            /** @description Empty or blank is the same as null */
+            first_name?: string | null;
+            /** @description Empty or blank is the same as null */
+            last_name?: string | null;
+            /** @description Empty or blank is the same as null */
+            company?: string | null;
+            domain?: string | null;
+            /** @description Empty or blank is the same as null */
+            country?: string | null;
+            /** @description Empty or blank is the same as null */
+            state?: string | null;
+            /** @description Empty or blank is the same as null */
+            source?: string | null;
+            score?: number | null;
+            employees?: number | null;
+            /** @description Empty or blank is the same as null */
+            industry?: string | null;
+            /**
+             * @description Merged into the lead's attributes; an attribute set to null is removed
+             * @example {
+             *       "plan": "enterprise",
+             *       "products": [
+             *         "crm",
+             *         "cms"
+             *       ]
+             *     }
+             */
+            attributes?: {
+                [key: string]: string | number | boolean | null | (string | number | boolean)[];
+            };
+            /** @description Route the lead again even if it is assigned (a lead waiting for a rep is routed again whenever its data changes) */
+            reroute?: boolean;
         };
         ReassignRequest: {
             /**
@@ -1797,6 +1959,8 @@ export interface components {
             /** @description Omitted: the rule matches every lead */
             when?: components["schemas"]["Condition"];
             then: components["schemas"]["Action"];
+            /** @description Fields that, when a lead this rule assigned is updated (PATCH /v1/leads/:id) and one of them changes, route the lead again; it moves when another rule now matches */
+            reroute_on_change?: string[];
         };
         /** @description A comparison {field, op, value, ignore_case?} or a group {all: [...]}, {any: [...]}, {not: {...}}. Operators: eq, neq, in, not_in, contains, starts_with, ends_with, gt, gte, lt, lte, exists, matches. */
         Condition: {
@@ -2839,6 +3003,8 @@ export interface components {
             /** @description Omitted: the rule matches every lead */
             when?: components["schemas"]["Condition"];
             then: components["schemas"]["ActionInput"];
+            /** @description Fields that, when a lead this rule assigned is updated (PATCH /v1/leads/:id) and one of them changes, route the lead again; it moves when another rule now matches */
+            reroute_on_change?: string[];
         };
     };
     responses: {
@@ -3229,6 +3395,43 @@ export interface operations {
             422: components["responses"]["ValidationError"];
             429: components["responses"]["RateLimited"];
             500: components["responses"]["ServerError"];
+        };
+    };
+    updateLead: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description lead id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["LeadPatch"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["LeadUpdateResult"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["PayloadTooLarge"];
+            422: components["responses"]["ValidationError"];
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["ServerError"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
     reassignLead: {

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { IdOf } from '../../schemas/common';
-import { CloseRequest, Lead, LeadBatch, LeadBatchResult, LeadCreateQuery, LeadDetail, LeadExportQuery, LeadInput, LeadListQuery, LeadReceipt, ReassignRequest } from '../../schemas/leads';
+import { CloseRequest, Lead, LeadBatch, LeadBatchResult, LeadCreateQuery, LeadDetail, LeadExportQuery, LeadInput, LeadListQuery, LeadPatch, LeadReceipt, LeadUpdateResult, ReassignRequest } from '../../schemas/leads';
+import { updateLead } from '../../services/leadUpdates';
 import { hasScope } from '../../services/apiKeys';
 import * as service from '../../services/leads';
 import { listRoute, route, streamRoute, type RouteContext } from '../route';
@@ -80,6 +81,23 @@ export const leadRoutes = [
     params: Params,
     response: LeadDetail,
     handler: (ctx, { params }) => service.getLead(deps(ctx), ctx.orgId, params.id),
+  }),
+  route({
+    method: 'patch',
+    path: '/v1/leads/:id',
+    operationId: 'updateLead',
+    tag,
+    summary: "Change a lead's data (enrichment after intake); route it again when that should change who has it",
+    description:
+      'Each changed field is recorded on the timeline (UPDATED) with its old and new value. A lead still ROUTING or UNASSIGNED is routed again on its new data. ' +
+      "An assigned lead is routed again when `reroute` is true, or when a field in its rule's `reroute_on_change` changed (it then moves only if another rule now matches). " +
+      'A lead that finds no eligible rep stays with the one it has. `reroute` tells what happened.',
+    scope: 'leads:write',
+    params: Params,
+    body: LeadPatch,
+    response: LeadUpdateResult,
+    errors: [409, 503],
+    handler: (ctx, { params, body }) => updateLead(deps(ctx), ctx.orgId, params.id, body, { idempotencyKey: ctx.idempotencyKey }),
   }),
   route({
     method: 'post',

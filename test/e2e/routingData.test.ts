@@ -1,0 +1,123 @@
+import { newOrg, startApi, startWorker, type TestApi, type TestOrg, type TestWorker } from '../helpers/stack';
+
+/**
+ * Routing data real teams have (issue 15): leads updated after intake and routed again. Real API, Postgres,
+ * Temporal and worker.
+ */
+let api: TestApi;
+let worker: TestWorker;
+
+beforeAll(async () => {
+  api = startApi();
+  worker = await startWorker();
+});
+afterAll(async () => {
+  await worker.stop();
+  await api.close();
+});
+
+async function orgWith(rules: object, reps: Array<Record<string, unknown>>): Promise<{ org: TestOrg; reps: string[] }> {
+  const org = await newOrg(api.deps.db);
+  const ids: string[] = [];
+  for (const [i, r] of reps.entries()) {
+    const res = await api.http.post('/v1/reps').set(org.auth).send({ name: `Rep ${i}`, email: `rep${i}@seller.io`, ...r });
+    expect(res.status).toBe(200);
+    ids.push(res.body.id);
+  }
+  await publish(org, rules);
+  return { org, reps: ids };
+}
+
+async function publish(org: TestOrg, rules: object): Promise<void> {
+  const rs = await api.http.post('/v1/rules').set(org.auth).send({ name: 'rules', ...rules });
+  expect(rs.status).toBe(200);
+  expect((await api.http.post(`/v1/rules/${rs.body.id}/publish`).set(org.auth)).status).toBe(200);
+}
+
+const post = (org: TestOrg, body: object) => api.http.post('/v1/leads').set(org.auth).send(body);
+const patch = (org: TestOrg, id: string, body: object) => api.http.patch(`/v1/leads/${id}`).set(org.auth).send(body);
+const openLeads = async (org: TestOrg, repId: string) => (await api.http.get(`/v1/reps/${repId}`).set(org.auth)).body.open_leads;
+
+describe('lead updates and re-routing', () => {
+  it('routes an UNASSIGNED lead again when enrichment brings the field its rule needs, and records the change', async () => {
+    const { org, reps } = await orgWith({ rules: [{ id: 'emea', when: { field: 'country', op: 'in', value: ['DE', 'FR'] }, then: { strategy: 'ROUND_ROBIN', team: 'emea' } }] }, [{ teams: ['emea'] }]);
+    const lead = await post(org, { email: 'cto@unknown-co.com' });
+    expect(lead.body).toMatchObject({ status: 'UNASSIGNED', unassigned_reason: 'NO_RULE_MATCHED' });
+
+    const res = await patch(org, lead.body.id, { country: 'DE', employees: 800, attributes: { plan: 'pro' } });
+    expect(res.status).toBe(200);
+    expect(res.body).toMatchObject({ status: 'ASSIGNED', assigned_rep_id: reps[0], country: 'DE', employees: 800, attributes: { plan: 'pro' } });
+    expect(res.body.reroute).toEqual({ trigger: 'WAITING', fields: [], moved: true, message: null });
+    const updated = res.body.timeline.find((e: { type: string }) => e.type === 'UPDATED');
+    expect(updated.data.changes).toEqual({ country: { from: null, to: 'DE' }, employees: { from: null, to: 800 }, 'attributes.plan': { from: null, to: 'pro' } });
+    expect(res.body.timeline.map((e: { type: string }) => e.type)).toEqual(['RECEIVED', 'ROUTED', 'UNASSIGNED', 'UPDATED', 'ASSIGNED']);
+    expect(res.body.assignments[0]).toMatchObject({ rep_id: reps[0], reason: 'REROUTE', rule_id: 'emea' });
+  });
+
+  it("moves an assigned lead when a field in its rule's reroute_on_change changes, and not when another field does", async () => {
+    const { org, reps } = await orgWith(
+      {
+        rules: [
+          { id: 'us', when: { field: 'country', op: 'eq', value: 'US' }, then: { strategy: 'ROUND_ROBIN', team: 'us', sla: { first_touch_minutes: 30 } }, reroute_on_change: ['country'] },
+          { id: 'de', when: { field: 'country', op: 'eq', value: 'DE' }, then: { strategy: 'ROUND_ROBIN', team: 'de' } },
+        ],
+      },
+      [{ teams: ['us'] }, { teams: ['de'] }],
+    );
+    const lead = await post(org, { email: 'vp@mover.com', country: 'US', score: 10 });
+    expect(lead.body).toMatchObject({ status: 'ASSIGNED', assigned_rep_id: reps[0] });
+
+    const scored = await patch(org, lead.body.id, { score: 95 });
+    expect(scored.status).toBe(200);
+    expect(scored.body).toMatchObject({ assigned_rep_id: reps[0], score: 95, reroute: { trigger: null, moved: false } });
+    expect(scored.body.assignments).toHaveLength(1);
+
+    const moved = await patch(org, lead.body.id, { country: 'DE' });
+    expect(moved.status).toBe(200);
+    expect(moved.body).toMatchObject({ status: 'ASSIGNED', assigned_rep_id: reps[1], reroute: { trigger: 'RULE', fields: ['country'], moved: true } });
+    expect(moved.body.routing.rule_id).toBe('de');
+    const reassigned = moved.body.timeline.filter((e: { type: string }) => e.type === 'REASSIGNED');
+    expect(reassigned).toHaveLength(1);
+    expect(reassigned[0].data).toMatchObject({ reason: 'REROUTE', previous_rep_id: reps[0], rule_id: 'de' });
+    expect(await openLeads(org, reps[0]!)).toBe(0);
+    expect(await openLeads(org, reps[1]!)).toBe(1);
+  });
+
+  it('keeps an assigned lead with its rep when the same rule still matches after a watched field changes', async () => {
+    const { org, reps } = await orgWith(
+      { rules: [{ id: 'emea', when: { field: 'country', op: 'in', value: ['DE', 'FR'] }, then: { strategy: 'ROUND_ROBIN', team: 'emea' }, reroute_on_change: ['country'] }] },
+      [{ teams: ['emea'] }, { teams: ['emea'] }],
+    );
+    const lead = await post(org, { email: 'ceo@stay.fr', country: 'DE' });
+    const first = lead.body.assigned_rep_id;
+    const res = await patch(org, lead.body.id, { country: 'FR' });
+    expect(res.body).toMatchObject({ assigned_rep_id: first, reroute: { trigger: 'RULE', moved: false } });
+    expect(res.body.reroute.message).toMatch(/rule emea still matches/);
+    expect(reps).toContain(first);
+    expect(res.body.assignments).toHaveLength(1);
+  });
+
+  it('routes an assigned lead again on reroute: true, and refuses it for a closed lead without changing anything', async () => {
+    const { org, reps } = await orgWith({ rules: [{ id: 'all', then: { strategy: 'ROUND_ROBIN', team: 'sales' } }] }, [{ teams: ['sales'] }, { teams: ['sales'] }]);
+    const lead = await post(org, { email: 'buyer@again.io' });
+    const res = await patch(org, lead.body.id, { reroute: true });
+    expect(res.status).toBe(200);
+    expect(res.body.reroute).toMatchObject({ trigger: 'REQUESTED', moved: true });
+    expect(res.body.assigned_rep_id).toBe(reps.find((r) => r !== lead.body.assigned_rep_id));
+
+    expect((await api.http.post(`/v1/leads/${lead.body.id}/close`).set(org.auth).send({ reason: 'won' })).status).toBe(200);
+    const refused = await patch(org, lead.body.id, { reroute: true, company: 'Again Inc' });
+    expect(refused.status).toBe(409);
+    expect(refused.body.error.message).toMatch(/closed/);
+    expect((await api.http.get(`/v1/leads/${lead.body.id}`).set(org.auth)).body.company).toBeNull();
+  });
+
+  it('refuses fields that say who the lead is, and unknown fields, with 422 at the field', async () => {
+    const { org } = await orgWith({ rules: [] }, []);
+    const lead = await post(org, { email: 'who@am.io' });
+    const res = await patch(org, lead.body.id, { email: 'other@am.io' });
+    expect(res.status).toBe(422);
+    expect(JSON.stringify(res.body.error.details)).toMatch(/email/);
+    expect((await patch(org, 'lead_0mijkl000abcdefghijklm', { country: 'DE' })).status).toBe(404);
+  });
+});
