@@ -17,6 +17,7 @@ export const ID_PREFIXES = {
   digest: 'dig',
   notification: 'ntf',
   audit: 'aud',
+  rerouteJob: 'rrj',
   request: 'req',
 } as const;
 export type IdKind = keyof typeof ID_PREFIXES;

@@ -5,6 +5,8 @@ import { maintenanceActivities } from './maintenance';
 import { notificationActivities, type NotificationSettings } from './notifications';
 import { monitorActivities } from './monitors';
 import { webhookActivities } from './webhooks';
+import { rerouteJobActivities } from './rerouteJobs';
+import type { Temporal } from '../temporal/client';
 
 export interface ActivityDeps {
   db: Db;
@@ -14,6 +16,8 @@ export interface ActivityDeps {
   encryptionKeys?: string;
   /** How notifications are sent, and the links they carry. */
   notifications: NotificationSettings;
+  /** For activities that talk to other workflows (re-route jobs); absent in tests that need none. */
+  temporal?: Temporal;
 }
 
 /** All activities the worker registers, bound to their dependencies. */
@@ -25,6 +29,7 @@ export function createActivities(deps: ActivityDeps) {
     ...webhookActivities(deps.db, deps),
     ...monitorActivities(deps.db),
     ...maintenanceActivities(deps.db),
+    ...rerouteJobActivities({ db: deps.db, temporal: deps.temporal }),
   };
 }
 export type Activities = ReturnType<typeof createActivities>;

@@ -61,22 +61,40 @@ export function findLeadBy(db: Conn, orgId: string, column: 'external_id' | 'ide
 
 export interface LeadFilter {
   status?: LeadStatus;
+  /** Any of these statuses. */
+  statuses?: LeadStatus[];
   repId?: string;
   contactId?: string;
+  team?: string;
+  ruleId?: string;
   createdAfter?: string;
   createdBefore?: string;
 }
 
+/** The filter's conditions on the leads table (under alias `l`). */
+function filtered<Q extends Knex.QueryBuilder>(q: Q, f: LeadFilter): Q {
+  if (f.status) q.andWhere('l.status', f.status);
+  if (f.statuses) q.whereIn('l.status', f.statuses);
+  if (f.repId) q.andWhere('l.assigned_rep_id', f.repId);
+  if (f.contactId) q.andWhere('l.contact_id', f.contactId);
+  if (f.team) q.andWhere('l.team', f.team);
+  if (f.ruleId) q.andWhere('l.rule_id', f.ruleId);
+  if (f.createdAfter) q.andWhere('l.received_at', '>=', f.createdAfter);
+  if (f.createdBefore) q.andWhere('l.received_at', '<', f.createdBefore);
+  return q;
+}
+
 /** Newest first; the cursor is the last id seen. */
 export function listLeads(db: Db, orgId: string, f: LeadFilter, before: string | undefined, limit: number): Promise<LeadRow[]> {
-  const q = db<LeadRow>('leads').where({ org_id: orgId }).orderBy('id', 'desc').limit(limit);
-  if (f.status) q.andWhere({ status: f.status });
-  if (f.repId) q.andWhere({ assigned_rep_id: f.repId });
-  if (f.contactId) q.andWhere({ contact_id: f.contactId });
-  if (f.createdAfter) q.andWhere('received_at', '>=', f.createdAfter);
-  if (f.createdBefore) q.andWhere('received_at', '<', f.createdBefore);
-  if (before) q.andWhere('id', '<', before);
+  const q = filtered(db('leads as l').where('l.org_id', orgId).orderBy('l.id', 'desc').limit(limit).select('l.*'), f);
+  if (before) q.andWhere('l.id', '<', before);
   return q;
+}
+
+/** Ids of up to `limit` leads matching the filter, oldest first (a re-route job's selection). */
+export async function leadIdsMatching(db: Db, orgId: string, f: LeadFilter, limit: number): Promise<string[]> {
+  const rows: Array<{ id: string }> = await filtered(db('leads as l').where('l.org_id', orgId).orderBy('l.id', 'asc').limit(limit).select('l.id'), f);
+  return rows.map((r) => r.id);
 }
 
 /** A lead as an export row carries it: the lead, its rep's email, and what became of its SLA. */
@@ -94,11 +112,7 @@ export function exportPage(db: Db, orgId: string, f: LeadFilter, afterId: string
     .orderBy('l.id', 'asc')
     .limit(limit)
     .select('l.*', 'r.email as rep_email');
-  if (f.status) q.andWhere('l.status', f.status);
-  if (f.repId) q.andWhere('l.assigned_rep_id', f.repId);
-  if (f.contactId) q.andWhere('l.contact_id', f.contactId);
-  if (f.createdAfter) q.andWhere('l.received_at', '>=', f.createdAfter);
-  if (f.createdBefore) q.andWhere('l.received_at', '<', f.createdBefore);
+  filtered(q, f);
   if (afterId) q.andWhere('l.id', '>', afterId);
   return q;
 }

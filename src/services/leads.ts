@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { inBatches } from '../concurrency';
 import type { Config } from '../config';
 import * as leads from '../db/leads';
 import { ApiError, conflict, fromZod, notFound } from '../errors';
@@ -208,13 +209,3 @@ function errorFor(err: ApiError, requestId: string): BatchError {
   return { code: err.code, message: err.message, ...(err.details ? { details: err.details } : {}), request_id: requestId };
 }
 
-/** `fn` over `items`, at most `limit` at a time, results in the items' order. */
-async function inBatches<T, R>(items: T[], limit: number, fn: (item: T, index: number) => Promise<R>): Promise<R[]> {
-  const out: R[] = new Array(items.length);
-  let next = 0;
-  const lane = async () => {
-    for (let i = next++; i < items.length; i = next++) out[i] = await fn(items[i]!, i);
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, lane));
-  return out;
-}

@@ -102,3 +102,16 @@ export async function sendLeadCommand<Arg>(
   if (!result.accepted) throw new CommandRejected(result.reason ?? 'the lead cannot do that now');
   return result;
 }
+
+/** Starts a re-route job's workflow (bounded, like a lead's start: an unreachable Temporal fails the request). */
+export async function startRerouteJob(temporal: Temporal, jobId: string, leads: number): Promise<void> {
+  await temporal.connection.withDeadline(Date.now() + START_DEADLINE_MS, () =>
+    temporal.client.workflow.start('rerouteJobWorkflow', {
+      taskQueue: temporal.taskQueue,
+      workflowId: `reroute-job-${jobId}`,
+      args: [{ jobId }],
+      workflowIdConflictPolicy: 'USE_EXISTING',
+      staticSummary: `Re-route ${leads} lead${leads === 1 ? '' : 's'} (job ${jobId})`,
+    }),
+  );
+}

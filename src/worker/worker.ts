@@ -62,7 +62,7 @@ export async function createWorker(opts: RouteswitWorkerOptions): Promise<Worker
     identity: workerIdentity(deployment),
     dataConverter: routeswitDataConverter(opts.encryptionKeys),
     ...(bundle ? { workflowBundle: { codePath: bundle } } : { workflowsPath: WORKFLOWS_PATH }),
-    activities: createActivities({ db: opts.db, outboundTargets: opts.outboundTargets, encryptionKeys: opts.encryptionKeys, notifications: opts.notifications }),
+    activities: createActivities({ db: opts.db, outboundTargets: opts.outboundTargets, encryptionKeys: opts.encryptionKeys, notifications: opts.notifications, temporal: opts.temporal }),
     // Each local activity holds a pooled connection: more at once than the pool only queues them inside the
     // pool, where they time out. Regular activities include webhook calls that wait on the network.
     maxConcurrentLocalActivityExecutions: poolSize,

@@ -5,3 +5,4 @@ export { webhookDeliveryWorkflow } from './webhook';
 export { digestWorkflow, monitorWorkflow, rollupRefreshWorkflow } from './monitors';
 export { maintenanceWorkflow } from './maintenance';
 export { notificationWorkflow } from './notification';
+export { rerouteJobWorkflow } from './rerouteJob';

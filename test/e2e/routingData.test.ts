@@ -1,3 +1,4 @@
+import { waitFor } from '../helpers/wait';
 import { newOrg, startApi, startWorker, type TestApi, type TestOrg, type TestWorker } from '../helpers/stack';
 
 /**
@@ -119,5 +120,41 @@ describe('lead updates and re-routing', () => {
     expect(res.status).toBe(422);
     expect(JSON.stringify(res.body.error.details)).toMatch(/email/);
     expect((await patch(org, 'lead_0mijkl000abcdefghijklm', { country: 'DE' })).status).toBe(404);
+  });
+});
+
+describe('re-routing a selection as one job', () => {
+  it("moves all of a rep's open leads to the team the new ruleset names, and tells how far it got", async () => {
+    const { org, reps } = await orgWith({ rules: [{ id: 'old', then: { strategy: 'ROUND_ROBIN', team: 'old' } }] }, [{ teams: ['old'] }, { teams: ['new'] }]);
+    const ids: string[] = [];
+    for (let i = 0; i < 3; i++) ids.push((await post(org, { email: `lead${i}@job.io` })).body.id);
+    const closed = (await post(org, { email: 'closed@job.io' })).body.id;
+    await api.http.post(`/v1/leads/${closed}/close`).set(org.auth).send({ reason: 'lost' });
+    await publish(org, { rules: [{ id: 'new', then: { strategy: 'ROUND_ROBIN', team: 'new' } }] });
+
+    const dry = await api.http.post('/v1/leads/reroute').set(org.auth).send({ rep_id: reps[0], dry_run: true });
+    expect(dry.status).toBe(200);
+    expect(dry.body).toMatchObject({ id: null, status: 'DRY_RUN', selected: 3, lead_ids: ids });
+    expect((await api.http.get(`/v1/leads/${ids[0]}`).set(org.auth)).body.assigned_rep_id).toBe(reps[0]);
+
+    const started = await api.http.post('/v1/leads/reroute').set(org.auth).send({ rep_id: reps[0] });
+    expect(started.status).toBe(200);
+    expect(started.body).toMatchObject({ status: 'RUNNING', selected: 3, selection: { rep_id: reps[0] } });
+    const done = await waitFor(async () => {
+      const job = await api.http.get(`/v1/reroute-jobs/${started.body.id}`).set(org.auth);
+      return job.body.status === 'COMPLETED' ? job.body : null;
+    }, { what: 're-route job completed' });
+    expect(done).toMatchObject({ processed: 3, moved: 3, unchanged: 0, failed: 0 });
+    for (const id of ids) expect((await api.http.get(`/v1/leads/${id}`).set(org.auth)).body).toMatchObject({ assigned_rep_id: reps[1], routing: { rule_id: 'new' } });
+    expect(await openLeads(org, reps[0]!)).toBe(0);
+  });
+
+  it('refuses a job without any filter, and a filter on closed leads, with 422', async () => {
+    const { org } = await orgWith({ rules: [] }, []);
+    const none = await api.http.post('/v1/leads/reroute').set(org.auth).send({ limit: 10 });
+    expect(none.status).toBe(422);
+    expect(none.body.error.details[0].message).toMatch(/at least one of status, rep_id/);
+    expect((await api.http.post('/v1/leads/reroute').set(org.auth).send({ status: ['CLOSED'] })).status).toBe(422);
+    expect((await api.http.get('/v1/reroute-jobs/rrj_0mijkl000abcdefghijklm').set(org.auth)).status).toBe(404);
   });
 });

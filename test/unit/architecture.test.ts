@@ -9,6 +9,7 @@ import path from 'node:path';
 const LAYER: Record<string, number> = {
   ids: 0,
   logger: 0,
+  concurrency: 0,
   crypto: 0,
   net: 0,
   routing: 1,

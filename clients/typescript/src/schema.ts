@@ -125,6 +125,48 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/leads/reroute": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Route a selection of leads again, as one tracked job
+         * @description E.g. all open leads of a rep who left (`rep_id`), or every lead waiting UNASSIGNED (`status`). The leads are chosen when the job starts (oldest first, up to `limit`); each is then routed again through its own workflow, as PATCH with `reroute: true` would. Read the job with GET /v1/reroute-jobs/:id. `dry_run` only says which leads would be chosen.
+         *
+         *     Required scope: `leads:write`.
+         */
+        post: operations["rerouteLeads"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/reroute-jobs/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * A re-route job: how far it got, what moved, what failed
+         * @description Required scope: `leads:read`.
+         */
+        get: operations["getRerouteJob"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/leads/{id}": {
         parameters: {
             query?: never;
@@ -1085,6 +1127,88 @@ export interface components {
             leads: {
                 [key: string]: unknown;
             }[];
+        };
+        /** @description A selection of leads routed again, lead by lead, through their workflows. A dry run (id null) only selects */
+        RerouteJob: {
+            /**
+             * @description null for a dry run
+             * @example rrj_0mijkl000abcdefghijklm
+             */
+            id: string | null;
+            /** @enum {string} */
+            status: "DRY_RUN" | "RUNNING" | "COMPLETED";
+            /** @description The filters as sent */
+            selection: {
+                [key: string]: unknown;
+            };
+            /** @description Leads chosen when the job started */
+            selected: number;
+            processed: number;
+            /** @description Leads that got another rep (or, waiting before, a rep) */
+            moved: number;
+            /** @description Leads routed again that stayed where they were */
+            unchanged: number;
+            /** @description Leads that could not be routed again (closed meanwhile, say) */
+            failed: number;
+            /** @description The first 100 failures */
+            failures: {
+                /**
+                 * @description lead id
+                 * @example lead_0mijkl000abcdefghijklm
+                 */
+                lead_id: string;
+                reason: string;
+            }[];
+            /** @description The first 100 leads selected */
+            lead_ids: string[];
+            /**
+             * Format: date-time
+             * @description ISO 8601 timestamp
+             * @example 2026-11-28T09:30:00.000Z
+             */
+            created_at: string;
+            /**
+             * Format: date-time
+             * @description ISO 8601 timestamp
+             * @example 2026-11-28T09:30:00.000Z
+             */
+            finished_at: string | null;
+        };
+        /** @description Which leads to route again; every lead that matches all the filters given, closed leads excepted */
+        RerouteRequest: {
+            /** @description Leads in any of these statuses (closed leads are never re-routed) */
+            status?: ("ROUTING" | "ASSIGNED" | "CONTACTED" | "UNASSIGNED")[];
+            /**
+             * @description This rep's leads (e.g. a rep who left)
+             * @example rep_0mijkl000abcdefghijklm
+             */
+            rep_id?: string;
+            /** @description Leads routed to this team */
+            team?: string;
+            /** @description Leads this rule routed */
+            rule_id?: string;
+            /**
+             * Format: date-time
+             * @description ISO 8601 timestamp
+             * @example 2026-11-28T09:30:00.000Z
+             */
+            received_after?: string;
+            /**
+             * Format: date-time
+             * @description ISO 8601 timestamp
+             * @example 2026-11-28T09:30:00.000Z
+             */
+            received_before?: string;
+            /**
+             * @description At most this many leads, oldest first (up to 10000)
+             * @default 1000
+             */
+            limit?: number;
+            /**
+             * @description Only say which leads would be routed again
+             * @default false
+             */
+            dry_run?: boolean;
         };
         LeadDetail: {
             /**
@@ -3362,6 +3486,73 @@ export interface operations {
             403: components["responses"]["Forbidden"];
             409: components["responses"]["Conflict"];
             413: components["responses"]["PayloadTooLarge"];
+            422: components["responses"]["ValidationError"];
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["ServerError"];
+        };
+    };
+    rerouteLeads: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Replays the first response for a retried request with the same body; 409 with a different body. 1–255 printable ASCII characters, no spaces */
+                "Idempotency-Key"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["RerouteRequest"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Idempotent-Replayed": components["headers"]["Idempotent-Replayed"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RerouteJob"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["PayloadTooLarge"];
+            422: components["responses"]["ValidationError"];
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["ServerError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    getRerouteJob: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description rerouteJob id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RerouteJob"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
             422: components["responses"]["ValidationError"];
             429: components["responses"]["RateLimited"];
             500: components["responses"]["ServerError"];

@@ -2,6 +2,8 @@ import { z } from 'zod';
 import { IdOf } from '../../schemas/common';
 import { CloseRequest, Lead, LeadBatch, LeadBatchResult, LeadCreateQuery, LeadDetail, LeadExportQuery, LeadInput, LeadListQuery, LeadPatch, LeadReceipt, LeadUpdateResult, ReassignRequest } from '../../schemas/leads';
 import { updateLead } from '../../services/leadUpdates';
+import { RerouteJob, RerouteRequest } from '../../schemas/rerouteJobs';
+import { createRerouteJob, getRerouteJob } from '../../services/rerouteJobs';
 import { hasScope } from '../../services/apiKeys';
 import * as service from '../../services/leads';
 import { listRoute, route, streamRoute, type RouteContext } from '../route';
@@ -70,6 +72,32 @@ export const leadRoutes = [
     body: LeadBatch,
     response: LeadBatchResult,
     handler: (ctx, { body }) => service.ingestBatch(deps(ctx), ctx.orgId, body, { idempotencyKey: ctx.idempotencyKey, requestId: ctx.requestId }),
+  }),
+  route({
+    method: 'post',
+    path: '/v1/leads/reroute',
+    operationId: 'rerouteLeads',
+    tag,
+    summary: 'Route a selection of leads again, as one tracked job',
+    description:
+      'E.g. all open leads of a rep who left (`rep_id`), or every lead waiting UNASSIGNED (`status`). The leads are chosen when the job starts (oldest first, up to `limit`); ' +
+      'each is then routed again through its own workflow, as PATCH with `reroute: true` would. Read the job with GET /v1/reroute-jobs/:id. `dry_run` only says which leads would be chosen.',
+    scope: 'leads:write',
+    body: RerouteRequest,
+    response: RerouteJob,
+    errors: [503],
+    handler: (ctx, { body }) => createRerouteJob(deps(ctx), ctx.orgId, ctx.principal.keyId, body),
+  }),
+  route({
+    method: 'get',
+    path: '/v1/reroute-jobs/:id',
+    operationId: 'getRerouteJob',
+    tag,
+    summary: 'A re-route job: how far it got, what moved, what failed',
+    scope: 'leads:read',
+    params: z.object({ id: IdOf('rerouteJob') }),
+    response: RerouteJob,
+    handler: (ctx, { params }) => getRerouteJob(deps(ctx), ctx.orgId, params.id),
   }),
   route({
     method: 'get',
