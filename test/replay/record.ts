@@ -20,6 +20,9 @@ import { RulesetCreate } from '../../src/schemas/rulesets';
 import { logActivity } from '../../src/services/contacts';
 import type { ServiceDeps } from '../../src/services/deps';
 import { closeLead, ingestLead } from '../../src/services/leads';
+import { updateLead } from '../../src/services/leadUpdates';
+import { createRerouteJob } from '../../src/services/rerouteJobs';
+import { RerouteRequest } from '../../src/schemas/rerouteJobs';
 import { changeRep, createRep } from '../../src/services/reps';
 import { createRuleset, publishRuleset } from '../../src/services/rulesets';
 import { createWebhook } from '../../src/services/webhooks';
@@ -187,6 +190,27 @@ async function main(): Promise<void> {
       const delivery = await until('the delivery', async () => db('webhook_deliveries').where({ org_id: o.orgId, status: 'DELIVERED' }).first());
       await save('webhook-delivered-after-retry', 'a webhook delivery refused once (500), then delivered', `webhook-${delivery.id}`);
       receiver.close();
+    }
+
+    {
+      // Enrichment moves an assigned lead (its rule's reroute_on_change), then a re-route job moves it again.
+      const o = await org(
+        {
+          rules: [
+            { id: 'us', when: { field: 'country', op: 'eq', value: 'US' }, then: { strategy: 'ROUND_ROBIN', team: 'us' }, reroute_on_change: ['country'] },
+            { id: 'de', when: { field: 'country', op: 'eq', value: 'DE' }, then: { strategy: 'ROUND_ROBIN', team: 'de' } },
+          ],
+        },
+        [{ teams: ['us'] }, { teams: ['de'] }, { teams: ['de'] }],
+      );
+      const l = (await ingestLead(deps, o.orgId, { email: 'moved@replay.io', country: 'US' }, { waitMs: 5000, canRead: true })) as { id: string };
+      await updateLead(deps, o.orgId, l.id, { country: 'DE' });
+      const job = await createRerouteJob(deps, o.orgId, 'key_replay', RerouteRequest.parse({ rule_id: 'de' }));
+      await temporal.client.workflow.getHandle(`reroute-job-${job.id}`).result();
+      await closeLead(deps, o.orgId, l.id, 'done');
+      await done(l.id);
+      await save('rerouted-on-update-and-by-job', "routed, moved by an update of a field its rule watches, moved again by a re-route job, closed", workflowIdFor(l.id));
+      await save('reroute-job', 'a re-route job over one lead', `reroute-job-${job.id}`);
     }
 
     {
