@@ -9,7 +9,8 @@ import { insertEvent, stepKeys } from '../db/timeline';
 import { requestWake } from '../db/wakeRequests';
 import type { LeadState, RouteOutcome, RouteRequest } from '../lead/machine';
 import { FAILURE, FALLBACK_RULE, type AssignReason, type UnassignedReason } from '../lead/model';
-import { eligibilityChangeAt, selectRep, slaDeadline, slaPlan, type Selection, type SelectionContext } from '../routing';
+import { eligibilityChangeAt, selectRep, slaDeadline, slaPlan, stagesOf, type Selection, type SelectionContext } from '../routing';
+import { setOwners } from '../db/accounts';
 import type { Action, Stage } from '../routing/schema';
 import type { Routing } from '../schemas/routing';
 import { notBefore } from './clock';
@@ -110,11 +111,13 @@ async function assignTo(trx: Knex.Transaction, a: Attempt, selection: Selection,
     { org_id: req.orgId, lead_id: req.leadId, rep_id: rep.id, seq: req.attempt, reason: req.reason, rule_id: match.rule_id, strategy: match.action!.strategy, assigned_at: at },
     rep.timezone,
   );
+  // The stage that picked the rep is the action or its fallback: its set_owner decides.
+  const stage = selection.stages.find((st) => st.rep_id === rep.id)!;
+  if (stagesOf(match.action!)[selection.stages.indexOf(stage)]?.set_owner) await setOwners(trx, req.orgId, lead.contact_id, lead.account_domain, rep.id);
   const touched = lead.first_touch_at !== null;
   const clock = { timezone: rep.timezone, working_hours: rep.working_hours };
   const dueAt = match.sla && !touched ? slaDeadline(at.getTime(), match.sla, clock) : null;
   // Reported under the team whose pool it came from (else the rep's first team), and the rule that sent it.
-  const stage = selection.stages.find((st) => st.rep_id === rep.id)!;
   await leads.markAssigned(trx, req.leadId, {
     status: touched ? 'CONTACTED' : 'ASSIGNED',
     repId: rep.id,
@@ -196,7 +199,7 @@ export function routingActivities(deps: { db: Db; rulesets: RulesetCache; notify
     let selection: Selection | null = null;
     let ctx: SelectionContext | null = null;
     if (action) {
-      ctx = await loadSelectionContext(trx, req.orgId, action, lead.email, { now: at.getTime(), lock: true, exclude: req.exclude });
+      ctx = await loadSelectionContext(trx, req.orgId, action, { email: lead.email, accountDomains: lead.account_domain ? [lead.account_domain] : [] }, { now: at.getTime(), lock: true, exclude: req.exclude });
       selection = selectRep(action, ctx);
     }
     const kept = keptBy(req, lead, decided, selection);

@@ -16,6 +16,7 @@ import { rulesetRoutes } from './routes/rulesets';
 import { webhookRoutes } from './routes/webhooks';
 import { organizationRoutes } from './routes/organization';
 import { auditRoutes } from './routes/audit';
+import { accountRoutes } from './routes/accounts';
 import { uiRouter } from './ui';
 
 export const BODY_LIMIT = '1mb';
@@ -28,7 +29,7 @@ const PUBLIC_ROUTES = [
 ];
 
 export function allRoutes(): AnyRoute[] {
-  return [...leadRoutes, ...repRoutes, ...rulesetRoutes, ...contactRoutes, ...intelligenceRoutes, ...monitorRoutes, ...webhookRoutes, ...organizationRoutes, ...apiKeyRoutes, ...auditRoutes];
+  return [...leadRoutes, ...repRoutes, ...rulesetRoutes, ...contactRoutes, ...accountRoutes, ...intelligenceRoutes, ...monitorRoutes, ...webhookRoutes, ...organizationRoutes, ...apiKeyRoutes, ...auditRoutes];
 }
 
 export function createApp(deps: ApiDeps): Express {

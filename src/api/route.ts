@@ -34,7 +34,7 @@ export interface RouteInput<P extends AnyObject, Q extends AnyObject, B extends 
 }
 
 interface RouteBase<P extends AnyObject, Q extends AnyObject, B extends z.ZodType, R extends z.ZodType> {
-  method: 'get' | 'post' | 'patch' | 'delete';
+  method: 'get' | 'post' | 'put' | 'patch' | 'delete';
   /** Express syntax: /v1/reps/:id */
   path: string;
   /** The method name a generated client gives this operation (createLead, listReps). */

@@ -2,6 +2,7 @@ import type { Knex } from 'knex';
 import type { Db } from './knex';
 import type { OwnerInfo } from '../routing/select';
 import { emailDomain } from '../routing/conditions';
+import { isFreeMail } from '../routing/domains';
 import { TOUCH_TYPES } from '../lead/model';
 
 type Conn = Db | Knex.Transaction;
@@ -21,19 +22,20 @@ export interface ContactRow {
   updated_at: Date;
 }
 
-/** Free-mail domains say nothing about the company, so their contacts' owners are not domain owners. */
-const FREE_MAIL = new Set(['gmail.com', 'googlemail.com', 'yahoo.com', 'hotmail.com', 'outlook.com', 'live.com', 'icloud.com', 'me.com', 'aol.com', 'gmx.de', 'gmx.net', 'web.de', 'proton.me', 'protonmail.com', 'yandex.ru', 'mail.ru', 'qq.com', '163.com']);
-
 /**
- * For OWNER routing: the owner of the contact with this email, and owners of other contacts at the same
- * company domain, most recently updated first.
+ * For OWNER routing: the owner of the contact with this email, the owner of its account (the most specific
+ * of `accountDomains` that is known), and owners of other contacts at the same company domain, most recently
+ * updated first. Free-mail domains say nothing about the company, so their contacts' owners are not domain owners.
  */
-export async function ownerInfo(db: Conn, orgId: string, email: string): Promise<OwnerInfo> {
+export async function ownerInfo(db: Conn, orgId: string, email: string, accountDomains: readonly string[]): Promise<OwnerInfo> {
   const lower = email.toLowerCase();
   const contact = await db<ContactRow>('contacts').where({ org_id: orgId, email: lower }).first('owner_rep_id');
+  const account = accountDomains.length
+    ? await db('accounts').where({ org_id: orgId }).whereIn('domain', [...accountDomains]).orderByRaw('length(domain) DESC').first('owner_rep_id')
+    : undefined;
   const domain = emailDomain(lower);
   let domainOwners: string[] = [];
-  if (domain && !FREE_MAIL.has(domain)) {
+  if (domain && !isFreeMail(domain)) {
     const rows = await db<ContactRow>('contacts')
       .where({ org_id: orgId, email_domain: domain })
       .whereNotNull('owner_rep_id')
@@ -43,7 +45,7 @@ export async function ownerInfo(db: Conn, orgId: string, email: string): Promise
       .select('owner_rep_id');
     domainOwners = [...new Set(rows.map((r) => r.owner_rep_id!))];
   }
-  return { contact_owner_id: contact?.owner_rep_id ?? null, domain_owner_ids: domainOwners };
+  return { contact_owner_id: contact?.owner_rep_id ?? null, account_owner_id: (account?.owner_rep_id as string | null | undefined) ?? null, domain_owner_ids: domainOwners };
 }
 
 export function findContact(db: Conn, orgId: string, id: string): Promise<ContactRow | undefined> {

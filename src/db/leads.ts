@@ -2,6 +2,7 @@ import type { Knex } from 'knex';
 import { pgCode, PG, type Db } from './knex';
 import { newId } from '../ids';
 import { workflowIdFor, type LeadStatus, type UnassignedReason } from '../lead/model';
+import { accountCandidates } from '../routing/domains';
 import type { Sla } from '../routing/schema';
 import type { LeadInput } from '../schemas/leads';
 import type { Routing } from '../schemas/routing';
@@ -46,6 +47,8 @@ export interface LeadRow {
   /** What routing decided, as plain columns for statistics: the rule (or "(fallback)") and the team. */
   rule_id: string | null;
   team: string | null;
+  /** The account (company domain) the lead matched when it arrived; null for free mail. */
+  account_domain: string | null;
   workflow_id: string;
   received_at: Date;
   updated_at: Date;
@@ -65,6 +68,7 @@ export interface LeadFilter {
   statuses?: LeadStatus[];
   repId?: string;
   contactId?: string;
+  accountDomain?: string;
   team?: string;
   ruleId?: string;
   createdAfter?: string;
@@ -77,6 +81,7 @@ function filtered<Q extends Knex.QueryBuilder>(q: Q, f: LeadFilter): Q {
   if (f.statuses) q.whereIn('l.status', f.statuses);
   if (f.repId) q.andWhere('l.assigned_rep_id', f.repId);
   if (f.contactId) q.andWhere('l.contact_id', f.contactId);
+  if (f.accountDomain) q.andWhere('l.account_domain', f.accountDomain);
   if (f.team) q.andWhere('l.team', f.team);
   if (f.ruleId) q.andWhere('l.rule_id', f.ruleId);
   if (f.createdAfter) q.andWhere('l.received_at', '>=', f.createdAfter);
@@ -287,16 +292,25 @@ export async function insertReceivedLead(db: Db, orgId: string, input: LeadInput
   }
 }
 
+// The lead's account is the most specific known one among its candidate domains (a sub-domain account
+// someone created wins over the company's), else a new one at the registrable domain, created with it.
 const INSERT_RECEIVED_LEAD = `
   WITH existing AS (
     SELECT id FROM contacts WHERE org_id = :orgId AND email = :email
+  ), matched AS (
+    SELECT domain FROM accounts WHERE org_id = :orgId AND domain IN (SELECT jsonb_array_elements_text(:accountCandidates::jsonb)) ORDER BY length(domain) DESC LIMIT 1
   ), lead AS (
     INSERT INTO leads (id, org_id, contact_id, email, first_name, last_name, company, domain, country, state, source, score,
-                       employees, industry, external_id, attributes, idempotency_key, status, workflow_id)
+                       employees, industry, external_id, attributes, idempotency_key, status, workflow_id, account_domain)
     SELECT :id, :orgId, COALESCE((SELECT id FROM existing), :contactId), :email, :firstName, :lastName, :company, :domain, :country,
-           :state, :source, :score, :employees, :industry, :externalId, :attributes::jsonb, :idempotencyKey, 'ROUTING', :workflowId
+           :state, :source, :score, :employees, :industry, :externalId, :attributes::jsonb, :idempotencyKey, 'ROUTING', :workflowId,
+           COALESCE((SELECT domain FROM matched), :accountDomain)
     ON CONFLICT DO NOTHING
     RETURNING *
+  ), new_account AS (
+    INSERT INTO accounts (org_id, domain, name)
+    SELECT :orgId, :accountDomain, :company FROM lead WHERE :accountDomain::text IS NOT NULL AND NOT EXISTS (SELECT 1 FROM matched)
+    ON CONFLICT DO NOTHING
   ), new_contact AS (
     INSERT INTO contacts (id, org_id, email, name, company)
     SELECT :contactId, :orgId, :email, :name, :company FROM lead WHERE lead.contact_id = :contactId
@@ -312,7 +326,10 @@ const INSERT_RECEIVED_LEAD = `
 
 function receivedLeadParams(orgId: string, input: LeadInput, idempotencyKey: string | undefined) {
   const id = newId('lead');
+  const candidates = accountCandidates(input);
   return {
+    accountCandidates: JSON.stringify(candidates),
+    accountDomain: candidates.at(-1) ?? null,
     id,
     contactId: newId('contact'),
     eventId: newId('event'),

@@ -101,6 +101,7 @@ export function repSourceFor(action: Action, owner?: OwnerInfo): RepSource {
     if (a.rep_id) ids.add(a.rep_id);
     if (a.strategy === 'OWNER' && owner) {
       if (owner.contact_owner_id) ids.add(owner.contact_owner_id);
+      if (owner.account_owner_id) ids.add(owner.account_owner_id);
       owner.domain_owner_ids.forEach((id) => ids.add(id));
     }
   }
@@ -115,11 +116,12 @@ export interface ContextOptions {
 }
 
 /**
- * What selecting a rep for `action` needs, for the lead with this email: pools, candidate reps and, for OWNER
- * routing, the contact's and its company's owners. The routing activity locks it; the simulator does not.
+ * What selecting a rep for `action` needs, for the lead with this email and these candidate account domains:
+ * pools, candidate reps and, for OWNER routing, the contact's, the account's and the company's owners. The
+ * routing activity locks it; the simulator does not.
  */
-export async function loadSelectionContext(db: Conn, orgId: string, action: Action, email: string, opts: ContextOptions): Promise<SelectionContext> {
-  const owner = action.strategy === 'OWNER' || action.fallback?.strategy === 'OWNER' ? await ownerInfo(db, orgId, email) : undefined;
+export async function loadSelectionContext(db: Conn, orgId: string, action: Action, lead: { email: string; accountDomains: readonly string[] }, opts: ContextOptions): Promise<SelectionContext> {
+  const owner = action.strategy === 'OWNER' || action.fallback?.strategy === 'OWNER' ? await ownerInfo(db, orgId, lead.email, lead.accountDomains) : undefined;
   const pools = await loadPools(db, orgId, stagesOf(action).map(poolKey), opts.lock);
   const reps = await loadReps(db, orgId, repSourceFor(action, owner), opts.now, opts.lock);
   return { now: opts.now, reps, pools, owner, exclude: opts.exclude };

@@ -203,6 +203,10 @@ const ActionFields = {
   rep_ids: z.array(z.string().max(64)).min(1).max(500).optional().meta({ uniqueItems: true }),
   rep_id: z.string().max(64).optional().meta({ description: 'DIRECT: the rep who gets the lead' }),
   respect_working_hours: z.boolean().optional().meta({ description: 'Skip reps outside their working hours' }),
+  set_owner: z
+    .boolean()
+    .optional()
+    .meta({ description: "Sticky ownership: the rep this action assigns becomes the owner of the lead's contact and account, so OWNER routing sends the company's next lead to them" }),
 };
 
 function checkAction(a: { strategy: Strategy; team?: string; rep_ids?: string[]; rep_id?: string }, ctx: z.RefinementCtx): void {

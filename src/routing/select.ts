@@ -38,6 +38,8 @@ export const EMPTY_POOL: PoolState = { last_rep_id: null, credits: {} };
 export interface OwnerInfo {
   /** Owner of the lead's contact. */
   contact_owner_id: string | null;
+  /** Owner of the lead's account (its company domain). */
+  account_owner_id?: string | null;
   /** Owners of other contacts with the same email domain, most recently updated first. */
   domain_owner_ids: string[];
 }
@@ -72,7 +74,7 @@ export function poolKey(a: AnyAction): string {
 function members(a: AnyAction, ctx: SelectionContext): string[] {
   if (a.strategy === 'DIRECT') return [a.rep_id!];
   if (a.strategy === 'OWNER') {
-    const owners = [ctx.owner?.contact_owner_id ?? null, ...(ctx.owner?.domain_owner_ids ?? [])].filter((x): x is string => !!x);
+    const owners = [ctx.owner?.contact_owner_id ?? null, ctx.owner?.account_owner_id ?? null, ...(ctx.owner?.domain_owner_ids ?? [])].filter((x): x is string => !!x);
     return [...new Set(owners)];
   }
   if (a.rep_ids) return [...a.rep_ids].sort();

@@ -77,6 +77,7 @@ export const Lead = z
     external_id: z.string().nullable(),
     attributes: z.record(z.string(), z.unknown()),
     contact_id: IdOf('contact'),
+    account_domain: z.string().nullable().meta({ description: 'The account (company domain) the lead matched when it arrived; null for free mail' }),
     assigned_rep_id: z.string().nullable(),
     unassigned_reason: z.enum(UNASSIGNED_REASONS).nullable(),
     routing: orNull(Routing).meta({ description: 'Which ruleset, rule and strategy decided, and why: each rule\'s outcome and each skipped rep\'s reason' }),
@@ -149,6 +150,7 @@ export const LeadListQuery = PageQuery.extend({
   status: LeadStatus.optional(),
   rep_id: IdOf('rep').optional(),
   contact_id: IdOf('contact').optional().meta({ description: "This contact's leads" }),
+  account: z.string().max(253).optional().meta({ description: "This account's leads (its domain, e.g. acme.com)" }),
   created_after: TimestampInput.optional(),
   created_before: TimestampInput.optional(),
 });

@@ -17,7 +17,7 @@ function slaResult(r: ExportRow): SlaResult {
 
 export const EXPORT_COLUMNS = [
   'id', 'received_at', 'status', 'email', 'first_name', 'last_name', 'company', 'domain', 'country', 'state', 'source', 'score', 'employees',
-  'industry', 'external_id', 'contact_id', 'assigned_rep_id', 'assigned_rep_email', 'rule_id', 'team', 'strategy', 'unassigned_reason',
+  'industry', 'external_id', 'contact_id', 'account_domain', 'assigned_rep_id', 'assigned_rep_email', 'rule_id', 'team', 'strategy', 'unassigned_reason',
   'assigned_at', 'sla_due_at', 'first_touch_at', 'sla_result', 'reassignment_count', 'closed_at', 'close_reason',
 ] as const;
 
@@ -32,6 +32,7 @@ function record(r: ExportRow): Record<(typeof EXPORT_COLUMNS)[number], string | 
     last_name: r.last_name,
     company: r.company,
     domain: r.domain,
+    account_domain: r.account_domain,
     country: r.country,
     state: r.state,
     source: r.source,

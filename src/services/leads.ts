@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { inBatches } from '../concurrency';
+import { normalizeDomain } from '../routing/domains';
 import type { Config } from '../config';
 import * as leads from '../db/leads';
 import { ApiError, conflict, fromZod, notFound } from '../errors';
@@ -36,6 +37,7 @@ export function presentLead(row: leads.LeadRow, config: Pick<Config, 'TEMPORAL_U
     external_id: row.external_id,
     attributes: row.attributes,
     contact_id: row.contact_id,
+    account_domain: row.account_domain,
     assigned_rep_id: row.assigned_rep_id,
     unassigned_reason: row.unassigned_reason,
     routing: row.routing,
@@ -122,7 +124,7 @@ export async function listLeads(deps: ServiceDeps, orgId: string, q: LeadListQue
   const rows = await leads.listLeads(
     deps.db,
     orgId,
-    { status: q.status, repId: q.rep_id, contactId: q.contact_id, createdAfter: q.created_after, createdBefore: q.created_before },
+    { status: q.status, repId: q.rep_id, contactId: q.contact_id, accountDomain: q.account ? (normalizeDomain(q.account) ?? q.account) : undefined, createdAfter: q.created_after, createdBefore: q.created_before },
     q.cursor,
     q.limit + 1,
   );

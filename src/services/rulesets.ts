@@ -3,6 +3,7 @@ import type { Db } from '../db/knex';
 import type { ServiceDeps } from './deps';
 import * as store from '../db/rulesets';
 import { loadSelectionContext } from '../db/routingState';
+import { accountCandidates } from '../routing/domains';
 import { conflict, formatPath, invalid, notFound, type ErrorDetail } from '../errors';
 import { newId } from '../ids';
 import { compileRuleset, leadValues, matchRule, selectRep, slaDeadline } from '../routing';
@@ -163,7 +164,7 @@ export async function simulate(deps: Pick<ServiceDeps, 'db'>, orgId: string, req
   const rs = await rulesetForSimulation(deps, orgId, req);
   const now = req.at ? Date.parse(req.at) : Date.now();
   const match = matchRule(compileRuleset(rs.definition), leadValues(req.lead));
-  const ctx = match.action ? await loadSelectionContext(deps.db, orgId, match.action, req.lead.email, { now, lock: false }) : null;
+  const ctx = match.action ? await loadSelectionContext(deps.db, orgId, match.action, { email: req.lead.email, accountDomains: accountCandidates(req.lead) }, { now, lock: false }) : null;
   const selection = match.action && ctx ? selectRep(match.action, ctx) : null;
   const rep = selection?.rep_id ? ctx!.reps[selection.rep_id] : undefined;
   return {

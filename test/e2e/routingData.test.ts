@@ -158,3 +158,79 @@ describe('re-routing a selection as one job', () => {
     expect((await api.http.get('/v1/reroute-jobs/rrj_0mijkl000abcdefghijklm').set(org.auth)).status).toBe(404);
   });
 });
+
+describe('sticky ownership and accounts', () => {
+  const ownerRules = {
+    rules: [
+      {
+        id: 'owner-first',
+        then: { strategy: 'OWNER', fallback: { strategy: 'ROUND_ROBIN', team: 'ae', set_owner: true } },
+      },
+    ],
+  };
+
+  it("sends the second lead from a company to the rep who got the first, through the account the first one created", async () => {
+    const { org, reps } = await orgWith(ownerRules, [{ teams: ['ae'] }, { teams: ['ae'] }, { teams: ['ae'] }]);
+    const first = await post(org, { email: 'cfo@Mail.Initech.co.uk', company: 'Initech' });
+    expect(first.body).toMatchObject({ status: 'ASSIGNED', account_domain: 'initech.co.uk' });
+    const owner = first.body.assigned_rep_id;
+    const account = await api.http.get('/v1/accounts/initech.co.uk').set(org.auth);
+    expect(account.status).toBe(200);
+    expect(account.body).toMatchObject({ domain: 'initech.co.uk', name: 'Initech', owner_rep_id: owner });
+
+    // Another person, another sub-domain, same company: the owner, not the next rep in the rotation.
+    const second = await post(org, { email: 'cto@eu.initech.co.uk' });
+    expect(second.body).toMatchObject({ status: 'ASSIGNED', assigned_rep_id: owner, account_domain: 'initech.co.uk' });
+    expect(second.body.routing.explanation.stages[0]).toMatchObject({ strategy: 'OWNER', rep_id: owner });
+    const third = await post(org, { email: 'ceo@initech.co.uk', domain: 'WWW.initech.co.uk' });
+    expect(third.body.assigned_rep_id).toBe(owner);
+
+    const listed = await api.http.get('/v1/leads?account=initech.co.uk').set(org.auth);
+    expect(listed.body.map((l: { id: string }) => l.id).sort()).toEqual([first.body.id, second.body.id, third.body.id].sort());
+    expect(reps).toContain(owner);
+  });
+
+  it('ignores free-mail domains: two gmail leads are not one company', async () => {
+    const { org } = await orgWith(ownerRules, [{ teams: ['ae'] }, { teams: ['ae'] }]);
+    const a = await post(org, { email: 'someone@gmail.com' });
+    const b = await post(org, { email: 'another@googlemail.com' });
+    expect(a.body.account_domain).toBeNull();
+    expect(b.body.account_domain).toBeNull();
+    expect(b.body.assigned_rep_id).not.toBe(a.body.assigned_rep_id);
+    expect((await api.http.get('/v1/accounts').set(org.auth)).body).toEqual([]);
+  });
+
+  it('an owner set by hand on an account takes its leads; an away owner falls back as the rule says', async () => {
+    const { org, reps } = await orgWith(ownerRules, [{ teams: ['ae'] }, { teams: ['ae'] }, { teams: ['named'] }]);
+    const put = await api.http.put('/v1/accounts/globex.com').set(org.auth).send({ name: 'Globex', owner_rep_id: reps[2], attributes: { tier: 'named' } });
+    expect(put.status).toBe(200);
+    expect((await post(org, { email: 'hank@globex.com' })).body.assigned_rep_id).toBe(reps[2]);
+
+    await api.http.patch(`/v1/reps/${reps[2]}`).set(org.auth).send({ status: 'AWAY' });
+    const fell = await post(org, { email: 'frank@globex.com' });
+    expect([reps[0], reps[1]]).toContain(fell.body.assigned_rep_id);
+    expect(fell.body.routing.explanation.stages[0].candidates).toEqual([{ rep_id: reps[2], eligible: false, reason: 'AWAY' }]);
+    // The fallback sets owners: the account moves to the rep who took it.
+    expect((await api.http.get('/v1/accounts/globex.com').set(org.auth)).body.owner_rep_id).toBe(fell.body.assigned_rep_id);
+
+    const bad = await api.http.put('/v1/accounts/globex.com').set(org.auth).send({ owner_rep_id: 'rep_0mijkl000abcdefghijklm' });
+    expect(bad.status).toBe(422);
+    expect((await api.http.put('/v1/accounts/WWW.Globex.com').set(org.auth).send({})).body).toMatchObject({ domain: 'globex.com', name: 'Globex' });
+    expect((await api.http.put('/v1/accounts/not_a_domain').set(org.auth).send({})).status).toBe(404);
+    expect((await api.http.get('/v1/accounts/unknown.com').set(org.auth)).status).toBe(404);
+  });
+});
+
+describe('accounts, page by page', () => {
+  it('lists accounts in domain order across pages, filtered by domain and its sub-domains', async () => {
+    const org = await newOrg(api.deps.db);
+    for (const d of ['b.com', 'a.com', 'eu.a.com', 'c.org']) expect((await api.http.put(`/v1/accounts/${d}`).set(org.auth).send({ name: d })).status).toBe(200);
+    const first = await api.http.get('/v1/accounts?limit=2').set(org.auth);
+    expect(first.body.map((a: { domain: string }) => a.domain)).toEqual(['a.com', 'b.com']);
+    const next = first.headers.link!.match(/<([^>]+)>/)![1]!;
+    const second = await api.http.get(next.replace(/^https?:\/\/[^/]+/, '')).set(org.auth);
+    expect(second.body.map((a: { domain: string }) => a.domain)).toEqual(['c.org', 'eu.a.com']);
+    const family = await api.http.get('/v1/accounts?domain=a.com').set(org.auth);
+    expect(family.body.map((a: { domain: string }) => a.domain)).toEqual(['a.com', 'eu.a.com']);
+  });
+});

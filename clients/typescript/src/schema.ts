@@ -90,7 +90,7 @@ export interface paths {
         };
         /**
          * Export leads with their routing outcome, first touch and SLA result, as CSV or NDJSON
-         * @description Streams the leads that match the filters, oldest first, without a page limit: for spreadsheets and BI tools. Columns: id, received_at, status, email, first_name, last_name, company, domain, country, state, source, score, employees, industry, external_id, contact_id, assigned_rep_id, assigned_rep_email, rule_id, team, strategy, unassigned_reason, assigned_at, sla_due_at, first_touch_at, sla_result, reassignment_count, closed_at, close_reason. `sla_result` is MET, BREACHED, PENDING or NONE (no SLA). A text cell starting with =, +, -, @, a tab or a return is prefixed with an apostrophe, so a spreadsheet never runs it as a formula.
+         * @description Streams the leads that match the filters, oldest first, without a page limit: for spreadsheets and BI tools. Columns: id, received_at, status, email, first_name, last_name, company, domain, country, state, source, score, employees, industry, external_id, contact_id, account_domain, assigned_rep_id, assigned_rep_email, rule_id, team, strategy, unassigned_reason, assigned_at, sla_due_at, first_touch_at, sla_result, reassignment_count, closed_at, close_reason. `sla_result` is MET, BREACHED, PENDING or NONE (no SLA). A text cell starting with =, +, -, @, a tab or a return is prefixed with an apostrophe, so a spreadsheet never runs it as a formula.
          *
          *     Required scope: `leads:read`.
          */
@@ -505,6 +505,57 @@ export interface paths {
          */
         post: operations["logActivity"];
         delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/accounts": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List accounts, by domain
+         * @description Required scope: `contacts:read`.
+         */
+        get: operations["listAccounts"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/accounts/{domain}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * An account and its owner
+         * @description Required scope: `contacts:read`.
+         */
+        get: operations["getAccount"];
+        /**
+         * Create an account or change its name, owner or attributes
+         * @description Also checked, with 422 when not met:
+         *     - `owner_rep_id` names an active rep of this organization
+         *
+         *     Required scope: `contacts:write`.
+         */
+        put: operations["upsertAccount"];
+        post?: never;
+        /**
+         * Delete an account (its leads keep their domain; the next lead creates it again, without an owner)
+         * @description Required scope: `contacts:write`.
+         */
+        delete: operations["deleteAccount"];
         options?: never;
         head?: never;
         patch?: never;
@@ -925,6 +976,8 @@ export interface components {
              * @example ct_0mijkl000abcdefghijklm
              */
             contact_id: string;
+            /** @description The account (company domain) the lead matched when it arrived; null for free mail */
+            account_domain: string | null;
             assigned_rep_id: string | null;
             /** @enum {string|null} */
             unassigned_reason: "NO_ELIGIBLE_REP" | "NO_RULE_MATCHED" | "MAX_REASSIGNMENTS" | "ESCALATION_UNASSIGN" | null;
@@ -1237,6 +1290,8 @@ export interface components {
              * @example ct_0mijkl000abcdefghijklm
              */
             contact_id: string;
+            /** @description The account (company domain) the lead matched when it arrived; null for free mail */
+            account_domain: string | null;
             assigned_rep_id: string | null;
             /** @enum {string|null} */
             unassigned_reason: "NO_ELIGIBLE_REP" | "NO_RULE_MATCHED" | "MAX_REASSIGNMENTS" | "ESCALATION_UNASSIGN" | null;
@@ -1729,6 +1784,8 @@ export interface components {
              * @example ct_0mijkl000abcdefghijklm
              */
             contact_id: string;
+            /** @description The account (company domain) the lead matched when it arrived; null for free mail */
+            account_domain: string | null;
             assigned_rep_id: string | null;
             /** @enum {string|null} */
             unassigned_reason: "NO_ELIGIBLE_REP" | "NO_RULE_MATCHED" | "MAX_REASSIGNMENTS" | "ESCALATION_UNASSIGN" | null;
@@ -2108,6 +2165,8 @@ export interface components {
             rep_id?: string;
             /** @description Skip reps outside their working hours */
             respect_working_hours?: boolean;
+            /** @description Sticky ownership: the rep this action assigns becomes the owner of the lead's contact and account, so OWNER routing sends the company's next lead to them */
+            set_owner?: boolean;
             sla?: components["schemas"]["Sla"];
             fallback?: components["schemas"]["FallbackAction"];
             /** @description Tell the rep who gets the lead by email and Slack (default: the organization's setting) */
@@ -2123,6 +2182,8 @@ export interface components {
             rep_id?: string;
             /** @description Skip reps outside their working hours */
             respect_working_hours?: boolean;
+            /** @description Sticky ownership: the rep this action assigns becomes the owner of the lead's contact and account, so OWNER routing sends the company's next lead to them */
+            set_owner?: boolean;
         };
         RulesetCreate: {
             name: string;
@@ -2137,6 +2198,8 @@ export interface components {
                 rep_id?: string;
                 /** @description Skip reps outside their working hours */
                 respect_working_hours?: boolean;
+                /** @description Sticky ownership: the rep this action assigns becomes the owner of the lead's contact and account, so OWNER routing sends the company's next lead to them */
+                set_owner?: boolean;
                 sla?: components["schemas"]["SlaInput"];
                 fallback?: components["schemas"]["FallbackAction"];
                 /** @description Tell the rep who gets the lead by email and Slack (default: the organization's setting) */
@@ -2195,6 +2258,8 @@ export interface components {
                     rep_id?: string;
                     /** @description Skip reps outside their working hours */
                     respect_working_hours?: boolean;
+                    /** @description Sticky ownership: the rep this action assigns becomes the owner of the lead's contact and account, so OWNER routing sends the company's next lead to them */
+                    set_owner?: boolean;
                     sla?: components["schemas"]["SlaInput"];
                     fallback?: components["schemas"]["FallbackAction"];
                     /** @description Tell the rep who gets the lead by email and Slack (default: the organization's setting) */
@@ -2456,6 +2521,55 @@ export interface components {
              * @example 2026-11-28T09:30:00.000Z
              */
             occurred_at?: string;
+        };
+        /** @description A company, keyed by domain. Created from the first lead whose domain (its `domain` field, else its email's) is not free mail, at the registrable domain (mail.acme.co.uk → acme.co.uk); a lead from a sub-domain matches the most specific account that exists (create eu.acme.com to tell it apart from acme.com). */
+        Account: {
+            /**
+             * @description Lower case, without www.
+             * @example acme.com
+             */
+            domain: string;
+            name: string | null;
+            /** @description The rep who owns the account: OWNER routing sends its leads to them when their contact has no owner */
+            owner_rep_id: string | null;
+            attributes: {
+                [key: string]: unknown;
+            };
+            /**
+             * Format: date-time
+             * @description ISO 8601 timestamp
+             * @example 2026-11-28T09:30:00.000Z
+             */
+            created_at: string;
+            /**
+             * Format: date-time
+             * @description ISO 8601 timestamp
+             * @example 2026-11-28T09:30:00.000Z
+             */
+            updated_at: string;
+        };
+        /** @description Creates the account, or changes the fields given */
+        AccountUpsert: {
+            /** @description Empty or blank is the same as null */
+            name?: string | null;
+            /**
+             * @description null: no owner
+             * @example rep_0mijkl000abcdefghijklm
+             */
+            owner_rep_id?: string | null;
+            /**
+             * @description Merged into the account's attributes; an attribute set to null is removed
+             * @example {
+             *       "plan": "enterprise",
+             *       "products": [
+             *         "crm",
+             *         "cms"
+             *       ]
+             *     }
+             */
+            attributes?: {
+                [key: string]: string | number | boolean | null | (string | number | boolean)[];
+            };
         };
         IntelligenceSummary: {
             /**
@@ -3116,6 +3230,8 @@ export interface components {
             rep_id?: string;
             /** @description Skip reps outside their working hours */
             respect_working_hours?: boolean;
+            /** @description Sticky ownership: the rep this action assigns becomes the owner of the lead's contact and account, so OWNER routing sends the company's next lead to them */
+            set_owner?: boolean;
             sla?: components["schemas"]["SlaInput"];
             fallback?: components["schemas"]["FallbackAction"];
             /** @description Tell the rep who gets the lead by email and Slack (default: the organization's setting) */
@@ -3348,6 +3464,8 @@ export interface operations {
                 rep_id?: string;
                 /** @description This contact's leads */
                 contact_id?: string;
+                /** @description This account's leads (its domain, e.g. acme.com) */
+                account?: string;
                 /** @description ISO 8601 timestamp */
                 created_after?: string;
                 /** @description ISO 8601 timestamp */
@@ -3424,6 +3542,8 @@ export interface operations {
                 rep_id?: string;
                 /** @description This contact's leads */
                 contact_id?: string;
+                /** @description This account's leads (its domain, e.g. acme.com) */
+                account?: string;
                 /** @description ISO 8601 timestamp */
                 created_after?: string;
                 /** @description ISO 8601 timestamp */
@@ -4317,6 +4437,137 @@ export interface operations {
             429: components["responses"]["RateLimited"];
             500: components["responses"]["ServerError"];
             503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    listAccounts: {
+        parameters: {
+            query?: {
+                /** @description Page size (max 500) */
+                limit?: number;
+                /** @description Opaque cursor from the Link header of the previous page */
+                cursor?: string;
+                /** @description rep id */
+                owner_rep_id?: string;
+                /** @description This domain and its sub-domains */
+                domain?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of results; the next page is in the Link header (rel="next") */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    Link: components["headers"]["Link"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Account"][];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            422: components["responses"]["ValidationError"];
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["ServerError"];
+        };
+    };
+    getAccount: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The account's domain (case and a leading www. do not matter) */
+                domain: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Account"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            422: components["responses"]["ValidationError"];
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["ServerError"];
+        };
+    };
+    upsertAccount: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The account's domain (case and a leading www. do not matter) */
+                domain: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["AccountUpsert"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Account"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            413: components["responses"]["PayloadTooLarge"];
+            422: components["responses"]["ValidationError"];
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["ServerError"];
+        };
+    };
+    deleteAccount: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The account's domain (case and a leading www. do not matter) */
+                domain: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Account"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            422: components["responses"]["ValidationError"];
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["ServerError"];
         };
     };
     getIntelligenceSummary: {
