@@ -1,5 +1,5 @@
 import type { Db } from '../db/knex';
-import { activeRulesetVersion, rulesetDefinition } from '../db/rulesets';
+import { activeRulesetVersion, publishedRuleset } from '../db/rulesets';
 import { compileRuleset, leadValues, matchRule, type CompiledRuleset, type RuleMatch } from '../routing';
 
 export interface RulesetMatch {
@@ -24,9 +24,9 @@ export class RulesetCache {
     const key = `${active.id}:${active.version}`;
     let rs = this.compiled.get(key);
     if (!rs) {
-      const definition = await rulesetDefinition(db, active.id);
-      if (!definition) return { match: NO_RULESET, ruleset: null };
-      rs = compileRuleset(definition);
+      const published = await publishedRuleset(db, active.id);
+      if (!published) return { match: NO_RULESET, ruleset: null };
+      rs = compileRuleset(published.definition, published.lists ?? {});
       // Oldest out first: Map iteration order is insertion order.
       if (this.compiled.size >= this.capacity) this.compiled.delete(this.compiled.keys().next().value!);
       this.compiled.set(key, rs);

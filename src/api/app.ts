@@ -17,9 +17,12 @@ import { webhookRoutes } from './routes/webhooks';
 import { organizationRoutes } from './routes/organization';
 import { auditRoutes } from './routes/audit';
 import { accountRoutes } from './routes/accounts';
+import { listRoutes } from './routes/lists';
 import { uiRouter } from './ui';
 
 export const BODY_LIMIT = '1mb';
+/** A named list may hold 100,000 values (PUT /v1/lists/:name): its own, larger limit. */
+export const LIST_BODY_LIMIT = '8mb';
 
 /** Served outside the route table (probes, the document), so that 405 and OPTIONS know them too. */
 const PUBLIC_ROUTES = [
@@ -29,7 +32,7 @@ const PUBLIC_ROUTES = [
 ];
 
 export function allRoutes(): AnyRoute[] {
-  return [...leadRoutes, ...repRoutes, ...rulesetRoutes, ...contactRoutes, ...accountRoutes, ...intelligenceRoutes, ...monitorRoutes, ...webhookRoutes, ...organizationRoutes, ...apiKeyRoutes, ...auditRoutes];
+  return [...leadRoutes, ...repRoutes, ...rulesetRoutes, ...listRoutes, ...contactRoutes, ...accountRoutes, ...intelligenceRoutes, ...monitorRoutes, ...webhookRoutes, ...organizationRoutes, ...apiKeyRoutes, ...auditRoutes];
 }
 
 export function createApp(deps: ApiDeps): Express {
@@ -53,6 +56,7 @@ export function createApp(deps: ApiDeps): Express {
   });
 
   app.use(methodsAllowed([...routes, ...PUBLIC_ROUTES]));
+  app.use('/v1/lists', express.json({ limit: LIST_BODY_LIMIT, strict: true, type: ['application/json', 'application/*+json'] }));
   app.use(express.json({ limit: BODY_LIMIT, strict: true, type: ['application/json', 'application/*+json'] }));
   app.use(sanitizeInput);
   const router = express.Router();

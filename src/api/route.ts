@@ -206,7 +206,9 @@ export function handlerFor(spec: AnyRoute, deps: ApiDeps): RequestHandler {
         return;
       }
       const audited = spec.audit;
-      const targetId = typeof paramsResult.data === 'object' && paramsResult.data && 'id' in paramsResult.data ? String(paramsResult.data.id) : undefined;
+      // The object a route is about is named by its one path parameter (an id, a list's name).
+      const firstParam = Object.values(paramsResult.data as Record<string, unknown>)[0];
+      const targetId = firstParam === undefined ? undefined : String(firstParam);
       const before = audited && audited.action !== 'created' ? await auditBefore(deps, principal.orgId, audited.resource, targetId) : null;
       let payload: unknown;
       if (spec.list) {

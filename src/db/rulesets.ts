@@ -10,6 +10,8 @@ export interface RulesetRow {
   status: RulesetStatus;
   version: number | null;
   definition: RulesetDefinition;
+  /** The values of the named lists it uses, as they were when it was published; null for a draft. */
+  lists: Record<string, Array<string | number>> | null;
   created_at: Date;
   updated_at: Date;
   published_at: Date | null;
@@ -58,12 +60,19 @@ export async function lockOrganization(trx: Knex.Transaction, orgId: string): Pr
   await trx('organizations').where({ id: orgId }).forUpdate().first();
 }
 
-export async function activate(trx: Knex.Transaction, orgId: string, id: string): Promise<RulesetRow> {
+/** A new draft copying a published ruleset: publishing the active one again after its lists changed. */
+export async function copyAsDraft(trx: Knex.Transaction, row: RulesetRow, id: string): Promise<RulesetRow> {
+  return insertRuleset(trx, { id, org_id: row.org_id, name: row.name, definition: row.definition });
+}
+
+export async function activate(trx: Knex.Transaction, orgId: string, id: string, lists: Record<string, Array<string | number>>): Promise<RulesetRow> {
   await trx('rulesets').where({ org_id: orgId, status: 'ACTIVE' }).whereNot({ id }).update({ status: 'ARCHIVED', updated_at: trx.fn.now() });
   const [row] = await trx('rulesets')
     .where({ org_id: orgId, id })
     .update({
       status: 'ACTIVE',
+      // A version's lists are fixed when it is first published; a rollback keeps them.
+      lists: trx.raw('COALESCE(lists, ?::jsonb)', [JSON.stringify(lists)]),
       version: trx.raw('COALESCE(version, (SELECT COALESCE(MAX(version), 0) + 1 FROM rulesets WHERE org_id = ?))', [orgId]),
       published_at: trx.raw('COALESCE(published_at, now())'),
       activated_at: trx.fn.now(),
@@ -96,4 +105,9 @@ export function activeRulesetVersion(db: Conn, orgId: string): Promise<Pick<Rule
 
 export async function rulesetDefinition(db: Conn, id: string): Promise<RulesetDefinition | undefined> {
   return (await db<RulesetRow>('rulesets').where({ id }).first('definition'))?.definition;
+}
+
+/** What routing compiles: the definition and its published list values. */
+export function publishedRuleset(db: Conn, id: string): Promise<Pick<RulesetRow, 'definition' | 'lists'> | undefined> {
+  return db<RulesetRow>('rulesets').where({ id }).first('definition', 'lists');
 }

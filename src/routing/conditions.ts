@@ -170,6 +170,10 @@ export function compileLeaf(leaf: Leaf): LeadTest {
       };
       return (l) => anyElement(get(l), test);
     }
+    case 'in_list':
+    case 'not_in_list':
+      // Only reached for a list the ruleset has no values for (withLists resolves the others): it is empty.
+      return leaf.op === 'in_list' ? () => false : () => true;
     case 'matches': {
       const re = compileRegex(String(v), ci);
       if (!re) return () => false;
@@ -245,11 +249,13 @@ export function compileExplainer(c: Condition, path: string): LeadExplainer {
     if (test(l)) return null;
     const actual = get(l);
     const cut = c.op === 'matches' && l[REGEX_BUDGET]?.exhausted === true;
+    // A list condition is explained by the list's name, not its (up to 100,000) values.
+    const listed = c.list !== undefined;
     return {
       path,
       field: c.field,
-      op: c.op,
-      value: c.value ?? (c.op === 'exists' ? true : undefined),
+      op: listed ? (c.op === 'in' ? 'in_list' : 'not_in_list') : c.op,
+      value: listed ? c.list : (c.value ?? (c.op === 'exists' ? true : undefined)),
       actual: actual === undefined ? null : actual,
       ...(cut ? { reason: 'REGEX_BUDGET_EXHAUSTED' as const } : {}),
     };

@@ -1,7 +1,7 @@
 import { compileCondition, compileExplainer, REGEX_BUDGET, type LeadExplainer, type LeadTest, type LeadValues } from './conditions';
 import { newRegexBudget } from './regex';
 import { buildIndex, firstCandidate, type RuleIndex } from './ruleIndex';
-import type { Action, MatchSource, RuleTrace, RulesetDefinition, Sla } from './schema';
+import type { Action, Condition, ListValues, MatchSource, RuleTrace, RulesetDefinition, Sla } from './schema';
 
 /**
  * First-match rule selection over a compiled ruleset. The index (ruleIndex.ts) narrows each lead to the
@@ -40,14 +40,30 @@ export function rerouteFields(definition: RulesetDefinition, ruleId: string | nu
   return changed.filter((f) => watched.has(f));
 }
 
-export function compileRuleset(definition: RulesetDefinition): CompiledRuleset {
-  const rules: CompiledRule[] = definition.rules.map((rule) => ({
+/**
+ * The condition with each in_list/not_in_list replaced by an in/not_in over the list's values (remembering
+ * the list's name for explanations), so evaluation and the rule index treat a territory exactly like an
+ * inline `in`: one hash lookup per lead, however long the list.
+ */
+export function withLists(c: Condition, lists: ListValues): Condition {
+  if ('all' in c) return { all: c.all.map((x) => withLists(x, lists)) };
+  if ('any' in c) return { any: c.any.map((x) => withLists(x, lists)) };
+  if ('not' in c) return { not: withLists(c.not, lists) };
+  if (c.op !== 'in_list' && c.op !== 'not_in_list') return c;
+  const values = lists[String(c.value)];
+  if (!values) return c;
+  return { ...c, op: c.op === 'in_list' ? 'in' : 'not_in', value: [...values], list: String(c.value) };
+}
+
+export function compileRuleset(definition: RulesetDefinition, lists: ListValues = {}): CompiledRuleset {
+  const whens = definition.rules.map((r) => (r.when ? withLists(r.when, lists) : undefined));
+  const rules: CompiledRule[] = definition.rules.map((rule, i) => ({
     id: rule.id,
-    test: rule.when ? compileCondition(rule.when) : () => true,
-    explain: rule.when ? compileExplainer(rule.when, 'when') : () => null,
+    test: whens[i] ? compileCondition(whens[i]) : () => true,
+    explain: whens[i] ? compileExplainer(whens[i], 'when') : () => null,
     then: rule.then,
   }));
-  return { definition, rules, index: buildIndex(definition.rules.map((r) => r.when)) };
+  return { definition, rules, index: buildIndex(whens) };
 }
 
 /** Position of the first matching rule, or -1. The hot path: no explanation is built. */

@@ -36,6 +36,8 @@ export const OPERATORS = [
   'lte',
   'exists',
   'matches',
+  'in_list',
+  'not_in_list',
 ] as const;
 export type Operator = (typeof OPERATORS)[number];
 
@@ -53,7 +55,14 @@ export const LIMITS = {
   stringValue: 500,
   regexLength: 200,
   escalations: 20,
+  /** Values in one named list (/v1/lists). */
+  namedListValues: 100_000,
 } as const;
+
+/** A named list (/v1/lists) as a condition names it. */
+export const LIST_NAME_RE = /^[a-z0-9][a-z0-9_.-]{0,63}$/;
+/** The values of the named lists a ruleset uses, by name (as published, or as they are now for a draft). */
+export type ListValues = Readonly<Record<string, readonly Scalar[]>>;
 
 const FIELD_RE = /^attributes\.[A-Za-z0-9_][A-Za-z0-9_.-]{0,63}$/;
 const Field = z
@@ -72,6 +81,8 @@ export interface Leaf {
   value?: Scalar | Scalar[];
   /** Compare strings ignoring case. Always on for email and domain. */
   ignore_case?: boolean;
+  /** Set by the compiler for in_list/not_in_list, whose value it replaced with the list's values. */
+  list?: string;
 }
 export type Condition = Leaf | { all: Condition[] } | { any: Condition[] } | { not: Condition };
 
@@ -117,6 +128,10 @@ function checkLeafValue(c: ConditionInput, ctx: z.RefinementCtx): void {
       break;
     case 'exists':
       if (v !== undefined && typeof v !== 'boolean') issue('exists takes true (default) or false');
+      break;
+    case 'in_list':
+    case 'not_in_list':
+      if (typeof v !== 'string' || !LIST_NAME_RE.test(v)) issue(`${c.op} needs the name of a list (see /v1/lists): lower-case letters, digits, "_", "." or "-"`);
       break;
     case 'matches': {
       if (typeof v !== 'string') return issue('matches needs a regular expression string');
@@ -312,6 +327,20 @@ export function poolReferences(rs: RulesetDefinition): { repIds: Array<{ id: str
   rs.rules.forEach((r, i) => visit(r.then, ['rules', i, 'then']));
   visit(rs.fallback, ['fallback']);
   return { repIds, teams };
+}
+
+/** Every named list a ruleset's conditions use, with where, so the API can check that they exist. */
+export function listReferences(rs: RulesetDefinition): Array<{ name: string; path: (string | number)[] }> {
+  const out: Array<{ name: string; path: (string | number)[] }> = [];
+  const walk = (c: Condition | undefined, path: (string | number)[]): void => {
+    if (!c) return;
+    if ('all' in c) c.all.forEach((x, i) => walk(x, [...path, 'all', i]));
+    else if ('any' in c) c.any.forEach((x, i) => walk(x, [...path, 'any', i]));
+    else if ('not' in c) walk(c.not, [...path, 'not']);
+    else if (c.op === 'in_list' || c.op === 'not_in_list') out.push({ name: String(c.value), path: [...path, 'value'] });
+  };
+  rs.rules.forEach((r, i) => walk(r.when, ['rules', i, 'when']));
+  return out;
 }
 
 // ---- Explanations: what the router says about a decision (stored on the lead, returned by the simulator).

@@ -40,6 +40,10 @@ export const Ruleset = z
     rules: z.array(RuleSchema),
     fallback: orNull(ActionSchema),
     sla: orNull(SlaSchema),
+    lists: z
+      .record(z.string(), z.object({ value_count: z.number().int() }))
+      .nullable()
+      .meta({ description: 'The named lists this version routes with, as they were when it was published (null for a draft, which uses them as they are)' }),
     created_at: Timestamp,
     updated_at: Timestamp,
     published_at: Timestamp.nullable(),

@@ -11,11 +11,14 @@ import type { ServiceDeps } from './deps';
 import { toPage } from './paging';
 
 /** How each audited resource is read, for the "before" of a change: as its API answers (no secrets in it). */
+import { getListSummary } from './lists';
+
 const READERS: Partial<Record<AuditedResource, (deps: Pick<ServiceDeps, 'db'>, orgId: string, id: string) => Promise<unknown>>> = {
   rep: getRep,
   ruleset: getRuleset,
   webhook: getWebhook,
   monitor: getMonitor,
+  list: getListSummary,
   organization: (deps, orgId) => getOrganization(deps, orgId),
 };
 

@@ -7,7 +7,8 @@ import { accountCandidates } from '../routing/domains';
 import { conflict, formatPath, invalid, notFound, type ErrorDetail } from '../errors';
 import { newId } from '../ids';
 import { compileRuleset, leadValues, matchRule, selectRep, slaDeadline } from '../routing';
-import { poolReferences, type RulesetDefinition } from '../routing/schema';
+import { listReferences, poolReferences, type RulesetDefinition } from '../routing/schema';
+import { listValues } from '../db/lists';
 import type { Page } from '../schemas/common';
 import type { Ruleset, RulesetCreate, RulesetListQuery, RulesetUpdate, SimulateRequest, SimulateResponse } from '../schemas/rulesets';
 import type { Logger } from '../logger';
@@ -26,6 +27,7 @@ export function presentRuleset(row: store.RulesetRow): Ruleset {
     rules: row.definition.rules,
     fallback: row.definition.fallback ?? null,
     sla: row.definition.sla ?? null,
+    lists: row.lists ? Object.fromEntries(Object.entries(row.lists).map(([name, values]) => [name, { value_count: values.length }])) : null,
     created_at: row.created_at.toISOString(),
     updated_at: row.updated_at.toISOString(),
     published_at: iso(row.published_at),
@@ -48,6 +50,11 @@ function definitionOf(input: { rules: RulesetDefinition['rules']; fallback?: Rul
 export async function checkReferences(db: Conn, orgId: string, def: RulesetDefinition): Promise<void> {
   const { repIds, teams } = poolReferences(def);
   const details: ErrorDetail[] = [];
+  const listRefs = listReferences(def);
+  const existing = await listValues(db, orgId, listRefs.map((l) => l.name));
+  for (const ref of listRefs) {
+    if (!existing[ref.name]) details.push({ path: formatPath(ref.path), message: `unknown list "${ref.name}" (create it with PUT /v1/lists/${ref.name})` });
+  }
   const known = await store.activeRepIds(db, orgId, [...new Set(repIds.map((r) => r.id))]);
   for (const ref of repIds) {
     const active = known.get(ref.id);
@@ -123,25 +130,38 @@ export async function deleteRuleset(deps: Pick<ServiceDeps, 'db'>, orgId: string
 /**
  * Makes the ruleset the organization's one ACTIVE ruleset, in one transaction: a draft gets the next
  * version number; an archived version becomes active again (a rollback); the previous active one is
- * archived. Publishing the active ruleset again changes nothing.
+ * archived. A version keeps the values of the lists it uses as they were at its first publication.
+ * Publishing the active ruleset again changes nothing, unless a list it uses was edited since: then a copy is
+ * published as the next version, with the lists as they are now (the answer is that new ruleset).
  */
 export async function publishRuleset(deps: { db: Db; temporal: Temporal; logger: Logger }, orgId: string, id: string): Promise<Ruleset> {
   const published = await deps.db.transaction(async (trx) => {
     await store.lockOrganization(trx, orgId);
-    const row = await mustFind(trx, orgId, id, true);
-    if (row.status === 'ACTIVE') return presentRuleset(row);
+    let row = await mustFind(trx, orgId, id, true);
+    const lists = await listValues(trx, orgId, listReferences(row.definition).map((l) => l.name));
+    if (row.status === 'ACTIVE') {
+      if (sameLists(row.lists ?? {}, lists)) return presentRuleset(row);
+      row = await store.copyAsDraft(trx, row, newId('ruleset'));
+    }
     await checkReferences(trx, orgId, row.definition);
-    return presentRuleset(await store.activate(trx, orgId, id));
+    return presentRuleset(await store.activate(trx, orgId, row.id, lists));
   });
   // Leads waiting for a rep or a matching rule get another chance under the new rules.
   await wakeAllWaiting(deps.db, deps.temporal.client, orgId).catch((err) => deps.logger.warn({ err }, 'could not wake waiting leads'));
   return published;
 }
 
+function sameLists(a: Record<string, unknown[]>, b: Record<string, unknown[]>): boolean {
+  const names = Object.keys(a).sort();
+  return JSON.stringify(names) === JSON.stringify(Object.keys(b).sort()) && names.every((n) => JSON.stringify(a[n]) === JSON.stringify(b[n]));
+}
+
 export interface ResolvedRuleset {
   id: string | null;
   version: number | null;
   definition: RulesetDefinition;
+  /** A published version's own list values; a draft or an unsaved ruleset uses the lists as they are now. */
+  lists: Record<string, Array<string | number>>;
 }
 
 async function rulesetForSimulation(deps: Pick<ServiceDeps, 'db'>, orgId: string, req: SimulateRequest): Promise<ResolvedRuleset> {
@@ -149,11 +169,12 @@ async function rulesetForSimulation(deps: Pick<ServiceDeps, 'db'>, orgId: string
   if (req.ruleset) {
     const definition = definitionOf(req.ruleset);
     await checkReferences(db, orgId, definition);
-    return { id: null, version: null, definition };
+    return { id: null, version: null, definition, lists: await listValues(db, orgId, listReferences(definition).map((l) => l.name)) };
   }
   const row = req.ruleset_id ? await store.findRuleset(db, orgId, req.ruleset_id) : await store.findActiveRuleset(db, orgId);
   if (!row) throw req.ruleset_id ? notFound('Ruleset') : notFound('Active ruleset (publish one, or pass ruleset_id or ruleset)');
-  return { id: row.id, version: row.version, definition: row.definition };
+  const lists = row.lists ?? (await listValues(db, orgId, listReferences(row.definition).map((l) => l.name)));
+  return { id: row.id, version: row.version, definition: row.definition, lists };
 }
 
 /**
@@ -163,7 +184,7 @@ async function rulesetForSimulation(deps: Pick<ServiceDeps, 'db'>, orgId: string
 export async function simulate(deps: Pick<ServiceDeps, 'db'>, orgId: string, req: SimulateRequest): Promise<SimulateResponse> {
   const rs = await rulesetForSimulation(deps, orgId, req);
   const now = req.at ? Date.parse(req.at) : Date.now();
-  const match = matchRule(compileRuleset(rs.definition), leadValues(req.lead));
+  const match = matchRule(compileRuleset(rs.definition, rs.lists), leadValues(req.lead));
   const ctx = match.action ? await loadSelectionContext(deps.db, orgId, match.action, { email: req.lead.email, accountDomains: accountCandidates(req.lead) }, { now, lock: false }) : null;
   const selection = match.action && ctx ? selectRep(match.action, ctx) : null;
   const rep = selection?.rep_id ? ctx!.reps[selection.rep_id] : undefined;

@@ -234,3 +234,63 @@ describe('accounts, page by page', () => {
     expect(family.body.map((a: { domain: string }) => a.domain)).toEqual(['a.com', 'eu.a.com']);
   });
 });
+
+describe('territories as named lists', () => {
+  it('routes by a list, and a territory edit changes routing on the next lead once the ruleset is published again', async () => {
+    const org = await newOrg(api.deps.db);
+    const rep = async (team: string) => (await api.http.post('/v1/reps').set(org.auth).send({ name: team, email: `${team}@seller.io`, teams: [team] })).body.id as string;
+    const emea = await rep('emea');
+    const row = await rep('row');
+    const big = Array.from({ length: 99_990 }, (_, i) => `X${i}`);
+    const put = await api.http.put('/v1/lists/emea-countries').set(org.auth).send({ description: 'EMEA', values: ['DE', 'FR', ...big] });
+    expect(put.status).toBe(200);
+    expect(put.body).toMatchObject({ name: 'emea-countries', value_count: 99_992, used_by: [] });
+    const rules = { rules: [{ id: 'emea', when: { field: 'country', op: 'in_list', value: 'emea-countries' }, then: { strategy: 'ROUND_ROBIN', team: 'emea' } }], fallback: { strategy: 'ROUND_ROBIN', team: 'row' } };
+    await publish(org, rules);
+
+    expect((await post(org, { email: 'a@uk-co.com', country: 'GB' })).body.assigned_rep_id).toBe(row);
+    const de = await post(org, { email: 'b@de-co.com', country: 'DE' });
+    expect(de.body.assigned_rep_id).toBe(emea);
+    expect(de.body.routing.explanation.rules[0]).toEqual({ rule_id: 'emea', matched: true });
+
+    // The edit alone changes nothing: the active version routes with the values it was published with.
+    await api.http.put('/v1/lists/emea-countries').set(org.auth).send({ values: ['DE', 'FR', 'GB'] });
+    const before = await post(org, { email: 'c@uk-co.com', country: 'GB' });
+    expect(before.body.assigned_rep_id).toBe(row);
+    expect(before.body.routing.explanation.rules[0].failed).toMatchObject({ op: 'in_list', value: 'emea-countries', actual: 'GB' });
+    const active = (await api.http.get('/v1/rules/active').set(org.auth)).body;
+    expect((await api.http.get('/v1/lists/emea-countries').set(org.auth)).body.used_by).toEqual([{ id: active.id, status: 'ACTIVE' }]);
+
+    const republished = await api.http.post(`/v1/rules/${active.id}/publish`).set(org.auth);
+    expect(republished.status).toBe(200);
+    expect(republished.body).toMatchObject({ status: 'ACTIVE', version: active.version + 1, lists: { 'emea-countries': { value_count: 3 } } });
+    expect(republished.body.id).not.toBe(active.id);
+    const after = await post(org, { email: 'd@uk-co.com', country: 'GB' });
+    expect(after.body).toMatchObject({ assigned_rep_id: emea, routing: { ruleset_version: active.version + 1 } });
+    // Publishing again with nothing changed is a no-op.
+    expect((await api.http.post(`/v1/rules/${republished.body.id}/publish`).set(org.auth)).body.id).toBe(republished.body.id);
+  });
+
+  it('refuses a list of 100,001 values, an unknown list in a condition, and deleting a list in use, naming the place; nothing is written', async () => {
+    const org = await newOrg(api.deps.db);
+    await api.http.post('/v1/reps').set(org.auth).send({ name: 'r', email: 'r@seller.io', teams: ['t'] });
+    const tooMany = await api.http.put('/v1/lists/huge').set(org.auth).send({ values: Array.from({ length: 100_001 }, (_, i) => i) });
+    expect(tooMany.status).toBe(422);
+    expect(tooMany.body.error.details[0].path).toBe('values');
+    expect((await api.http.get('/v1/lists/huge').set(org.auth)).status).toBe(404);
+
+    const unknown = await api.http.post('/v1/rules').set(org.auth).send({ name: 'x', rules: [{ id: 'r', when: { all: [{ field: 'country', op: 'in_list', value: 'nowhere' }] }, then: { strategy: 'ROUND_ROBIN', team: 't' } }] });
+    expect(unknown.status).toBe(422);
+    expect(unknown.body.error.details).toEqual([{ path: 'rules[0].when.all[0].value', message: expect.stringMatching(/unknown list "nowhere"/) }]);
+    expect((await api.http.get('/v1/rules').set(org.auth)).body).toEqual([]);
+
+    await api.http.put('/v1/lists/somewhere').set(org.auth).send({ values: ['US'] });
+    const draft = await api.http.post('/v1/rules').set(org.auth).send({ name: 'x', rules: [{ id: 'r', when: { field: 'country', op: 'not_in_list', value: 'somewhere' }, then: { strategy: 'ROUND_ROBIN', team: 't' } }] });
+    expect(draft.status).toBe(200);
+    const del = await api.http.delete('/v1/lists/somewhere').set(org.auth);
+    expect(del.status).toBe(409);
+    expect(del.body.error.message).toContain(draft.body.id);
+    const audit = await api.http.get('/v1/audit?resource_type=list').set(org.auth);
+    expect(audit.body.map((e: { action: string; resource_id: string }) => `${e.action} ${e.resource_id}`)).toEqual(['updated somewhere']);
+  });
+});

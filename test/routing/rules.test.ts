@@ -119,3 +119,42 @@ describe('the rule index never changes a decision', () => {
     );
   });
 });
+
+describe('named lists (in_list, not_in_list)', () => {
+  const def = ruleset({
+    rules: [
+      { id: 'named', when: { field: 'domain', op: 'in_list', value: 'named-accounts' }, then: { strategy: 'ROUND_ROBIN', team: 'ae' } },
+      { id: 'west', when: { all: [{ field: 'state', op: 'in_list', value: 'west-states', ignore_case: true }, { field: 'country', op: 'not_in_list', value: 'embargoed' }] }, then: { strategy: 'ROUND_ROBIN', team: 'west' } },
+    ],
+  });
+  const lists = { 'named-accounts': Array.from({ length: 50_000 }, (_, i) => `acct${i}.com`), 'west-states': ['CA', 'OR', 'WA'], embargoed: ['KP'] };
+  const rs = compileRuleset(def, lists);
+
+  it('matches like an inline in/not_in over the list, the index agreeing with testing every rule', () => {
+    const leads = [
+      { email: 'a@ACCT49999.com' },
+      { email: 'b@other.com', state: 'ca', country: 'US' },
+      { email: 'c@other.com', state: 'CA', country: 'KP' },
+      { email: 'd@other.com', state: 'NY' },
+    ];
+    expect(leads.map((l) => matchRule(rs, l).rule_id)).toEqual(['named', 'west', null, null]);
+    for (const l of leads) expect(firstMatch(rs, l)).toBe(firstMatchNaive(rs, l));
+  });
+
+  it('explains a failed list condition by the list name, not its values', () => {
+    const m = matchRule(rs, { email: 'd@other.com', state: 'NY' });
+    expect(m.trace[0]!.failed).toEqual({ path: 'when', field: 'domain', op: 'in_list', value: 'named-accounts', actual: 'other.com' });
+    expect(m.trace[1]!.failed).toMatchObject({ op: 'in_list', value: 'west-states', actual: 'NY' });
+  });
+
+  it('treats a list it has no values for as empty', () => {
+    const bare = compileRuleset(def, {});
+    expect(matchRule(bare, { email: 'a@acct1.com' }).rule_id).toBeNull();
+  });
+
+  it('accepts only a list name as the value', () => {
+    const bad = RulesetDefinitionSchema.safeParse({ rules: [{ id: 'r', when: { field: 'country', op: 'in_list', value: ['DE'] }, then: { strategy: 'OWNER' } }] });
+    expect(bad.success).toBe(false);
+    expect(bad.error!.issues[0]).toMatchObject({ path: ['rules', 0, 'when', 'value'], message: expect.stringMatching(/name of a list/) });
+  });
+});

@@ -431,6 +431,56 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/lists": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Named value lists (territories), without their values
+         * @description Required scope: `rules:read`.
+         */
+        get: operations["listValueLists"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/lists/{name}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * A list with its values
+         * @description Required scope: `rules:read`.
+         */
+        get: operations["getValueList"];
+        /**
+         * Create a list or replace its values
+         * @description Conditions use it as `{"field": "country", "op": "in_list", "value": "emea-countries"}`. A ruleset keeps the values it was published with, so the edit changes routing once the ruleset that uses it is published: drafts take the values at their publication, and publishing the active ruleset again makes a new version with the new values (`used_by` names them).
+         *
+         *     Required scope: `rules:write`.
+         */
+        put: operations["putValueList"];
+        post?: never;
+        /**
+         * Delete a list that no draft or active ruleset uses
+         * @description Required scope: `rules:write`.
+         */
+        delete: operations["deleteValueList"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/contacts": {
         parameters: {
             query?: never;
@@ -1057,7 +1107,7 @@ export interface components {
             /** @description Where in the rule, e.g. when.all[1] */
             path: string;
             field?: string;
-            op: ("eq" | "neq" | "in" | "not_in" | "contains" | "starts_with" | "ends_with" | "gt" | "gte" | "lt" | "lte" | "exists" | "matches") | "any" | "not";
+            op: ("eq" | "neq" | "in" | "not_in" | "contains" | "starts_with" | "ends_with" | "gt" | "gte" | "lt" | "lte" | "exists" | "matches" | "in_list" | "not_in_list") | "any" | "not";
             value?: unknown;
             /** @description The lead's value (null when missing) */
             actual?: unknown;
@@ -2107,6 +2157,12 @@ export interface components {
             rules: components["schemas"]["Rule"][];
             fallback: components["schemas"]["Action"] | null;
             sla: components["schemas"]["Sla"] | null;
+            /** @description The named lists this version routes with, as they were when it was published (null for a draft, which uses them as they are) */
+            lists: {
+                [key: string]: {
+                    value_count: number;
+                };
+            } | null;
             /**
              * Format: date-time
              * @description ISO 8601 timestamp
@@ -2143,7 +2199,7 @@ export interface components {
             /** @description Fields that, when a lead this rule assigned is updated (PATCH /v1/leads/:id) and one of them changes, route the lead again; it moves when another rule now matches */
             reroute_on_change?: string[];
         };
-        /** @description A comparison {field, op, value, ignore_case?} or a group {all: [...]}, {any: [...]}, {not: {...}}. Operators: eq, neq, in, not_in, contains, starts_with, ends_with, gt, gte, lt, lte, exists, matches. */
+        /** @description A comparison {field, op, value, ignore_case?} or a group {all: [...]}, {any: [...]}, {not: {...}}. Operators: eq, neq, in, not_in, contains, starts_with, ends_with, gt, gte, lt, lte, exists, matches, in_list, not_in_list. */
         Condition: {
             all?: components["schemas"]["Condition"][];
             any?: components["schemas"]["Condition"][];
@@ -2151,7 +2207,7 @@ export interface components {
             /** @description A lead field, or attributes.<name> for custom attributes */
             field?: string;
             /** @enum {string} */
-            op?: "eq" | "neq" | "in" | "not_in" | "contains" | "starts_with" | "ends_with" | "gt" | "gte" | "lt" | "lte" | "exists" | "matches";
+            op?: "eq" | "neq" | "in" | "not_in" | "contains" | "starts_with" | "ends_with" | "gt" | "gte" | "lt" | "lte" | "exists" | "matches" | "in_list" | "not_in_list";
             value?: unknown;
             ignore_case?: boolean;
         } & (unknown | unknown | unknown | unknown);
@@ -2301,6 +2357,67 @@ export interface components {
             fallback?: components["schemas"]["ActionInput"] | null;
             /** @description null removes the default SLA */
             sla?: components["schemas"]["SlaInput"] | null;
+        };
+        /** @description A named list of values (countries, states, named accounts) that conditions use with in_list and not_in_list */
+        ValueList: {
+            /** @example emea-countries */
+            name: string;
+            description: string | null;
+            value_count: number;
+            /** @description Changes whenever the values do */
+            values_sha256: string;
+            /** @description Drafts and the active ruleset that use the list. The active ruleset keeps the values it was published with: publish it again to route with an edited list */
+            used_by: {
+                id: string;
+                /** @enum {string} */
+                status: "DRAFT" | "ACTIVE";
+            }[];
+            /**
+             * Format: date-time
+             * @description ISO 8601 timestamp
+             * @example 2026-11-28T09:30:00.000Z
+             */
+            created_at: string;
+            /**
+             * Format: date-time
+             * @description ISO 8601 timestamp
+             * @example 2026-11-28T09:30:00.000Z
+             */
+            updated_at: string;
+        };
+        ValueListDetail: {
+            /** @example emea-countries */
+            name: string;
+            description: string | null;
+            value_count: number;
+            /** @description Changes whenever the values do */
+            values_sha256: string;
+            /** @description Drafts and the active ruleset that use the list. The active ruleset keeps the values it was published with: publish it again to route with an edited list */
+            used_by: {
+                id: string;
+                /** @enum {string} */
+                status: "DRAFT" | "ACTIVE";
+            }[];
+            /**
+             * Format: date-time
+             * @description ISO 8601 timestamp
+             * @example 2026-11-28T09:30:00.000Z
+             */
+            created_at: string;
+            /**
+             * Format: date-time
+             * @description ISO 8601 timestamp
+             * @example 2026-11-28T09:30:00.000Z
+             */
+            updated_at: string;
+            values: (string | number)[];
+        };
+        /** @description The list as it should be: its values replace the old ones */
+        ValueListPut: {
+            /** @description Empty or blank is the same as null */
+            description?: string | null;
+            /** @description Up to 100,000 strings or numbers; repeats are dropped */
+            values: (string | number)[];
         };
         Contact: {
             /**
@@ -3184,7 +3301,7 @@ export interface components {
             /** @enum {string} */
             action: "created" | "updated" | "deleted" | "published" | "revoked";
             /** @enum {string} */
-            resource_type: "rep" | "ruleset" | "organization" | "api_key" | "webhook" | "monitor";
+            resource_type: "rep" | "ruleset" | "organization" | "api_key" | "webhook" | "monitor" | "list" | "calendar";
             resource_id: string | null;
             /** @description The API key that made the change (null: the admin CLI or the system) */
             actor_key_id: string | null;
@@ -4261,6 +4378,131 @@ export interface operations {
             500: components["responses"]["ServerError"];
         };
     };
+    listValueLists: {
+        parameters: {
+            query?: {
+                /** @description Page size (max 500) */
+                limit?: number;
+                /** @description Opaque cursor from the Link header of the previous page */
+                cursor?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of results; the next page is in the Link header (rel="next") */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    Link: components["headers"]["Link"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ValueList"][];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            422: components["responses"]["ValidationError"];
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["ServerError"];
+        };
+    };
+    getValueList: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                name: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ValueListDetail"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            422: components["responses"]["ValidationError"];
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["ServerError"];
+        };
+    };
+    putValueList: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                name: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ValueListPut"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ValueList"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            413: components["responses"]["PayloadTooLarge"];
+            422: components["responses"]["ValidationError"];
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["ServerError"];
+        };
+    };
+    deleteValueList: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                name: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ValueList"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            422: components["responses"]["ValidationError"];
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["ServerError"];
+        };
+    };
     listContacts: {
         parameters: {
             query?: {
@@ -5297,7 +5539,7 @@ export interface operations {
                 limit?: number;
                 /** @description Opaque cursor from the Link header of the previous page */
                 cursor?: string;
-                resource_type?: "rep" | "ruleset" | "organization" | "api_key" | "webhook" | "monitor";
+                resource_type?: "rep" | "ruleset" | "organization" | "api_key" | "webhook" | "monitor" | "list" | "calendar";
                 resource_id?: string;
                 /** @description key id */
                 actor_key_id?: string;

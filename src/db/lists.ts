@@ -1,0 +1,67 @@
+import type { Knex } from 'knex';
+import type { Db } from './knex';
+
+type Conn = Db | Knex.Transaction;
+type Value = string | number;
+
+export interface ListRow {
+  org_id: string;
+  name: string;
+  description: string | null;
+  values: Value[];
+  value_count: number;
+  values_sha256: string;
+  created_at: Date;
+  updated_at: Date;
+}
+
+export type ListSummaryRow = Omit<ListRow, 'values'>;
+const SUMMARY = ['org_id', 'name', 'description', 'value_count', 'values_sha256', 'created_at', 'updated_at'] as const;
+
+export function findList(db: Conn, orgId: string, name: string): Promise<ListRow | undefined> {
+  return db<ListRow>('value_lists').where({ org_id: orgId, name }).first();
+}
+
+export function findListSummary(db: Conn, orgId: string, name: string): Promise<ListSummaryRow | undefined> {
+  return db<ListRow>('value_lists').where({ org_id: orgId, name }).first(...SUMMARY);
+}
+
+export function listLists(db: Db, orgId: string, after: string | undefined, limit: number): Promise<ListSummaryRow[]> {
+  const q = db<ListRow>('value_lists').where({ org_id: orgId }).orderBy('name').limit(limit).select(...SUMMARY);
+  if (after) q.andWhere('name', '>', after);
+  return q;
+}
+
+export async function putList(db: Conn, row: Pick<ListRow, 'org_id' | 'name' | 'description' | 'values' | 'values_sha256'>): Promise<ListSummaryRow> {
+  const values = JSON.stringify(row.values);
+  const [saved] = await db('value_lists')
+    .insert({ ...row, values, value_count: row.values.length })
+    .onConflict(['org_id', 'name'])
+    .merge({ description: row.description, values, value_count: row.values.length, values_sha256: row.values_sha256, updated_at: db.fn.now() })
+    .returning([...SUMMARY]);
+  return saved as ListSummaryRow;
+}
+
+export async function deleteList(db: Conn, orgId: string, name: string): Promise<number> {
+  return db('value_lists').where({ org_id: orgId, name }).delete();
+}
+
+/** The current values of the named lists that exist, by name. */
+export async function listValues(db: Conn, orgId: string, names: string[]): Promise<Record<string, Value[]>> {
+  if (!names.length) return {};
+  const rows = await db<ListRow>('value_lists').where({ org_id: orgId }).whereIn('name', [...new Set(names)]).select('name', 'values');
+  return Object.fromEntries(rows.map((r) => [r.name, r.values]));
+}
+
+const USES_LIST = '$.rules[*].when.** ? (@.op == "in_list" || @.op == "not_in_list") ? (@.value == $name)';
+
+/** Drafts and the active ruleset whose conditions name the list (published versions keep their own copy). */
+export async function rulesetsUsing(db: Conn, orgId: string, name: string): Promise<Array<{ id: string; status: string }>> {
+  return db('rulesets')
+    .where({ org_id: orgId })
+    .whereIn('status', ['DRAFT', 'ACTIVE'])
+    // The path goes in as a binding: its "?" filters would otherwise read as knex placeholders.
+    .whereRaw('jsonb_path_exists(definition, ?::jsonpath, jsonb_build_object(?::text, ?::text))', [USES_LIST, 'name', name])
+    .orderBy('id')
+    .select('id', 'status');
+}

@@ -1,0 +1,64 @@
+import { createHash } from 'node:crypto';
+import * as store from '../db/lists';
+import { conflict, notFound } from '../errors';
+import type { Page } from '../schemas/common';
+import type { ValueList, ValueListDetail, ValueListPut, ValueListQuery } from '../schemas/lists';
+import type { ServiceDeps } from './deps';
+
+type Deps = Pick<ServiceDeps, 'db'>;
+
+const sha256 = (values: unknown[]) => createHash('sha256').update(JSON.stringify(values)).digest('hex');
+
+async function present(deps: Deps, row: store.ListSummaryRow): Promise<ValueList> {
+  return summary(row, await store.rulesetsUsing(deps.db, row.org_id, row.name));
+}
+
+function summary(row: store.ListSummaryRow, usedBy: Array<{ id: string; status: string }>): ValueList {
+  return {
+    name: row.name,
+    description: row.description,
+    value_count: row.value_count,
+    values_sha256: row.values_sha256,
+    used_by: usedBy.map((r) => ({ id: r.id, status: r.status as 'DRAFT' | 'ACTIVE' })),
+    created_at: row.created_at.toISOString(),
+    updated_at: row.updated_at.toISOString(),
+  };
+}
+
+export async function listLists(deps: Deps, orgId: string, q: ValueListQuery): Promise<Page<ValueList>> {
+  const rows = await store.listLists(deps.db, orgId, q.cursor, q.limit + 1);
+  const more = rows.length > q.limit;
+  const kept = more ? rows.slice(0, q.limit) : rows;
+  return { items: await Promise.all(kept.map((r) => present(deps, r))), next_cursor: more ? kept.at(-1)!.name : null };
+}
+
+export async function getListSummary(deps: Deps, orgId: string, name: string): Promise<ValueList> {
+  const row = await store.findListSummary(deps.db, orgId, name);
+  if (!row) throw notFound('List');
+  return present(deps, row);
+}
+
+export async function getList(deps: Deps, orgId: string, name: string): Promise<ValueListDetail> {
+  const row = await store.findList(deps.db, orgId, name);
+  if (!row) throw notFound('List');
+  return { ...(await present(deps, row)), values: row.values };
+}
+
+/** Creates the list or replaces its values. Rulesets already published keep the values they were published with. */
+export async function putList(deps: Deps, orgId: string, name: string, input: ValueListPut): Promise<ValueList> {
+  const values = [...new Set(input.values)];
+  const row = await store.putList(deps.db, { org_id: orgId, name, description: input.description ?? null, values, values_sha256: sha256(values) });
+  return present(deps, row);
+}
+
+/** A list that a draft or the active ruleset uses cannot go: those rulesets would stop making sense. */
+export async function deleteList(deps: Deps, orgId: string, name: string): Promise<ValueList> {
+  return deps.db.transaction(async (trx) => {
+    const row = await store.findListSummary(trx, orgId, name);
+    if (!row) throw notFound('List');
+    const users = await store.rulesetsUsing(trx, orgId, name);
+    if (users.length) throw conflict(`List ${name} is used by ${users.map((u) => `${u.id} (${u.status})`).join(', ')}`);
+    await store.deleteList(trx, orgId, name);
+    return summary(row, []);
+  });
+}
