@@ -18,6 +18,7 @@ export const ID_PREFIXES = {
   notification: 'ntf',
   audit: 'aud',
   rerouteJob: 'rrj',
+  calendar: 'cal',
   request: 'req',
 } as const;
 export type IdKind = keyof typeof ID_PREFIXES;

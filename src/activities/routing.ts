@@ -115,7 +115,7 @@ async function assignTo(trx: Knex.Transaction, a: Attempt, selection: Selection,
   const stage = selection.stages.find((st) => st.rep_id === rep.id)!;
   if (stagesOf(match.action!)[selection.stages.indexOf(stage)]?.set_owner) await setOwners(trx, req.orgId, lead.contact_id, lead.account_domain, rep.id);
   const touched = lead.first_touch_at !== null;
-  const clock = { timezone: rep.timezone, working_hours: rep.working_hours };
+  const clock = { timezone: rep.timezone, working_hours: rep.working_hours, closures: rep.closures };
   const dueAt = match.sla && !touched ? slaDeadline(at.getTime(), match.sla, clock) : null;
   // Reported under the team whose pool it came from (else the rep's first team), and the rule that sent it.
   await leads.markAssigned(trx, req.leadId, {

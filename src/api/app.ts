@@ -18,6 +18,7 @@ import { organizationRoutes } from './routes/organization';
 import { auditRoutes } from './routes/audit';
 import { accountRoutes } from './routes/accounts';
 import { listRoutes } from './routes/lists';
+import { calendarRoutes } from './routes/calendars';
 import { uiRouter } from './ui';
 
 export const BODY_LIMIT = '1mb';
@@ -32,7 +33,7 @@ const PUBLIC_ROUTES = [
 ];
 
 export function allRoutes(): AnyRoute[] {
-  return [...leadRoutes, ...repRoutes, ...rulesetRoutes, ...listRoutes, ...contactRoutes, ...accountRoutes, ...intelligenceRoutes, ...monitorRoutes, ...webhookRoutes, ...organizationRoutes, ...apiKeyRoutes, ...auditRoutes];
+  return [...leadRoutes, ...repRoutes, ...calendarRoutes, ...rulesetRoutes, ...listRoutes, ...contactRoutes, ...accountRoutes, ...intelligenceRoutes, ...monitorRoutes, ...webhookRoutes, ...organizationRoutes, ...apiKeyRoutes, ...auditRoutes];
 }
 
 export function createApp(deps: ApiDeps): Express {

@@ -1,4 +1,5 @@
 import type { Knex } from 'knex';
+import { closuresOf } from './calendars';
 import type { Db } from './knex';
 import type { RepClock } from '../routing/sla';
 import type { RepStatus, WorkingHours } from '../schemas/reps';
@@ -73,10 +74,12 @@ export async function updateRep(db: Db | Knex.Transaction, orgId: string, id: st
   return row as RepRow | undefined;
 }
 
-/** The rep's name, time zone and hours: SLA deadlines and escalations count on the clock. */
+/** The rep's name, time zone, hours and holidays: SLA deadlines and escalations count on the clock. */
 export async function repClock(db: Db | Knex.Transaction, repId: string): Promise<(RepClock & { name: string }) | null> {
-  const row = await db<RepRow>('reps').where({ id: repId }).first('name', 'timezone', 'working_hours');
-  return row ? { name: row.name, timezone: row.timezone, working_hours: row.working_hours } : null;
+  const row = await db<RepRow>('reps').where({ id: repId }).first('id', 'org_id', 'teams', 'name', 'timezone', 'working_hours');
+  if (!row) return null;
+  const closures = (await closuresOf(db, row.org_id, [row])).get(repId);
+  return { name: row.name, timezone: row.timezone, working_hours: row.working_hours, ...(closures ? { closures } : {}) };
 }
 
 /** Reps by id (active or not): who is told what. */

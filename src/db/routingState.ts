@@ -3,6 +3,7 @@ import type { Db } from './knex';
 import type { Action } from '../routing/schema';
 import { EMPTY_POOL, poolKey, stagesOf, type OwnerInfo, type PoolState, type RepState, type SelectionContext } from '../routing/select';
 import { ownerInfo } from './contacts';
+import { closuresOf } from './calendars';
 import type { RepRow } from './reps';
 
 /**
@@ -69,6 +70,7 @@ export async function loadReps(db: Conn, orgId: string, source: RepSource, now: 
     .orderBy('r.id')
     .select('r.*', 'd.assigned as assigned_today');
   const rows: RepRowWithRouting[] = lock ? await q.forUpdate('r') : await q;
+  const closures = await closuresOf(db, orgId, rows);
   const reps: Record<string, RepState> = {};
   for (const r of rows) {
     reps[r.id] = {
@@ -86,6 +88,7 @@ export async function loadReps(db: Conn, orgId: string, source: RepSource, now: 
       open_leads: r.open_leads,
       assigned_today: r.assigned_today ?? 0,
       last_assigned_at: r.last_assigned_at ? r.last_assigned_at.getTime() : null,
+      ...(closures.has(r.id) ? { closures: closures.get(r.id)! } : {}),
     };
   }
   return reps;

@@ -1,5 +1,5 @@
 import type { Action, CandidateTrace, FallbackAction, SkipReason, Stage } from './schema';
-import { isOutOfOffice, isWithinWorkingHours, localTime, nextWorkingInstant, zonedToUtc, type WeeklyHours } from './time';
+import { isOutOfOffice, isWithinWorkingHours, localTime, nextWorkingInstant, zonedToUtc, type Closures, type WeeklyHours } from './time';
 
 /**
  * Rep selection over the eligible reps of a pool. State (round-robin cursor, weighted-round-robin credits,
@@ -19,6 +19,8 @@ export interface RepState {
   daily_cap: number | null;
   timezone: string;
   working_hours: WeeklyHours | null;
+  /** Closed time from the rep's calendars (see time.ts). */
+  closures?: Closures;
   out_of_office: ReadonlyArray<{ start: string; end: string }>;
   open_leads: number;
   /** Leads assigned today, "today" being the rep's local date. */
@@ -90,6 +92,7 @@ export function skipReason(rep: RepState | undefined, a: AnyAction, ctx: Selecti
   if (ctx.exclude?.includes(rep.id)) return 'ALREADY_HAD_LEAD';
   if (rep.status !== 'AVAILABLE') return rep.status;
   if (isOutOfOffice(rep.out_of_office, ctx.now)) return 'OUT_OF_OFFICE';
+  if (a.respect_working_hours && rep.closures && !isWithinWorkingHours(null, rep.timezone, ctx.now, rep.closures)) return 'HOLIDAY';
   if (a.respect_working_hours && !isWithinWorkingHours(rep.working_hours, rep.timezone, ctx.now)) return 'OUTSIDE_WORKING_HOURS';
   if (rep.max_open_leads !== null && rep.open_leads >= rep.max_open_leads) return 'AT_CAPACITY';
   if (rep.daily_cap !== null && rep.assigned_today >= rep.daily_cap) return 'AT_DAILY_CAP';
@@ -206,7 +209,7 @@ export function eligibilityChangeAt(selection: Selection, ctx: SelectionContext)
     for (const c of stage.candidates) {
       const rep = ctx.reps[c.rep_id];
       if (!rep) continue;
-      if (c.reason === 'OUTSIDE_WORKING_HOURS') consider(nextWorkingInstant(ctx.now, rep.working_hours, rep.timezone));
+      if (c.reason === 'OUTSIDE_WORKING_HOURS' || c.reason === 'HOLIDAY') consider(nextWorkingInstant(ctx.now, rep.working_hours, rep.timezone, rep.closures));
       else if (c.reason === 'OUT_OF_OFFICE') {
         for (const p of rep.out_of_office) if (Date.parse(p.start) <= ctx.now && ctx.now < Date.parse(p.end)) consider(Date.parse(p.end));
       } else if (c.reason === 'AT_DAILY_CAP') {

@@ -1,5 +1,5 @@
 import type { EscalationAction, Sla } from './schema';
-import { addBusinessMinutes, type WeeklyHours } from './time';
+import { addBusinessMinutes, type Closures, type WeeklyHours } from './time';
 
 /**
  * SLA deadlines. Wall-clock SLAs count real elapsed minutes. Business-hours SLAs count only the assigned
@@ -10,10 +10,12 @@ import { addBusinessMinutes, type WeeklyHours } from './time';
 export interface RepClock {
   timezone: string;
   working_hours: WeeklyHours | null;
+  /** Holidays and half days from the calendars that apply to the rep (organization, team, own). */
+  closures?: Closures;
 }
 
 function add(fromMs: number, minutes: number, sla: Sla, rep: RepClock): number {
-  return sla.business_hours ? addBusinessMinutes(fromMs, minutes, rep.working_hours, rep.timezone) : fromMs + Math.round(minutes * 60_000);
+  return sla.business_hours ? addBusinessMinutes(fromMs, minutes, rep.working_hours, rep.timezone, rep.closures) : fromMs + Math.round(minutes * 60_000);
 }
 
 export function slaDeadline(assignedAtMs: number, sla: Sla, rep: RepClock): number {

@@ -102,7 +102,63 @@ export function localDateString(ms: number, tz: string): string {
   return `${t.year}-${String(t.month).padStart(2, '0')}-${String(t.day).padStart(2, '0')}`;
 }
 
-export function isWithinWorkingHours(hours: WeeklyHours | null, tz: string, ms: number): boolean {
+/**
+ * Closed time (holidays, half days) as UTC instants [start, end), sorted and merged: what calendars say, in
+ * each calendar's own zone. Working time is working hours minus these.
+ */
+export type Closures = ReadonlyArray<readonly [number, number]>;
+
+export interface Closure {
+  date: string;
+  from?: string;
+  to?: string;
+}
+
+/** The closures of calendars (each in its zone) as one sorted, merged list of UTC intervals. */
+export function closureIntervals(calendars: ReadonlyArray<{ timezone: string; closures: readonly Closure[] }>): Array<[number, number]> {
+  const spans: Array<[number, number]> = [];
+  for (const cal of calendars) {
+    for (const c of cal.closures) {
+      const [y, m, d] = c.date.split('-').map(Number) as [number, number, number];
+      const from = c.from ? clockToMinutes(c.from) : 0;
+      const to = c.to ? clockToMinutes(c.to) : 24 * 60;
+      spans.push([zonedToUtc(y, m, d, from, cal.timezone), zonedToUtc(y, m, d, to, cal.timezone)]);
+    }
+  }
+  spans.sort((a, b) => a[0] - b[0]);
+  const merged: Array<[number, number]> = [];
+  for (const s of spans) {
+    const last = merged.at(-1);
+    if (last && s[0] <= last[1]) last[1] = Math.max(last[1], s[1]);
+    else merged.push([s[0], s[1]]);
+  }
+  return merged;
+}
+
+/** The closure containing `ms`, if any. */
+function closureAt(closures: Closures, ms: number): readonly [number, number] | undefined {
+  return closures.find(([s, e]) => s <= ms && ms < e);
+}
+
+/** [from, to) minus the closures: the parts of a working interval that are really worked. */
+function minusClosures(from: number, to: number, closures: Closures): Array<[number, number]> {
+  const out: Array<[number, number]> = [];
+  let start = from;
+  for (const [s, e] of closures) {
+    if (e <= start) continue;
+    if (s >= to) break;
+    if (s > start) out.push([start, s]);
+    start = Math.max(start, e);
+    if (start >= to) break;
+  }
+  if (start < to) out.push([start, to]);
+  return out;
+}
+
+const ALWAYS: WeeklyHours = Object.fromEntries(DAY_KEYS.map((d) => [d, [['00:00', '24:00']]]));
+
+export function isWithinWorkingHours(hours: WeeklyHours | null, tz: string, ms: number, closures: Closures = []): boolean {
+  if (closureAt(closures, ms)) return false;
   if (!hours) return true;
   const t = localTime(ms, tz);
   const intervals = hours[DAY_KEYS[t.weekday]!] ?? [];
@@ -124,16 +180,23 @@ function localDay(fromMs: number, tz: string, offsetDays: number): { y: number; 
   return { y: date.getUTCFullYear(), m: date.getUTCMonth() + 1, d: date.getUTCDate(), weekday: date.getUTCDay() };
 }
 
-/** One local day's working intervals as UTC instants, each boundary converted on its own so DST days get their true length. */
-function dayIntervals(hours: WeeklyHours, tz: string, day: { y: number; m: number; d: number; weekday: number }): Array<[number, number]> {
+/**
+ * One local day's working intervals as UTC instants, each boundary converted on its own so DST days get their
+ * true length, with closed time cut out.
+ */
+function dayIntervals(hours: WeeklyHours, tz: string, day: { y: number; m: number; d: number; weekday: number }, closures: Closures = []): Array<[number, number]> {
   const sorted = [...(hours[DAY_KEYS[day.weekday]!] ?? [])].sort((a, b) => clockToMinutes(a[0]) - clockToMinutes(b[0]));
-  return sorted.map(([s, e]) => [zonedToUtc(day.y, day.m, day.d, clockToMinutes(s), tz), zonedToUtc(day.y, day.m, day.d, clockToMinutes(e), tz)]);
+  const open = sorted.map(([s, e]): [number, number] => [zonedToUtc(day.y, day.m, day.d, clockToMinutes(s), tz), zonedToUtc(day.y, day.m, day.d, clockToMinutes(e), tz)]);
+  return closures.length ? open.flatMap(([s, e]) => minusClosures(s, e, closures)) : open;
 }
 
 /** Working intervals day by day from the local day containing `fromMs`, for up to `days` days. */
-function* workingIntervals(hours: WeeklyHours, tz: string, fromMs: number, days = 800): Generator<[number, number]> {
-  for (let i = 0; i < days; i++) yield* dayIntervals(hours, tz, localDay(fromMs, tz, i));
+function* workingIntervals(hours: WeeklyHours, tz: string, fromMs: number, closures: Closures, days = 800): Generator<[number, number]> {
+  for (let i = 0; i < days; i++) yield* dayIntervals(hours, tz, localDay(fromMs, tz, i), closures);
 }
+
+/** Whether any closure overlaps [from, to). */
+const closedWithin = (closures: Closures, from: number, to: number) => closures.some(([s, e]) => s < to && e > from);
 
 function weeklyWallMs(hours: WeeklyHours): number {
   let total = 0;
@@ -151,9 +214,9 @@ const HORIZON_MS = 1000 * 365 * DAY;
 const SKIP_WEEKS = [3, 1];
 
 /** Walks one local week's intervals from `weekStart` (a local midnight); returns the deadline or the time left. */
-function walkWeek(hours: WeeklyHours, tz: string, weekStart: number, startMs: number, remaining: number): { due: number } | { remaining: number } {
+function walkWeek(hours: WeeklyHours, tz: string, weekStart: number, startMs: number, remaining: number, closures: Closures): { due: number } | { remaining: number } {
   for (let i = 0; i < 7; i++) {
-    for (const [from, to] of dayIntervals(hours, tz, localDay(weekStart, tz, i))) {
+    for (const [from, to] of dayIntervals(hours, tz, localDay(weekStart, tz, i), closures)) {
       const segStart = Math.max(from, startMs);
       if (to <= segStart) continue;
       if (remaining <= to - segStart) return { due: segStart + remaining };
@@ -170,22 +233,26 @@ function walkWeek(hours: WeeklyHours, tz: string, weekStart: number, startMs: nu
  *
  * Far deadlines stay exact and cheap: while the zone's offset does not change, a local week holds exactly
  * its wall-clock working time and starts exactly seven days after the last, so such weeks are skipped whole;
- * the week of a DST change, and the last one, are walked interval by interval.
+ * the week of a DST change, a week with closed time (holidays), and the last one are walked interval by
+ * interval. Closures count as time off: with them and no hours, business time is wall time minus closures.
  */
-export function addBusinessMinutes(startMs: number, minutes: number, hours: WeeklyHours | null, tz: string): number {
+export function addBusinessMinutes(startMs: number, minutes: number, givenHours: WeeklyHours | null, tz: string, closures: Closures = []): number {
   let remaining = Math.round(minutes * MINUTE);
-  if (!hours || !hasAnyHours(hours)) return startMs + remaining;
+  const hours = givenHours && hasAnyHours(givenHours) ? givenHours : closures.length ? ALWAYS : null;
+  if (!hours) return startMs + remaining;
   const weekly = weeklyWallMs(hours);
   const first = localDay(startMs, tz, 0);
   let weekStart = zonedToUtc(first.y, first.m, first.d, 0, tz);
   while (weekStart - startMs < HORIZON_MS) {
-    const skip = SKIP_WEEKS.find((n) => remaining > n * weekly && weekStart > startMs && offsetAt(weekStart + n * 7 * DAY, tz) === offsetAt(weekStart, tz));
+    const skip = SKIP_WEEKS.find(
+      (n) => remaining > n * weekly && weekStart > startMs && offsetAt(weekStart + n * 7 * DAY, tz) === offsetAt(weekStart, tz) && !closedWithin(closures, weekStart, weekStart + n * 7 * DAY),
+    );
     if (skip) {
       remaining -= skip * weekly;
       weekStart += skip * 7 * DAY;
       continue;
     }
-    const walked = walkWeek(hours, tz, weekStart, startMs, remaining);
+    const walked = walkWeek(hours, tz, weekStart, startMs, remaining, closures);
     if ('due' in walked) return walked.due;
     remaining = walked.remaining;
     const next = localDay(weekStart, tz, 7);
@@ -195,10 +262,11 @@ export function addBusinessMinutes(startMs: number, minutes: number, hours: Week
   return startMs + HORIZON_MS;
 }
 
-/** The next instant at or after `ms` that is inside working hours; `ms` itself when always working. */
-export function nextWorkingInstant(ms: number, hours: WeeklyHours | null, tz: string): number {
-  if (!hours || !hasAnyHours(hours)) return ms;
-  for (const [from, to] of workingIntervals(hours, tz, ms)) {
+/** The next instant at or after `ms` that is inside working hours and not closed; `ms` itself when always working. */
+export function nextWorkingInstant(ms: number, givenHours: WeeklyHours | null, tz: string, closures: Closures = []): number {
+  const hours = givenHours && hasAnyHours(givenHours) ? givenHours : closures.length ? ALWAYS : null;
+  if (!hours) return ms;
+  for (const [from, to] of workingIntervals(hours, tz, ms, closures)) {
     if (to > ms) return Math.max(from, ms);
   }
   return ms;

@@ -10,7 +10,7 @@ export type RepStatus = z.infer<typeof RepStatus>;
 export const DAYS = ['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'] as const;
 export type Day = (typeof DAYS)[number];
 
-const Clock = z.string().regex(/^(([01]\d|2[0-3]):[0-5]\d|24:00)$/, 'must be a 24-hour time HH:MM (00:00 to 24:00)');
+export const Clock = z.string().regex(/^(([01]\d|2[0-3]):[0-5]\d|24:00)$/, 'must be a 24-hour time HH:MM (00:00 to 24:00)');
 const Interval = z
   .tuple([Clock, Clock])
   .refine(([start, end]) => start < end, 'start must be before end (split overnight shifts across two days)')

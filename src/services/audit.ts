@@ -12,6 +12,7 @@ import { toPage } from './paging';
 
 /** How each audited resource is read, for the "before" of a change: as its API answers (no secrets in it). */
 import { getListSummary } from './lists';
+import { getCalendar } from './calendars';
 
 const READERS: Partial<Record<AuditedResource, (deps: Pick<ServiceDeps, 'db'>, orgId: string, id: string) => Promise<unknown>>> = {
   rep: getRep,
@@ -19,6 +20,7 @@ const READERS: Partial<Record<AuditedResource, (deps: Pick<ServiceDeps, 'db'>, o
   webhook: getWebhook,
   monitor: getMonitor,
   list: getListSummary,
+  calendar: getCalendar,
   organization: (deps, orgId) => getOrganization(deps, orgId),
 };
 

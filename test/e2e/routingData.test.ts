@@ -294,3 +294,48 @@ describe('territories as named lists', () => {
     expect(audit.body.map((e: { action: string; resource_id: string }) => `${e.action} ${e.resource_id}`)).toEqual(['updated somewhere']);
   });
 });
+
+describe('holidays and business calendars', () => {
+  const day = (offset: number) => new Date(Date.now() + offset * 86_400_000).toISOString().slice(0, 10);
+
+  it('gives a lead received on a holiday a business-hours deadline after it', async () => {
+    const { org, reps } = await orgWith({ rules: [{ id: 'all', then: { strategy: 'ROUND_ROBIN', team: 'ae', sla: { first_touch_minutes: 60, business_hours: true } } }] }, [{ teams: ['ae'], timezone: 'UTC' }]);
+    const cal = await api.http.post('/v1/calendars').set(org.auth).send({ name: 'Holidays', timezone: 'UTC', scope: 'TEAM', team: 'ae', closures: [{ date: day(0), name: 'Founders day' }, { date: day(1) }] });
+    expect(cal.status).toBe(200);
+    const lead = await post(org, { email: 'holiday@buyer.io' });
+    expect(lead.body).toMatchObject({ status: 'ASSIGNED', assigned_rep_id: reps[0] });
+    // A rep without working hours works around the clock, except when the calendar says closed.
+    const firstOpen = Date.parse(`${day(2)}T00:00:00Z`);
+    expect(lead.body.sla_due_at).toBe(new Date(firstOpen + 60 * 60_000).toISOString());
+  });
+
+  it('skips reps on holiday when the rule respects working hours, and the simulator agrees on the deadline', async () => {
+    const hours = { mon: [['09:00', '17:00']], tue: [['09:00', '17:00']], wed: [['09:00', '17:00']], thu: [['09:00', '17:00']], fri: [['09:00', '17:00']] };
+    const { org, reps } = await orgWith(
+      { rules: [{ id: 'de', then: { strategy: 'ROUND_ROBIN', team: 'de', respect_working_hours: true, sla: { first_touch_minutes: 60, business_hours: true } } }] },
+      [{ teams: ['de'], timezone: 'Europe/Berlin', working_hours: hours }],
+    );
+    await api.http.post('/v1/calendars').set(org.auth).send({ name: 'DE', timezone: 'Europe/Berlin', scope: 'ORGANIZATION', closures: [{ date: '2026-12-24' }, { date: '2026-12-25' }, { date: '2026-12-31', from: '13:00' }] });
+    const onEve = await api.http.post('/v1/rules/simulate').set(org.auth).send({ lead: { email: 'x@y.de' }, at: '2026-12-24T09:00:00Z' });
+    expect(onEve.body.assigned_rep_id).toBeNull();
+    expect(onEve.body.routing.explanation.stages[0].candidates).toEqual([{ rep_id: reps[0], eligible: false, reason: 'HOLIDAY' }]);
+    const before = await api.http.post('/v1/rules/simulate').set(org.auth).send({ lead: { email: 'x@y.de' }, at: '2026-12-23T15:30:00Z' });
+    expect(before.body).toMatchObject({ assigned_rep_id: reps[0], sla_due_at: '2026-12-28T08:30:00.000Z' });
+    const listed = await api.http.get(`/v1/calendars?rep_id=${reps[0]}`).set(org.auth);
+    expect(listed.body.map((c: { name: string }) => c.name)).toEqual(['DE']);
+  });
+
+  it('refuses overlapping closures and a half day that ends before it starts, naming the place; nothing is written', async () => {
+    const org = await newOrg(api.deps.db);
+    const overlap = await api.http.post('/v1/calendars').set(org.auth).send({ name: 'x', timezone: 'UTC', scope: 'ORGANIZATION', closures: [{ date: '2026-12-31', from: '12:00' }, { date: '2026-12-31', from: '09:00', to: '13:00' }] });
+    expect(overlap.status).toBe(422);
+    expect(overlap.body.error.details).toEqual([{ path: 'closures[1]', message: 'overlaps closures[0] on 2026-12-31' }]);
+    const backwards = await api.http.post('/v1/calendars').set(org.auth).send({ name: 'x', timezone: 'UTC', scope: 'ORGANIZATION', closures: [{ date: '2026-12-31', from: '14:00', to: '13:00' }] });
+    expect(backwards.body.error.details[0].path).toBe('closures[0].to');
+    const noTeam = await api.http.post('/v1/calendars').set(org.auth).send({ name: 'x', timezone: 'UTC', scope: 'TEAM' });
+    expect(noTeam.body.error.details).toEqual([{ path: 'team', message: 'TEAM needs team' }]);
+    const mars = await api.http.post('/v1/calendars').set(org.auth).send({ name: 'x', timezone: 'Mars/Olympus', scope: 'ORGANIZATION' });
+    expect(mars.body.error.details[0]).toMatchObject({ path: 'timezone', message: expect.stringMatching(/unknown IANA time zone/) });
+    expect((await api.http.get('/v1/calendars').set(org.auth)).body).toEqual([]);
+  });
+});

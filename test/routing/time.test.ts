@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { slaDeadline, escalationSchedule } from '../../src/routing/sla';
 import { SlaSchema } from '../../src/routing/schema';
-import { addBusinessMinutes, isWithinWorkingHours, localTime, nextWorkingInstant, zonedToUtc, type WeeklyHours } from '../../src/routing/time';
+import { addBusinessMinutes, closureIntervals, isWithinWorkingHours, localTime, nextWorkingInstant, zonedToUtc, type WeeklyHours } from '../../src/routing/time';
 
 const iso = (ms: number) => new Date(ms).toISOString();
 const at = (s: string) => Date.parse(s);
@@ -107,5 +107,65 @@ describe('SLA deadlines', () => {
       ),
       { numRuns: 150 },
     );
+  });
+});
+
+describe('holidays and half days (calendar closures)', () => {
+  const sla = (over: object) => SlaSchema.parse({ first_touch_minutes: 60, business_hours: true, ...over });
+  // Christmas in Germany: 24 and 25 December closed, 26 is a Saturday; New Year's Eve closes at 13:00.
+  const closures = closureIntervals([
+    { timezone: 'Europe/Berlin', closures: [{ date: '2026-12-24' }, { date: '2026-12-25' }, { date: '2026-12-31', from: '13:00', to: '24:00' }, { date: '2027-01-01' }] },
+  ]);
+  const berlin = { timezone: 'Europe/Berlin', working_hours: NINE_TO_FIVE, closures };
+
+  it('a lead arriving on 24 December is due after the holidays, not during them', () => {
+    const christmasEve = zonedToUtc(2026, 12, 24, 10 * 60, 'Europe/Berlin');
+    expect(iso(slaDeadline(christmasEve, sla({}), berlin))).toBe('2026-12-28T09:00:00.000Z');
+    // Without the calendar the same lead is due that morning.
+    expect(iso(slaDeadline(christmasEve, sla({}), { ...berlin, closures: [] }))).toBe('2026-12-24T10:00:00.000Z');
+  });
+
+  it('a half day ends the working day early, and the next working day is after New Year', () => {
+    const eve = zonedToUtc(2026, 12, 31, 12 * 60 + 30, 'Europe/Berlin');
+    expect(iso(slaDeadline(eve, sla({}), berlin))).toBe('2027-01-04T08:30:00.000Z');
+  });
+
+  it('escalations count on the same clock', () => {
+    const due = zonedToUtc(2026, 12, 23, 16 * 60 + 30, 'Europe/Berlin');
+    const steps = escalationSchedule(due, sla({ escalations: [{ after_minutes: 60, action: 'REMIND' }] }), berlin);
+    expect(iso(steps[0]!.at)).toBe('2026-12-28T08:30:00.000Z');
+  });
+
+  it('closed time is not working time, and the next working instant skips it', () => {
+    expect(isWithinWorkingHours(NINE_TO_FIVE, 'Europe/Berlin', at('2026-12-24T10:00:00Z'), closures)).toBe(false);
+    expect(isWithinWorkingHours(NINE_TO_FIVE, 'Europe/Berlin', at('2026-12-23T10:00:00Z'), closures)).toBe(true);
+    expect(iso(nextWorkingInstant(at('2026-12-24T10:00:00Z'), NINE_TO_FIVE, 'Europe/Berlin', closures))).toBe('2026-12-28T08:00:00.000Z');
+    // A rep without working hours works around the clock, except when closed.
+    expect(iso(nextWorkingInstant(at('2026-12-24T10:00:00Z'), null, 'Europe/Berlin', closures))).toBe('2026-12-25T23:00:00.000Z');
+  });
+
+  it('merges overlapping closures from several calendars, each in its own zone', () => {
+    const merged = closureIntervals([
+      { timezone: 'UTC', closures: [{ date: '2026-12-24' }] },
+      { timezone: 'America/New_York', closures: [{ date: '2026-12-24', from: '12:00', to: '24:00' }] },
+    ]);
+    expect(merged.map(([s, e]) => [iso(s), iso(e)])).toEqual([['2026-12-24T00:00:00.000Z', '2026-12-25T05:00:00.000Z']]);
+  });
+
+  it('keeps far deadlines exact across a year of holidays (weeks with closures are walked, others skipped)', () => {
+    const yearly = closureIntervals([{ timezone: 'Europe/Berlin', closures: Array.from({ length: 52 }, (_, i) => ({ date: new Date(Date.UTC(2027, 0, 4 + 7 * i)).toISOString().slice(0, 10) })) }]);
+    // Every Monday of 2027 closed: 4 working days a week, 32 hours; 40 weeks' worth of business time.
+    const start = zonedToUtc(2027, 1, 4, 0, 'Europe/Berlin');
+    const due = addBusinessMinutes(start, 40 * 32 * 60, NINE_TO_FIVE, 'Europe/Berlin', yearly);
+    const naive = (() => {
+      let left = 40 * 32 * 60;
+      let t = start;
+      for (;;) {
+        if (left === 0) return t;
+        if (isWithinWorkingHours(NINE_TO_FIVE, 'Europe/Berlin', t, yearly)) left--;
+        t += 60_000;
+      }
+    })();
+    expect(iso(due)).toBe(iso(naive));
   });
 });

@@ -300,6 +300,64 @@ export interface paths {
         patch: operations["updateRep"];
         trace?: never;
     };
+    "/v1/calendars": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Business calendars: holidays and half days
+         * @description Also checked, with 422 when not met:
+         *     - `rep_id` names a rep of this organization
+         *
+         *     Required scope: `reps:read`.
+         */
+        get: operations["listCalendars"];
+        put?: never;
+        /**
+         * Create a calendar for the organization, a team or a rep
+         * @description Also checked, with 422 when not met:
+         *     - `rep_id` names an active rep of this organization
+         *
+         *     Required scope: `reps:write`.
+         */
+        post: operations["createCalendar"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/calendars/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * A calendar with its closures
+         * @description Required scope: `reps:read`.
+         */
+        get: operations["getCalendar"];
+        put?: never;
+        post?: never;
+        /**
+         * Delete a calendar
+         * @description Required scope: `reps:write`.
+         */
+        delete: operations["deleteCalendar"];
+        options?: never;
+        head?: never;
+        /**
+         * Rename a calendar, change its time zone, or replace its closures
+         * @description Required scope: `reps:write`.
+         */
+        patch: operations["updateCalendar"];
+        trace?: never;
+    };
     "/v1/rules": {
         parameters: {
             query?: never;
@@ -1128,7 +1186,7 @@ export interface components {
             rep_id: string;
             eligible: boolean;
             /** @enum {string} */
-            reason?: "UNKNOWN_REP" | "INACTIVE" | "ALREADY_HAD_LEAD" | "AWAY" | "OFFLINE" | "OUT_OF_OFFICE" | "OUTSIDE_WORKING_HOURS" | "AT_CAPACITY" | "AT_DAILY_CAP" | "ZERO_WEIGHT" | "NOT_IN_POOL";
+            reason?: "UNKNOWN_REP" | "INACTIVE" | "ALREADY_HAD_LEAD" | "AWAY" | "OFFLINE" | "OUT_OF_OFFICE" | "OUTSIDE_WORKING_HOURS" | "HOLIDAY" | "AT_CAPACITY" | "AT_DAILY_CAP" | "ZERO_WEIGHT" | "NOT_IN_POOL";
         };
         Sla: {
             /** @description Minutes; fractions allowed (0.05 = 3 s) */
@@ -2143,6 +2201,83 @@ export interface components {
             notifications?: components["schemas"]["RepNotificationPreferences"];
             /** @description With status OFFLINE or AWAY: reroute this rep's open leads that have not been touched yet */
             reassign_open_leads?: boolean;
+        };
+        /** @description Holidays and half days. A rep's working time is their working hours minus the closures of every calendar that applies to them (organization, team, own); business-hours SLAs and escalations count only working time, and respect_working_hours skips reps who are closed (HOLIDAY). */
+        Calendar: {
+            /**
+             * @description calendar id
+             * @example cal_0mijkl000abcdefghijklm
+             */
+            id: string;
+            name: string;
+            timezone: string;
+            /** @enum {string} */
+            scope: "ORGANIZATION" | "TEAM" | "REP";
+            team: string | null;
+            rep_id: string | null;
+            closures: components["schemas"]["Closure"][];
+            /**
+             * Format: date-time
+             * @description ISO 8601 timestamp
+             * @example 2026-11-28T09:30:00.000Z
+             */
+            created_at: string;
+            /**
+             * Format: date-time
+             * @description ISO 8601 timestamp
+             * @example 2026-11-28T09:30:00.000Z
+             */
+            updated_at: string;
+        };
+        /** @description A day (or part of one) when nobody it applies to works, in the calendar's time zone */
+        Closure: {
+            /**
+             * Format: date
+             * @example 2026-12-24
+             */
+            date: string;
+            /** @description Empty or blank is the same as null */
+            name?: string | null;
+            /** @description A half day: closed from this local time (default 00:00) */
+            from?: string;
+            /** @description Closed until this local time (default 24:00) */
+            to?: string;
+        };
+        CalendarCreate: {
+            name: string;
+            /**
+             * @description IANA time zone
+             * @example Europe/Berlin
+             */
+            timezone: string;
+            /**
+             * @description Whom it applies to: every rep of the organization, a team's reps, or one rep
+             * @enum {string}
+             */
+            scope: "ORGANIZATION" | "TEAM" | "REP";
+            /** @description TEAM: the team */
+            team?: string;
+            /**
+             * @description REP: the rep
+             * @example rep_0mijkl000abcdefghijklm
+             */
+            rep_id?: string;
+            /**
+             * @description Up to 1000; two closures of one day must not overlap
+             * @default []
+             */
+            closures?: components["schemas"]["Closure"][];
+        };
+        /** @description Fields to change; closures replace the old ones. Whom a calendar applies to does not change: create another */
+        CalendarUpdate: {
+            name?: string;
+            /**
+             * @description IANA time zone
+             * @example Europe/Berlin
+             */
+            timezone?: string;
+            /** @description Up to 1000; two closures of one day must not overlap */
+            closures?: components["schemas"]["Closure"][];
         };
         Ruleset: {
             /**
@@ -4107,6 +4242,172 @@ export interface operations {
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
             409: components["responses"]["Conflict"];
+            413: components["responses"]["PayloadTooLarge"];
+            422: components["responses"]["ValidationError"];
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["ServerError"];
+        };
+    };
+    listCalendars: {
+        parameters: {
+            query?: {
+                /** @description Page size (max 500) */
+                limit?: number;
+                /** @description Opaque cursor from the Link header of the previous page */
+                cursor?: string;
+                scope?: "ORGANIZATION" | "TEAM" | "REP";
+                /** @description Calendars that apply to this rep (organization, their teams, their own) */
+                rep_id?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of results; the next page is in the Link header (rel="next") */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    Link: components["headers"]["Link"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Calendar"][];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            422: components["responses"]["ValidationError"];
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["ServerError"];
+        };
+    };
+    createCalendar: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Replays the first response for a retried request with the same body; 409 with a different body. 1–255 printable ASCII characters, no spaces */
+                "Idempotency-Key"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CalendarCreate"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Idempotent-Replayed": components["headers"]["Idempotent-Replayed"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Calendar"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["PayloadTooLarge"];
+            422: components["responses"]["ValidationError"];
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["ServerError"];
+        };
+    };
+    getCalendar: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description calendar id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Calendar"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            422: components["responses"]["ValidationError"];
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["ServerError"];
+        };
+    };
+    deleteCalendar: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description calendar id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Calendar"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            422: components["responses"]["ValidationError"];
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["ServerError"];
+        };
+    };
+    updateCalendar: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description calendar id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CalendarUpdate"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Calendar"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
             413: components["responses"]["PayloadTooLarge"];
             422: components["responses"]["ValidationError"];
             429: components["responses"]["RateLimited"];
