@@ -21,6 +21,8 @@ export function methodsAllowed(routes: MethodAndPath[]): RequestHandler {
   const patterns = routes.map((r) => ({ method: r.method.toUpperCase(), parts: segments(r.path) }));
   const literals = (p: { parts: string[] }) => p.parts.filter((s) => !s.startsWith(':')).length;
   const allowAt = (path: string): string | null => {
+    // `/v1/reps/` is not `/v1/reps`: routing is strict, so it is a rep with an empty id, which is not found.
+    if (path.length > 1 && path.endsWith('/')) return null;
     const parts = segments(path);
     const matching = patterns.filter((p) => p.parts.length === parts.length && p.parts.every((s, i) => s.startsWith(':') || s === parts[i]));
     if (!matching.length) return null;

@@ -60,7 +60,8 @@ export function createApp(deps: ApiDeps): Express {
   app.use('/v1/lists', express.json({ limit: LIST_BODY_LIMIT, strict: true, type: ['application/json', 'application/*+json'] }));
   app.use(express.json({ limit: BODY_LIMIT, strict: true, type: ['application/json', 'application/*+json'] }));
   app.use(sanitizeInput);
-  const router = express.Router();
+  // Strict: a trailing slash names another path (`GET /v1/reps/` is a rep with an empty id: 404, not the list).
+  const router = express.Router({ strict: true });
   for (const r of routes) router[r.method](r.path, handlerFor(r, deps));
   app.use(router);
 

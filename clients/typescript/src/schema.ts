@@ -320,6 +320,9 @@ export interface paths {
          * Create a calendar for the organization, a team or a rep
          * @description Also checked, with 422 when not met:
          *     - `rep_id` names an active rep of this organization
+         *     - a closure's `from` is before its `to`
+         *     - two closures of the same date do not overlap
+         *     - `team` is given for TEAM and `rep_id` for REP, and neither otherwise
          *
          *     Required scope: `reps:write`.
          */
@@ -353,7 +356,12 @@ export interface paths {
         head?: never;
         /**
          * Rename a calendar, change its time zone, or replace its closures
-         * @description Required scope: `reps:write`.
+         * @description Also checked, with 422 when not met:
+         *     - a closure's `from` is before its `to`
+         *     - two closures of the same date do not overlap
+         *     - `team` is given for TEAM and `rep_id` for REP, and neither otherwise
+         *
+         *     Required scope: `reps:write`.
          */
         patch: operations["updateCalendar"];
         trace?: never;

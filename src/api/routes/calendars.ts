@@ -6,6 +6,7 @@ import { listRoute, route } from '../route';
 
 const Params = z.object({ id: IdOf('calendar') });
 const tag = 'Calendars';
+const CLOSURE_CHECKS = ["a closure's `from` is before its `to`", 'two closures of the same date do not overlap', '`team` is given for TEAM and `rep_id` for REP, and neither otherwise'];
 const audit = (action: 'created' | 'updated' | 'deleted') => ({ resource: 'calendar' as const, action });
 
 export const calendarRoutes = [
@@ -25,7 +26,7 @@ export const calendarRoutes = [
     method: 'post',
     path: '/v1/calendars',
     operationId: 'createCalendar',
-    alsoChecked: ['`rep_id` names an active rep of this organization'],
+    alsoChecked: ['`rep_id` names an active rep of this organization', ...CLOSURE_CHECKS],
     tag,
     summary: 'Create a calendar for the organization, a team or a rep',
     scope: 'reps:write',
@@ -49,6 +50,7 @@ export const calendarRoutes = [
     method: 'patch',
     path: '/v1/calendars/:id',
     operationId: 'updateCalendar',
+    alsoChecked: CLOSURE_CHECKS,
     tag,
     summary: "Rename a calendar, change its time zone, or replace its closures",
     scope: 'reps:write',
