@@ -19,6 +19,7 @@ export const ID_PREFIXES = {
   audit: 'aud',
   rerouteJob: 'rrj',
   calendar: 'cal',
+  backtest: 'bt',
   request: 'req',
 } as const;
 export type IdKind = keyof typeof ID_PREFIXES;

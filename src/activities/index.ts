@@ -6,6 +6,7 @@ import { notificationActivities, type NotificationSettings } from './notificatio
 import { monitorActivities } from './monitors';
 import { webhookActivities } from './webhooks';
 import { rerouteJobActivities } from './rerouteJobs';
+import { backtestActivities } from './backtests';
 import type { Temporal } from '../temporal/client';
 
 export interface ActivityDeps {
@@ -30,6 +31,7 @@ export function createActivities(deps: ActivityDeps) {
     ...monitorActivities(deps.db),
     ...maintenanceActivities(deps.db),
     ...rerouteJobActivities({ db: deps.db, temporal: deps.temporal }),
+    ...backtestActivities({ db: deps.db }),
   };
 }
 export type Activities = ReturnType<typeof createActivities>;

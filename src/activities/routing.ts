@@ -104,15 +104,15 @@ async function assignTo(trx: Knex.Transaction, a: Attempt, selection: Selection,
   const { req, lead, decided, at } = a;
   const { match } = decided;
   const rep = ctx.reps[selection.rep_id!]!;
+  // The stage that picked the rep is the action or its fallback: its pool and its set_owner count.
+  const stage = selection.stages.find((st) => st.rep_id === rep.id)!;
   for (const [key, pool] of Object.entries(selection.pool_updates)) await savePool(trx, req.orgId, key, pool);
   const previous = await freeRep(trx, req, 'REASSIGNED', at);
   await assignments.startAssignment(
     trx,
-    { org_id: req.orgId, lead_id: req.leadId, rep_id: rep.id, seq: req.attempt, reason: req.reason, rule_id: match.rule_id, strategy: match.action!.strategy, assigned_at: at },
+    { org_id: req.orgId, lead_id: req.leadId, rep_id: rep.id, seq: req.attempt, reason: req.reason, rule_id: match.rule_id, strategy: match.action!.strategy, pool_key: stage.pool_key, assigned_at: at },
     rep.timezone,
   );
-  // The stage that picked the rep is the action or its fallback: its set_owner decides.
-  const stage = selection.stages.find((st) => st.rep_id === rep.id)!;
   if (stagesOf(match.action!)[selection.stages.indexOf(stage)]?.set_owner) await setOwners(trx, req.orgId, lead.contact_id, lead.account_domain, rep.id);
   const touched = lead.first_touch_at !== null;
   const clock = { timezone: rep.timezone, working_hours: rep.working_hours, closures: rep.closures };

@@ -19,6 +19,7 @@ import { auditRoutes } from './routes/audit';
 import { accountRoutes } from './routes/accounts';
 import { listRoutes } from './routes/lists';
 import { calendarRoutes } from './routes/calendars';
+import { backtestRoutes } from './routes/backtests';
 import { uiRouter } from './ui';
 
 export const BODY_LIMIT = '1mb';
@@ -33,7 +34,7 @@ const PUBLIC_ROUTES = [
 ];
 
 export function allRoutes(): AnyRoute[] {
-  return [...leadRoutes, ...repRoutes, ...calendarRoutes, ...rulesetRoutes, ...listRoutes, ...contactRoutes, ...accountRoutes, ...intelligenceRoutes, ...monitorRoutes, ...webhookRoutes, ...organizationRoutes, ...apiKeyRoutes, ...auditRoutes];
+  return [...leadRoutes, ...repRoutes, ...calendarRoutes, ...rulesetRoutes, ...backtestRoutes, ...listRoutes, ...contactRoutes, ...accountRoutes, ...intelligenceRoutes, ...monitorRoutes, ...webhookRoutes, ...organizationRoutes, ...apiKeyRoutes, ...auditRoutes];
 }
 
 export function createApp(deps: ApiDeps): Express {

@@ -23,6 +23,7 @@ const TAGS = [
   { name: 'Rulesets', description: 'The rules that decide who gets a lead: drafts, publication, simulation' },
   { name: 'Contacts', description: 'People behind leads, and their activities (a first touch stops the SLA clock)' },
   { name: 'Calendars', description: 'Holidays and half days for the organization, teams and reps: working hours and business-hours SLAs skip them' },
+  { name: 'Backtests', description: 'What a ruleset would have done with past leads, rep by rep, before you publish it' },
   { name: 'Lists', description: 'Named value lists (territories) that conditions use with in_list, published with the ruleset that uses them' },
   { name: 'Accounts', description: 'Companies by domain and the reps who own them (sticky ownership for OWNER routing)' },
   { name: 'Intelligence', description: 'Routing performance, SLA monitors, alerts and digests' },

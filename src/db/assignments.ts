@@ -15,6 +15,8 @@ export interface AssignmentRow {
   reason: string;
   rule_id: string | null;
   strategy: string | null;
+  /** The pool the rep was drawn from (team:…, reps:…, owner, rep:…): where its round-robin pointer stood. Null before backtests. */
+  pool_key?: string | null;
   assigned_at: Date;
   ended_at: Date | null;
   end_reason: string | null;

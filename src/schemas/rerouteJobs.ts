@@ -19,7 +19,7 @@ export const RerouteRequest = z
   .superRefine((r, ctx) => {
     if (!SELECTORS.some((k) => r[k] !== undefined)) ctx.addIssue({ code: 'custom', message: `name at least one of ${SELECTORS.join(', ')}`, path: [] });
   })
-  .meta({ id: 'RerouteRequest', description: 'Which leads to route again; every lead that matches all the filters given, closed leads excepted' });
+  .meta({ id: 'RerouteRequest', anyOf: SELECTORS.map((k) => ({ required: [k] })), description: 'Which leads to route again; every lead that matches all the filters given, closed leads excepted' });
 export type RerouteRequest = z.infer<typeof RerouteRequest>;
 
 export const RerouteJob = z

@@ -9,6 +9,7 @@ import { newId } from '../ids';
 import { compileRuleset, leadValues, matchRule, selectRep, slaDeadline } from '../routing';
 import { listReferences, poolReferences, type RulesetDefinition } from '../routing/schema';
 import { listValues } from '../db/lists';
+import { requireBacktest } from './backtests';
 import type { Page } from '../schemas/common';
 import type { Ruleset, RulesetCreate, RulesetListQuery, RulesetUpdate, SimulateRequest, SimulateResponse } from '../schemas/rulesets';
 import type { Logger } from '../logger';
@@ -134,7 +135,8 @@ export async function deleteRuleset(deps: Pick<ServiceDeps, 'db'>, orgId: string
  * Publishing the active ruleset again changes nothing, unless a list it uses was edited since: then a copy is
  * published as the next version, with the lists as they are now (the answer is that new ruleset).
  */
-export async function publishRuleset(deps: { db: Db; temporal: Temporal; logger: Logger }, orgId: string, id: string): Promise<Ruleset> {
+export async function publishRuleset(deps: { db: Db; temporal: Temporal; logger: Logger }, orgId: string, id: string, opts: { requireBacktest?: boolean } = {}): Promise<Ruleset> {
+  if (opts.requireBacktest) await requireBacktest(deps, orgId, id);
   const published = await deps.db.transaction(async (trx) => {
     await store.lockOrganization(trx, orgId);
     let row = await mustFind(trx, orgId, id, true);

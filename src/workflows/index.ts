@@ -6,3 +6,4 @@ export { digestWorkflow, monitorWorkflow, rollupRefreshWorkflow } from './monito
 export { maintenanceWorkflow } from './maintenance';
 export { notificationWorkflow } from './notification';
 export { rerouteJobWorkflow } from './rerouteJob';
+export { backtestWorkflow } from './backtest';

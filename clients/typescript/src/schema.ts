@@ -486,11 +486,96 @@ export interface paths {
         put?: never;
         /**
          * Make this ruleset the active one
-         * @description A draft becomes the next version; publishing an older version rolls back to it. One transaction: there is always exactly one active ruleset.
+         * @description A draft becomes the next version; publishing an older version rolls back to it. One transaction: there is always exactly one active ruleset. With `require_backtest=true` a ruleset without a completed backtest is refused (409).
          *
          *     Required scope: `rules:write`.
          */
         post: operations["publishRuleset"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/rules/{id}/backtest": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Backtest a ruleset (draft or published) on past leads: what would have happened, rep by rep
+         * @description Replays the window's leads in their original order and at their original times through this ruleset, with the rep roster as it was (statuses, out of office, hours, capacities and daily caps, as recorded since backtests exist; holidays from the calendars), round-robin pointers where they stood when the window began, and capacity held until each real lead let go of its rep. Runs as a workflow: read it with GET /v1/backtests/:id (progress, then the report), cancel it with POST /v1/backtests/:id/cancel.
+         *
+         *     Also checked, with 422 when not met:
+         *     - the window holds at least one lead and at most `limit`
+         *
+         *     Required scope: `rules:write`.
+         */
+        post: operations["backtestRuleset"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/backtests/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * A backtest: its progress, then its report
+         * @description Required scope: `rules:read`.
+         */
+        get: operations["getBacktest"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/backtests/{id}/cancel": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Cancel a running backtest (it ends CANCELLED, with no report)
+         * @description Required scope: `rules:write`.
+         */
+        post: operations["cancelBacktest"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/backtests/{id}/export": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The leads a completed backtest would move, as CSV
+         * @description Required scope: `rules:read`.
+         */
+        get: operations["exportBacktest"];
+        put?: never;
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -1378,7 +1463,7 @@ export interface components {
              * @default false
              */
             dry_run?: boolean;
-        };
+        } | unknown | unknown | unknown | unknown | unknown | unknown;
         LeadDetail: {
             /**
              * @description lead id
@@ -2500,6 +2585,122 @@ export interface components {
             fallback?: components["schemas"]["ActionInput"] | null;
             /** @description null removes the default SLA */
             sla?: components["schemas"]["SlaInput"] | null;
+        };
+        Backtest: {
+            /**
+             * @description backtest id
+             * @example bt_0mijkl000abcdefghijklm
+             */
+            id: string;
+            /**
+             * @description ruleset id
+             * @example rs_0mijkl000abcdefghijklm
+             */
+            ruleset_id: string;
+            ruleset_version: number | null;
+            /** @enum {string} */
+            status: "RUNNING" | "COMPLETED" | "FAILED" | "CANCELLED";
+            request: {
+                [key: string]: unknown;
+            };
+            leads_total: number | null;
+            leads_done: number;
+            /** @description Only when COMPLETED */
+            report: {
+                /** @description The findings in a sentence: "37 of 1,204 leads would move; emea-ae load +12%; 3 rules never match" */
+                summary: string;
+                leads: number;
+                /** @description Leads that would have another rep (or none, or one where they had none) */
+                moved: number;
+                /** @description The first 1,000 leads that would move (the CSV export lists up to 10,000) */
+                changes: {
+                    lead_id: string;
+                    /**
+                     * Format: date-time
+                     * @description ISO 8601 timestamp
+                     * @example 2026-11-28T09:30:00.000Z
+                     */
+                    received_at: string;
+                    before: {
+                        rep_id: string | null;
+                        rule_id: string | null;
+                    };
+                    after: {
+                        rep_id: string | null;
+                        rule_id: string | null;
+                        source: string;
+                    };
+                }[];
+                reps: {
+                    rep_id: string;
+                    name: string | null;
+                    before: number;
+                    after: number;
+                    change: number;
+                    change_pct: number | null;
+                }[];
+                /** @description Each team's fairness (Jain's index of its reps' lead counts: 1 is perfectly even) and load, before and after */
+                teams: {
+                    team: string;
+                    reps: number;
+                    before: number;
+                    after: number;
+                    load_before: number;
+                    load_after: number;
+                }[];
+                rules_never_matched: string[];
+                unassigned: {
+                    total: number;
+                    by_reason: {
+                        [key: string]: number;
+                    };
+                    lead_ids: string[];
+                };
+                /** @description SLA pressure: for each lead, the chance its rep misses the SLA, from the share of the rep's past first touches slower than it */
+                sla: {
+                    leads_with_sla: number;
+                    expected_breaches_before: number;
+                    expected_breaches_after: number;
+                    reps_without_history: string[];
+                };
+            } | null;
+            error: string | null;
+            workflow_id: string;
+            /**
+             * Format: date-time
+             * @description ISO 8601 timestamp
+             * @example 2026-11-28T09:30:00.000Z
+             */
+            created_at: string;
+            /**
+             * Format: date-time
+             * @description ISO 8601 timestamp
+             * @example 2026-11-28T09:30:00.000Z
+             */
+            finished_at: string | null;
+        };
+        BacktestRequest: {
+            /**
+             * Format: date-time
+             * @description Leads received at or after this moment
+             * @example 2026-11-28T09:30:00.000Z
+             */
+            from: string;
+            /**
+             * Format: date-time
+             * @description Leads received before this moment
+             * @example 2026-11-28T09:30:00.000Z
+             */
+            to: string;
+            /** @description Only leads that were routed to this team */
+            team?: string;
+            /** @description Only leads with this source */
+            source?: string;
+            /**
+             * @description The most leads the window may hold (up to 100,000); a window with more is refused
+             * @default 100000
+             */
+            limit?: number;
         };
         /** @description A named list of values (countries, states, named accounts) that conditions use with in_list and not_in_list */
         ValueList: {
@@ -4654,7 +4855,10 @@ export interface operations {
     };
     publishRuleset: {
         parameters: {
-            query?: never;
+            query?: {
+                /** @description Refuse (409) unless this ruleset has a completed backtest */
+                require_backtest?: "true" | "false";
+            };
             header?: {
                 /** @description Replays the first response for a retried request with the same body; 409 with a different body. 1–255 printable ASCII characters, no spaces */
                 "Idempotency-Key"?: string;
@@ -4682,6 +4886,145 @@ export interface operations {
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
             409: components["responses"]["Conflict"];
+            422: components["responses"]["ValidationError"];
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["ServerError"];
+        };
+    };
+    backtestRuleset: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Replays the first response for a retried request with the same body; 409 with a different body. 1–255 printable ASCII characters, no spaces */
+                "Idempotency-Key"?: string;
+            };
+            path: {
+                /** @description ruleset id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["BacktestRequest"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Idempotent-Replayed": components["headers"]["Idempotent-Replayed"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Backtest"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["PayloadTooLarge"];
+            422: components["responses"]["ValidationError"];
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["ServerError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    getBacktest: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description backtest id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Backtest"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            422: components["responses"]["ValidationError"];
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["ServerError"];
+        };
+    };
+    cancelBacktest: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Replays the first response for a retried request with the same body; 409 with a different body. 1–255 printable ASCII characters, no spaces */
+                "Idempotency-Key"?: string;
+            };
+            path: {
+                /** @description backtest id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Idempotent-Replayed": components["headers"]["Idempotent-Replayed"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Backtest"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            422: components["responses"]["ValidationError"];
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["ServerError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    exportBacktest: {
+        parameters: {
+            query?: {
+                format?: "csv";
+            };
+            header?: never;
+            path: {
+                /** @description backtest id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/csv": string;
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
             422: components["responses"]["ValidationError"];
             429: components["responses"]["RateLimited"];
             500: components["responses"]["ServerError"];

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { IdOf } from '../../schemas/common';
 import { Ruleset, RulesetCreate, RulesetListQuery, RulesetUpdate, SimulateRequest, SimulateResponse } from '../../schemas/rulesets';
 import * as service from '../../services/rulesets';
+import { PublishQuery } from '../../schemas/backtests';
 import { listRoute, route } from '../route';
 
 const Params = z.object({ id: IdOf('ruleset') });
@@ -117,10 +118,14 @@ export const rulesetRoutes = [
     audit: { resource: 'ruleset', action: 'published' },
     tag,
     summary: 'Make this ruleset the active one',
-    description: 'A draft becomes the next version; publishing an older version rolls back to it. One transaction: there is always exactly one active ruleset.',
+    description:
+      'A draft becomes the next version; publishing an older version rolls back to it. One transaction: there is always exactly one active ruleset. ' +
+      'With `require_backtest=true` a ruleset without a completed backtest is refused (409).',
     scope: 'rules:write',
     params: Params,
+    query: PublishQuery,
     response: Ruleset,
-    handler: (ctx, { params }) => service.publishRuleset(ctx.deps, ctx.orgId, params.id),
+    errors: [409],
+    handler: (ctx, { params, query }) => service.publishRuleset(ctx.deps, ctx.orgId, params.id, { requireBacktest: query.require_backtest === true }),
   }),
 ];
