@@ -11,6 +11,7 @@ import { Scope } from '../schemas/apiKeys';
 import { createKey, revokeKey } from '../services/apiKeys';
 import { createTemporal } from '../temporal/client';
 import { ImportError, importLeads } from './importLeads';
+import { BacktestCliError, backtestCli } from './backtest';
 
 const USAGE = `Routeswit admin CLI
 
@@ -26,6 +27,8 @@ const USAGE = `Routeswit admin CLI
   npm run routeswit -- import <leads.csv> --key <api key> [--api http://localhost:3000] [--map field="Column"]…
                        [--rejected <report.csv>] [--no-progress]
                        (streams the CSV through POST /v1/leads/batch; run it again to resume after a stop)
+  npm run routeswit -- backtest <ruleset id> --from <time> --to <time> --key <api key> [--api …] [--team t] [--source s]
+                       [--limit n] [--no-progress]   (replays past leads through the ruleset; Ctrl-C cancels it)
 
 Reads DATABASE_URL and TEMPORAL_ADDRESS like the servers do.`;
 
@@ -153,6 +156,36 @@ async function runImport(args: string[]): Promise<number> {
   }
 }
 
+async function runBacktest(args: string[]): Promise<number> {
+  const { positionals, values } = parseArgs({
+    args,
+    allowPositionals: true,
+    options: {
+      key: { type: 'string' },
+      api: { type: 'string', default: process.env.ROUTESWIT_API_URL ?? 'http://localhost:3000' },
+      from: { type: 'string' },
+      to: { type: 'string' },
+      team: { type: 'string' },
+      source: { type: 'string' },
+      limit: { type: 'string' },
+      'no-progress': { type: 'boolean', default: false },
+    },
+  });
+  const apiKey = values.key ?? process.env.ROUTESWIT_API_KEY;
+  if (!positionals[0] || !values.from || !values.to) throw new UsageError('backtest needs a ruleset id, --from and --to');
+  if (!apiKey) throw new UsageError('backtest needs an API key with rules:write: --key, or ROUTESWIT_API_KEY');
+  const body = { from: values.from, to: values.to, ...(values.team ? { team: values.team } : {}), ...(values.source ? { source: values.source } : {}), ...(values.limit ? { limit: Number(values.limit) } : {}) };
+  try {
+    const { text } = await backtestCli({ rulesetId: positionals[0], body, baseUrl: values.api, apiKey, progress: !values['no-progress'] });
+    process.stdout.write(text);
+    return 0;
+  } catch (err) {
+    if (!(err instanceof BacktestCliError)) throw err;
+    process.stderr.write(`backtest: ${err.message}\n`);
+    return 1;
+  }
+}
+
 async function main(argv: string[]): Promise<number> {
   const [group, ...rest] = argv;
   if (!group || group === 'help' || group === '--help') {
@@ -164,6 +197,7 @@ async function main(argv: string[]): Promise<number> {
     return 0;
   }
   if (group === 'import') return runImport(rest);
+  if (group === 'backtest') return runBacktest(rest);
   const config = loadConfigOrExit();
   // A fresh deployment's first step is `migrate`; it creates the database itself when the server lacks it.
   if (group === 'migrate') await ensureDatabase(config.DATABASE_URL);

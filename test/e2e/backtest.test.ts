@@ -1,3 +1,6 @@
+import { spawn } from 'node:child_process';
+import { createServer } from 'node:http';
+import path from 'node:path';
 import { newOrg, startApi, startWorker, type TestApi, type TestOrg, type TestWorker } from '../helpers/stack';
 import { waitFor } from '../helpers/wait';
 
@@ -111,6 +114,28 @@ describe('backtesting a ruleset on past leads', () => {
     expect(bt.report.summary).toMatch(/1 rule never matches/);
     expect((await http().post(`/v1/rules/${v3}/publish?require_backtest=true`).set(org.auth)).status).toBe(200);
   });
+
+  it('runs from the CLI with a progress bar and prints the summary and per-rep table', async () => {
+    const server = createServer(api.app);
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    const port = (server.address() as { port: number }).port;
+    try {
+      const child = spawn(process.execPath, ['--import', 'tsx', path.resolve(__dirname, '../../src/cli/main.ts'), 'backtest', v2, '--from', window.from, '--to', window.to, '--key', org.key, '--api', `http://127.0.0.1:${port}`], {
+        env: { ...process.env, LOG_LEVEL: 'silent' },
+      });
+      let stdout = '';
+      let stderr = '';
+      child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
+      child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
+      const code = await new Promise<number | null>((r) => child.on('exit', r));
+      expect({ code, stderr: stderr.slice(-300) }).toEqual({ code: 0, stderr: expect.stringMatching(/backtest \[.*\] \d+\/60 leads/) });
+      expect(stdout).toMatch(/^35 of 60 leads would move; na load -25%/);
+      expect(stdout).toMatch(/\nD +0 +15 \+15\n/);
+      expect(stdout).toMatch(/team na: fairness 0.8119 → 0.8964/);
+    } finally {
+      await new Promise((r) => server.close(r));
+    }
+  }, 60_000);
 
   it('refuses a window with no leads, from after to, a window over the limit and an unknown ruleset, clearly', async () => {
     const empty = await http().post(`/v1/rules/${v2}/backtest`).set(org.auth).send({ from: '2020-01-01T00:00:00Z', to: '2020-02-01T00:00:00Z' });
