@@ -18,7 +18,9 @@ export async function backtestWorkflow({ backtestId }: { backtestId: string }): 
     return (await runBacktest({ backtestId })).status;
   } catch (err) {
     const status = isCancellation(err) ? 'CANCELLED' : 'FAILED';
-    await CancellationScope.nonCancellable(() => endBacktest({ backtestId, status, error: status === 'CANCELLED' ? 'cancelled' : String((err as Error).message) }));
+    // An activity's failure carries the replay's own error as its cause.
+    const reason = (err as { cause?: Error }).cause?.message ?? (err as Error).message;
+    await CancellationScope.nonCancellable(() => endBacktest({ backtestId, status, error: status === 'CANCELLED' ? 'cancelled' : reason }));
     if (status === 'CANCELLED') throw err;
     return status;
   }
