@@ -150,4 +150,31 @@ describe('Dashboard at /dashboard', () => {
     expect(errors).toEqual([]);
     await page.close();
   });
+
+  it('backtests a draft on the window: the summary, the per-rep chart and every lead that would move', async () => {
+    // Ada joins after the window's leads arrived: replayed faithfully, the AE rule finds nobody for them.
+    await api.http.post('/v1/reps').set(org.auth).send({ name: 'Ada Lovelace', email: 'ada@playground.io', teams: ['ae'] });
+    const draft = await api.http.post('/v1/rules').set(org.auth).send({ name: 'Acme to AEs', rules: [{ id: 'acme', when: { field: 'company', op: 'eq', value: 'Acme' }, then: { strategy: 'ROUND_ROBIN', team: 'ae' } }] });
+    const { page, errors } = await openPage();
+    await page.goto(`${base}/dashboard`);
+    await page.locator('#key').fill(org.key);
+    await page.locator('#load').click();
+    await page.locator('#status', { hasText: 'Updated' }).waitFor();
+    await page.locator('#bt-ruleset').selectOption(draft.body.id);
+    await page.locator('#bt-run').click();
+    await page.locator('#bt-summary', { hasText: 'would move' }).waitFor();
+    expect(await page.locator('#bt-summary').innerText()).toMatch(/^3 of 3 leads would move; sdr load -100%; 3 would wait unassigned/);
+    const chart = await page.evaluate(() => {
+      const c = (globalThis as unknown as { Chart: { getChart(id: string): { data: { labels: unknown[]; datasets: Array<{ label?: string; data: unknown[] }> } } } }).Chart.getChart('bt-reps');
+      return { labels: c.data.labels, datasets: c.data.datasets.map((d) => ({ label: d.label, data: d.data })) };
+    });
+    expect(chart).toEqual({ labels: ['Grace Hopper'], datasets: [{ label: 'what happened', data: [3] }, { label: 'with this ruleset', data: [0] }] });
+    const rows = page.locator('#bt-changes tbody tr');
+    expect(await rows.count()).toBe(3);
+    expect(await rows.first().innerText()).toMatch(/Grace Hopper\teveryone\tnobody\tacme/);
+    await page.screenshot({ path: path.join(ARTIFACTS, 'dashboard-backtest.png'), fullPage: true });
+    expect(offsite).toEqual([]);
+    expect(errors).toEqual([]);
+    await page.close();
+  });
 });

@@ -16,14 +16,16 @@
     $('status').className = isError ? 'status error' : 'status';
   }
 
-  async function api(path) {
-    const res = await fetch(path, { headers: { Authorization: `Bearer ${$('key').value.trim()}`, Accept: 'application/json' } });
-    const body = await res.json().catch(() => null);
+  async function api(path, body) {
+    const headers = { Authorization: `Bearer ${$('key').value.trim()}`, Accept: 'application/json' };
+    const init = body === undefined ? { headers } : { method: 'POST', headers: { ...headers, 'Content-Type': 'application/json' }, body: JSON.stringify(body) };
+    const res = await fetch(path, init);
+    const answer = await res.json().catch(() => null);
     if (!res.ok) {
-      const e = body && body.error;
+      const e = answer && answer.error;
       throw new Error(e ? `${res.status} ${e.code}: ${e.message}` : `${res.status} from ${path}`);
     }
-    return body;
+    return answer;
   }
 
   const query = (params) => new URLSearchParams(Object.entries(params).filter(([, v]) => v)).toString();
@@ -210,8 +212,94 @@
       'No leads yet.',
     );
     await notifications();
+    await rulesets();
     say(`Updated ${new Date().toLocaleTimeString()} · ${summary.leads.received} leads in the window · refreshes every minute`);
   }
+
+  // ---- Backtest panel: runs a backtest of the chosen ruleset on the dashboard's window and shows the diff.
+  let backtestId = null;
+  const btSay = (text, isError) => {
+    $('bt-status').textContent = text;
+    $('bt-status').className = isError ? 'status error' : 'status';
+  };
+
+  async function rulesets() {
+    let list;
+    try {
+      list = await api('/v1/rules?limit=100');
+    } catch (err) {
+      btSay(`Rulesets not shown: ${err.message}`, true);
+      return;
+    }
+    const chosen = $('bt-ruleset').value;
+    $('bt-ruleset').replaceChildren(
+      ...list.reverse().map((r) => {
+        const o = document.createElement('option');
+        o.value = r.id;
+        o.textContent = `${r.name} · ${r.status}${r.version ? ` v${r.version}` : ''} (${r.id})`;
+        return o;
+      }),
+    );
+    if (chosen) $('bt-ruleset').value = chosen;
+  }
+
+  function showReport(bt) {
+    const r = bt.report;
+    $('bt-result').hidden = false;
+    $('bt-summary').textContent = r.summary;
+    const names = new Map(r.reps.map((x) => [x.rep_id, x.name || x.rep_id]));
+    draw('bt-reps', {
+      type: 'bar',
+      data: {
+        labels: r.reps.map((x) => x.name || x.rep_id),
+        datasets: [
+          { label: 'what happened', data: r.reps.map((x) => x.before), backgroundColor: '#9aa3b2' },
+          { label: 'with this ruleset', data: r.reps.map((x) => x.after), backgroundColor: '#3b6fd8' },
+        ],
+      },
+      options: { animation: false, scales: { y: { beginAtZero: true } } },
+    });
+    fillTable('bt-teams', r.teams.map((t) => [t.team, String(t.reps), String(t.before), String(t.after), fmtInt(t.load_before), fmtInt(t.load_after)]), 'No team had leads.');
+    const who = (id) => (id ? names.get(id) || id : 'nobody');
+    fillTable(
+      'bt-changes',
+      r.changes.slice(0, 100).map((c) => [fmtTime(c.received_at), c.lead_id, who(c.before.rep_id), c.before.rule_id || '–', who(c.after.rep_id), c.after.rule_id || c.after.source]),
+      'No lead would move.',
+    );
+  }
+
+  async function backtest() {
+    const [span] = WINDOWS[$('window').value];
+    const to = new Date();
+    const body = { from: new Date(to.getTime() - span).toISOString(), to: to.toISOString() };
+    const team = $('team').value.trim();
+    if (team) body.team = team;
+    $('bt-result').hidden = true;
+    let bt = await api(`/v1/rules/${encodeURIComponent($('bt-ruleset').value)}/backtest`, body);
+    backtestId = bt.id;
+    $('bt-cancel').hidden = false;
+    try {
+      while (bt.status === 'RUNNING') {
+        btSay(`Backtesting… ${fmtInt(bt.leads_done)} of ${fmtInt(bt.leads_total)} leads`);
+        await new Promise((r) => setTimeout(r, 400));
+        bt = await api(`/v1/backtests/${encodeURIComponent(bt.id)}`);
+      }
+    } finally {
+      $('bt-cancel').hidden = true;
+      backtestId = null;
+    }
+    if (bt.status !== 'COMPLETED') throw new Error(`Backtest ${bt.status.toLowerCase()}${bt.error ? `: ${bt.error}` : ''}`);
+    btSay(`Backtest ${bt.id}: ${fmtInt(bt.leads_total)} leads replayed.`);
+    showReport(bt);
+  }
+
+  $('backtest').addEventListener('submit', (ev) => {
+    ev.preventDefault();
+    backtest().catch((err) => btSay(err.message, true));
+  });
+  $('bt-cancel').addEventListener('click', () => {
+    if (backtestId) api(`/v1/backtests/${encodeURIComponent(backtestId)}/cancel`, {}).catch((err) => btSay(err.message, true));
+  });
 
   async function run() {
     clearTimeout(refreshTimer);
