@@ -23,6 +23,8 @@ import { closeLead, ingestLead } from '../../src/services/leads';
 import { updateLead } from '../../src/services/leadUpdates';
 import { createRerouteJob } from '../../src/services/rerouteJobs';
 import { RerouteRequest } from '../../src/schemas/rerouteJobs';
+import { createBacktest } from '../../src/services/backtests';
+import { BacktestRequest } from '../../src/schemas/backtests';
 import { changeRep, createRep } from '../../src/services/reps';
 import { createRuleset, publishRuleset } from '../../src/services/rulesets';
 import { createWebhook } from '../../src/services/webhooks';
@@ -211,6 +213,17 @@ async function main(): Promise<void> {
       await done(l.id);
       await save('rerouted-on-update-and-by-job', "routed, moved by an update of a field its rule watches, moved again by a re-route job, closed", workflowIdFor(l.id));
       await save('reroute-job', 'a re-route job over one lead', `reroute-job-${job.id}`);
+    }
+
+    {
+      // A backtest of a draft on the leads just routed.
+      const o = await org(plain, [{ teams: ['sdr'] }, { teams: ['sdr'] }]);
+      const from = new Date(Date.now() - 1000).toISOString();
+      for (let i = 0; i < 3; i++) await lead(o.orgId, `backtested${i}@replay.io`);
+      const draft = await createRuleset(deps, o.orgId, RulesetCreate.parse({ name: 'draft', rules: [{ id: 'none', when: { field: 'country', op: 'eq', value: 'ZZ' }, then: { strategy: 'ROUND_ROBIN', team: 'sdr' } }] }));
+      const bt = await createBacktest(deps, o.orgId, draft.id, BacktestRequest.parse({ from, to: new Date(Date.now() + 1000).toISOString() }));
+      await temporal.client.workflow.getHandle(`backtest-${bt.id}`).result();
+      await save('backtest-completed', 'a backtest of a draft on three leads, replayed and reported', `backtest-${bt.id}`);
     }
 
     {
