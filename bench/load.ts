@@ -10,7 +10,8 @@ import { Stack } from '../src/dev/stack';
 import { dataDir, ensureTemporalCli, TEMPORAL_CLI } from '../src/dev/tools';
 import { createTemporal } from '../src/temporal/client';
 import { WORKFLOWS_PATH } from '../src/worker/worker';
-import { ceilingDone, type benchCeilingWorkflow } from './ceiling/workflows';
+import { ceilingDone, type benchCeilingWorkflow, type benchTimerWorkflow } from './ceiling/workflows';
+import { cpuMeter, processes, queriesSoFar } from './lib/cost';
 import { CEILING_TASK_QUEUE, startCeilingWorker } from './ceiling/worker';
 import { drive } from './lib/driver';
 import { historyPerLead, type HistoryFigures } from './lib/history';
@@ -56,6 +57,8 @@ const SLA_MINUTES = Number(args['sla-minutes']);
 const HISTORY_LEADS = Number(args['history-leads']);
 const HISTORY_GOAL_BYTES = 20 * 1024;
 const RUN = Date.now().toString(36);
+/** Where the stack's processes count their Postgres statements (see src/db/knex.ts). */
+const QUERY_COUNT_FILE = path.join(dataDir(), 'bench', 'queries', 'count');
 
 const log = (m: string) => process.stdout.write(`${m}\n`);
 const noop = () => undefined;
@@ -84,6 +87,12 @@ async function waitForAssignments(db: Db, orgId: string, expected: number, timeo
     await new Promise((r) => setTimeout(r, 250));
   }
   return n;
+}
+
+/** Transactions committed and rolled back in this database so far (each autocommitted statement is one). */
+async function transactions(db: Db): Promise<number> {
+  const row = await db('pg_stat_database').where({ datname: db.raw('current_database()') }).first(db.raw('xact_commit + xact_rollback AS n'));
+  return Number(row?.n ?? 0);
 }
 
 async function leadToAssignment(db: Db, orgId: string): Promise<number[]> {
@@ -131,13 +140,15 @@ async function main(): Promise<void> {
     databaseUrl = process.env.DATABASE_URL;
     temporalAddress = process.env.TEMPORAL_ADDRESS;
   } else {
+    fs.rmSync(path.dirname(QUERY_COUNT_FILE), { recursive: true, force: true });
+    fs.mkdirSync(path.dirname(QUERY_COUNT_FILE), { recursive: true });
     stack = new Stack({
       dataDir: path.join(dataDir(), 'bench'),
       databaseName: 'routeswit_bench',
       temporalAddress: process.env.TEMPORAL_ADDRESS,
       temporalDbFile: null,
       temporalUiPort: null,
-      env: { LOG_LEVEL: 'warn', NODE_ENV: 'production', REQUIRE_HTTPS: 'false' },
+      env: { LOG_LEVEL: 'warn', NODE_ENV: 'production', REQUIRE_HTTPS: 'false', QUERY_COUNT_FILE },
       onLine: (name, line) => {
         if (/"level":(50|60)/.test(line)) process.stderr.write(`[${name}] ${line}\n`);
       },
@@ -191,12 +202,22 @@ async function main(): Promise<void> {
     const assignedA = await waitForAssignments(db, a.orgId, LATENCY_LEADS, 60_000);
     const l2a = await leadToAssignment(db, a.orgId);
 
-    // 2. Throughput: as fast as the concurrency allows.
+    // 2. Throughput: as fast as the concurrency allows; what each lead costs is measured over this phase.
     const b = await createOrgWithTeams(databaseUrl, baseUrl, `bench throughput ${RUN}`, longSla);
+    const pids = processes({ api: stack?.api?.pid, worker: stack?.worker?.pid, temporal: stack?.temporal?.process.pid });
+    await new Promise((r) => setTimeout(r, 1100)); // the query counters are written every second
+    const cpu = cpuMeter(pids);
+    const queriesBefore = queriesSoFar(QUERY_COUNT_FILE);
+    const xactBefore = await transactions(db);
     const phaseB = await drive(`throughput at concurrency ${CONCURRENCY}`, THROUGHPUT_LEADS, { concurrency: CONCURRENCY }, async (i) => {
       await postLead(baseUrl, b, i);
     });
     const assignedB = await waitForAssignments(db, b.orgId, THROUGHPUT_LEADS, 120_000);
+    await new Promise((r) => setTimeout(r, 1100));
+    const perLead = (x: number) => Math.round((x / Math.max(1, assignedB)) * 100) / 100;
+    const cpuMsPerLead = stack ? Object.fromEntries(Object.entries(cpu()).map(([k, v]) => [k, perLead(v)])) : null;
+    const queriesPerLead = stack ? perLead(queriesSoFar(QUERY_COUNT_FILE) - queriesBefore) : null;
+    const transactionsPerLead = perLead((await transactions(db)) - xactBefore);
     const span = await db('leads')
       .where({ org_id: b.orgId })
       .first(db.raw('EXTRACT(EPOCH FROM (max(assigned_at) - min(received_at))) AS s'));
@@ -213,7 +234,6 @@ async function main(): Promise<void> {
       });
       await temporal.client.workflow.executeUpdateWithStart(ceilingDone, { startWorkflowOperation: op });
     });
-    await ceilingWorker.stop();
     const ceiling = (CEILING_RUNS - phaseC.errors) / (phaseC.elapsedMs / 1000);
 
     // 5 (before the long SLA phase). History per routed-and-touched lead, for a small and a large ruleset.
@@ -226,15 +246,25 @@ async function main(): Promise<void> {
 
     // 4. SLA timers: how late breaches are handled.
     let lateness: number[] = [];
+    let timerLateness: number[] = [];
     let phaseD = { elapsedMs: 0, errors: 0 };
     if (SLA_LEADS > 0) {
       const d = await createOrgWithTeams(databaseUrl, baseUrl, `bench sla ${RUN}`, { first_touch_minutes: SLA_MINUTES });
       // Paced just under the measured throughput: timer lateness under a load the system sustains, not the
       // length of a backlog.
       const pace = Math.max(5, Math.floor(throughput * 0.9));
+      // Beside each lead, a bare timer with the same deadline on the ceiling worker: the platform's lateness.
+      const timers: Array<Promise<number>> = [];
       phaseD = await drive(`SLA leads (${SLA_MINUTES} min SLA) at ${pace}/s`, SLA_LEADS, { concurrency: CONCURRENCY, ratePerSecond: pace }, async (i) => {
         await postLead(baseUrl, d, i, 0);
+        const handle = await temporal.client.workflow.start<typeof benchTimerWorkflow>('benchTimerWorkflow', {
+          taskQueue: CEILING_TASK_QUEUE,
+          workflowId: `bench-timer-${RUN}-${i}`,
+          args: [{ dueAt: Date.now() + SLA_MINUTES * 60_000 }],
+        });
+        timers.push(handle.result());
       });
+      timerLateness = (await Promise.allSettled(timers)).flatMap((t) => (t.status === 'fulfilled' ? [t.value] : []));
       const giveUpAt = Date.now() + SLA_MINUTES * 60_000 + 180_000;
       let breached = 0;
       for (;;) {
@@ -255,6 +285,8 @@ async function main(): Promise<void> {
       phaseD.errors += SLA_LEADS - lateness.length;
     }
 
+    await ceilingWorker.stop();
+    const timerMs = summarize(timerLateness);
     const httpMs = summarize(http);
     const l2aMs = summarize(l2a);
     const slaMs = summarize(lateness);
@@ -272,6 +304,12 @@ async function main(): Promise<void> {
       http_ms: pick(httpMs),
       lead_to_assignment_ms: pick(l2aMs),
       sla_lateness_ms: pick(slaMs),
+      timer_ceiling_lateness_ms: pick(timerMs),
+      cpu_ms_per_lead: cpuMsPerLead,
+      queries_per_lead: queriesPerLead,
+      transactions_per_lead: transactionsPerLead,
+      history_events_per_lead: history[0]?.events.p50 ?? null,
+      history_bytes_per_lead: history[0]?.bytes.p50 ?? null,
       fairness: fair,
       history_per_lead: history,
       parameters: { rate: RATE, latency_leads: LATENCY_LEADS, concurrency: CONCURRENCY, throughput_leads: THROUGHPUT_LEADS, ceiling_runs: CEILING_RUNS, sla_leads: SLA_LEADS, sla_minutes: SLA_MINUTES, history_leads: HISTORY_LEADS },
@@ -287,6 +325,7 @@ async function main(): Promise<void> {
         [`HTTP POST /v1/leads at ${RATE}/s (ms)`, httpMs.p50, httpMs.p95, httpMs.p99, httpMs.max],
         ['lead → assigned (ms)', l2aMs.p50, l2aMs.p95, l2aMs.p99, l2aMs.max],
         ['SLA breach handled after deadline (ms)', slaMs.p50, slaMs.p95, slaMs.p99, slaMs.max],
+        ['bare timer fired after deadline (ms)', timerMs.p50, timerMs.p95, timerMs.p99, timerMs.max],
       ]),
     );
     log('');
@@ -308,6 +347,10 @@ async function main(): Promise<void> {
       );
       const met = history.every((h) => h.bytes.max < HISTORY_GOAL_BYTES);
       log(`history goal (every lead under ${HISTORY_GOAL_BYTES / 1024} KB, whatever the ruleset): ${met ? 'MET' : 'NOT MET'}`);
+    }
+    if (cpuMsPerLead) {
+      log('');
+      log(table([['cost per routed lead', 'value'], ...Object.entries(cpuMsPerLead).map(([k, v]): [string, number] => [`CPU ms, ${k}`, v]), ['Postgres statements (API + worker)', queriesPerLead ?? 0], ['Postgres transactions', transactionsPerLead]]));
     }
     log(`\nfairness (assignments per rep, max/min): ${Object.entries(fair).map(([t, f]) => `${t} ${f.max}/${f.min}`).join(', ')}`);
     log(`errors: ${errors} of ${leads} leads`);

@@ -1,4 +1,4 @@
-import { allHandlersFinished, condition, defineUpdate, proxyActivities, setHandler } from '@temporalio/workflow';
+import { allHandlersFinished, condition, defineUpdate, proxyActivities, setHandler, sleep } from '@temporalio/workflow';
 
 /** The benchmark's own workflows: never in the production bundle, run by the benchmark's own worker. */
 const { noop } = proxyActivities<{ noop(): Promise<void> }>({ startToCloseTimeout: '10 seconds', retry: { maximumAttempts: 3 } });
@@ -18,4 +18,14 @@ export async function benchCeilingWorkflow(): Promise<void> {
   await noop();
   done = true;
   await condition(allHandlersFinished);
+}
+
+/**
+ * The timer ceiling: a bare workflow sleeping until a deadline, on the same server under the same load as the
+ * SLA leads. It returns how late its workflow task ran after the deadline, measured like a lead's breach (the
+ * workflow's clock when the timer fired), so what is the platform's lateness and what is ours reads plainly.
+ */
+export async function benchTimerWorkflow({ dueAt }: { dueAt: number }): Promise<number> {
+  await sleep(Math.max(1, dueAt - Date.now()));
+  return Date.now() - dueAt;
 }

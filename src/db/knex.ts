@@ -1,3 +1,4 @@
+import fs from 'node:fs';
 import knexFactory, { type Knex } from 'knex';
 import pg from 'pg';
 
@@ -8,12 +9,34 @@ pg.types.setTypeParser(pg.types.builtins.INT8, (v) => Number.parseInt(v, 10));
 pg.types.setTypeParser(pg.types.builtins.NUMERIC, (v) => Number.parseFloat(v));
 
 export function createDb(url: string, poolMax = 10): Db {
-  return knexFactory({
+  const db = knexFactory({
     client: 'pg',
     connection: url,
     pool: { min: 0, max: poolMax },
     acquireConnectionTimeout: 10_000,
   });
+  if (process.env.QUERY_COUNT_FILE) countQueries(db, process.env.QUERY_COUNT_FILE);
+  return db;
+}
+
+/**
+ * Benchmark instrumentation (`npm run bench` sets QUERY_COUNT_FILE for the processes it starts): every
+ * statement this process sends to Postgres is counted, and the running total written to the file each second,
+ * so queries per lead can be read from outside.
+ */
+function countQueries(db: Db, file: string): void {
+  let queries = 0;
+  db.on('query', () => {
+    queries++;
+  });
+  const target = `${file}.${process.pid}`;
+  setInterval(() => {
+    try {
+      fs.writeFileSync(target, String(queries));
+    } catch {
+      // the benchmark's folder went away: nothing to report to
+    }
+  }, 1000).unref();
 }
 
 /** Postgres error codes we map to API answers rather than 500s. */
