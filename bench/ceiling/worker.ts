@@ -36,3 +36,20 @@ export async function startCeilingWorker(address: string, encryptionKeys: string
     },
   };
 }
+
+/** The ceiling worker in a child process; resolves once it polls. */
+export async function spawnCeilingWorker(address: string, encryptionKeys: string | undefined): Promise<{ stop(): Promise<void> }> {
+  const { spawn } = await import('node:child_process');
+  const child = spawn(process.execPath, ['--import', 'tsx', require.resolve('./main'), address], { env: { ...process.env, ENCRYPTION_KEYS: encryptionKeys ?? '' }, stdio: ['ignore', 'pipe', 'inherit'] });
+  await new Promise<void>((resolve, reject) => {
+    child.stdout!.on('data', (c: Buffer) => c.toString().includes('ready') && resolve());
+    child.once('exit', (code) => reject(new Error(`the ceiling worker exited with code ${code}`)));
+  });
+  return {
+    stop: () =>
+      new Promise<void>((resolve) => {
+        child.once('exit', () => resolve());
+        child.kill('SIGTERM');
+      }),
+  };
+}

@@ -42,6 +42,11 @@ export interface StackOptions {
   onLine?: (name: string, line: string) => void;
   /** Told when a preferred port is taken and another one is used instead. */
   onNote?: (message: string) => void;
+  /**
+   * Run the worker and API from this compiled folder (`dist/src`, made by `npm run compile`) rather than from
+   * the sources the stack itself was loaded from: what a benchmark should measure is what production runs.
+   */
+  compiledSrc?: string;
 }
 
 /**
@@ -133,8 +138,8 @@ export class Stack {
   }
 
   private spawnNode(name: string, entry: string): ChildProcess {
-    const src = path.resolve(__dirname, '..');
-    const ext = path.extname(__filename);
+    const src = this.opts.compiledSrc ?? path.resolve(__dirname, '..');
+    const ext = this.opts.compiledSrc ? '.js' : path.extname(__filename);
     const file = path.join(src, entry.replace(/\.ts$/, ext));
     const args = ext === '.js' ? [file] : ['--import', 'tsx', file];
     const child = spawn(process.execPath, args, { env: this.env, stdio: ['ignore', 'pipe', 'pipe'], cwd: projectRoot() });
