@@ -2,12 +2,12 @@ import { Context } from '@temporalio/activity';
 import * as store from '../db/backtests';
 import { closuresOf } from '../db/calendars';
 import type { Db } from '../db/knex';
-import { listValues } from '../db/lists';
+import { currentListsOf } from '../db/lists';
 import { publishedRuleset } from '../db/rulesets';
 import { compileRuleset, leadValues } from '../routing';
 import { Backtester, type BacktestDecision, type BacktestLead } from '../routing/backtest';
 import { backtestReport } from '../routing/backtestReport';
-import { listReferences, type RulesetDefinition } from '../routing/schema';
+import type { RulesetDefinition } from '../routing/schema';
 
 /** Leads decided between two progress reports (and cancellation checks). */
 const CHUNK = 2000;
@@ -49,7 +49,7 @@ export function backtestActivities(deps: { db: Db }) {
         await store.finishBacktest(db, backtestId, { status: 'FAILED', error: 'the ruleset no longer exists' });
         return { status: 'FAILED' };
       }
-      const lists = ruleset.lists ?? (await listValues(db, org, listReferences(ruleset.definition).map((l) => l.name)));
+      const lists = ruleset.lists ?? (await currentListsOf(db, org, ruleset.definition));
       const compiled = compileRuleset(ruleset.definition, lists);
       const [past, roster, pools, held, before, touches] = await Promise.all([
         store.windowLeads(db, org, req, req.limit),

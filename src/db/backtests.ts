@@ -1,5 +1,6 @@
 import type { Knex } from 'knex';
 import type { Db } from './knex';
+import type { LeadRow } from './leads';
 import type { RepSnapshot } from '../routing/backtest';
 import type { PoolState } from '../routing/select';
 
@@ -29,30 +30,13 @@ export interface BacktestWindow {
   source?: string;
 }
 
-export interface PastLead {
-  id: string;
-  received_at: Date;
-  email: string;
-  first_name: string | null;
-  last_name: string | null;
-  company: string | null;
-  domain: string | null;
-  country: string | null;
-  state: string | null;
-  source: string | null;
-  score: number | null;
-  employees: string | number | null;
-  industry: string | null;
-  external_id: string | null;
-  attributes: Record<string, unknown>;
-  contact_id: string;
-  account_domain: string | null;
+export interface PastLead
+  extends Pick<LeadRow, 'id' | 'received_at' | 'email' | 'first_name' | 'last_name' | 'company' | 'domain' | 'country' | 'state' | 'source' | 'score' | 'employees' | 'industry' | 'external_id' | 'attributes' | 'contact_id' | 'account_domain' | 'rule_id'> {
   sla_minutes: number | null;
   /** The lead's first assignment: what intake decided. */
   first_rep_id: string | null;
   first_rule_id: string | null;
   first_ended_at: Date | null;
-  rule_id: string | null;
 }
 
 function inWindow(q: Knex.QueryBuilder, orgId: string, w: BacktestWindow): Knex.QueryBuilder {

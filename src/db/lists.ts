@@ -1,5 +1,6 @@
 import type { Knex } from 'knex';
 import type { Db } from './knex';
+import { listReferences, type RulesetDefinition } from '../routing/schema';
 
 type Conn = Db | Knex.Transaction;
 type Value = string | number;
@@ -54,6 +55,11 @@ export async function listValues(db: Conn, orgId: string, names: string[]): Prom
 }
 
 const USES_LIST = '$.rules[*].when.** ? (@.op == "in_list" || @.op == "not_in_list") ? (@.value == $name)';
+
+/** The values, as they are now, of the named lists a ruleset's conditions use (a draft's, or a new version's). */
+export function currentListsOf(db: Conn, orgId: string, definition: RulesetDefinition): Promise<Record<string, Value[]>> {
+  return listValues(db, orgId, listReferences(definition).map((l) => l.name));
+}
 
 /** Drafts and the active ruleset whose conditions name the list (published versions keep their own copy). */
 export async function rulesetsUsing(db: Conn, orgId: string, name: string): Promise<Array<{ id: string; status: string }>> {

@@ -8,7 +8,7 @@ import { conflict, formatPath, invalid, notFound, type ErrorDetail } from '../er
 import { newId } from '../ids';
 import { compileRuleset, leadValues, matchRule, selectRep, slaDeadline } from '../routing';
 import { listReferences, poolReferences, type RulesetDefinition } from '../routing/schema';
-import { listValues } from '../db/lists';
+import { currentListsOf, listValues } from '../db/lists';
 import { requireBacktest } from './backtests';
 import type { Page } from '../schemas/common';
 import type { Ruleset, RulesetCreate, RulesetListQuery, RulesetUpdate, SimulateRequest, SimulateResponse } from '../schemas/rulesets';
@@ -140,7 +140,7 @@ export async function publishRuleset(deps: { db: Db; temporal: Temporal; logger:
   const published = await deps.db.transaction(async (trx) => {
     await store.lockOrganization(trx, orgId);
     let row = await mustFind(trx, orgId, id, true);
-    const lists = await listValues(trx, orgId, listReferences(row.definition).map((l) => l.name));
+    const lists = await currentListsOf(trx, orgId, row.definition);
     if (row.status === 'ACTIVE') {
       if (sameLists(row.lists ?? {}, lists)) return presentRuleset(row);
       row = await store.copyAsDraft(trx, row, newId('ruleset'));
@@ -171,11 +171,11 @@ async function rulesetForSimulation(deps: Pick<ServiceDeps, 'db'>, orgId: string
   if (req.ruleset) {
     const definition = definitionOf(req.ruleset);
     await checkReferences(db, orgId, definition);
-    return { id: null, version: null, definition, lists: await listValues(db, orgId, listReferences(definition).map((l) => l.name)) };
+    return { id: null, version: null, definition, lists: await currentListsOf(db, orgId, definition) };
   }
   const row = req.ruleset_id ? await store.findRuleset(db, orgId, req.ruleset_id) : await store.findActiveRuleset(db, orgId);
   if (!row) throw req.ruleset_id ? notFound('Ruleset') : notFound('Active ruleset (publish one, or pass ruleset_id or ruleset)');
-  const lists = row.lists ?? (await listValues(db, orgId, listReferences(row.definition).map((l) => l.name)));
+  const lists = row.lists ?? (await currentListsOf(db, orgId, row.definition));
   return { id: row.id, version: row.version, definition: row.definition, lists };
 }
 

@@ -1,4 +1,4 @@
-import { newOrg, startApi, startWorker, type TestApi, type TestOrg, type TestWorker } from '../helpers/stack';
+import { orgWithRules, startApi, startWorker, type TestApi, type TestOrg, type TestWorker } from '../helpers/stack';
 import { TimelineEvent } from '../../src/schemas/timeline';
 import { sweepOnce } from '../../src/worker/sweeper';
 import { waitFor } from '../helpers/wait';
@@ -15,19 +15,7 @@ afterAll(async () => {
   await api.close();
 });
 
-async function setup(rules: object, reps: Array<Record<string, unknown>>): Promise<{ org: TestOrg; reps: string[] }> {
-  const org = await newOrg(api.deps.db);
-  const ids: string[] = [];
-  for (const [i, r] of reps.entries()) {
-    const res = await api.http.post('/v1/reps').set(org.auth).send({ name: `Rep ${i}`, email: `rep${i}@seller.io`, ...r });
-    expect(res.status).toBe(200);
-    ids.push(res.body.id);
-  }
-  const rs = await api.http.post('/v1/rules').set(org.auth).send({ name: 'rules', ...rules });
-  expect(rs.status).toBe(200);
-  expect((await api.http.post(`/v1/rules/${rs.body.id}/publish`).set(org.auth)).status).toBe(200);
-  return { org, reps: ids };
-}
+const setup = (rules: object, reps: Array<Record<string, unknown>>) => orgWithRules(api, rules, reps);
 
 const lead = (org: TestOrg, body: object, query = '') => api.http.post(`/v1/leads${query}`).set(org.auth).send(body);
 const get = (org: TestOrg, id: string) => api.http.get(`/v1/leads/${id}`).set(org.auth);

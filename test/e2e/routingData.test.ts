@@ -1,5 +1,5 @@
 import { waitFor } from '../helpers/wait';
-import { newOrg, startApi, startWorker, type TestApi, type TestOrg, type TestWorker } from '../helpers/stack';
+import { newOrg, orgWithRules, publishRules, startApi, startWorker, type TestApi, type TestOrg, type TestWorker } from '../helpers/stack';
 
 /**
  * Routing data real teams have (issue 15): leads updated after intake and routed again. Real API, Postgres,
@@ -17,23 +17,8 @@ afterAll(async () => {
   await api.close();
 });
 
-async function orgWith(rules: object, reps: Array<Record<string, unknown>>): Promise<{ org: TestOrg; reps: string[] }> {
-  const org = await newOrg(api.deps.db);
-  const ids: string[] = [];
-  for (const [i, r] of reps.entries()) {
-    const res = await api.http.post('/v1/reps').set(org.auth).send({ name: `Rep ${i}`, email: `rep${i}@seller.io`, ...r });
-    expect(res.status).toBe(200);
-    ids.push(res.body.id);
-  }
-  await publish(org, rules);
-  return { org, reps: ids };
-}
-
-async function publish(org: TestOrg, rules: object): Promise<void> {
-  const rs = await api.http.post('/v1/rules').set(org.auth).send({ name: 'rules', ...rules });
-  expect(rs.status).toBe(200);
-  expect((await api.http.post(`/v1/rules/${rs.body.id}/publish`).set(org.auth)).status).toBe(200);
-}
+const orgWith = (rules: object, reps: Array<Record<string, unknown>>) => orgWithRules(api, rules, reps);
+const publish = (org: TestOrg, rules: object) => publishRules(api, org, rules);
 
 const post = (org: TestOrg, body: object) => api.http.post('/v1/leads').set(org.auth).send(body);
 const patch = (org: TestOrg, id: string, body: object) => api.http.patch(`/v1/leads/${id}`).set(org.auth).send(body);

@@ -142,3 +142,24 @@ export function apiSuite(overrides: Record<string, string> = {}): { api: TestApi
   afterAll(() => suite.api.close());
   return suite;
 }
+
+/** Publishes a ruleset through the API (create, then publish), as a user would. */
+export async function publishRules(api: TestApi, org: TestOrg, rules: object): Promise<string> {
+  const rs = await api.http.post('/v1/rules').set(org.auth).send({ name: 'rules', ...rules });
+  expect(rs.status).toBe(200);
+  expect((await api.http.post(`/v1/rules/${rs.body.id}/publish`).set(org.auth)).status).toBe(200);
+  return rs.body.id;
+}
+
+/** A new organization with these reps (Rep 0, Rep 1, …) and this ruleset published: most end-to-end tests start here. */
+export async function orgWithRules(api: TestApi, rules: object, reps: Array<Record<string, unknown>>): Promise<{ org: TestOrg; reps: string[] }> {
+  const org = await newOrg(api.deps.db);
+  const ids: string[] = [];
+  for (const [i, r] of reps.entries()) {
+    const res = await api.http.post('/v1/reps').set(org.auth).send({ name: `Rep ${i}`, email: `rep${i}@seller.io`, ...r });
+    expect(res.status).toBe(200);
+    ids.push(res.body.id);
+  }
+  await publishRules(api, org, rules);
+  return { org, reps: ids };
+}
