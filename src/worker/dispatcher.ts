@@ -87,15 +87,29 @@ export async function wakeOnce(o: DispatcherDeps): Promise<number> {
   });
 }
 
+/**
+ * One round: each step on its own, so a step that fails (an outbox row whose workflow cannot be started, say)
+ * delays only its own work. They used to run in sequence, and a failing delivery meant no waiting lead was
+ * woken for as long as it kept failing: in CI a lead waiting for a rep's capacity sat past its 30 s wait.
+ */
+export async function dispatchRound(o: DispatcherDeps, steps: Array<(o: DispatcherDeps) => Promise<unknown>> = [dispatchOnce, wakeOnce, redriveOnce]): Promise<Error[]> {
+  const failed: Error[] = [];
+  for (const step of steps) {
+    await step(o).catch((err: Error) => {
+      failed.push(err);
+      o.logger.warn({ err, step: step.name }, 'dispatch step failed; the next round retries it');
+    });
+  }
+  return failed;
+}
+
 export function startDispatcher(o: DispatcherDeps & { intervalMs?: number }): BackgroundJob {
   return everyInterval(
     o.intervalMs ?? 1000,
     async () => {
       // One replica does a round; the others find the lock taken and skip it.
       await withJobLock(o.db, 'dispatcher', async () => {
-        await dispatchOnce(o);
-        await wakeOnce(o);
-        await redriveOnce(o);
+        await dispatchRound(o);
       });
     },
     (err) => o.logger.warn({ err }, 'dispatch failed; next round will retry'),
