@@ -48,6 +48,15 @@ interface Progress {
 
 const stateFileOf = (file: string) => `${file}.import-state.json`;
 
+/**
+ * Written beside and renamed into place, which is atomic: an import killed while saving (a CI run caught one
+ * mid-write) leaves the previous state, never half a file, so the next run still knows where to resume.
+ */
+function saveState(stateFile: string, progress: Progress): void {
+  fs.writeFileSync(`${stateFile}.tmp`, JSON.stringify(progress));
+  fs.renameSync(`${stateFile}.tmp`, stateFile);
+}
+
 /** Which column feeds each lead field: the mapping first, then a column named like the field. */
 function columnsFor(header: string[], map: Record<string, string>): Map<string, string> {
   const normalise = (c: string) => c.trim().toLowerCase().replace(/[\s-]+/g, '_');
@@ -152,7 +161,7 @@ export async function importLeads(o: ImportOptions): Promise<ImportReport> {
     }
     if (refused.length) fs.appendFileSync(rejectedFile, stringify(refused));
     progress.rowsDone = batch.at(-1)!.row;
-    fs.writeFileSync(stateFile, JSON.stringify(progress));
+    saveState(stateFile, progress);
     batch = [];
     bar?.update(bytes, { rows: progress.rowsDone, imported: progress.imported, rejected: progress.rejected });
   };
