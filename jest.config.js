@@ -17,6 +17,8 @@ module.exports = {
   globalTeardown: '<rootDir>/test/setup/globalTeardown.ts',
   setupFiles: ['<rootDir>/test/setup/env.ts'],
   testTimeout: 60000,
+  // Jest's summary, then one plain closing line that CI's log reader counts.
+  reporters: ['default', '<rootDir>/test/setup/closingLine.js'],
   // Two cores: one test file per core keeps the Temporal server and Postgres responsive.
   maxWorkers: 2,
 };
