@@ -18,15 +18,19 @@ import { createTemporal } from '../src/temporal/client';
  *   temporal-restart  stop the Temporal dev server (state in a file) and start it again
  *   postgres          cut every database connection for a few seconds (--pg-restart: restart the cluster)
  *   api-kill          SIGKILL the API with requests in flight, start another
+ *   replica-kill      SIGKILL the first worker and the first API at once (with --workers and --apis above 1,
+ *                     the others carry the load), start both again later; in the default set then
  *   postgres-outage   the database refuses every connection for --outage-minutes (default 10); midway the
  *                     worker is asked to stop (it must be gone within its container's grace period), and it
  *                     is started again once the database is back; afterwards every lead settles and no lead's
  *                     history grew past HISTORY_BOUND_EVENTS. Not in the default set: it takes minutes.
  * Leads are posted by a client that retries failed requests with the same external_id, as integrations do.
+ * `--workers N --apis M` runs N worker and M API processes (one Temporal server, one database); the client
+ * spreads its leads across the APIs and retries a failed request on the next one, as a load balancer would,
+ * and each fault strikes the first replica while the others carry on.
  */
-const SCENARIOS = ['worker-kill', 'temporal-restart', 'postgres', 'api-kill', 'postgres-outage'] as const;
+const SCENARIOS = ['worker-kill', 'temporal-restart', 'postgres', 'api-kill', 'replica-kill', 'postgres-outage'] as const;
 type Scenario = (typeof SCENARIOS)[number];
-const DEFAULT_SCENARIOS: Scenario[] = ['worker-kill', 'temporal-restart', 'postgres', 'api-kill'];
 /**
  * A lead's history through a long outage stays small: its local activities give up after a minute and fall
  * back to a regular activity, whose retries add no events. (Before, a lead's workflow task renewed itself for
@@ -42,11 +46,17 @@ const { values: args } = parseArgs({
     rate: { type: 'string', default: '10' },
     'pg-restart': { type: 'boolean', default: false },
     'outage-minutes': { type: 'string', default: '10' },
+    workers: { type: 'string', default: '1' },
+    apis: { type: 'string', default: '1' },
   },
 });
+const RATE = Number(args.rate);
+const WORKERS = Number(args.workers);
+const APIS = Number(args.apis);
+for (const [name, n] of [['--workers', WORKERS], ['--apis', APIS]] as const) if (!Number.isInteger(n) || n < 1) throw new Error(`${name} takes a whole number of processes, at least 1`);
+const DEFAULT_SCENARIOS: Scenario[] = ['worker-kill', 'temporal-restart', 'postgres', 'api-kill', ...(WORKERS > 1 && APIS > 1 ? (['replica-kill'] as const) : [])];
 const chosen = (args.scenario?.length ? args.scenario : DEFAULT_SCENARIOS) as Scenario[];
 for (const s of chosen) if (!SCENARIOS.includes(s)) throw new Error(`unknown scenario ${s}; known: ${SCENARIOS.join(', ')}`);
-const RATE = Number(args.rate);
 const SLA_MINUTES = 0.15; // 9 s: deadlines fall inside every outage
 
 const log = (m: string) => process.stdout.write(`${m}\n`);
@@ -86,9 +96,10 @@ class Traffic {
 
   private async post(i: number): Promise<void> {
     const body = JSON.stringify(lead(i, this.run));
+    const urls = this.stack.baseUrls;
     for (let attempt = 0; attempt < 60; attempt++) {
       try {
-        const res = await fetch(`${this.stack.baseUrl}/v1/leads?wait_ms=500`, {
+        const res = await fetch(`${urls[(i + attempt) % urls.length]}/v1/leads?wait_ms=500`, {
           method: 'POST',
           headers: { authorization: `Bearer ${this.org.key}`, 'content-type': 'application/json' },
           body,
@@ -202,7 +213,7 @@ async function runScenario(stack: Stack, scenario: Scenario, run: string): Promi
   const extra: Verdict[] = [];
   switch (scenario) {
     case 'worker-kill':
-      log('  SIGKILL the worker');
+      log(WORKERS > 1 ? `  SIGKILL worker 1 of ${WORKERS}` : '  SIGKILL the worker');
       await stack.kill('worker');
       await sleep(SLA_MINUTES * 60_000 + 2000);
       stack.startWorker();
@@ -245,9 +256,17 @@ async function runScenario(stack: Stack, scenario: Scenario, run: string): Promi
       break;
     }
     case 'api-kill':
-      log('  SIGKILL the API with requests in flight');
+      log(APIS > 1 ? `  SIGKILL API 1 of ${APIS} with requests in flight` : '  SIGKILL the API with requests in flight');
       await stack.kill('api');
       await sleep(2000);
+      stack.startApi();
+      await recovered();
+      break;
+    case 'replica-kill':
+      log(`  SIGKILL worker 1 of ${WORKERS} and API 1 of ${APIS} at once, with requests in flight`);
+      await Promise.all([stack.kill('worker'), stack.kill('api')]);
+      await sleep(SLA_MINUTES * 60_000 + 2000);
+      stack.startWorker();
       stack.startApi();
       await recovered();
       break;
@@ -289,6 +308,8 @@ async function main(): Promise<void> {
     temporalDbFile: path.join(dir, `temporal-${run}.sqlite`),
     temporalUiPort: null,
     temporalPort: undefined,
+    workers: WORKERS,
+    apis: APIS,
     env: { LOG_LEVEL: 'error', REQUIRE_HTTPS: 'false', SWEEPER_INTERVAL_MS: '2000', WORKFLOW_BUNDLE_PATH: bundlePath },
   });
   for (const sig of ['SIGINT', 'SIGTERM'] as const) process.once(sig, () => void stack.stop().then(() => process.exit(130)));
@@ -298,16 +319,16 @@ async function main(): Promise<void> {
     await stack.startInfrastructure(log);
     // The restarted Temporal server must come back on the same address.
     stack.opts.temporalPort = Number(stack.temporalAddress.split(':').pop());
-    stack.startWorker();
-    stack.startApi();
+    stack.startAll();
     await stack.waitUntilReady();
     await stack.waitForWorker();
+    log(`${WORKERS} worker(s), ${APIS} API(s): ${stack.baseUrls.join(', ')}`);
     for (const scenario of chosen) results.push({ scenario, verdicts: await runScenario(stack, scenario, run) });
   } finally {
     await stack.stop();
     fs.rmSync(path.join(dir, `temporal-${run}.sqlite`), { force: true });
   }
-  log('\n== results');
+  log(`\n== results (${WORKERS} worker(s), ${APIS} API(s))`);
   let failed = 0;
   for (const r of results) {
     for (const v of r.verdicts) {

@@ -37,9 +37,10 @@ function pidsNamed(name: string): number[] {
 
 export type ProcessSet = Record<string, () => number[]>;
 
-export function processes(pids: { api?: number; worker?: number; temporal?: number }): ProcessSet {
-  const one = (pid?: number) => () => (pid ? [pid] : []);
-  return { api: one(pids.api), worker: one(pids.worker), temporal: one(pids.temporal), postgres: () => pidsNamed('postgres') };
+/** Per process kind, the sum over its replicas (every API process, every worker). */
+export function processes(pids: { api: Array<number | undefined>; worker: Array<number | undefined>; temporal?: number }): ProcessSet {
+  const known = (list: Array<number | undefined>) => () => list.filter((pid): pid is number => pid !== undefined);
+  return { api: known(pids.api), worker: known(pids.worker), temporal: known([pids.temporal]), postgres: () => pidsNamed('postgres') };
 }
 
 /** CPU milliseconds each process set spends between start() and the function start() returns. */

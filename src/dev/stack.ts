@@ -47,6 +47,10 @@ export interface StackOptions {
    * the sources the stack itself was loaded from: what a benchmark should measure is what production runs.
    */
   compiledSrc?: string;
+  /** How many worker processes (default 1): they share one task queue, as replicas on a cluster do. */
+  workers?: number;
+  /** How many API processes (default 1), each on a port of its own (`baseUrls`). */
+  apis?: number;
 }
 
 /**
@@ -67,8 +71,11 @@ export class Stack {
   temporalAddress!: string;
   uiUrl: string | null = null;
   apiPort!: number;
-  worker: ChildProcess | null = null;
-  api: ChildProcess | null = null;
+  /** One port per API replica; the first is `apiPort`. */
+  apiPorts: number[] = [];
+  /** The running worker and API processes, by replica number (null once stopped). */
+  workers: Array<ChildProcess | null> = [];
+  apis: Array<ChildProcess | null> = [];
   private temporalBinary?: string;
   /** ENCRYPTION_KEYS from the environment, else a development key kept in the data folder. */
   encryptionKeys!: string;
@@ -78,6 +85,20 @@ export class Stack {
 
   get baseUrl(): string {
     return `http://127.0.0.1:${this.apiPort}`;
+  }
+
+  /** Every API replica's address; a benchmark spreads its load across them. */
+  get baseUrls(): string[] {
+    return this.apiPorts.map((port) => `http://127.0.0.1:${port}`);
+  }
+
+  /** The first worker and API (the only ones unless `workers`/`apis` asked for more). */
+  get worker(): ChildProcess | null {
+    return this.workers[0] ?? null;
+  }
+
+  get api(): ChildProcess | null {
+    return this.apis[0] ?? null;
   }
 
   /** The environment the worker and API run with. */
@@ -99,6 +120,8 @@ export class Stack {
     this.encryptionKeys = process.env.ENCRYPTION_KEYS ?? developmentEncryptionKeys(this.opts.dataDir);
     this.apiPort = this.opts.apiPort ?? (await freePort());
     if (!(await portIsFree(this.apiPort))) throw new Error(`port ${this.apiPort} (the API) is taken by another process: stop it, or set PORT to another port`);
+    this.apiPorts = [this.apiPort];
+    while (this.apiPorts.length < (this.opts.apis ?? 1)) this.apiPorts.push(await freePort());
     if (this.opts.temporalAddress) {
       this.temporalAddress = this.opts.temporalAddress;
     } else {
@@ -137,41 +160,53 @@ export class Stack {
     await this.temporal?.stop();
   }
 
-  private spawnNode(name: string, entry: string): ChildProcess {
+  private spawnNode(name: string, entry: string, env: NodeJS.ProcessEnv = {}): ChildProcess {
     const src = this.opts.compiledSrc ?? path.resolve(__dirname, '..');
     const ext = this.opts.compiledSrc ? '.js' : path.extname(__filename);
     const file = path.join(src, entry.replace(/\.ts$/, ext));
     const args = ext === '.js' ? [file] : ['--import', 'tsx', file];
-    const child = spawn(process.execPath, args, { env: this.env, stdio: ['ignore', 'pipe', 'pipe'], cwd: projectRoot() });
+    const child = spawn(process.execPath, args, { env: { ...this.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'], cwd: projectRoot() });
     for (const stream of [child.stdout!, child.stderr!]) {
       readline.createInterface({ input: stream }).on('line', (line) => this.opts.onLine?.(name, line));
     }
     return child;
   }
 
-  startWorker(): ChildProcess {
-    this.worker = this.spawnNode('worker', 'worker/main.ts');
-    return this.worker;
+  /** Starts worker replica `i` (again, after a kill). */
+  startWorker(i = 0): ChildProcess {
+    const child = this.spawnNode(i ? `worker${i + 1}` : 'worker', 'worker/main.ts');
+    this.workers[i] = child;
+    return child;
   }
 
-  startApi(): ChildProcess {
-    this.api = this.spawnNode('api', 'api/main.ts');
-    return this.api;
+  /** Starts API replica `i` (again, after a kill) on its own port. */
+  startApi(i = 0): ChildProcess {
+    const child = this.spawnNode(i ? `api${i + 1}` : 'api', 'api/main.ts', { PORT: String(this.apiPorts[i]) });
+    this.apis[i] = child;
+    return child;
   }
 
-  /** Resolves when GET /readyz answers 200. */
+  /** Every replica the options ask for. */
+  startAll(): ChildProcess[] {
+    const workers = Array.from({ length: this.opts.workers ?? 1 }, (_, i) => this.startWorker(i));
+    return [...workers, ...this.apiPorts.map((_, i) => this.startApi(i))];
+  }
+
+  /** Resolves when GET /readyz answers 200 on every API replica. */
   async waitUntilReady(timeoutMs = 60_000): Promise<void> {
     const deadline = Date.now() + timeoutMs;
-    while (Date.now() < deadline) {
-      try {
-        const res = await fetch(`${this.baseUrl}/readyz`);
-        if (res.ok) return;
-      } catch {
-        // not listening yet
+    for (const url of this.baseUrls) {
+      for (;;) {
+        try {
+          const res = await fetch(`${url}/readyz`);
+          if (res.ok) break;
+        } catch {
+          // not listening yet
+        }
+        if (Date.now() > deadline) throw new Error(`the API at ${url} was not ready within ${timeoutMs} ms`);
+        await new Promise((r) => setTimeout(r, 200));
       }
-      await new Promise((r) => setTimeout(r, 200));
     }
-    throw new Error(`the API at ${this.baseUrl} was not ready within ${timeoutMs} ms`);
   }
 
   /** Resolves once a worker polls the task queue: a diagnostics workflow completes a round trip. */
@@ -193,8 +228,9 @@ export class Stack {
     }
   }
 
-  kill(which: 'worker' | 'api', signal: NodeJS.Signals = 'SIGKILL'): Promise<void> {
-    const child = this[which];
+  /** Stops replica `i` of the worker or the API with `signal` (SIGKILL: no chance to clean up). */
+  kill(which: 'worker' | 'api', signal: NodeJS.Signals = 'SIGKILL', i = 0): Promise<void> {
+    const child = (which === 'worker' ? this.workers : this.apis)[i];
     if (!child || child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
     return new Promise((resolve) => {
       child.once('exit', () => resolve());
@@ -205,7 +241,7 @@ export class Stack {
   async stop(): Promise<void> {
     if (this.stopping) return;
     this.stopping = true;
-    await Promise.all([this.worker, this.api].filter((c): c is ChildProcess => !!c).map((c) => stopChild(c)));
+    await Promise.all([...this.workers, ...this.apis].filter((c): c is ChildProcess => !!c).map((c) => stopChild(c)));
     await this.temporal?.stop();
     await this.database?.stop();
   }
