@@ -5,7 +5,6 @@ import type { Db } from '../db/knex';
 import * as leads from '../db/leads';
 import { managerOf } from '../db/reps';
 import { insertEvent } from '../db/timeline';
-import { requestWake } from '../db/wakeRequests';
 import type { RecordedEvent } from '../lead/machine';
 import type { UnassignedReason } from '../lead/model';
 import { notBefore } from './clock';
@@ -40,8 +39,7 @@ export function lifecycleActivities(deps: { db: Db; notify: NotifyDeps }) {
     await db.transaction(async (trx) => {
       const lead = await leads.lockLead(trx, orgId, leadId);
       if (!lead || lead.status === 'CLOSED') return;
-      const rep = await endOpenAssignment(trx, leadId, reason, at);
-      if (rep) await requestWake(trx, orgId, rep);
+      const rep = await endOpenAssignment(trx, orgId, leadId, reason, at);
       await write(trx, rep);
     });
   }

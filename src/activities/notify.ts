@@ -35,6 +35,8 @@ export type Trigger = {
   repId: string | null;
   /** When the step happened: a notification nobody can receive is recorded then, beside its step. */
   at: Date;
+  /** The lead as the step left it, when the caller has it (else it is read). */
+  lead?: LeadRow;
 } & (
   | { kind: 'ASSIGNED'; notifyOnAssign: boolean | undefined; slaDueAt: number | null }
   | { kind: 'REMINDER' | 'ESCALATION' }
@@ -78,7 +80,7 @@ async function nextStep(trx: Knex.Transaction, t: Trigger, lead: LeadRow, dueAt:
 }
 
 export async function queueNotifications(trx: Knex.Transaction, deps: NotifyDeps, t: Trigger): Promise<NotificationRow[]> {
-  const [org, lead] = await Promise.all([findOrg(trx, t.orgId), findLead(trx, t.orgId, t.leadId)]);
+  const [org, lead] = await Promise.all([findOrg(trx, t.orgId), t.lead ?? findLead(trx, t.orgId, t.leadId)]);
   if (!org || !lead || !wanted(t, org, lead)) return [];
   const [rep] = t.repId ? await repsByIds(trx, t.orgId, [t.repId]) : [];
   const who = await recipients(trx, t, org, rep);

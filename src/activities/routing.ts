@@ -4,9 +4,8 @@ import * as assignments from '../db/assignments';
 import type { Db } from '../db/knex';
 import * as leads from '../db/leads';
 import { repClock } from '../db/reps';
-import { loadSelectionContext, repSourceFor, savePool } from '../db/routingState';
-import { insertEvent, stepKeys } from '../db/timeline';
-import { requestWake } from '../db/wakeRequests';
+import { loadSelectionContext, repSourceFor } from '../db/routingState';
+import { insertEvents, stepKeys, type NewEvent } from '../db/timeline';
 import type { LeadState, RouteOutcome, RouteRequest } from '../lead/machine';
 import { FAILURE, FALLBACK_RULE, type AssignReason, type UnassignedReason } from '../lead/model';
 import { eligibilityChangeAt, selectRep, slaDeadline, slaPlan, stagesOf, type Selection, type SelectionContext } from '../routing';
@@ -73,9 +72,8 @@ export async function recoverState(db: Db, lead: leads.LeadRow): Promise<LeadSta
   };
 }
 
-/** A retried attempt reports what the first one decided, read back from what it wrote (one query). */
-async function replay(trx: Db | Knex.Transaction, req: RouteLeadRequest, lead: leads.LeadRow): Promise<RouteOutcome | null> {
-  const prior = await assignments.priorAttempt(trx, req.leadId, req.attempt);
+/** A retried attempt reports what the first one decided, read back from what it wrote. */
+async function replay(trx: Knex.Transaction, lead: leads.LeadRow, prior: leads.PriorAttempt): Promise<RouteOutcome | null> {
   if (prior.noRep) return { kind: 'unassigned', reason: prior.noRep.reason, retryAt: prior.noRep.retry_at ? Date.parse(prior.noRep.retry_at) : null, why: '' };
   if (!prior.repId) return null;
   const clock = await repClock(trx, prior.repId);
@@ -106,19 +104,20 @@ async function assignTo(trx: Knex.Transaction, a: Attempt, selection: Selection,
   const rep = ctx.reps[selection.rep_id!]!;
   // The stage that picked the rep is the action or its fallback: its pool and its set_owner count.
   const stage = selection.stages.find((st) => st.rep_id === rep.id)!;
-  for (const [key, pool] of Object.entries(selection.pool_updates)) await savePool(trx, req.orgId, key, pool);
-  const previous = await freeRep(trx, req, 'REASSIGNED', at);
+  const previous = await assignments.endOpenAssignment(trx, req.orgId, req.leadId, 'REASSIGNED', at);
+  const pools = Object.entries(selection.pool_updates).map(([key, pool]) => ({ key, ...pool }));
   await assignments.startAssignment(
     trx,
     { org_id: req.orgId, lead_id: req.leadId, rep_id: rep.id, seq: req.attempt, reason: req.reason, rule_id: match.rule_id, strategy: match.action!.strategy, pool_key: stage.pool_key, assigned_at: at },
     rep.timezone,
+    pools,
   );
   if (stagesOf(match.action!)[selection.stages.indexOf(stage)]?.set_owner) await setOwners(trx, req.orgId, lead.contact_id, lead.account_domain, rep.id);
   const touched = lead.first_touch_at !== null;
   const clock = { timezone: rep.timezone, working_hours: rep.working_hours, closures: rep.closures };
   const dueAt = match.sla && !touched ? slaDeadline(at.getTime(), match.sla, clock) : null;
   // Reported under the team whose pool it came from (else the rep's first team), and the rule that sent it.
-  await leads.markAssigned(trx, req.leadId, {
+  const assigned = await leads.markAssigned(trx, req.leadId, {
     status: touched ? 'CONTACTED' : 'ASSIGNED',
     repId: rep.id,
     routing: a.routing,
@@ -129,9 +128,8 @@ async function assignTo(trx: Knex.Transaction, a: Attempt, selection: Selection,
     ruleId: ruleIdOf(a.decided),
     countsAsReassignment: req.reason === 'SLA_REASSIGN',
   });
-  await recordRouted(trx, a);
   const stepKey = `attempt:${req.attempt}:assigned`;
-  const eventId = await insertEvent(trx, {
+  const eventId = await recordWithRouted(trx, a, {
     org_id: req.orgId,
     lead_id: req.leadId,
     // A re-routed lead that had no rep is simply assigned (subscribers hear lead.assigned).
@@ -142,7 +140,7 @@ async function assignTo(trx: Knex.Transaction, a: Attempt, selection: Selection,
     data: { reason: req.reason, previous_rep_id: previous, rule_id: match.rule_id, strategy: match.action!.strategy, sla_due_at: dueAt === null ? null : new Date(dueAt).toISOString() },
   });
   if (eventId) {
-    await queueNotifications(trx, a.notify, { kind: 'ASSIGNED', orgId: req.orgId, leadId: req.leadId, eventId, stepKey, repId: rep.id, at, notifyOnAssign: match.action!.notify_on_assign, slaDueAt: dueAt });
+    await queueNotifications(trx, a.notify, { kind: 'ASSIGNED', orgId: req.orgId, leadId: req.leadId, lead: assigned, eventId, stepKey, repId: rep.id, at, notifyOnAssign: match.action!.notify_on_assign, slaDueAt: dueAt });
   }
   return { kind: 'assigned', repId: rep.id, repName: rep.name, ruleId: ruleIdOf(a.decided), sla: dueAt === null ? null : slaPlan(dueAt, match.sla!, clock) };
 }
@@ -155,44 +153,40 @@ async function leaveWaiting(trx: Knex.Transaction, a: Attempt, selection: Select
   // A reassignment by hand that finds nobody leaves the lead where it is: nothing is written.
   if (req.onNoRep === 'KEEP') return { kind: 'unassigned', reason, retryAt, why: whyNot(selection?.stages ?? []), ruleId: ruleIdOf(a.decided) };
   const source = action ? repSourceFor(action, ctx?.owner) : { teams: [], ids: [] };
-  const previous = await freeRep(trx, req, 'UNASSIGNED', at);
+  const previous = await assignments.endOpenAssignment(trx, req.orgId, req.leadId, 'UNASSIGNED', at);
   await leads.markUnassigned(trx, req.leadId, { reason, waitingTeams: source.teams, waitingRepIds: source.ids, routing: a.routing, at });
-  await recordRouted(trx, a);
   const retry = retryAt === null ? null : new Date(retryAt).toISOString();
-  await insertEvent(trx, { org_id: req.orgId, lead_id: req.leadId, type: 'UNASSIGNED', step_key: `attempt:${req.attempt}:no-rep`, occurred_at: at, data: { reason, previous_rep_id: previous, retry_at: retry } });
+  await recordWithRouted(trx, a, { org_id: req.orgId, lead_id: req.leadId, type: 'UNASSIGNED', step_key: `attempt:${req.attempt}:no-rep`, occurred_at: at, data: { reason, previous_rep_id: previous, retry_at: retry } });
   return { kind: 'unassigned', reason, retryAt, why: '', ruleId: ruleIdOf(a.decided) };
 }
 
-/** Ends the lead's assignment; the rep has room again, so leads waiting for that rep are woken after commit. */
-async function freeRep(trx: Knex.Transaction, req: RouteLeadRequest, reason: 'REASSIGNED' | 'UNASSIGNED', at: Date): Promise<string | null> {
-  const previous = await assignments.endOpenAssignment(trx, req.leadId, reason, at);
-  if (previous) await requestWake(trx, req.orgId, previous);
-  return previous;
-}
-
-/** The ROUTED event: which rule decided, once per lead (on its first routing attempt). */
-async function recordRouted(trx: Knex.Transaction, a: Attempt): Promise<void> {
-  if (a.req.attempt !== 1) return;
+/**
+ * The attempt's outcome event, written after the ROUTED event (which rule decided, once per lead: on its first
+ * routing attempt) in one statement. Returns the outcome event's id, null when it was written before.
+ */
+async function recordWithRouted(trx: Knex.Transaction, a: Attempt, outcome: NewEvent): Promise<string | null> {
   const { match, ruleset } = a.decided;
-  await insertEvent(trx, {
-    org_id: a.req.orgId,
-    lead_id: a.req.leadId,
-    type: 'ROUTED',
-    step_key: 'routed',
-    occurred_at: a.at,
-    data: { rule_id: match.rule_id, source: match.source, strategy: match.action?.strategy ?? null, ruleset_id: ruleset?.id ?? null, ruleset_version: ruleset?.version ?? null },
-  });
+  const routed: NewEvent[] =
+    a.req.attempt === 1
+      ? [
+          {
+            org_id: a.req.orgId,
+            lead_id: a.req.leadId,
+            type: 'ROUTED',
+            step_key: 'routed',
+            occurred_at: a.at,
+            data: { rule_id: match.rule_id, source: match.source, strategy: match.action?.strategy ?? null, ruleset_id: ruleset?.id ?? null, ruleset_version: ruleset?.version ?? null },
+          },
+        ]
+      : [];
+  return (await insertEvents(trx, [...routed, outcome])).at(-1)!;
 }
 
 export function routingActivities(deps: { db: Db; rulesets: RulesetCache; notify: NotifyDeps }) {
   const { db } = deps;
 
   /** Picks the rep under row locks on the lead, the pool and every candidate, and records the assignment. */
-  async function attempt(trx: Knex.Transaction, req: RouteLeadRequest, decided: RulesetMatch): Promise<RouteOutcome> {
-    const lead = await leads.lockLead(trx, req.orgId, req.leadId);
-    if (!lead) throw notFound(req.leadId);
-    const replayed = await replay(trx, req, lead);
-    if (replayed) return replayed;
+  async function attempt(trx: Knex.Transaction, req: RouteLeadRequest, lead: leads.LeadRow, decided: RulesetMatch): Promise<RouteOutcome> {
     if (lead.status === 'CLOSED') return { kind: 'closed' };
     const at = notBefore(req.now);
     const action: Action | null = decided.match.action;
@@ -218,21 +212,23 @@ export function routingActivities(deps: { db: Db; rulesets: RulesetCache; notify
 
   return {
     /**
-     * One routing attempt: the rules are evaluated first (outside the transaction, on a compiled ruleset from
-     * the cache), then the rep is picked and the outcome written in one transaction, so concurrent leads into
-     * one pool take turns exactly and never overfill a rep. Retrying an attempt never assigns twice. The
-     * first attempt of a run that finds the lead already routed reports its state instead (a new run for a
-     * lead whose earlier run ended).
+     * One routing attempt, in one transaction that locks the lead first: the rules are evaluated (on a compiled
+     * ruleset from the cache), then the rep is picked under the pool's lock and the outcome written, so
+     * concurrent leads into one pool take turns exactly and never overfill a rep. Retrying an attempt never
+     * assigns twice: it reports what the attempt wrote. The first attempt of a run that finds the lead already
+     * routed reports its state instead (a new run for a lead whose earlier run ended).
      */
     async routeLead(req: RouteLeadRequest): Promise<RouteOutcome> {
-      const lead = await leads.findLead(db, req.orgId, req.leadId);
-      if (!lead) throw notFound(req.leadId);
-      if (req.reason === 'ROUTED' && lead.status !== 'ROUTING') {
-        // A retry of this run's first attempt reports what that attempt did; otherwise an earlier run routed it.
-        return (await replay(db, req, lead)) ?? { kind: 'recovered', state: await recoverState(db, lead) };
-      }
-      const decided = req.repId ? directTo(req.repId, lead) : await deps.rulesets.matchActive(db, req.orgId, lead as unknown as Record<string, unknown>);
-      return db.transaction((trx) => attempt(trx, req, decided));
+      return db.transaction(async (trx) => {
+        const locked = await leads.lockLeadForAttempt(trx, req.orgId, req.leadId, req.attempt);
+        if (!locked) throw notFound(req.leadId);
+        const { lead, prior } = locked;
+        const replayed = await replay(trx, lead, prior);
+        if (replayed) return replayed;
+        if (req.reason === 'ROUTED' && lead.status !== 'ROUTING') return { kind: 'recovered', state: await recoverState(trx, lead) };
+        const decided = req.repId ? directTo(req.repId, lead) : await deps.rulesets.matchActive(trx, req.orgId, lead as unknown as Record<string, unknown>);
+        return attempt(trx, req, lead, decided);
+      });
     },
   };
 }

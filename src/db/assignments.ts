@@ -1,7 +1,6 @@
 import type { Knex } from 'knex';
 import type { Db } from './knex';
 import { newId } from '../ids';
-import type { UnassignedReason } from '../lead/model';
 import { localDateString } from '../routing/time';
 
 type Conn = Db | Knex.Transaction;
@@ -27,40 +26,64 @@ export function leadAssignments(db: Conn, leadId: string): Promise<AssignmentRow
 }
 
 /**
- * What a routing attempt wrote, if it ran before: the rep it assigned, or the "nobody eligible" step. A
- * retried attempt reports that instead of routing again. One round trip, as nearly always there is nothing.
+ * Ends the lead's open assignment, if any, gives the rep the capacity back and asks for the leads waiting for
+ * that rep to be woken once the transaction commits (a wake request). One statement. Returns that rep.
  */
-export async function priorAttempt(
-  db: Conn,
-  leadId: string,
-  attempt: number,
-): Promise<{ repId: string | null; noRep: { reason: UnassignedReason; retry_at: string | null } | null }> {
-  const { rows } = await db.raw<{ rows: Array<{ rep_id: string | null; no_rep: { reason: UnassignedReason; retry_at: string | null } | null }> }>(
-    `SELECT (SELECT rep_id FROM assignments WHERE lead_id = :lead AND seq = :seq) AS rep_id,
-            (SELECT data FROM events WHERE lead_id = :lead AND step_key = :noRep) AS no_rep`,
-    { lead: leadId, seq: attempt, noRep: `attempt:${attempt}:no-rep` },
+export async function endOpenAssignment(trx: Knex.Transaction, orgId: string, leadId: string, reason: string, at: Date): Promise<string | null> {
+  const { rows } = await trx.raw<{ rows: Array<{ rep_id: string }> }>(
+    `WITH ended AS (
+       UPDATE assignments SET ended_at = :at, end_reason = :reason WHERE lead_id = :lead AND ended_at IS NULL RETURNING rep_id
+     ), freed AS (
+       UPDATE reps SET open_leads = GREATEST(open_leads - 1, 0) WHERE id IN (SELECT rep_id FROM ended) RETURNING id
+     ), woken AS (
+       INSERT INTO wake_requests (org_id, rep_id) SELECT :org, id FROM freed
+     )
+     SELECT rep_id FROM ended`,
+    { at, reason, lead: leadId, org: orgId },
   );
-  return { repId: rows[0]!.rep_id, noRep: rows[0]!.no_rep };
+  return rows[0]?.rep_id ?? null;
 }
 
-/** Ends the lead's open assignment, if any, and gives the rep the capacity back. Returns that rep. */
-export async function endOpenAssignment(trx: Knex.Transaction, leadId: string, reason: string, at: Date): Promise<string | null> {
-  const [ended] = await trx('assignments')
-    .where({ lead_id: leadId })
-    .whereNull('ended_at')
-    .update({ ended_at: at, end_reason: reason })
-    .returning(['rep_id']);
-  if (!ended) return null;
-  await trx('reps').where({ id: ended.rep_id }).update({ open_leads: trx.raw('GREATEST(open_leads - 1, 0)') });
-  return ended.rep_id as string;
+export interface PoolUpdate {
+  key: string;
+  last_rep_id: string | null;
+  credits: Record<string, number>;
 }
 
-/** Opens an assignment and counts it against the rep's capacity and today's cap (in the rep's time zone). */
-export async function startAssignment(trx: Knex.Transaction, a: Omit<AssignmentRow, 'id' | 'ended_at' | 'end_reason'>, repTimezone: string): Promise<void> {
-  await trx('assignments').insert({ id: newId('assignment'), ...a });
-  await trx('reps').where({ id: a.rep_id }).update({ open_leads: trx.raw('open_leads + 1'), last_assigned_at: a.assigned_at });
-  await trx('rep_daily_counts')
-    .insert({ rep_id: a.rep_id, day: localDateString(a.assigned_at.getTime(), repTimezone), assigned: 1 })
-    .onConflict(['rep_id', 'day'])
-    .merge({ assigned: trx.raw('rep_daily_counts.assigned + 1') });
+/**
+ * Records a routing decision in one statement: the pools' new rotation state, the open assignment, and the
+ * rep's counters (open leads, last assignment, today's count in the rep's time zone). The pool rows were
+ * locked when the decision was made; one round trip keeps that lock short.
+ */
+export async function startAssignment(trx: Knex.Transaction, a: Omit<AssignmentRow, 'id' | 'ended_at' | 'end_reason'>, repTimezone: string, pools: PoolUpdate[]): Promise<void> {
+  await trx.raw(
+    `WITH pools AS (
+       INSERT INTO routing_pools (org_id, pool_key, last_rep_id, credits, updated_at)
+       SELECT :org, t.key, t.last_rep_id, t.credits::jsonb, now() FROM unnest(:keys::text[], :lasts::text[], :credits::text[]) AS t(key, last_rep_id, credits)
+       ON CONFLICT (org_id, pool_key) DO UPDATE SET last_rep_id = excluded.last_rep_id, credits = excluded.credits, updated_at = excluded.updated_at
+     ), opened AS (
+       INSERT INTO assignments (id, org_id, lead_id, rep_id, seq, reason, rule_id, strategy, pool_key, assigned_at)
+       VALUES (:id, :org, :lead, :rep, :seq, :why, :rule, :strategy, :pool, :at)
+     ), counted AS (
+       UPDATE reps SET open_leads = open_leads + 1, last_assigned_at = :at WHERE id = :rep
+     )
+     INSERT INTO rep_daily_counts (rep_id, day, assigned) VALUES (:rep, :day, 1)
+     ON CONFLICT (rep_id, day) DO UPDATE SET assigned = rep_daily_counts.assigned + 1`,
+    {
+      org: a.org_id,
+      keys: pools.map((p) => p.key),
+      lasts: pools.map((p) => p.last_rep_id),
+      credits: pools.map((p) => JSON.stringify(p.credits)),
+      id: newId('assignment'),
+      lead: a.lead_id,
+      rep: a.rep_id,
+      seq: a.seq,
+      why: a.reason,
+      rule: a.rule_id,
+      strategy: a.strategy,
+      pool: a.pool_key ?? null,
+      at: a.assigned_at,
+      day: localDateString(a.assigned_at.getTime(), repTimezone),
+    },
+  );
 }

@@ -142,6 +142,29 @@ export async function lockLead(trx: Knex.Transaction, orgId: string, leadId: str
   return trx<LeadRow>('leads').where({ org_id: orgId, id: leadId }).forUpdate().first();
 }
 
+/** What a routing attempt wrote, if it ran before: the rep it assigned, or its "nobody eligible" step. */
+export interface PriorAttempt {
+  repId: string | null;
+  noRep: { reason: UnassignedReason; retry_at: string | null } | null;
+}
+
+/**
+ * Locks the lead for routing attempt `attempt` and reads, in the same round trip, what that attempt wrote if
+ * it ran before (a retried attempt reports that instead of routing again).
+ */
+export async function lockLeadForAttempt(trx: Knex.Transaction, orgId: string, leadId: string, attempt: number): Promise<{ lead: LeadRow; prior: PriorAttempt } | undefined> {
+  const { rows } = await trx.raw<{ rows: Array<LeadRow & { prior_rep_id: string | null; prior_no_rep: PriorAttempt['noRep'] }> }>(
+    `SELECT l.*,
+            (SELECT rep_id FROM assignments WHERE lead_id = l.id AND seq = :seq) AS prior_rep_id,
+            (SELECT data FROM events WHERE lead_id = l.id AND step_key = :noRep) AS prior_no_rep
+       FROM leads l WHERE l.org_id = :org AND l.id = :lead FOR UPDATE OF l`,
+    { seq: attempt, noRep: `attempt:${attempt}:no-rep`, org: orgId, lead: leadId },
+  );
+  if (!rows[0]) return undefined;
+  const { prior_rep_id, prior_no_rep, ...lead } = rows[0];
+  return { lead, prior: { repId: prior_rep_id, noRep: prior_no_rep } };
+}
+
 /** Writes a lead's changed data fields (the API's PATCH); routing columns are the workflow's, never touched here. */
 export async function updateLeadData(trx: Knex.Transaction, leadId: string, values: Partial<Pick<LeadRow, 'first_name' | 'last_name' | 'company' | 'domain' | 'country' | 'state' | 'source' | 'score' | 'employees' | 'industry' | 'attributes'>>, at: Date): Promise<LeadRow> {
   const row: Record<string, unknown> = { ...values, updated_at: at };
@@ -163,8 +186,9 @@ export interface AssignedFields {
   countsAsReassignment: boolean;
 }
 
-export async function markAssigned(trx: Knex.Transaction, leadId: string, f: AssignedFields): Promise<void> {
-  await trx('leads')
+/** Returns the lead as it now is (what its notifications describe). */
+export async function markAssigned(trx: Knex.Transaction, leadId: string, f: AssignedFields): Promise<LeadRow> {
+  const [row] = await trx('leads')
     .where({ id: leadId })
     .update({
       status: f.status,
@@ -181,7 +205,9 @@ export async function markAssigned(trx: Knex.Transaction, leadId: string, f: Ass
       rule_id: f.ruleId,
       reassignment_count: trx.raw('reassignment_count + ?', [f.countsAsReassignment ? 1 : 0]),
       updated_at: f.assignedAt,
-    });
+    })
+    .returning('*');
+  return row as LeadRow;
 }
 
 export interface WaitingFields {

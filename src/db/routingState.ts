@@ -41,13 +41,6 @@ export async function loadPools(db: Conn, orgId: string, keys: string[], lock: b
   return pools;
 }
 
-export async function savePool(db: Conn, orgId: string, key: string, state: PoolState): Promise<void> {
-  await db('routing_pools')
-    .insert({ org_id: orgId, pool_key: key, last_rep_id: state.last_rep_id, credits: JSON.stringify(state.credits), updated_at: db.fn.now() })
-    .onConflict(['org_id', 'pool_key'])
-    .merge();
-}
-
 export interface RepSource {
   teams: string[];
   ids: string[];

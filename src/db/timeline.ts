@@ -29,22 +29,30 @@ export interface NewEvent {
 }
 
 /**
- * Writes a timeline event once. Events that webhooks announce get their deliveries queued in the same
- * transaction, so an event is never announced without having happened, nor happens unannounced.
+ * Writes timeline events once each, in one statement. Events that webhooks announce get their deliveries
+ * queued in the same transaction, so an event is never announced without having happened, nor happens
+ * unannounced. Returns each new event's id, or null where the step had written it already; events written
+ * together keep their order in the timeline.
  */
-/** Returns the new event's id, or null when the step had written it already. */
-export async function insertEvent(db: Conn, e: NewEvent): Promise<string | null> {
-  const id = newId('event');
-  const rows = await db('events')
-    .insert({ id, rep_id: null, ...e, data: JSON.stringify(e.data ?? {}) })
+export async function insertEvents(db: Conn, events: NewEvent[]): Promise<Array<string | null>> {
+  const ids = events.map(() => newId('event'));
+  const rows: Array<{ id: string; occurred_at: Date }> = await db('events')
+    .insert(events.map((e, i) => ({ id: ids[i], rep_id: null, ...e, data: JSON.stringify(e.data ?? {}) })))
     .onConflict(['lead_id', 'step_key'])
     .ignore()
     .returning(['id', 'occurred_at']);
-  const hook = WEBHOOK_EVENT_FOR[e.type];
-  if (rows.length && hook) {
-    await enqueueDeliveries(db, e.org_id, hook, id, { lead_id: e.lead_id, rep_id: e.rep_id ?? null, ...(e.data ?? {}) }, rows[0].occurred_at);
+  const written = new Map(rows.map((r) => [r.id, r.occurred_at]));
+  for (const [i, e] of events.entries()) {
+    const hook = WEBHOOK_EVENT_FOR[e.type];
+    const at = written.get(ids[i]!);
+    if (at && hook) await enqueueDeliveries(db, e.org_id, hook, ids[i]!, { lead_id: e.lead_id, rep_id: e.rep_id ?? null, ...(e.data ?? {}) }, at);
   }
-  return rows.length ? id : null;
+  return ids.map((id) => (written.has(id) ? id : null));
+}
+
+/** Writes a timeline event once (see insertEvents): its id, or null when the step had written it already. */
+export async function insertEvent(db: Conn, e: NewEvent): Promise<string | null> {
+  return (await insertEvents(db, [e]))[0]!;
 }
 
 /** Oldest first; steps written in one transaction keep the order they were written in. */

@@ -1,10 +1,4 @@
-import type { Knex } from 'knex';
 import type { Db } from './knex';
-
-/** Asks for the leads waiting for `repId` to be woken, once the current transaction commits. */
-export async function requestWake(trx: Knex.Transaction, orgId: string, repId: string): Promise<void> {
-  await trx('wake_requests').insert({ org_id: orgId, rep_id: repId });
-}
 
 /**
  * Hands up to `limit` pending requests (one per rep) to `handle`, and deletes them once it succeeds. Rows are
