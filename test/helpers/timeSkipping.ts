@@ -44,7 +44,8 @@ export async function startTimeSkipping(): Promise<TimeSkippingStack> {
     ping: async () => undefined,
     close: async () => undefined,
   };
-  const db = createDb(testConfig().DATABASE_URL, 10);
+  // Its own database (see globalSetup): its dispatcher must not take the dev server's suites' wake requests.
+  const db = createDb(process.env.TEST_TIMESKIP_DATABASE_URL!, 10);
   const worker = await Worker.create({
     connection: env.nativeConnection,
     namespace: temporal.namespace,

@@ -20,18 +20,15 @@ export default async function globalSetup(): Promise<void> {
   process.env.TEMPORAL_CLI_PATH ??= cli;
 
   const url = process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/routeswit_test';
-  const name = new URL(url).pathname.slice(1);
-  const admin = new URL(url);
-  admin.pathname = '/postgres';
-  const client = new pg.Client({ connectionString: admin.toString() });
-  await client.connect();
-  await client.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
-  await client.query(`CREATE DATABASE "${name}"`);
-  await client.end();
-  const db = createDb(url, 2);
-  await migrateLatest(db);
-  await db.destroy();
+  await freshDatabase(url);
   process.env.DATABASE_URL = url;
+  // The time-skipping suites run their own Temporal server, so they get a database of their own: one
+  // database, one Temporal service, as in production. Sharing one, their dispatcher took other suites' wake
+  // requests and signalled workflows its server had never heard of (a waiting lead was never woken).
+  const timeSkipping = new URL(url);
+  timeSkipping.pathname = `${timeSkipping.pathname}_timeskip`;
+  await freshDatabase(timeSkipping.toString());
+  process.env.TEST_TIMESKIP_DATABASE_URL = timeSkipping.toString();
 
   const server = await startDevServer({ binary: cli, uiPort: null });
   process.env.TEMPORAL_ADDRESS = server.address;
@@ -53,6 +50,21 @@ export default async function globalSetup(): Promise<void> {
   process.env.OUTBOUND_CA_FILE = cert;
   process.env.TEST_TLS_CERT = cert;
   process.env.TEST_TLS_KEY = key;
+}
+
+/** Drops and recreates the database, then migrates it. */
+async function freshDatabase(url: string): Promise<void> {
+  const name = new URL(url).pathname.slice(1);
+  const admin = new URL(url);
+  admin.pathname = '/postgres';
+  const client = new pg.Client({ connectionString: admin.toString() });
+  await client.connect();
+  await client.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
+  await client.query(`CREATE DATABASE "${name}"`);
+  await client.end();
+  const db = createDb(url, 2);
+  await migrateLatest(db);
+  await db.destroy();
 }
 
 const noop = () => undefined;
