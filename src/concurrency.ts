@@ -8,3 +8,46 @@ export async function inBatches<T, R>(items: readonly T[], limit: number, fn: (i
   await Promise.all(Array.from({ length: Math.min(limit, items.length) }, lane));
   return out;
 }
+
+/**
+ * Group commit: work submitted under one key while `inFlight` batches for that key are running waits and goes,
+ * with everything else that arrived meanwhile, into the next batch (at most `maxBatch` items). An item that
+ * arrives when fewer run starts at once, so it costs no latency when the load is light; under load one batch
+ * pays once for what each item would have paid alone (locks, round trips), and a second batch in flight
+ * prepares while the first holds the locks both need. `run` answers each item with its result or its error,
+ * in order.
+ */
+export class GroupCommit<T, R> {
+  private readonly lanes = new Map<string, { queue: Array<{ item: T; resolve: (r: R) => void; reject: (e: unknown) => void }>; running: number }>();
+
+  constructor(
+    private readonly run: (key: string, items: T[]) => Promise<Array<R | Error>>,
+    private readonly opts: { maxBatch: number; inFlight: number },
+  ) {}
+
+  submit(key: string, item: T): Promise<R> {
+    return new Promise<R>((resolve, reject) => {
+      let lane = this.lanes.get(key);
+      if (!lane) this.lanes.set(key, (lane = { queue: [], running: 0 }));
+      lane.queue.push({ item, resolve, reject });
+      if (lane.running < this.opts.inFlight) void this.drain(key, lane);
+    });
+  }
+
+  private async drain(key: string, lane: { queue: Array<{ item: T; resolve: (r: R) => void; reject: (e: unknown) => void }>; running: number }): Promise<void> {
+    lane.running++;
+    // Items submitted in the same tick join this batch.
+    await Promise.resolve();
+    while (lane.queue.length) {
+      const batch = lane.queue.splice(0, this.opts.maxBatch);
+      try {
+        const results = await this.run(key, batch.map((b) => b.item));
+        batch.forEach((b, i) => (results[i] instanceof Error ? b.reject(results[i]) : b.resolve(results[i] as R)));
+      } catch (err) {
+        for (const b of batch) b.reject(err);
+      }
+    }
+    lane.running--;
+    if (!lane.running) this.lanes.delete(key);
+  }
+}

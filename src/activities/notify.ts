@@ -35,8 +35,9 @@ export type Trigger = {
   repId: string | null;
   /** When the step happened: a notification nobody can receive is recorded then, beside its step. */
   at: Date;
-  /** The lead as the step left it, when the caller has it (else it is read). */
+  /** The lead as the step left it, and its organization, when the caller has them (else they are read). */
   lead?: LeadRow;
+  org?: OrgRow;
 } & (
   | { kind: 'ASSIGNED'; notifyOnAssign: boolean | undefined; slaDueAt: number | null }
   | { kind: 'REMINDER' | 'ESCALATION' }
@@ -80,7 +81,7 @@ async function nextStep(trx: Knex.Transaction, t: Trigger, lead: LeadRow, dueAt:
 }
 
 export async function queueNotifications(trx: Knex.Transaction, deps: NotifyDeps, t: Trigger): Promise<NotificationRow[]> {
-  const [org, lead] = await Promise.all([findOrg(trx, t.orgId), t.lead ?? findLead(trx, t.orgId, t.leadId)]);
+  const [org, lead] = await Promise.all([t.org ?? findOrg(trx, t.orgId), t.lead ?? findLead(trx, t.orgId, t.leadId)]);
   if (!org || !lead || !wanted(t, org, lead)) return [];
   const [rep] = t.repId ? await repsByIds(trx, t.orgId, [t.repId]) : [];
   const who = await recipients(trx, t, org, rep);

@@ -4,33 +4,26 @@ import * as assignments from '../db/assignments';
 import type { Db } from '../db/knex';
 import * as leads from '../db/leads';
 import { repClock } from '../db/reps';
-import { loadSelectionContext, repSourceFor } from '../db/routingState';
-import { insertEvents, stepKeys, type NewEvent } from '../db/timeline';
-import type { LeadState, RouteOutcome, RouteRequest } from '../lead/machine';
-import { FAILURE, FALLBACK_RULE, type AssignReason, type UnassignedReason } from '../lead/model';
-import { eligibilityChangeAt, selectRep, slaDeadline, slaPlan, stagesOf, type Selection, type SelectionContext } from '../routing';
-import { setOwners } from '../db/accounts';
+import { loadSharedState, ownersFor } from '../db/routingState';
+import { stepKeys } from '../db/timeline';
+import { GroupCommit } from '../concurrency';
+import type { LeadState, RouteOutcome } from '../lead/machine';
+import { FAILURE } from '../lead/model';
+import { selectRep, slaPlan, takeTurn, type OwnerInfo, type Selection, type SharedState } from '../routing';
 import type { Action, Stage } from '../routing/schema';
-import type { Routing } from '../schemas/routing';
 import { notBefore } from './clock';
-import { queueNotifications, type NotifyDeps } from './notify';
+import type { NotifyDeps } from './notify';
 import type { RulesetCache, RulesetMatch } from './rulesetCache';
+import { ruleIdOf, waiting, writeDecisions, type Decision, type RouteLeadRequest } from './routingWrites';
 
-export interface RouteLeadRequest extends RouteRequest {
-  orgId: string;
-  leadId: string;
-  /** The workflow's clock (see notBefore). */
-  now: number;
-}
+export type { RouteLeadRequest } from './routingWrites';
 
-const EVENT_FOR: Record<AssignReason, 'ASSIGNED' | 'REASSIGNED'> = {
-  ROUTED: 'ASSIGNED',
-  RETRY: 'ASSIGNED',
-  SLA_REASSIGN: 'REASSIGNED',
-  MANUAL_REASSIGN: 'REASSIGNED',
-  REP_UNAVAILABLE: 'REASSIGNED',
-  REROUTE: 'REASSIGNED',
-};
+/**
+ * Routing attempts of one organization decided and written together (see GroupCommit): at most 32 in a batch,
+ * two batches in flight per worker (the second locks its leads and reads its ruleset while the first holds
+ * the pools). bench:assign: one batch in flight, 794 assignments/s; two, 1,250/s.
+ */
+const BATCHES = { maxBatch: 32, inFlight: 2 };
 
 const notFound = (leadId: string) => ApplicationFailure.nonRetryable(`lead ${leadId} not found`, FAILURE.LEAD_NOT_FOUND);
 
@@ -38,9 +31,6 @@ const notFound = (leadId: string) => ApplicationFailure.nonRetryable(`lead ${lea
 function directTo(repId: string, lead: leads.LeadRow): RulesetMatch {
   return { match: { rule_id: null, source: 'RULE', action: { strategy: 'DIRECT', rep_id: repId }, sla: lead.sla, trace: [] }, ruleset: null };
 }
-
-/** The rule as statistics name it: the fallback has no rule id of its own. */
-const ruleIdOf = ({ match }: RulesetMatch): string | null => match.rule_id ?? (match.source === 'FALLBACK' ? FALLBACK_RULE : null);
 
 /** Why nobody could take it, for the answer to a manual reassignment: ` (rep_a: AWAY, rep_b: AT_CAPACITY)`. */
 function whyNot(stages: Stage[]): string {
@@ -89,146 +79,128 @@ function keptBy(req: RouteLeadRequest, lead: leads.LeadRow, decided: RulesetMatc
   return null;
 }
 
-interface Attempt {
-  notify: NotifyDeps;
+/** An attempt past its replay checks: the lead, and the rule (or the hand) that decides where it goes. */
+interface Pending {
+  index: number;
   req: RouteLeadRequest;
   lead: leads.LeadRow;
   decided: RulesetMatch;
-  routing: Routing;
   at: Date;
+  owner?: OwnerInfo;
 }
 
-async function assignTo(trx: Knex.Transaction, a: Attempt, selection: Selection, ctx: SelectionContext): Promise<RouteOutcome> {
-  const { req, lead, decided, at } = a;
-  const { match } = decided;
-  const rep = ctx.reps[selection.rep_id!]!;
-  // The stage that picked the rep is the action or its fallback: its pool and its set_owner count.
-  const stage = selection.stages.find((st) => st.rep_id === rep.id)!;
-  const previous = await assignments.endOpenAssignment(trx, req.orgId, req.leadId, 'REASSIGNED', at);
-  const pools = Object.entries(selection.pool_updates).map(([key, pool]) => ({ key, ...pool }));
-  await assignments.startAssignment(
-    trx,
-    { org_id: req.orgId, lead_id: req.leadId, rep_id: rep.id, seq: req.attempt, reason: req.reason, rule_id: match.rule_id, strategy: match.action!.strategy, pool_key: stage.pool_key, assigned_at: at },
-    rep.timezone,
-    pools,
-  );
-  if (stagesOf(match.action!)[selection.stages.indexOf(stage)]?.set_owner) await setOwners(trx, req.orgId, lead.contact_id, lead.account_domain, rep.id);
-  const touched = lead.first_touch_at !== null;
-  const clock = { timezone: rep.timezone, working_hours: rep.working_hours, closures: rep.closures };
-  const dueAt = match.sla && !touched ? slaDeadline(at.getTime(), match.sla, clock) : null;
-  // Reported under the team whose pool it came from (else the rep's first team), and the rule that sent it.
-  const assigned = await leads.markAssigned(trx, req.leadId, {
-    status: touched ? 'CONTACTED' : 'ASSIGNED',
-    repId: rep.id,
-    routing: a.routing,
-    sla: match.sla,
-    slaDueAt: dueAt === null ? null : new Date(dueAt),
-    assignedAt: at,
-    team: stage.pool_key.startsWith('team:') ? stage.pool_key.slice(5) : (rep.teams[0] ?? null),
-    ruleId: ruleIdOf(a.decided),
-    countsAsReassignment: req.reason === 'SLA_REASSIGN',
-  });
-  const stepKey = `attempt:${req.attempt}:assigned`;
-  const eventId = await recordWithRouted(trx, a, {
-    org_id: req.orgId,
-    lead_id: req.leadId,
-    // A re-routed lead that had no rep is simply assigned (subscribers hear lead.assigned).
-    type: req.reason === 'REROUTE' && !previous ? 'ASSIGNED' : EVENT_FOR[req.reason],
-    step_key: stepKey,
-    rep_id: rep.id,
-    occurred_at: at,
-    data: { reason: req.reason, previous_rep_id: previous, rule_id: match.rule_id, strategy: match.action!.strategy, sla_due_at: dueAt === null ? null : new Date(dueAt).toISOString() },
-  });
-  if (eventId) {
-    await queueNotifications(trx, a.notify, { kind: 'ASSIGNED', orgId: req.orgId, leadId: req.leadId, lead: assigned, eventId, stepKey, repId: rep.id, at, notifyOnAssign: match.action!.notify_on_assign, slaDueAt: dueAt });
-  }
-  return { kind: 'assigned', repId: rep.id, repName: rep.name, ruleId: ruleIdOf(a.decided), sla: dueAt === null ? null : slaPlan(dueAt, match.sla!, clock) };
-}
-
-async function leaveWaiting(trx: Knex.Transaction, a: Attempt, selection: Selection | null, ctx: SelectionContext | null): Promise<RouteOutcome> {
-  const { req, at } = a;
-  const { action } = a.decided.match;
-  const reason: UnassignedReason = action ? 'NO_ELIGIBLE_REP' : 'NO_RULE_MATCHED';
-  const retryAt = selection && ctx ? eligibilityChangeAt(selection, ctx) : null;
-  // A reassignment by hand that finds nobody leaves the lead where it is: nothing is written.
-  if (req.onNoRep === 'KEEP') return { kind: 'unassigned', reason, retryAt, why: whyNot(selection?.stages ?? []), ruleId: ruleIdOf(a.decided) };
-  const source = action ? repSourceFor(action, ctx?.owner) : { teams: [], ids: [] };
-  const previous = await assignments.endOpenAssignment(trx, req.orgId, req.leadId, 'UNASSIGNED', at);
-  await leads.markUnassigned(trx, req.leadId, { reason, waitingTeams: source.teams, waitingRepIds: source.ids, routing: a.routing, at });
-  const retry = retryAt === null ? null : new Date(retryAt).toISOString();
-  await recordWithRouted(trx, a, { org_id: req.orgId, lead_id: req.leadId, type: 'UNASSIGNED', step_key: `attempt:${req.attempt}:no-rep`, occurred_at: at, data: { reason, previous_rep_id: previous, retry_at: retry } });
-  return { kind: 'unassigned', reason, retryAt, why: '', ruleId: ruleIdOf(a.decided) };
-}
-
-/**
- * The attempt's outcome event, written after the ROUTED event (which rule decided, once per lead: on its first
- * routing attempt) in one statement. Returns the outcome event's id, null when it was written before.
- */
-async function recordWithRouted(trx: Knex.Transaction, a: Attempt, outcome: NewEvent): Promise<string | null> {
-  const { match, ruleset } = a.decided;
-  const routed: NewEvent[] =
-    a.req.attempt === 1
-      ? [
-          {
-            org_id: a.req.orgId,
-            lead_id: a.req.leadId,
-            type: 'ROUTED',
-            step_key: 'routed',
-            occurred_at: a.at,
-            data: { rule_id: match.rule_id, source: match.source, strategy: match.action?.strategy ?? null, ruleset_id: ruleset?.id ?? null, ruleset_version: ruleset?.version ?? null },
-          },
-        ]
-      : [];
-  return (await insertEvents(trx, [...routed, outcome])).at(-1)!;
+/** What the rules say and the routing story that goes with it. */
+function routingOf(p: Pending, selection: Selection | null) {
+  const { match, ruleset } = p.decided;
+  return {
+    ruleset_id: ruleset?.id ?? null,
+    ruleset_version: ruleset?.version ?? null,
+    rule_id: match.rule_id,
+    strategy: match.action?.strategy ?? null,
+    explanation: { rules: match.trace, source: match.source, stages: selection?.stages ?? [] },
+  };
 }
 
 export function routingActivities(deps: { db: Db; rulesets: RulesetCache; notify: NotifyDeps }) {
   const { db } = deps;
 
-  /** Picks the rep under row locks on the lead, the pool and every candidate, and records the assignment. */
-  async function attempt(trx: Knex.Transaction, req: RouteLeadRequest, lead: leads.LeadRow, decided: RulesetMatch): Promise<RouteOutcome> {
-    if (lead.status === 'CLOSED') return { kind: 'closed' };
-    const at = notBefore(req.now);
-    const action: Action | null = decided.match.action;
-    let selection: Selection | null = null;
-    let ctx: SelectionContext | null = null;
-    if (action) {
-      ctx = await loadSelectionContext(trx, req.orgId, action, { email: lead.email, accountDomains: lead.account_domain ? [lead.account_domain] : [] }, { now: at.getTime(), lock: true, exclude: req.exclude });
-      selection = selectRep(action, ctx);
+  /**
+   * Replays, recoveries and closed leads are answered here; the rest get their rule. Returns what is left to
+   * decide.
+   */
+  async function prepare(trx: Knex.Transaction, orgId: string, reqs: RouteLeadRequest[], outcomes: Array<RouteOutcome | Error>): Promise<Pending[]> {
+    const locked = await leads.lockLeadsForAttempts(trx, orgId, reqs.map((r) => ({ leadId: r.leadId, attempt: r.attempt })));
+    const pending: Pending[] = [];
+    let matcher: ((lead: Record<string, unknown>) => RulesetMatch) | undefined;
+    for (const [index, req] of reqs.entries()) {
+      const found = locked.get(req.leadId);
+      if (!found) {
+        outcomes[index] = notFound(req.leadId);
+        continue;
+      }
+      const { lead, prior } = found;
+      const replayed = await replay(trx, lead, prior);
+      if (replayed) outcomes[index] = replayed;
+      else if (req.reason === 'ROUTED' && lead.status !== 'ROUTING') outcomes[index] = { kind: 'recovered', state: await recoverState(trx, lead) };
+      else if (lead.status === 'CLOSED') outcomes[index] = { kind: 'closed' };
+      else {
+        matcher ??= req.repId ? undefined : await deps.rulesets.matcherFor(trx, orgId);
+        const decided = req.repId ? directTo(req.repId, lead) : matcher!(lead as unknown as Record<string, unknown>);
+        const action = decided.match.action;
+        const owner = action ? await ownersFor(trx, orgId, action, { email: lead.email, accountDomains: lead.account_domain ? [lead.account_domain] : [] }) : undefined;
+        pending.push({ index, req, lead, decided, at: notBefore(req.now), owner });
+      }
     }
-    const kept = keptBy(req, lead, decided, selection);
-    if (kept) return kept;
-    const { match, ruleset } = decided;
-    const routing: Routing = {
-      ruleset_id: ruleset?.id ?? null,
-      ruleset_version: ruleset?.version ?? null,
-      rule_id: match.rule_id,
-      strategy: action?.strategy ?? null,
-      explanation: { rules: match.trace, source: match.source, stages: selection?.stages ?? [] },
-    };
-    const a: Attempt = { notify: deps.notify, req, lead, decided, routing, at };
-    return selection?.rep_id && ctx ? assignTo(trx, a, selection, ctx) : leaveWaiting(trx, a, selection, ctx);
+    return pending;
   }
+
+  /**
+   * Routing attempts of one organization in one transaction: the leads are locked first, then the pools and
+   * every candidate rep, once for all; each attempt picks its rep in turn, seeing the turns taken before it
+   * (takeTurn), so concurrent leads into one pool take turns exactly and never overfill a rep; then
+   * everything is written in a few statements. Retrying an attempt never assigns twice: it reports what the
+   * attempt wrote.
+   */
+  async function routeTogether(trx: Knex.Transaction, orgId: string, reqs: RouteLeadRequest[]): Promise<Array<RouteOutcome | Error>> {
+    const outcomes: Array<RouteOutcome | Error> = new Array(reqs.length);
+    const pending = await prepare(trx, orgId, reqs, outcomes);
+    const needs = pending.flatMap((p) => (p.decided.match.action ? [{ action: p.decided.match.action, owner: p.owner }] : []));
+    const now = Math.max(0, ...pending.map((p) => p.at.getTime()));
+    let state: SharedState = needs.length ? await loadSharedState(trx, orgId, needs, { now, lock: true }) : { reps: {}, pools: {} };
+    const decisions: Array<Decision & { index: number }> = [];
+    for (const p of pending) {
+      const action: Action | null = p.decided.match.action;
+      const ctx = action ? { now: p.at.getTime(), ...state, owner: p.owner, exclude: p.req.exclude } : null;
+      const selection = action && ctx ? selectRep(action, ctx) : null;
+      const kept = keptBy(p.req, p.lead, p.decided, selection);
+      if (kept) {
+        outcomes[p.index] = kept;
+        continue;
+      }
+      if (!selection?.rep_id && p.req.onNoRep === 'KEEP') {
+        // A reassignment by hand that finds nobody leaves the lead where it is: nothing is written.
+        outcomes[p.index] = { ...waiting({ decided: p.decided, selection, ctx }), kind: 'unassigned', why: whyNot(selection?.stages ?? []), ruleId: ruleIdOf(p.decided) };
+        continue;
+      }
+      if (selection?.rep_id) state = takeTurn(state, selection, p.at.getTime(), p.lead.assigned_rep_id);
+      decisions.push({ index: p.index, req: p.req, lead: p.lead, decided: p.decided, at: p.at, routing: routingOf(p, selection), selection, ctx });
+    }
+    const written = await writeDecisions(trx, deps.notify, decisions, { ...state.pools });
+    decisions.forEach((d, i) => (outcomes[d.index] = written[i]!));
+    return outcomes;
+  }
+
+  /** In one transaction; if it fails, lead by lead, so one lead's failure (a deadlock, a bad row) is only its own. */
+  async function routeBatch(orgId: string, reqs: RouteLeadRequest[]): Promise<Array<RouteOutcome | Error>> {
+    try {
+      return await db.transaction((trx) => routeTogether(trx, orgId, reqs));
+    } catch (err) {
+      if (reqs.length === 1) return [err as Error];
+      const alone: Array<RouteOutcome | Error> = [];
+      for (const req of reqs) alone.push(...(await routeBatch(orgId, [req])));
+      return alone;
+    }
+  }
+
+  const batches = new GroupCommit<RouteLeadRequest, RouteOutcome>(async (orgId, reqs) => {
+    // The same lead twice (an activity retried while its first try still runs) goes after the batch, alone:
+    // it then finds what the first try wrote, as it would have behind the lead's lock.
+    const first = reqs.filter((r, i) => reqs.findIndex((x) => x.leadId === r.leadId) === i);
+    const outcomes = await routeBatch(orgId, first);
+    const byRequest = new Map(first.map((r, i) => [r, outcomes[i]!]));
+    for (const r of reqs) if (!byRequest.has(r)) byRequest.set(r, (await routeBatch(orgId, [r]))[0]!);
+    return reqs.map((r) => byRequest.get(r)!);
+  }, BATCHES);
 
   return {
     /**
-     * One routing attempt, in one transaction that locks the lead first: the rules are evaluated (on a compiled
-     * ruleset from the cache), then the rep is picked under the pool's lock and the outcome written, so
-     * concurrent leads into one pool take turns exactly and never overfill a rep. Retrying an attempt never
-     * assigns twice: it reports what the attempt wrote. The first attempt of a run that finds the lead already
-     * routed reports its state instead (a new run for a lead whose earlier run ended).
+     * One routing attempt: decided and written in one transaction with whatever other attempts of the
+     * organization arrive meanwhile in this worker (a hot team's leads no longer queue one by one on the
+     * pool's lock). The first attempt of a run that finds the lead already routed reports its state instead
+     * (a new run for a lead whose earlier run ended).
      */
-    async routeLead(req: RouteLeadRequest): Promise<RouteOutcome> {
-      return db.transaction(async (trx) => {
-        const locked = await leads.lockLeadForAttempt(trx, req.orgId, req.leadId, req.attempt);
-        if (!locked) throw notFound(req.leadId);
-        const { lead, prior } = locked;
-        const replayed = await replay(trx, lead, prior);
-        if (replayed) return replayed;
-        if (req.reason === 'ROUTED' && lead.status !== 'ROUTING') return { kind: 'recovered', state: await recoverState(trx, lead) };
-        const decided = req.repId ? directTo(req.repId, lead) : await deps.rulesets.matchActive(trx, req.orgId, lead as unknown as Record<string, unknown>);
-        return attempt(trx, req, lead, decided);
-      });
+    routeLead(req: RouteLeadRequest): Promise<RouteOutcome> {
+      return batches.submit(req.orgId, req);
     },
   };
 }

@@ -19,18 +19,24 @@ export class RulesetCache {
   constructor(private readonly capacity = 200) {}
 
   async matchActive(db: Db, orgId: string, lead: Record<string, unknown>): Promise<RulesetMatch> {
+    return (await this.matcherFor(db, orgId))(lead);
+  }
+
+  /** The organization's active ruleset as a function of the lead: one query for any number of leads. */
+  async matcherFor(db: Db, orgId: string): Promise<(lead: Record<string, unknown>) => RulesetMatch> {
     const active = await activeRulesetVersion(db, orgId);
-    if (!active) return { match: NO_RULESET, ruleset: null };
+    if (!active) return () => ({ match: NO_RULESET, ruleset: null });
     const key = `${active.id}:${active.version}`;
     let rs = this.compiled.get(key);
     if (!rs) {
       const published = await publishedRuleset(db, active.id);
-      if (!published) return { match: NO_RULESET, ruleset: null };
+      if (!published) return () => ({ match: NO_RULESET, ruleset: null });
       rs = compileRuleset(published.definition, published.lists ?? {});
       // Oldest out first: Map iteration order is insertion order.
       if (this.compiled.size >= this.capacity) this.compiled.delete(this.compiled.keys().next().value!);
       this.compiled.set(key, rs);
     }
-    return { match: matchRule(rs, leadValues(lead)), ruleset: active };
+    const compiled = rs;
+    return (lead) => ({ match: matchRule(compiled, leadValues(lead)), ruleset: active });
   }
 }

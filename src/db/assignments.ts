@@ -26,22 +26,34 @@ export function leadAssignments(db: Conn, leadId: string): Promise<AssignmentRow
 }
 
 /**
- * Ends the lead's open assignment, if any, gives the rep the capacity back and asks for the leads waiting for
- * that rep to be woken once the transaction commits (a wake request). One statement. Returns that rep.
+ * Ends the leads' open assignments, if any, gives their reps the capacity back and asks for the leads waiting
+ * for those reps to be woken once the transaction commits (wake requests). One statement. Returns, per lead
+ * that had one, the rep it had.
  */
-export async function endOpenAssignment(trx: Knex.Transaction, orgId: string, leadId: string, reason: string, at: Date): Promise<string | null> {
-  const { rows } = await trx.raw<{ rows: Array<{ rep_id: string }> }>(
-    `WITH ended AS (
-       UPDATE assignments SET ended_at = :at, end_reason = :reason WHERE lead_id = :lead AND ended_at IS NULL RETURNING rep_id
+export async function endOpenAssignments(trx: Knex.Transaction, orgId: string, ends: ReadonlyArray<{ leadId: string; reason: string; at: Date }>): Promise<Map<string, string>> {
+  if (!ends.length) return new Map();
+  const { rows } = await trx.raw<{ rows: Array<{ lead_id: string; rep_id: string }> }>(
+    `WITH v AS (
+       SELECT * FROM jsonb_to_recordset(:ends::jsonb) AS v(lead_id text, reason text, at timestamptz)
+     ), ended AS (
+       UPDATE assignments a SET ended_at = v.at, end_reason = v.reason FROM v
+        WHERE a.lead_id = ANY(:leads::text[]) AND a.lead_id = v.lead_id AND a.ended_at IS NULL RETURNING a.lead_id, a.rep_id
      ), freed AS (
-       UPDATE reps SET open_leads = GREATEST(open_leads - 1, 0) WHERE id IN (SELECT rep_id FROM ended) RETURNING id
+       UPDATE reps r SET open_leads = GREATEST(r.open_leads - f.n, 0)
+         FROM (SELECT rep_id, count(*)::int AS n FROM ended GROUP BY rep_id) f WHERE r.id = f.rep_id RETURNING r.id
      ), woken AS (
        INSERT INTO wake_requests (org_id, rep_id) SELECT :org, id FROM freed
      )
-     SELECT rep_id FROM ended`,
-    { at, reason, lead: leadId, org: orgId },
+     SELECT lead_id, rep_id FROM ended`,
+    // The id list lets the planner use the index on lead_id (it cannot size a row set built from JSON).
+    { ends: JSON.stringify(ends.map((e) => ({ lead_id: e.leadId, reason: e.reason, at: e.at }))), leads: ends.map((e) => e.leadId), org: orgId },
   );
-  return rows[0]?.rep_id ?? null;
+  return new Map(rows.map((r) => [r.lead_id, r.rep_id]));
+}
+
+/** One lead's open assignment ended (see endOpenAssignments): the rep it had, or null. */
+export async function endOpenAssignment(trx: Knex.Transaction, orgId: string, leadId: string, reason: string, at: Date): Promise<string | null> {
+  return (await endOpenAssignments(trx, orgId, [{ leadId, reason, at }])).get(leadId) ?? null;
 }
 
 export interface PoolUpdate {
@@ -50,40 +62,39 @@ export interface PoolUpdate {
   credits: Record<string, number>;
 }
 
+export type NewAssignment = Omit<AssignmentRow, 'id' | 'org_id' | 'ended_at' | 'end_reason'> & { repTimezone: string };
+
 /**
- * Records a routing decision in one statement: the pools' new rotation state, the open assignment, and the
- * rep's counters (open leads, last assignment, today's count in the rep's time zone). The pool rows were
- * locked when the decision was made; one round trip keeps that lock short.
+ * Records routing decisions in one statement: the pools' new rotation state, the open assignments, and each
+ * rep's counters (open leads, last assignment, today's count in the rep's time zone). The pool and rep rows
+ * were locked when the decisions were made; one round trip keeps those locks short.
  */
-export async function startAssignment(trx: Knex.Transaction, a: Omit<AssignmentRow, 'id' | 'ended_at' | 'end_reason'>, repTimezone: string, pools: PoolUpdate[]): Promise<void> {
+export async function startAssignments(trx: Knex.Transaction, orgId: string, assignments: readonly NewAssignment[], pools: readonly PoolUpdate[]): Promise<void> {
+  if (!assignments.length && !pools.length) return;
+  const rows = assignments.map(({ repTimezone, ...a }) => ({ ...a, id: newId('assignment'), day: localDateString(a.assigned_at.getTime(), repTimezone) }));
   await trx.raw(
     `WITH pools AS (
        INSERT INTO routing_pools (org_id, pool_key, last_rep_id, credits, updated_at)
        SELECT :org, t.key, t.last_rep_id, t.credits::jsonb, now() FROM unnest(:keys::text[], :lasts::text[], :credits::text[]) AS t(key, last_rep_id, credits)
        ON CONFLICT (org_id, pool_key) DO UPDATE SET last_rep_id = excluded.last_rep_id, credits = excluded.credits, updated_at = excluded.updated_at
+     ), v AS (
+       SELECT * FROM jsonb_to_recordset(:rows::jsonb) AS v(id text, lead_id text, rep_id text, seq int, reason text, rule_id text,
+                                                            strategy text, pool_key text, assigned_at timestamptz, day date)
      ), opened AS (
        INSERT INTO assignments (id, org_id, lead_id, rep_id, seq, reason, rule_id, strategy, pool_key, assigned_at)
-       VALUES (:id, :org, :lead, :rep, :seq, :why, :rule, :strategy, :pool, :at)
+       SELECT id, :org, lead_id, rep_id, seq, reason, rule_id, strategy, pool_key, assigned_at FROM v
      ), counted AS (
-       UPDATE reps SET open_leads = open_leads + 1, last_assigned_at = :at WHERE id = :rep
+       UPDATE reps r SET open_leads = r.open_leads + c.n, last_assigned_at = c.last
+         FROM (SELECT rep_id, count(*)::int AS n, max(assigned_at) AS last FROM v GROUP BY rep_id) c WHERE r.id = c.rep_id
      )
-     INSERT INTO rep_daily_counts (rep_id, day, assigned) VALUES (:rep, :day, 1)
-     ON CONFLICT (rep_id, day) DO UPDATE SET assigned = rep_daily_counts.assigned + 1`,
+     INSERT INTO rep_daily_counts (rep_id, day, assigned) SELECT rep_id, day, count(*)::int FROM v GROUP BY rep_id, day
+     ON CONFLICT (rep_id, day) DO UPDATE SET assigned = rep_daily_counts.assigned + excluded.assigned`,
     {
-      org: a.org_id,
+      org: orgId,
       keys: pools.map((p) => p.key),
       lasts: pools.map((p) => p.last_rep_id),
       credits: pools.map((p) => JSON.stringify(p.credits)),
-      id: newId('assignment'),
-      lead: a.lead_id,
-      rep: a.rep_id,
-      seq: a.seq,
-      why: a.reason,
-      rule: a.rule_id,
-      strategy: a.strategy,
-      pool: a.pool_key ?? null,
-      at: a.assigned_at,
-      day: localDateString(a.assigned_at.getTime(), repTimezone),
+      rows: JSON.stringify(rows),
     },
   );
 }

@@ -149,20 +149,22 @@ export interface PriorAttempt {
 }
 
 /**
- * Locks the lead for routing attempt `attempt` and reads, in the same round trip, what that attempt wrote if
- * it ran before (a retried attempt reports that instead of routing again).
+ * Locks the leads (in id order, so two transactions never wait on each other's) for their routing attempts and
+ * reads, in the same round trip, what each attempt wrote if it ran before: a retried attempt reports that
+ * instead of routing again. Leads not found (or not the organization's) are missing from the map.
  */
-export async function lockLeadForAttempt(trx: Knex.Transaction, orgId: string, leadId: string, attempt: number): Promise<{ lead: LeadRow; prior: PriorAttempt } | undefined> {
+export async function lockLeadsForAttempts(trx: Knex.Transaction, orgId: string, attempts: ReadonlyArray<{ leadId: string; attempt: number }>): Promise<Map<string, { lead: LeadRow; prior: PriorAttempt }>> {
   const { rows } = await trx.raw<{ rows: Array<LeadRow & { prior_rep_id: string | null; prior_no_rep: PriorAttempt['noRep'] }> }>(
     `SELECT l.*,
-            (SELECT rep_id FROM assignments WHERE lead_id = l.id AND seq = :seq) AS prior_rep_id,
-            (SELECT data FROM events WHERE lead_id = l.id AND step_key = :noRep) AS prior_no_rep
-       FROM leads l WHERE l.org_id = :org AND l.id = :lead FOR UPDATE OF l`,
-    { seq: attempt, noRep: `attempt:${attempt}:no-rep`, org: orgId, lead: leadId },
+            (SELECT rep_id FROM assignments WHERE lead_id = l.id AND seq = t.seq) AS prior_rep_id,
+            (SELECT data FROM events WHERE lead_id = l.id AND step_key = 'attempt:' || t.seq || ':no-rep') AS prior_no_rep
+       FROM leads l JOIN unnest(:ids::text[], :seqs::int[]) AS t(id, seq) ON t.id = l.id
+      WHERE l.org_id = :org
+      ORDER BY l.id
+        FOR UPDATE OF l`,
+    { ids: attempts.map((a) => a.leadId), seqs: attempts.map((a) => a.attempt), org: orgId },
   );
-  if (!rows[0]) return undefined;
-  const { prior_rep_id, prior_no_rep, ...lead } = rows[0];
-  return { lead, prior: { repId: prior_rep_id, noRep: prior_no_rep } };
+  return new Map(rows.map(({ prior_rep_id, prior_no_rep, ...lead }) => [lead.id, { lead, prior: { repId: prior_rep_id, noRep: prior_no_rep } }]));
 }
 
 /** Writes a lead's changed data fields (the API's PATCH); routing columns are the workflow's, never touched here. */
@@ -186,28 +188,35 @@ export interface AssignedFields {
   countsAsReassignment: boolean;
 }
 
-/** Returns the lead as it now is (what its notifications describe). */
-export async function markAssigned(trx: Knex.Transaction, leadId: string, f: AssignedFields): Promise<LeadRow> {
-  const [row] = await trx('leads')
-    .where({ id: leadId })
-    .update({
-      status: f.status,
-      assigned_rep_id: f.repId,
-      unassigned_reason: null,
-      unassigned_since: null,
-      waiting_teams: null,
-      waiting_rep_ids: null,
-      routing: JSON.stringify(f.routing),
-      sla: f.sla ? JSON.stringify(f.sla) : null,
-      sla_due_at: f.slaDueAt,
-      assigned_at: f.assignedAt,
-      team: f.team,
-      rule_id: f.ruleId,
-      reassignment_count: trx.raw('reassignment_count + ?', [f.countsAsReassignment ? 1 : 0]),
-      updated_at: f.assignedAt,
-    })
-    .returning('*');
-  return row as LeadRow;
+/** Marks the leads assigned in one statement; returns them as they now are (what notifications describe). */
+export async function markAssigned(trx: Knex.Transaction, assigned: ReadonlyArray<AssignedFields & { leadId: string }>): Promise<Map<string, LeadRow>> {
+  if (!assigned.length) return new Map();
+  const rows = assigned.map((f) => ({
+    id: f.leadId,
+    status: f.status,
+    rep_id: f.repId,
+    routing: f.routing,
+    sla: f.sla,
+    sla_due_at: f.slaDueAt,
+    assigned_at: f.assignedAt,
+    team: f.team,
+    rule_id: f.ruleId,
+    reassign: f.countsAsReassignment ? 1 : 0,
+  }));
+  const { rows: updated } = await trx.raw<{ rows: LeadRow[] }>(
+    `UPDATE leads l
+        SET status = v.status, assigned_rep_id = v.rep_id, unassigned_reason = NULL, unassigned_since = NULL,
+            waiting_teams = NULL, waiting_rep_ids = NULL, routing = v.routing, sla = v.sla, sla_due_at = v.sla_due_at,
+            assigned_at = v.assigned_at, team = v.team, rule_id = v.rule_id,
+            reassignment_count = l.reassignment_count + v.reassign, updated_at = v.assigned_at
+       FROM jsonb_to_recordset(:rows::jsonb) AS v(id text, status text, rep_id text, routing jsonb, sla jsonb, sla_due_at timestamptz,
+                                                  assigned_at timestamptz, team text, rule_id text, reassign int)
+      WHERE l.id = ANY(:ids::text[]) AND l.id = v.id
+  RETURNING l.*`,
+    // The id list lets the planner use the primary key (it cannot size a row set built from JSON).
+    { rows: JSON.stringify(rows), ids: rows.map((r) => r.id) },
+  );
+  return new Map(updated.map((l) => [l.id, l]));
 }
 
 export interface WaitingFields {

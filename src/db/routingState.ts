@@ -1,7 +1,7 @@
 import type { Knex } from 'knex';
 import type { Db } from './knex';
 import type { Action } from '../routing/schema';
-import { EMPTY_POOL, poolKey, stagesOf, type OwnerInfo, type PoolState, type RepState, type SelectionContext } from '../routing/select';
+import { EMPTY_POOL, poolKey, stagesOf, type OwnerInfo, type PoolState, type RepState, type SelectionContext, type SharedState } from '../routing/select';
 import { ownerInfo } from './contacts';
 import { closuresOf } from './calendars';
 import type { RepRow } from './reps';
@@ -111,14 +111,31 @@ export interface ContextOptions {
   exclude?: string[];
 }
 
+/** For OWNER routing (in the action or its fallback): the contact's, the account's and the company's owners. */
+export async function ownersFor(db: Conn, orgId: string, action: Action, lead: { email: string; accountDomains: readonly string[] }): Promise<OwnerInfo | undefined> {
+  return action.strategy === 'OWNER' || action.fallback?.strategy === 'OWNER' ? ownerInfo(db, orgId, lead.email, lead.accountDomains) : undefined;
+}
+
 /**
- * What selecting a rep for `action` needs, for the lead with this email and these candidate account domains:
- * pools, candidate reps and, for OWNER routing, the contact's, the account's and the company's owners. The
- * routing activity locks it; the simulator does not.
+ * The pools and candidate reps of several actions at once (the routing attempts of one transaction), each
+ * with the owners its lead has. The routing activity locks them; the simulator does not.
  */
+export async function loadSharedState(db: Conn, orgId: string, needs: ReadonlyArray<{ action: Action; owner?: OwnerInfo }>, opts: Omit<ContextOptions, 'exclude'>): Promise<SharedState> {
+  const teams = new Set<string>();
+  const ids = new Set<string>();
+  for (const n of needs) {
+    const source = repSourceFor(n.action, n.owner);
+    source.teams.forEach((t) => teams.add(t));
+    source.ids.forEach((id) => ids.add(id));
+  }
+  const pools = await loadPools(db, orgId, needs.flatMap((n) => stagesOf(n.action).map(poolKey)), opts.lock);
+  const reps = await loadReps(db, orgId, { teams: [...teams], ids: [...ids] }, opts.now, opts.lock);
+  return { reps, pools };
+}
+
+/** What selecting a rep for `action` needs, for the lead with this email and these candidate account domains. */
 export async function loadSelectionContext(db: Conn, orgId: string, action: Action, lead: { email: string; accountDomains: readonly string[] }, opts: ContextOptions): Promise<SelectionContext> {
-  const owner = action.strategy === 'OWNER' || action.fallback?.strategy === 'OWNER' ? await ownerInfo(db, orgId, lead.email, lead.accountDomains) : undefined;
-  const pools = await loadPools(db, orgId, stagesOf(action).map(poolKey), opts.lock);
-  const reps = await loadReps(db, orgId, repSourceFor(action, owner), opts.now, opts.lock);
+  const owner = await ownersFor(db, orgId, action, lead);
+  const { reps, pools } = await loadSharedState(db, orgId, [{ action, owner }], opts);
   return { now: opts.now, reps, pools, owner, exclude: opts.exclude };
 }

@@ -1,8 +1,8 @@
 import type { Knex } from 'knex';
 import type { Db } from './knex';
 import { newId } from '../ids';
-import { WEBHOOK_EVENT_FOR, type TimelineEventType } from '../lead/model';
-import { enqueueDeliveries } from './webhooks';
+import { WEBHOOK_EVENT_FOR, type TimelineEventType, type WebhookEvent } from '../lead/model';
+import { enqueueDeliveriesOf } from './webhooks';
 
 type Conn = Db | Knex.Transaction;
 
@@ -42,11 +42,17 @@ export async function insertEvents(db: Conn, events: NewEvent[]): Promise<Array<
     .ignore()
     .returning(['id', 'occurred_at']);
   const written = new Map(rows.map((r) => [r.id, r.occurred_at]));
+  // Announced events, grouped by organization and webhook event: one lookup of the subscribers per group.
+  const announced = new Map<string, { orgId: string; hook: WebhookEvent; events: Array<{ eventId: string; data: object; at: Date }> }>();
   for (const [i, e] of events.entries()) {
     const hook = WEBHOOK_EVENT_FOR[e.type];
     const at = written.get(ids[i]!);
-    if (at && hook) await enqueueDeliveries(db, e.org_id, hook, ids[i]!, { lead_id: e.lead_id, rep_id: e.rep_id ?? null, ...(e.data ?? {}) }, at);
+    if (!at || !hook) continue;
+    const key = `${e.org_id}/${hook}`;
+    if (!announced.has(key)) announced.set(key, { orgId: e.org_id, hook, events: [] });
+    announced.get(key)!.events.push({ eventId: ids[i]!, data: { lead_id: e.lead_id, rep_id: e.rep_id ?? null, ...(e.data ?? {}) }, at });
   }
+  for (const a of announced.values()) await enqueueDeliveriesOf(db, a.orgId, a.hook, a.events);
   return ids.map((id) => (written.has(id) ? id : null));
 }
 

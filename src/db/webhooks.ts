@@ -41,13 +41,19 @@ export interface DeliveryRow {
  * itself is asynchronous (see the worker's dispatcher) and never holds up routing.
  */
 export async function enqueueDeliveries(db: Conn, orgId: string, type: WebhookEvent, eventId: string, data: object, at: Date): Promise<number> {
+  return enqueueDeliveriesOf(db, orgId, type, [{ eventId, data, at }]);
+}
+
+/** Queues the deliveries of several events of one type: one lookup of the subscribed webhooks for all. */
+export async function enqueueDeliveriesOf(db: Conn, orgId: string, type: WebhookEvent, events: ReadonlyArray<{ eventId: string; data: object; at: Date }>): Promise<number> {
+  if (!events.length) return 0;
   const hooks: Array<{ id: string }> = await db('webhooks').where({ org_id: orgId, active: true }).whereRaw('? = ANY(events)', [type]).select('id');
   if (!hooks.length) return 0;
-  const payload = JSON.stringify({ id: eventId, type, created_at: at.toISOString(), data });
-  await db('webhook_deliveries')
-    .insert(hooks.map((h) => ({ id: newId('delivery'), org_id: orgId, webhook_id: h.id, event_id: eventId, event_type: type, payload, status: 'PENDING' })))
-    .onConflict(['webhook_id', 'event_id'])
-    .ignore();
+  const rows = events.flatMap((e) => {
+    const payload = JSON.stringify({ id: e.eventId, type, created_at: e.at.toISOString(), data: e.data });
+    return hooks.map((h) => ({ id: newId('delivery'), org_id: orgId, webhook_id: h.id, event_id: e.eventId, event_type: type, payload, status: 'PENDING' }));
+  });
+  await db('webhook_deliveries').insert(rows).onConflict(['webhook_id', 'event_id']).ignore();
   return hooks.length;
 }
 

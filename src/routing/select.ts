@@ -220,3 +220,23 @@ export function eligibilityChangeAt(selection: Selection, ctx: SelectionContext)
   }
   return earliest;
 }
+
+/** The reps and pools that selections in one transaction share. */
+export interface SharedState {
+  reps: Readonly<Record<string, RepState>>;
+  pools: Readonly<Record<string, PoolState>>;
+}
+
+/**
+ * What the next selection in the same transaction sees after `selection` took its rep at `at`: the pools'
+ * cursors moved, the rep one lead fuller (and one more today), and the rep who had the lead (if any) one
+ * lighter. Several leads decided together then take turns exactly as if each had its own transaction.
+ */
+export function takeTurn(state: SharedState, selection: Selection, at: number, previousRepId: string | null): SharedState {
+  const reps = { ...state.reps };
+  const rep = selection.rep_id ? reps[selection.rep_id] : undefined;
+  if (rep) reps[rep.id] = { ...rep, open_leads: rep.open_leads + 1, assigned_today: rep.assigned_today + 1, last_assigned_at: at };
+  const before = previousRepId ? reps[previousRepId] : undefined;
+  if (before) reps[before.id] = { ...before, open_leads: Math.max(0, before.open_leads - 1) };
+  return { reps, pools: { ...state.pools, ...selection.pool_updates } };
+}

@@ -105,6 +105,28 @@ describe('assign activity on Postgres', () => {
     expect(repOf(next)).toBe([...reps].sort()[([...reps].sort().indexOf(repOf(first)!) + 1) % 3]);
   });
 
+  it('the same lead twice at once (an activity retried while its first try runs) is assigned once', async () => {
+    const { orgId } = await org(3);
+    const leadId = await storedLead(orgId, 1);
+    const others = await Promise.all([2, 3, 4].map((i) => storedLead(orgId, i)));
+    const [a, b] = await Promise.all([acts.routeLead(request(orgId, leadId)), acts.routeLead(request(orgId, leadId)), ...others.map((id) => acts.routeLead(request(orgId, id)))]);
+    expect(repOf(a)).not.toBeNull();
+    expect(repOf(b)).toBe(repOf(a));
+    expect(await db('assignments').where({ lead_id: leadId }).count('* as n').first()).toEqual({ n: 1 });
+    expect(await db('events').where({ lead_id: leadId, type: 'ASSIGNED' }).count('* as n').first()).toEqual({ n: 1 });
+  });
+
+  it('a lead that cannot be routed fails alone: the leads routed with it are assigned', async () => {
+    const { orgId, reps } = await org(2);
+    const leads = await Promise.all([1, 2, 3].map((i) => storedLead(orgId, i)));
+    const settled = await Promise.allSettled([...leads.slice(0, 2), 'lead_missing', leads[2]!].map((id) => acts.routeLead(request(orgId, id))));
+    expect(settled.map((r) => r.status)).toEqual(['fulfilled', 'fulfilled', 'rejected', 'fulfilled']);
+    expect((settled[2] as PromiseRejectedResult).reason).toMatchObject({ type: 'LeadNotFound', nonRetryable: true });
+    const { assignments, counters } = await countsByRep(reps);
+    expect(Object.values(assignments).reduce((x, y) => x + y, 0)).toBe(3);
+    expect(counters).toEqual(assignments);
+  });
+
   it('a reassignment ends the previous assignment and moves the capacity with the lead', async () => {
     const { orgId, reps } = await org(2);
     const leadId = await storedLead(orgId, 1);

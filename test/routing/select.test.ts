@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { ActionSchema, type Action } from '../../src/routing/schema';
-import { EMPTY_POOL, selectRep, skipReason, type PoolState, type RepState, type SelectionContext } from '../../src/routing/select';
+import { EMPTY_POOL, selectRep, skipReason, takeTurn, type PoolState, type RepState, type SelectionContext, type SharedState } from '../../src/routing/select';
 
 const NOW = Date.parse('2026-11-25T10:00:00Z'); // a Wednesday
 
@@ -256,5 +256,38 @@ describe('properties', () => {
       }),
       { numRuns: 300 },
     );
+  });
+
+  it('leads decided together in one transaction (takeTurn) get the reps they would get one transaction each', () => {
+    fc.assert(
+      fc.property(
+        fc.array(fc.record({ weight: fc.integer({ min: 1, max: 4 }), cap: fc.option(fc.integer({ min: 0, max: 6 })), daily: fc.option(fc.integer({ min: 0, max: 6 })), open: fc.integer({ min: 0, max: 3 }) }), { minLength: 1, maxLength: 6 }),
+        fc.constantFrom('ROUND_ROBIN', 'WEIGHTED', 'LOAD_BALANCED'),
+        fc.integer({ min: 1, max: 40 }),
+        (specs, strategy, n) => {
+          const reps = () => specs.map((x, i) => rep(`r${i}`, { weight: x.weight, max_open_leads: x.cap, daily_cap: x.daily, open_leads: x.open }));
+          const a = action({ strategy, team: 't' });
+          const oneByOne = simulate(a, reps(), n).picks;
+          let state: SharedState = { reps: byId(reps()), pools: {} };
+          const together: Array<string | null> = [];
+          for (let i = 0; i < n; i++) {
+            const sel = selectRep(a, { now: NOW + i, ...state });
+            together.push(sel.rep_id);
+            if (sel.rep_id) state = takeTurn(state, sel, NOW + i, null);
+          }
+          expect(together).toEqual(oneByOne);
+        },
+      ),
+      { numRuns: 500 },
+    );
+  });
+
+  it('takeTurn moves a reassigned lead\'s capacity from the rep who had it to the one who gets it', () => {
+    const state: SharedState = { reps: byId([rep('a', { open_leads: 2, max_open_leads: 2 }), rep('b')]), pools: {} };
+    const sel = selectRep(action({ strategy: 'ROUND_ROBIN', team: 't' }), { now: NOW, ...state, exclude: ['a'] });
+    const after = takeTurn(state, sel, NOW, 'a');
+    expect([after.reps.a!.open_leads, after.reps.b!.open_leads, after.reps.b!.assigned_today]).toEqual([1, 1, 1]);
+    expect(after.pools['team:t']!.last_rep_id).toBe('b');
+    expect(state.reps.a!.open_leads).toBe(2);
   });
 });
