@@ -12,6 +12,7 @@ import { RepCreate } from '../src/schemas/reps';
 import { RulesetCreate } from '../src/schemas/rulesets';
 import { createRep } from '../src/services/reps';
 import { createRuleset, publishRuleset } from '../src/services/rulesets';
+import { cpuMeter, processes } from './lib/cost';
 import { summarize, table } from './lib/stats';
 
 /**
@@ -47,6 +48,7 @@ async function main(): Promise<void> {
     const acts = leadActivities({ db, notify: notificationSettings(config) });
     process.stdout.write(`bench:assign: ${LEADS} leads, one team of ${REPS} reps (ROUND_ROBIN), ${LANES} concurrent assigners, Postgres only\n`);
     const latencies: number[] = [];
+    const cpu = cpuMeter(processes({ api: [], worker: [process.pid] }));
     const t0 = performance.now();
     await inBatches(ids, LANES, async (leadId) => {
       const s = performance.now();
@@ -54,14 +56,16 @@ async function main(): Promise<void> {
       latencies.push(performance.now() - s);
     });
     const seconds = (performance.now() - t0) / 1000;
+    const spent = cpu();
+    const cpuMsPerAssignment = { assigner: Math.round((spent.worker! / LEADS) * 100) / 100, postgres: Math.round((spent.postgres! / LEADS) * 100) / 100 };
     const perSecond = Math.round(LEADS / seconds);
     const [open] = await db('assignments').where({ org_id: org.id }).whereNull('ended_at').count({ n: '*' }).countDistinct({ leads: 'lead_id' });
     const counts: Array<{ open_leads: number }> = await db('reps').where({ org_id: org.id }).select('open_leads');
     const perRep = counts.map((c) => c.open_leads);
     const exact = Number(open!.n) === LEADS && Number(open!.leads) === LEADS && perRep.reduce((a, b) => a + b, 0) === LEADS;
     const l = summarize(latencies);
-    const result = { at: new Date().toISOString(), leads: LEADS, reps: REPS, lanes: LANES, assignments_per_s: perSecond, latency_ms: { p50: l.p50, p95: l.p95, p99: l.p99, max: l.max }, exact, per_rep_min: Math.min(...perRep), per_rep_max: Math.max(...perRep), goal_per_s: GOAL, goal_met: perSecond >= GOAL };
-    process.stdout.write(`${table([['assignments', 'value'], ['per second', perSecond], ['p50 ms', l.p50], ['p99 ms', l.p99], ['per rep min', result.per_rep_min], ['per rep max', result.per_rep_max]])}\n`);
+    const result = { at: new Date().toISOString(), leads: LEADS, reps: REPS, lanes: LANES, assignments_per_s: perSecond, cpu_ms_per_assignment: cpuMsPerAssignment, latency_ms: { p50: l.p50, p95: l.p95, p99: l.p99, max: l.max }, exact, per_rep_min: Math.min(...perRep), per_rep_max: Math.max(...perRep), goal_per_s: GOAL, goal_met: perSecond >= GOAL };
+    process.stdout.write(`${table([['assignments', 'value'], ['per second', perSecond], ['p50 ms', l.p50], ['p99 ms', l.p99], ['CPU ms per assignment, assigner', cpuMsPerAssignment.assigner], ['CPU ms per assignment, Postgres', cpuMsPerAssignment.postgres], ['per rep min', result.per_rep_min], ['per rep max', result.per_rep_max]])}\n`);
     process.stdout.write(`exactly one open assignment per lead, counters equal: ${exact ? 'yes' : 'NO'}; goal ${GOAL}/s: ${result.goal_met ? 'met' : 'NOT met'}\n`);
     const dir = path.resolve(__dirname, 'results');
     fs.mkdirSync(dir, { recursive: true });
