@@ -53,6 +53,8 @@ const { values: args } = parseArgs({
     tsx: { type: 'boolean', default: false },
     // Replicas: worker and API processes against one Temporal server and one database; the load is split
     // across the APIs (lead i goes to API i mod N).
+    // CPU profiles of the worker and API processes (every thread), for `node --cpu-prof`'s readers.
+    profile: { type: 'boolean', default: false },
     workers: { type: 'string', default: '1' },
     apis: { type: 'string', default: '1' },
   },
@@ -171,6 +173,7 @@ async function main(): Promise<void> {
       temporalUiPort: null,
       workers: WORKERS,
       apis: APIS,
+      nodeArgs: args.profile ? ['--cpu-prof', `--cpu-prof-dir=${path.join(dataDir(), 'bench', 'profiles', RUN)}`] : [],
       env: { LOG_LEVEL: 'warn', NODE_ENV: 'production', REQUIRE_HTTPS: 'false', QUERY_COUNT_FILE },
       onLine: (name, line) => {
         if (/"level":(50|60)/.test(line)) process.stderr.write(`[${name}] ${line}\n`);

@@ -30,7 +30,8 @@ export async function startCeilingWorker(address: string, encryptionKeys: string
   const running = worker.run();
   return {
     async stop() {
-      worker.shutdown();
+      // The SDK's runtime stops its workers on SIGTERM by itself; then ours is already draining.
+      if (worker.getState() === 'RUNNING') worker.shutdown();
       await running;
       await connection.close();
     },

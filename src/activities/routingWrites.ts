@@ -85,10 +85,12 @@ export async function writeDecisions(trx: Knex.Transaction, notify: NotifyDeps, 
   const orgId = decisions[0]!.req.orgId;
   const isAssigned = (d: Decision) => Boolean(d.selection?.rep_id && d.ctx);
   const assigned = decisions.filter(isAssigned);
+  // A lead still ROUTING has never had an assignment (it leaves ROUTING for good when it gets one).
+  const mayHaveOne = decisions.filter((d) => d.lead.status !== 'ROUTING' || d.lead.assigned_rep_id !== null);
   const previous = await assignments.endOpenAssignments(
     trx,
     orgId,
-    decisions.map((d) => ({ leadId: d.req.leadId, reason: isAssigned(d) ? 'REASSIGNED' : 'UNASSIGNED', at: d.at })),
+    mayHaveOne.map((d) => ({ leadId: d.req.leadId, reason: isAssigned(d) ? 'REASSIGNED' : 'UNASSIGNED', at: d.at })),
   );
   const made = new Map(assigned.map((d) => [d, assignmentOf(d)]));
   const touchedPools = new Set(assigned.flatMap((d) => Object.keys(d.selection!.pool_updates)));

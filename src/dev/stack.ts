@@ -51,6 +51,8 @@ export interface StackOptions {
   workers?: number;
   /** How many API processes (default 1), each on a port of its own (`baseUrls`). */
   apis?: number;
+  /** Extra node flags for the worker and API processes (the benchmark's --profile: --cpu-prof). */
+  nodeArgs?: string[];
 }
 
 /**
@@ -164,7 +166,7 @@ export class Stack {
     const src = this.opts.compiledSrc ?? path.resolve(__dirname, '..');
     const ext = this.opts.compiledSrc ? '.js' : path.extname(__filename);
     const file = path.join(src, entry.replace(/\.ts$/, ext));
-    const args = ext === '.js' ? [file] : ['--import', 'tsx', file];
+    const args = [...(this.opts.nodeArgs ?? []), ...(ext === '.js' ? [file] : ['--import', 'tsx', file])];
     const child = spawn(process.execPath, args, { env: { ...this.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'], cwd: projectRoot() });
     for (const stream of [child.stdout!, child.stderr!]) {
       readline.createInterface({ input: stream }).on('line', (line) => this.opts.onLine?.(name, line));
