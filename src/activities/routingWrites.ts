@@ -75,25 +75,11 @@ function assignmentOf(d: Decision) {
   return { rep, stage, clock, dueAt, setOwner };
 }
 
-/**
- * Writes what the decisions say: ends the leads' current assignments, opens the new ones with the pools'
- * final rotation state, marks the leads, records their events and queues their notifications. Returns each
- * decision's outcome, in order.
- */
-export async function writeDecisions(trx: Knex.Transaction, notify: NotifyDeps, decisions: Decision[], pools: Record<string, PoolState>): Promise<RouteOutcome[]> {
-  if (!decisions.length) return [];
-  const orgId = decisions[0]!.req.orgId;
-  const isAssigned = (d: Decision) => Boolean(d.selection?.rep_id && d.ctx);
-  const assigned = decisions.filter(isAssigned);
-  // A lead still ROUTING has never had an assignment (it leaves ROUTING for good when it gets one).
-  const mayHaveOne = decisions.filter((d) => d.lead.status !== 'ROUTING' || d.lead.assigned_rep_id !== null);
-  const previous = await assignments.endOpenAssignments(
-    trx,
-    orgId,
-    mayHaveOne.map((d) => ({ leadId: d.req.leadId, reason: isAssigned(d) ? 'REASSIGNED' : 'UNASSIGNED', at: d.at })),
-  );
-  const made = new Map(assigned.map((d) => [d, assignmentOf(d)]));
-  const touchedPools = new Set(assigned.flatMap((d) => Object.keys(d.selection!.pool_updates)));
+type Made = ReturnType<typeof assignmentOf>;
+
+/** Opens the assignments, with the pools' final rotation state; an owner-setting stage also sets the owners. */
+async function openAssignments(trx: Knex.Transaction, orgId: string, made: Map<Decision, Made>, pools: Record<string, PoolState>): Promise<void> {
+  const touchedPools = new Set([...made.keys()].flatMap((d) => Object.keys(d.selection!.pool_updates)));
   await assignments.startAssignments(
     trx,
     orgId,
@@ -101,8 +87,16 @@ export async function writeDecisions(trx: Knex.Transaction, notify: NotifyDeps, 
     [...touchedPools].sort().map((key) => ({ key, ...pools[key]! })),
   );
   for (const [d, { rep }] of [...made].filter(([, m]) => m.setOwner)) await setOwners(trx, orgId, d.lead.contact_id, d.lead.account_domain, rep.id);
+}
+
+/** Marks each lead assigned (in one statement) or waiting; returns the assigned ones as they now are. */
+async function markLeads(trx: Knex.Transaction, decisions: Decision[], made: Map<Decision, Made>): Promise<Map<string, leads.LeadRow>> {
+  for (const d of decisions.filter((x) => !made.has(x))) {
+    const source = d.decided.match.action ? repSourceFor(d.decided.match.action, d.ctx?.owner) : { teams: [], ids: [] };
+    await leads.markUnassigned(trx, d.req.leadId, { reason: waiting(d).reason, waitingTeams: source.teams, waitingRepIds: source.ids, routing: d.routing, at: d.at });
+  }
   // Reported under the team whose pool it came from (else the rep's first team), and the rule that sent it.
-  const updated = await leads.markAssigned(
+  return leads.markAssigned(
     trx,
     [...made].map(([d, { rep, stage, dueAt }]) => ({
       leadId: d.req.leadId,
@@ -117,42 +111,52 @@ export async function writeDecisions(trx: Knex.Transaction, notify: NotifyDeps, 
       countsAsReassignment: d.req.reason === 'SLA_REASSIGN',
     })),
   );
-  const events: NewEvent[] = [];
-  const outcomeEvent = new Map<Decision, number>();
-  for (const d of decisions) {
-    const before = previous.get(d.req.leadId) ?? null;
-    events.push(...routedEvent(d));
-    outcomeEvent.set(d, events.length);
-    const m = made.get(d);
-    if (m) {
-      events.push({
-        org_id: orgId,
-        lead_id: d.req.leadId,
-        // A re-routed lead that had no rep is simply assigned (subscribers hear lead.assigned).
-        type: d.req.reason === 'REROUTE' && !before ? 'ASSIGNED' : EVENT_FOR[d.req.reason],
-        step_key: `attempt:${d.req.attempt}:assigned`,
-        rep_id: m.rep.id,
-        occurred_at: d.at,
-        data: { reason: d.req.reason, previous_rep_id: before, rule_id: d.decided.match.rule_id, strategy: d.decided.match.action!.strategy, sla_due_at: m.dueAt === null ? null : new Date(m.dueAt).toISOString() },
-      });
-    } else {
-      const { reason, retryAt } = waiting(d);
-      const source = d.decided.match.action ? repSourceFor(d.decided.match.action, d.ctx?.owner) : { teams: [], ids: [] };
-      await leads.markUnassigned(trx, d.req.leadId, { reason, waitingTeams: source.teams, waitingRepIds: source.ids, routing: d.routing, at: d.at });
-      events.push({ org_id: orgId, lead_id: d.req.leadId, type: 'UNASSIGNED', step_key: `attempt:${d.req.attempt}:no-rep`, occurred_at: d.at, data: { reason, previous_rep_id: before, retry_at: retryAt === null ? null : new Date(retryAt).toISOString() } });
-    }
+}
+
+/** The decision's outcome event: assigned (or reassigned) to the rep, or left waiting, and why. */
+function outcomeEvent(d: Decision, m: Made | undefined, before: string | null): NewEvent {
+  const base = { org_id: d.req.orgId, lead_id: d.req.leadId, occurred_at: d.at };
+  if (!m) {
+    const { reason, retryAt } = waiting(d);
+    return { ...base, type: 'UNASSIGNED', step_key: `attempt:${d.req.attempt}:no-rep`, data: { reason, previous_rep_id: before, retry_at: retryAt === null ? null : new Date(retryAt).toISOString() } };
   }
-  const eventIds = await insertEvents(trx, events);
-  const org = assigned.length ? await findOrg(trx, orgId) : undefined;
+  return {
+    ...base,
+    // A re-routed lead that had no rep is simply assigned (subscribers hear lead.assigned).
+    type: d.req.reason === 'REROUTE' && !before ? 'ASSIGNED' : EVENT_FOR[d.req.reason],
+    step_key: `attempt:${d.req.attempt}:assigned`,
+    rep_id: m.rep.id,
+    data: { reason: d.req.reason, previous_rep_id: before, rule_id: d.decided.match.rule_id, strategy: d.decided.match.action!.strategy, sla_due_at: m.dueAt === null ? null : new Date(m.dueAt).toISOString() },
+  };
+}
+
+/**
+ * Writes what the decisions say: ends the leads' current assignments, opens the new ones, marks the leads,
+ * records their events (ROUTED first on a lead's first attempt) and queues their notifications. Returns each
+ * decision's outcome, in order.
+ */
+export async function writeDecisions(trx: Knex.Transaction, notify: NotifyDeps, decisions: Decision[], pools: Record<string, PoolState>): Promise<RouteOutcome[]> {
+  if (!decisions.length) return [];
+  const orgId = decisions[0]!.req.orgId;
+  const made = new Map(decisions.filter((d) => d.selection?.rep_id && d.ctx).map((d) => [d, assignmentOf(d)]));
+  // A lead still ROUTING has never had an assignment (it leaves ROUTING for good when it gets one).
+  const mayHaveOne = decisions.filter((d) => d.lead.status !== 'ROUTING' || d.lead.assigned_rep_id !== null);
+  const previous = await assignments.endOpenAssignments(trx, orgId, mayHaveOne.map((d) => ({ leadId: d.req.leadId, reason: made.has(d) ? 'REASSIGNED' : 'UNASSIGNED', at: d.at })));
+  await openAssignments(trx, orgId, made, pools);
+  const updated = await markLeads(trx, decisions, made);
+  const events = decisions.map((d) => [...routedEvent(d), outcomeEvent(d, made.get(d), previous.get(d.req.leadId) ?? null)]);
+  const ids = await insertEvents(trx, events.flat());
+  const org = made.size ? await findOrg(trx, orgId) : undefined;
   const outcomes: RouteOutcome[] = [];
-  for (const d of decisions) {
+  let written = 0;
+  for (const [i, d] of decisions.entries()) {
+    written += events[i]!.length;
+    const eventId = ids[written - 1];
     const m = made.get(d);
     if (!m) {
-      const { reason, retryAt } = waiting(d);
-      outcomes.push({ kind: 'unassigned', reason, retryAt, why: '', ruleId: ruleIdOf(d.decided) });
+      outcomes.push({ ...waiting(d), kind: 'unassigned', why: '', ruleId: ruleIdOf(d.decided) });
       continue;
     }
-    const eventId = eventIds[outcomeEvent.get(d)!];
     if (eventId) {
       const stepKey = `attempt:${d.req.attempt}:assigned`;
       await queueNotifications(trx, notify, { kind: 'ASSIGNED', orgId, leadId: d.req.leadId, org, lead: updated.get(d.req.leadId), eventId, stepKey, repId: m.rep.id, at: d.at, notifyOnAssign: d.decided.match.action!.notify_on_assign, slaDueAt: m.dueAt });

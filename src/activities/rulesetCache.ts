@@ -11,16 +11,12 @@ export const NO_RULESET: RuleMatch = { rule_id: null, source: 'NONE', action: nu
 
 /**
  * Compiled rulesets, kept per `id:version` in the worker: a published version never changes, so each is read
- * and compiled once, and each lead costs one small query to learn which version is active.
+ * and compiled once, and each batch of routing attempts costs one small query to learn which version is active.
  */
 export class RulesetCache {
   private readonly compiled = new Map<string, CompiledRuleset>();
 
   constructor(private readonly capacity = 200) {}
-
-  async matchActive(db: Db, orgId: string, lead: Record<string, unknown>): Promise<RulesetMatch> {
-    return (await this.matcherFor(db, orgId))(lead);
-  }
 
   /** The organization's active ruleset as a function of the lead: one query for any number of leads. */
   async matcherFor(db: Db, orgId: string): Promise<(lead: Record<string, unknown>) => RulesetMatch> {
