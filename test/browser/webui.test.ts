@@ -6,6 +6,7 @@ import { freePort, startDevServer, type DevServer } from '../../src/dev/temporal
 import { workflowIdFor } from '../../src/lead/model';
 import { createKey } from '../../src/services/apiKeys';
 import { CHROMIUM_ARGS, chromiumPath } from '../helpers/chromium';
+import { ownDatabase } from '../helpers/database';
 import { newOrg, startApi, startWorker, type TestApi, type TestWorker } from '../helpers/stack';
 import { waitFor } from '../helpers/wait';
 
@@ -20,6 +21,7 @@ let temporal: DevServer;
 let api: TestApi;
 let worker: TestWorker;
 let server: Server;
+let database: { url: string; drop(): Promise<void> };
 let browser: Browser;
 let apiBase: string;
 
@@ -29,7 +31,9 @@ beforeAll(async () => {
   const apiPort = await freePort();
   apiBase = `http://127.0.0.1:${apiPort}`;
   temporal = await startDevServer({ binary: process.env.TEMPORAL_CLI_PATH!, uiPort: await freePort(), uiCodecEndpoint: `${apiBase}/codec` });
-  const overrides = { TEMPORAL_ADDRESS: temporal.address, TEMPORAL_UI_URL: temporal.uiUrl!, PUBLIC_API_URL: apiBase, RATE_LIMIT_PER_SECOND: '0' };
+  // Its own Temporal server, so its own database (see ownDatabase).
+  database = await ownDatabase('webui');
+  const overrides = { DATABASE_URL: database.url, TEMPORAL_ADDRESS: temporal.address, TEMPORAL_UI_URL: temporal.uiUrl!, PUBLIC_API_URL: apiBase, RATE_LIMIT_PER_SECOND: '0' };
   api = startApi(overrides);
   worker = await startWorker(undefined, overrides);
   server = api.app.listen(apiPort, '127.0.0.1');
@@ -43,6 +47,7 @@ afterAll(async () => {
   await worker?.stop();
   await api?.close();
   await temporal?.stop();
+  await database?.drop();
 });
 
 it("shows a lead's story: summary, step lines and current details, decoded for an operator", async () => {

@@ -10,6 +10,7 @@ import type { Temporal } from '../../src/temporal/client';
 import { routeswitDataConverter } from '../../src/temporal/codec';
 import { SEARCH_ATTRIBUTE_TYPE_NAMES } from '../../src/lead/searchAttributes';
 import { startDispatcher } from '../../src/worker/dispatcher';
+import { ownDatabase } from './database';
 import { quietTemporalRuntime, testConfig } from './stack';
 
 export interface TimeSkippingStack {
@@ -44,8 +45,9 @@ export async function startTimeSkipping(): Promise<TimeSkippingStack> {
     ping: async () => undefined,
     close: async () => undefined,
   };
-  // Its own database (see globalSetup): its dispatcher must not take the dev server's suites' wake requests.
-  const db = createDb(process.env.TEST_TIMESKIP_DATABASE_URL!, 10);
+  // Its own Temporal server, so its own database (see ownDatabase).
+  const own = await ownDatabase('ts');
+  const db = createDb(own.url, 10);
   const worker = await Worker.create({
     connection: env.nativeConnection,
     namespace: temporal.namespace,
@@ -69,6 +71,7 @@ export async function startTimeSkipping(): Promise<TimeSkippingStack> {
       await running;
       await env.teardown();
       await db.destroy();
+      await own.drop();
     },
   };
 }

@@ -1,13 +1,11 @@
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import pg from 'pg';
 import { bundleWorkflowCode } from '@temporalio/worker';
-import { createDb } from '../../src/db/knex';
-import { migrateLatest } from '../../src/db/migrate';
 import { startDevServer } from '../../src/dev/temporalServer';
 import { ensureTemporalCli, ensureTestServer, projectRoot } from '../../src/dev/tools';
 import { WORKFLOWS_PATH } from '../../src/worker/worker';
+import { freshDatabase } from '../helpers/database';
 
 /**
  * One fresh database and one Temporal dev server for the whole run; test files share them and isolate
@@ -22,13 +20,6 @@ export default async function globalSetup(): Promise<void> {
   const url = process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/routeswit_test';
   await freshDatabase(url);
   process.env.DATABASE_URL = url;
-  // The time-skipping suites run their own Temporal server, so they get a database of their own: one
-  // database, one Temporal service, as in production. Sharing one, their dispatcher took other suites' wake
-  // requests and signalled workflows its server had never heard of (a waiting lead was never woken).
-  const timeSkipping = new URL(url);
-  timeSkipping.pathname = `${timeSkipping.pathname}_timeskip`;
-  await freshDatabase(timeSkipping.toString());
-  process.env.TEST_TIMESKIP_DATABASE_URL = timeSkipping.toString();
 
   const server = await startDevServer({ binary: cli, uiPort: null });
   process.env.TEMPORAL_ADDRESS = server.address;
@@ -50,21 +41,6 @@ export default async function globalSetup(): Promise<void> {
   process.env.OUTBOUND_CA_FILE = cert;
   process.env.TEST_TLS_CERT = cert;
   process.env.TEST_TLS_KEY = key;
-}
-
-/** Drops and recreates the database, then migrates it. */
-async function freshDatabase(url: string): Promise<void> {
-  const name = new URL(url).pathname.slice(1);
-  const admin = new URL(url);
-  admin.pathname = '/postgres';
-  const client = new pg.Client({ connectionString: admin.toString() });
-  await client.connect();
-  await client.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
-  await client.query(`CREATE DATABASE "${name}"`);
-  await client.end();
-  const db = createDb(url, 2);
-  await migrateLatest(db);
-  await db.destroy();
 }
 
 const noop = () => undefined;
