@@ -149,9 +149,9 @@ export interface PriorAttempt {
 }
 
 /**
- * Locks the leads (in id order, so two transactions never wait on each other's) for their routing attempts and
- * reads, in the same round trip, what each attempt wrote if it ran before: a retried attempt reports that
- * instead of routing again. Leads not found (or not the organization's) are missing from the map.
+ * Locks the leads for their routing attempts, in id order (two transactions locking some of the same leads
+ * cannot deadlock), and reads in the same round trip what each attempt wrote if it ran before: a retried
+ * attempt reports that instead of routing again. Leads not found (or not the organization's) are missing.
  */
 export async function lockLeadsForAttempts(trx: Knex.Transaction, orgId: string, attempts: ReadonlyArray<{ leadId: string; attempt: number }>): Promise<Map<string, { lead: LeadRow; prior: PriorAttempt }>> {
   const { rows } = await trx.raw<{ rows: Array<LeadRow & { prior_rep_id: string | null; prior_no_rep: PriorAttempt['noRep'] }> }>(
