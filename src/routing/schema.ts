@@ -215,8 +215,8 @@ export type Sla = z.infer<typeof SlaSchema>;
 const ActionFields = {
   strategy: z.enum(STRATEGIES),
   team: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/, 'not a team name').optional(),
-  rep_ids: z.array(z.string().max(64)).min(1).max(500).optional().meta({ uniqueItems: true }),
-  rep_id: z.string().max(64).optional().meta({ description: 'DIRECT: the rep who gets the lead' }),
+  rep_ids: z.array(z.string().min(1).max(64)).min(1).max(500).optional().meta({ uniqueItems: true }),
+  rep_id: z.string().min(1).max(64).optional().meta({ description: 'DIRECT: the rep who gets the lead' }),
   respect_working_hours: z.boolean().optional().meta({ description: 'Skip reps outside their working hours' }),
   set_owner: z
     .boolean()

@@ -50,6 +50,10 @@ describe('ruleset validation points at the exact bad element', () => {
     ['duplicate rule ids', { rules: [rule('a'), rule('b'), rule('a')] }, 'rules[2].id', /duplicate/],
     ['unknown strategy', { rules: [rule('a', undefined, { strategy: 'RANDOM', team: 'x' })] }, 'rules[0].then.strategy'],
     ['DIRECT without rep_id', { rules: [rule('a', undefined, { strategy: 'DIRECT' })] }, 'rules[0].then.rep_id'],
+    // An empty rep_id beside a pool slipped through ("takes team or rep_ids, not rep_id" tests it for truth), was
+    // stored, and Schemathesis fed it from GET /v1/rules to ?rep_id= of the lead export, which answers 422.
+    ['empty rep_id beside a pool', { rules: [rule('a', undefined, { strategy: 'ROUND_ROBIN', team: 'x', rep_id: '' })] }, 'rules[0].then.rep_id'],
+    ['empty id in rep_ids', { rules: [rule('a', undefined, { strategy: 'ROUND_ROBIN', rep_ids: [''] })] }, 'rules[0].then.rep_ids[0]'],
     ['pool given twice', { rules: [rule('a', undefined, { strategy: 'ROUND_ROBIN', team: 'x', rep_ids: ['rep_1'] })] }, 'rules[0].then.rep_ids'],
     ['no pool', { rules: [rule('a', undefined, { strategy: 'WEIGHTED' })] }, 'rules[0].then.team'],
     ['fallback of a fallback', { rules: [rule('a', undefined, { strategy: 'OWNER', fallback: { strategy: 'ROUND_ROBIN', team: 'x', fallback: {} } })] }, 'rules[0].then.fallback.fallback'],
