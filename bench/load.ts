@@ -232,7 +232,7 @@ async function main(): Promise<void> {
 
     // 2. Throughput: as fast as the concurrency allows; what each lead costs is measured over this phase.
     const b = await createOrgWithTeams(databaseUrl, baseUrl, `bench throughput ${RUN}`, longSla);
-    const pids = processes({ api: stack?.apis.map((c) => c?.pid) ?? [], worker: stack?.workers.map((c) => c?.pid) ?? [], temporal: stack?.temporal?.process.pid });
+    const pids = processes({ api: stack?.apis.map((c) => c.pid) ?? [], worker: stack?.workers.map((c) => c.pid) ?? [], temporal: stack?.temporal?.process.pid });
     await new Promise((r) => setTimeout(r, 1100)); // the query counters are written every second
     const cpu = cpuMeter(pids);
     const queriesBefore = queriesSoFar(QUERY_COUNT_FILE);

@@ -17,8 +17,13 @@ export async function inBatches<T, R>(items: readonly T[], limit: number, fn: (i
  * prepares while the first holds the locks both need. `run` answers each item with its result or its error,
  * in order.
  */
+interface Lane<T, R> {
+  queue: Array<{ item: T; resolve: (r: R) => void; reject: (e: unknown) => void }>;
+  running: number;
+}
+
 export class GroupCommit<T, R> {
-  private readonly lanes = new Map<string, { queue: Array<{ item: T; resolve: (r: R) => void; reject: (e: unknown) => void }>; running: number }>();
+  private readonly lanes = new Map<string, Lane<T, R>>();
 
   constructor(
     private readonly run: (key: string, items: T[]) => Promise<Array<R | Error>>,
@@ -34,7 +39,7 @@ export class GroupCommit<T, R> {
     });
   }
 
-  private async drain(key: string, lane: { queue: Array<{ item: T; resolve: (r: R) => void; reject: (e: unknown) => void }>; running: number }): Promise<void> {
+  private async drain(key: string, lane: Lane<T, R>): Promise<void> {
     lane.running++;
     // Items submitted in the same tick join this batch.
     await Promise.resolve();

@@ -75,9 +75,9 @@ export class Stack {
   apiPort!: number;
   /** One port per API replica; the first is `apiPort`. */
   apiPorts: number[] = [];
-  /** The running worker and API processes, by replica number (null once stopped). */
-  workers: Array<ChildProcess | null> = [];
-  apis: Array<ChildProcess | null> = [];
+  /** The worker and API processes, by replica number (the latest started for each). */
+  workers: ChildProcess[] = [];
+  apis: ChildProcess[] = [];
   private temporalBinary?: string;
   /** ENCRYPTION_KEYS from the environment, else a development key kept in the data folder. */
   encryptionKeys!: string;
@@ -243,7 +243,7 @@ export class Stack {
   async stop(): Promise<void> {
     if (this.stopping) return;
     this.stopping = true;
-    await Promise.all([...this.workers, ...this.apis].filter((c): c is ChildProcess => !!c).map((c) => stopChild(c)));
+    await Promise.all([...this.workers, ...this.apis].map((c) => stopChild(c)));
     await this.temporal?.stop();
     await this.database?.stop();
   }
