@@ -232,7 +232,8 @@ async function main(): Promise<void> {
 
     // 2. Throughput: as fast as the concurrency allows; what each lead costs is measured over this phase.
     const b = await createOrgWithTeams(databaseUrl, baseUrl, `bench throughput ${RUN}`, longSla);
-    const pids = processes({ api: stack?.apis.map((c) => c.pid) ?? [], worker: stack?.workers.map((c) => c.pid) ?? [], temporal: stack?.temporal?.process.pid });
+    // The load generator is metered too: on two cores it competes with what it measures, in both phases.
+    const pids = { ...processes({ api: stack?.apis.map((c) => c.pid) ?? [], worker: stack?.workers.map((c) => c.pid) ?? [], temporal: stack?.temporal?.process.pid }), bench: () => [process.pid] };
     await new Promise((r) => setTimeout(r, 1100)); // the query counters are written every second
     const cpu = cpuMeter(pids);
     const queriesBefore = queriesSoFar(QUERY_COUNT_FILE);
@@ -254,6 +255,7 @@ async function main(): Promise<void> {
     // 3. The ceiling: the same start path and concurrency on the same server, with nothing but Temporal in it
     // (its workflow is the benchmark's own, on its own worker: it is not in the production bundle).
     const ceilingWorker = await spawnCeilingWorker(temporalAddress, stack?.encryptionKeys ?? process.env.ENCRYPTION_KEYS);
+    const ceilingCpu = cpuMeter({ temporal: pids.temporal, worker: () => [ceilingWorker.pid], bench: pids.bench });
     const phaseC = await drive(`ceiling at concurrency ${CONCURRENCY}`, CEILING_RUNS, { concurrency: CONCURRENCY }, async (i) => {
       const op = new WithStartWorkflowOperation<typeof benchCeilingWorkflow>('benchCeilingWorkflow', {
         taskQueue: CEILING_TASK_QUEUE,
@@ -263,6 +265,8 @@ async function main(): Promise<void> {
       await temporal.client.workflow.executeUpdateWithStart(ceilingDone, { startWorkflowOperation: op });
     });
     const ceiling = (CEILING_RUNS - phaseC.errors) / (phaseC.elapsedMs / 1000);
+    const perRun = (x: number) => Math.round((x / Math.max(1, CEILING_RUNS - phaseC.errors)) * 100) / 100;
+    const cpuMsPerCeilingRun = stack ? Object.fromEntries(Object.entries(ceilingCpu()).map(([k, v]) => [k, perRun(v)])) : null;
 
     // 5 (before the long SLA phase). History per routed-and-touched lead, for a small and a large ruleset.
     const history: HistoryFigures[] = [];
@@ -345,6 +349,8 @@ async function main(): Promise<void> {
       sla_lateness_ms: pick(slaMs),
       timer_ceiling_lateness_ms: pick(timerMs),
       cpu_ms_per_lead: cpuMsPerLead,
+      // What one ceiling run costs the same processes: the gap between the two is what Routeswit adds.
+      cpu_ms_per_ceiling_run: cpuMsPerCeilingRun,
       queries_per_lead: queriesPerLead,
       transactions_per_lead: transactionsPerLead,
       history_events_per_lead: history[0]?.events.p50 ?? null,
@@ -390,7 +396,15 @@ async function main(): Promise<void> {
     }
     if (cpuMsPerLead) {
       log('');
-      log(table([['cost per routed lead', 'value'], ...Object.entries(cpuMsPerLead).map(([k, v]): [string, number] => [`CPU ms, ${k}`, v]), ['Postgres statements (API + worker)', queriesPerLead ?? 0], ['Postgres transactions', transactionsPerLead]]));
+      const ceilingRun = (k: string) => cpuMsPerCeilingRun?.[k] ?? '';
+      log(
+        table([
+          ['cost per routed lead', 'value', 'per ceiling run'],
+          ...Object.entries(cpuMsPerLead).map(([k, v]): [string, number, number | string] => [`CPU ms, ${k}`, v, ceilingRun(k)]),
+          ['Postgres statements (API + worker)', queriesPerLead ?? 0, ''],
+          ['Postgres transactions', transactionsPerLead, ''],
+        ]),
+      );
     }
     log(`\nfairness (assignments per rep, max/min): ${Object.entries(fair).map(([t, f]) => `${t} ${f.max}/${f.min}`).join(', ')}`);
     log(`errors: ${errors} of ${leads} leads`);

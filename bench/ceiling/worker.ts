@@ -39,7 +39,7 @@ export async function startCeilingWorker(address: string, encryptionKeys: string
 }
 
 /** The ceiling worker in a child process; resolves once it polls. */
-export async function spawnCeilingWorker(address: string, encryptionKeys: string | undefined): Promise<{ stop(): Promise<void> }> {
+export async function spawnCeilingWorker(address: string, encryptionKeys: string | undefined): Promise<{ pid: number; stop(): Promise<void> }> {
   const { spawn } = await import('node:child_process');
   const child = spawn(process.execPath, ['--import', 'tsx', require.resolve('./main'), address], { env: { ...process.env, ENCRYPTION_KEYS: encryptionKeys ?? '' }, stdio: ['ignore', 'pipe', 'inherit'] });
   await new Promise<void>((resolve, reject) => {
@@ -47,6 +47,7 @@ export async function spawnCeilingWorker(address: string, encryptionKeys: string
     child.once('exit', (code) => reject(new Error(`the ceiling worker exited with code ${code}`)));
   });
   return {
+    pid: child.pid!,
     stop: () =>
       new Promise<void>((resolve) => {
         child.once('exit', () => resolve());

@@ -38,7 +38,7 @@ function pidsNamed(name: string): number[] {
 export type ProcessSet = Record<string, () => number[]>;
 
 /** Per process kind, the sum over its replicas (every API process, every worker). */
-export function processes(pids: { api: Array<number | undefined>; worker: Array<number | undefined>; temporal?: number }): ProcessSet {
+export function processes(pids: { api: Array<number | undefined>; worker: Array<number | undefined>; temporal?: number }): Record<'api' | 'worker' | 'temporal' | 'postgres', () => number[]> {
   const known = (list: Array<number | undefined>) => () => list.filter((pid): pid is number => pid !== undefined);
   return { api: known(pids.api), worker: known(pids.worker), temporal: known([pids.temporal]), postgres: () => pidsNamed('postgres') };
 }
