@@ -187,16 +187,23 @@ async function main(): Promise<void> {
       });
     }
     log('starting the stack (Temporal dev server, worker, API)…');
-    await stack.startInfrastructure(log);
-    // A prebuilt workflow bundle, as a production worker uses (npm run build does the same).
-    const bundlePath = path.join(dataDir(), 'bench', 'workflow-bundle.js');
-    const { code } = await bundleWorkflowCode({ workflowsPath: WORKFLOWS_PATH, logger: quiet });
-    fs.mkdirSync(path.dirname(bundlePath), { recursive: true });
-    fs.writeFileSync(bundlePath, code);
-    stack.opts.env = { ...stack.opts.env, WORKFLOW_BUNDLE_PATH: bundlePath };
-    stack.startAll();
-    await stack.waitUntilReady();
-    await stack.waitForWorker();
+    try {
+      await stack.startInfrastructure(log);
+      // A prebuilt workflow bundle, as a production worker uses (npm run build does the same).
+      const bundlePath = path.join(dataDir(), 'bench', 'workflow-bundle.js');
+      const { code } = await bundleWorkflowCode({ workflowsPath: WORKFLOWS_PATH, logger: quiet });
+      fs.mkdirSync(path.dirname(bundlePath), { recursive: true });
+      fs.writeFileSync(bundlePath, code);
+      stack.opts.env = { ...stack.opts.env, WORKFLOW_BUNDLE_PATH: bundlePath };
+      stack.startAll();
+      await stack.waitUntilReady();
+      await stack.waitForWorker();
+    } catch (err) {
+      // A stack that never became ready is stopped too: its worker and API, left running, polled the database
+      // through every later run and were measured with it.
+      await started.stop();
+      throw err;
+    }
     baseUrls = stack.baseUrls;
     databaseUrl = stack.database.url;
     temporalAddress = stack.temporalAddress;
