@@ -3,6 +3,7 @@ import type { Knex } from 'knex';
 import * as assignments from '../db/assignments';
 import type { Db } from '../db/knex';
 import * as leads from '../db/leads';
+import { routingContext, type ActiveRuleset } from '../db/orgs';
 import { repClock } from '../db/reps';
 import { loadSharedState, ownersFor } from '../db/routingState';
 import { stepKeys } from '../db/timeline';
@@ -108,7 +109,7 @@ export function routingActivities(deps: { db: Db; rulesets: RulesetCache; notify
    * Replays, recoveries and closed leads are answered here; the rest get their rule. Returns what is left to
    * decide.
    */
-  async function prepare(trx: Knex.Transaction, orgId: string, reqs: RouteLeadRequest[], outcomes: Array<RouteOutcome | Error>): Promise<Pending[]> {
+  async function prepare(trx: Knex.Transaction, orgId: string, active: ActiveRuleset | null, reqs: RouteLeadRequest[], outcomes: Array<RouteOutcome | Error>): Promise<Pending[]> {
     const locked = await leads.lockLeadsForAttempts(trx, orgId, reqs.map((r) => ({ leadId: r.leadId, attempt: r.attempt })));
     const pending: Pending[] = [];
     let matcher: ((lead: Record<string, unknown>) => RulesetMatch) | undefined;
@@ -124,7 +125,7 @@ export function routingActivities(deps: { db: Db; rulesets: RulesetCache; notify
       else if (req.reason === 'ROUTED' && lead.status !== 'ROUTING') outcomes[index] = { kind: 'recovered', state: await recoverState(trx, lead) };
       else if (lead.status === 'CLOSED') outcomes[index] = { kind: 'closed' };
       else {
-        matcher ??= req.repId ? undefined : await deps.rulesets.matcherFor(trx, orgId);
+        matcher ??= req.repId ? undefined : await deps.rulesets.matcherFor(trx, active);
         const decided = req.repId ? directTo(req.repId, lead) : matcher!(lead as unknown as Record<string, unknown>);
         const action = decided.match.action;
         const owner = action ? await ownersFor(trx, orgId, action, { email: lead.email, accountDomains: lead.account_domain ? [lead.account_domain] : [] }) : undefined;
@@ -143,7 +144,8 @@ export function routingActivities(deps: { db: Db; rulesets: RulesetCache; notify
    */
   async function routeTogether(trx: Knex.Transaction, orgId: string, reqs: RouteLeadRequest[]): Promise<Array<RouteOutcome | Error>> {
     const outcomes: Array<RouteOutcome | Error> = new Array(reqs.length);
-    const pending = await prepare(trx, orgId, reqs, outcomes);
+    const context = await routingContext(trx, orgId);
+    const pending = await prepare(trx, orgId, context?.activeRuleset ?? null, reqs, outcomes);
     const needs = pending.flatMap((p) => (p.decided.match.action ? [{ action: p.decided.match.action, owner: p.owner }] : []));
     const now = Math.max(0, ...pending.map((p) => p.at.getTime()));
     let state: SharedState = needs.length ? await loadSharedState(trx, orgId, needs, { now, lock: true }) : { reps: {}, pools: {} };
@@ -165,7 +167,7 @@ export function routingActivities(deps: { db: Db; rulesets: RulesetCache; notify
       if (selection?.rep_id) state = takeTurn(state, selection, p.at.getTime(), p.lead.assigned_rep_id);
       decisions.push({ index: p.index, req: p.req, lead: p.lead, decided: p.decided, at: p.at, routing: routingOf(p, selection), selection, ctx });
     }
-    const written = await writeDecisions(trx, deps.notify, decisions, { ...state.pools });
+    const written = await writeDecisions(trx, deps.notify, decisions, { ...state.pools }, context?.org);
     decisions.forEach((d, i) => (outcomes[d.index] = written[i]!));
     return outcomes;
   }

@@ -2,7 +2,7 @@ import type { Knex } from 'knex';
 import { setOwners } from '../db/accounts';
 import * as assignments from '../db/assignments';
 import * as leads from '../db/leads';
-import { findOrg } from '../db/orgs';
+import type { OrgRow } from '../db/orgs';
 import { repSourceFor } from '../db/routingState';
 import { insertEvents, type NewEvent } from '../db/timeline';
 import type { RouteOutcome, RouteRequest } from '../lead/machine';
@@ -132,10 +132,10 @@ function outcomeEvent(d: Decision, m: Made | undefined, before: string | null): 
 
 /**
  * Writes what the decisions say: ends the leads' current assignments, opens the new ones, marks the leads,
- * records their events (ROUTED first on a lead's first attempt) and queues their notifications. Returns each
- * decision's outcome, in order.
+ * records their events (ROUTED first on a lead's first attempt) and queues their notifications (`org` was read
+ * with the batch). Returns each decision's outcome, in order.
  */
-export async function writeDecisions(trx: Knex.Transaction, notify: NotifyDeps, decisions: Decision[], pools: Record<string, PoolState>): Promise<RouteOutcome[]> {
+export async function writeDecisions(trx: Knex.Transaction, notify: NotifyDeps, decisions: Decision[], pools: Record<string, PoolState>, org: OrgRow | undefined): Promise<RouteOutcome[]> {
   if (!decisions.length) return [];
   const orgId = decisions[0]!.req.orgId;
   const made = new Map(decisions.filter((d) => d.selection?.rep_id && d.ctx).map((d) => [d, assignmentOf(d)]));
@@ -146,7 +146,6 @@ export async function writeDecisions(trx: Knex.Transaction, notify: NotifyDeps, 
   const updated = await markLeads(trx, decisions, made);
   const events = decisions.map((d) => [...routedEvent(d), outcomeEvent(d, made.get(d), previous.get(d.req.leadId) ?? null)]);
   const ids = await insertEvents(trx, events.flat());
-  const org = made.size ? await findOrg(trx, orgId) : undefined;
   const outcomes: RouteOutcome[] = [];
   let written = 0;
   for (const [i, d] of decisions.entries()) {

@@ -1,5 +1,6 @@
 import type { Db } from '../db/knex';
-import { activeRulesetVersion, publishedRuleset } from '../db/rulesets';
+import type { ActiveRuleset } from '../db/orgs';
+import { publishedRuleset } from '../db/rulesets';
 import { compileRuleset, leadValues, matchRule, type CompiledRuleset, type RuleMatch } from '../routing';
 
 export interface RulesetMatch {
@@ -11,16 +12,16 @@ export const NO_RULESET: RuleMatch = { rule_id: null, source: 'NONE', action: nu
 
 /**
  * Compiled rulesets, kept per `id:version` in the worker: a published version never changes, so each is read
- * and compiled once, and each batch of routing attempts costs one small query to learn which version is active.
+ * and compiled once; which version is active, each batch of routing attempts learns with the organization
+ * (routingContext).
  */
 export class RulesetCache {
   private readonly compiled = new Map<string, CompiledRuleset>();
 
   constructor(private readonly capacity = 200) {}
 
-  /** The organization's active ruleset as a function of the lead: one query for any number of leads. */
-  async matcherFor(db: Db, orgId: string): Promise<(lead: Record<string, unknown>) => RulesetMatch> {
-    const active = await activeRulesetVersion(db, orgId);
+  /** The organization's active ruleset as a function of the lead, for any number of leads. */
+  async matcherFor(db: Db, active: ActiveRuleset | null): Promise<(lead: Record<string, unknown>) => RulesetMatch> {
     if (!active) return () => ({ match: NO_RULESET, ruleset: null });
     const key = `${active.id}:${active.version}`;
     let rs = this.compiled.get(key);

@@ -43,6 +43,26 @@ export function findOrg(db: Db | Knex.Transaction, id: string): Promise<OrgRow |
   return db<OrgRow>('organizations').where({ id }).first();
 }
 
+/** The active ruleset's id and version: routing compiles a version once and caches it (see activities). */
+export interface ActiveRuleset {
+  id: string;
+  version: number;
+}
+
+/**
+ * What routing needs of an organization, in one statement: its settings (for notifications) and which ruleset
+ * version is active.
+ */
+export async function routingContext(db: Db | Knex.Transaction, id: string): Promise<{ org: OrgRow; activeRuleset: ActiveRuleset | null } | undefined> {
+  const row: (OrgRow & { active_ruleset_id: string | null; active_ruleset_version: number | null }) | undefined = await db('organizations as o')
+    .leftJoin('rulesets as r', (on) => on.on('r.org_id', 'o.id').andOnVal('r.status', 'ACTIVE'))
+    .where('o.id', id)
+    .first('o.*', 'r.id as active_ruleset_id', 'r.version as active_ruleset_version');
+  if (!row) return undefined;
+  const { active_ruleset_id, active_ruleset_version, ...org } = row;
+  return { org, activeRuleset: active_ruleset_id === null ? null : { id: active_ruleset_id, version: active_ruleset_version! } };
+}
+
 export function listOrgs(db: Db): Promise<OrgRow[]> {
   return db<OrgRow>('organizations').orderBy('id');
 }

@@ -98,11 +98,6 @@ export async function activeRepIds(db: Conn, orgId: string, ids: string[]): Prom
   return new Map((rows as Array<{ id: string; active: boolean }>).map((r) => [r.id, r.active]));
 }
 
-/** The active ruleset's id and version only: routing compiles a version once and caches it (see activities). */
-export function activeRulesetVersion(db: Conn, orgId: string): Promise<Pick<RulesetRow, 'id' | 'version'> | undefined> {
-  return db<RulesetRow>('rulesets').where({ org_id: orgId, status: 'ACTIVE' }).first('id', 'version');
-}
-
 export async function rulesetDefinition(db: Conn, id: string): Promise<RulesetDefinition | undefined> {
   return (await db<RulesetRow>('rulesets').where({ id }).first('definition'))?.definition;
 }

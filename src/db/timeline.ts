@@ -2,7 +2,7 @@ import type { Knex } from 'knex';
 import type { Db } from './knex';
 import { newId } from '../ids';
 import { WEBHOOK_EVENT_FOR, type TimelineEventType, type WebhookEvent } from '../lead/model';
-import { enqueueDeliveriesOf } from './webhooks';
+import { queueDeliveries, subscribersOf, type Announced, type Subscriber } from './webhooks';
 
 type Conn = Db | Knex.Transaction;
 
@@ -29,21 +29,26 @@ export interface NewEvent {
 }
 
 /**
- * Writes timeline events once each, in one statement. Events that webhooks announce get their deliveries
- * queued in the same transaction, so an event is never announced without having happened, nor happens
- * unannounced. Returns each new event's id, or null where the step had written it already; events written
- * together keep their order in the timeline.
+ * Writes timeline events once each, in one statement, which also reads the webhooks that may announce them.
+ * Events that webhooks announce get their deliveries queued in the same transaction, so an event is never
+ * announced without having happened, nor happens unannounced. Returns each new event's id, or null where the
+ * step had written it already; events written together keep their order in the timeline.
  */
 export async function insertEvents(db: Conn, events: NewEvent[]): Promise<Array<string | null>> {
   const ids = events.map(() => newId('event'));
-  const rows: Array<{ id: string; occurred_at: Date }> = await db('events')
+  const insert = db('events')
     .insert(events.map((e, i) => ({ id: ids[i], rep_id: null, ...e, data: JSON.stringify(e.data ?? {}) })))
     .onConflict(['lead_id', 'step_key'])
     .ignore()
     .returning(['id', 'occurred_at']);
+  const announcing = [...new Set(events.filter((e) => WEBHOOK_EVENT_FOR[e.type]).map((e) => e.org_id))];
+  const rows: Array<{ id: string; occurred_at: Date; subscribers?: Subscriber[] }> = announcing.length
+    ? await db.with('written', insert).from('written').select('id', 'occurred_at', subscribersOf(db, announcing).wrap('', ' AS subscribers'))
+    : await insert;
   const written = new Map(rows.map((r) => [r.id, r.occurred_at]));
-  // Announced events, grouped by organization and webhook event: one lookup of the subscribers per group.
-  const announced = new Map<string, { orgId: string; hook: WebhookEvent; events: Array<{ eventId: string; data: object; at: Date }> }>();
+  const subscribers = rows[0]?.subscribers ?? [];
+  // Announced events, grouped by organization and webhook event: one insert of deliveries per group.
+  const announced = new Map<string, { orgId: string; hook: WebhookEvent; events: Announced[] }>();
   for (const [i, e] of events.entries()) {
     const hook = WEBHOOK_EVENT_FOR[e.type];
     const at = written.get(ids[i]!);
@@ -52,7 +57,10 @@ export async function insertEvents(db: Conn, events: NewEvent[]): Promise<Array<
     if (!announced.has(key)) announced.set(key, { orgId: e.org_id, hook, events: [] });
     announced.get(key)!.events.push({ eventId: ids[i]!, data: { lead_id: e.lead_id, rep_id: e.rep_id ?? null, ...(e.data ?? {}) }, at });
   }
-  for (const a of announced.values()) await enqueueDeliveriesOf(db, a.orgId, a.hook, a.events);
+  for (const a of announced.values()) {
+    const hookIds = subscribers.filter((s) => s.org_id === a.orgId && s.events.includes(a.hook)).map((s) => s.id);
+    await queueDeliveries(db, a.orgId, a.hook, hookIds, a.events);
+  }
   return ids.map((id) => (written.has(id) ? id : null));
 }
 

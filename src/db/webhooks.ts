@@ -5,7 +5,6 @@ import type { WebhookEvent } from '../lead/model';
 
 type Conn = Db | Knex.Transaction;
 
-
 export interface WebhookRow {
   id: string;
   org_id: string;
@@ -41,20 +40,41 @@ export interface DeliveryRow {
  * itself is asynchronous (see the worker's dispatcher) and never holds up routing.
  */
 export async function enqueueDeliveries(db: Conn, orgId: string, type: WebhookEvent, eventId: string, data: object, at: Date): Promise<number> {
-  return enqueueDeliveriesOf(db, orgId, type, [{ eventId, data, at }]);
+  const hooks: Array<{ id: string }> = await db('webhooks').where({ org_id: orgId, active: true }).whereRaw('? = ANY(events)', [type]).select('id');
+  return queueDeliveries(db, orgId, type, hooks.map((h) => h.id), [{ eventId, data, at }]);
 }
 
-/** Queues the deliveries of several events of one type: one lookup of the subscribed webhooks for all. */
-export async function enqueueDeliveriesOf(db: Conn, orgId: string, type: WebhookEvent, events: ReadonlyArray<{ eventId: string; data: object; at: Date }>): Promise<number> {
-  if (!events.length) return 0;
-  const hooks: Array<{ id: string }> = await db('webhooks').where({ org_id: orgId, active: true }).whereRaw('? = ANY(events)', [type]).select('id');
-  if (!hooks.length) return 0;
+/** An event to announce, with what its delivery carries. */
+export interface Announced {
+  eventId: string;
+  data: object;
+  at: Date;
+}
+
+/** An active webhook and the events it subscribes to, as read beside the events it may announce. */
+export interface Subscriber {
+  id: string;
+  org_id: string;
+  events: WebhookEvent[];
+}
+
+/**
+ * The active webhooks of these organizations, as a SQL expression that yields them as JSON: a statement that
+ * writes events reads them in the same round trip (see insertEvents).
+ */
+export function subscribersOf(db: Conn, orgIds: string[]): Knex.Raw {
+  return db.raw(`(SELECT coalesce(json_agg(json_build_object('id', h.id, 'org_id', h.org_id, 'events', h.events)), '[]') FROM webhooks h WHERE h.org_id = ANY(?::text[]) AND h.active)`, [orgIds]);
+}
+
+/** Queues one delivery per event for each of the webhooks (already known to subscribe to `type`). */
+export async function queueDeliveries(db: Conn, orgId: string, type: WebhookEvent, hookIds: string[], events: ReadonlyArray<Announced>): Promise<number> {
+  if (!hookIds.length || !events.length) return 0;
   const rows = events.flatMap((e) => {
     const payload = JSON.stringify({ id: e.eventId, type, created_at: e.at.toISOString(), data: e.data });
-    return hooks.map((h) => ({ id: newId('delivery'), org_id: orgId, webhook_id: h.id, event_id: e.eventId, event_type: type, payload, status: 'PENDING' }));
+    return hookIds.map((id) => ({ id: newId('delivery'), org_id: orgId, webhook_id: id, event_id: e.eventId, event_type: type, payload, status: 'PENDING' }));
   });
   await db('webhook_deliveries').insert(rows).onConflict(['webhook_id', 'event_id']).ignore();
-  return hooks.length;
+  return hookIds.length;
 }
 
 export function findWebhook(db: Conn, orgId: string, id: string): Promise<WebhookRow | undefined> {
