@@ -39,8 +39,10 @@ const { values: args } = parseArgs({
     rate: { type: 'string', default: '20' },
     leads: { type: 'string', default: '300' },
     concurrency: { type: 'string', default: '32' },
-    'throughput-leads': { type: 'string', default: '400' },
-    'ceiling-runs': { type: 'string', default: '400' },
+    'throughput-leads': { type: 'string', default: '600' },
+    'ceiling-runs': { type: 'string', default: '600' },
+    // The throughput and ceiling phases alternate in this many rounds (each a share of their leads and runs).
+    rounds: { type: 'string', default: '3' },
     'sla-leads': { type: 'string', default: '2000' },
     // At the goal's rate (--rate) with an SLA longer than the posting takes, every SLA lead's timer is in
     // flight when the first one fires: 2,000 timers, as issue 17's goal states.
@@ -65,6 +67,7 @@ const LATENCY_LEADS = Number(args.leads);
 const CONCURRENCY = Number(args.concurrency);
 const THROUGHPUT_LEADS = Number(args['throughput-leads']);
 const CEILING_RUNS = Number(args['ceiling-runs']);
+const ROUNDS = Math.max(1, Number(args.rounds));
 const SLA_LEADS = args['skip-sla'] ? 0 : Number(args['sla-leads']);
 const SLA_MINUTES = Number(args['sla-minutes']);
 const SLA_RATE = Number(args['sla-rate'] ?? args.rate);
@@ -237,43 +240,71 @@ async function main(): Promise<void> {
     const assignedA = await waitForAssignments(db, a.orgId, LATENCY_LEADS, 60_000);
     const l2a = await leadToAssignment(db, a.orgId);
 
-    // 2. Throughput: as fast as the concurrency allows; what each lead costs is measured over this phase.
+    // 2 and 3, in alternating rounds. Throughput: as fast as the concurrency allows; what each lead costs is
+    // measured over these rounds. The ceiling: the same start path and concurrency on the same server, with
+    // nothing but Temporal in it (its workflow is the benchmark's own, on its own worker: it is not in the
+    // production bundle). Run one after the other, the two phases met different machines: on a shared host
+    // whose speed drifts, the ratio of one pair ranged from 0.80 to 1.04 in three runs; alternating rounds
+    // give both the same drift.
     const b = await createOrgWithTeams(databaseUrl, baseUrl, `bench throughput ${RUN}`, longSla);
     // The load generator is metered too: on two cores it competes with what it measures, in both phases.
     const pids = { ...processes({ api: stack?.apis.map((c) => c.pid) ?? [], worker: stack?.workers.map((c) => c.pid) ?? [], temporal: stack?.temporal?.process.pid }), bench: () => [process.pid] };
-    await new Promise((r) => setTimeout(r, 1100)); // the query counters are written every second
-    const cpu = cpuMeter(pids);
-    const queriesBefore = queriesSoFar(QUERY_COUNT_FILE);
-    const xactBefore = await transactions(db);
-    const phaseB = await drive(`throughput at concurrency ${CONCURRENCY}`, THROUGHPUT_LEADS, { concurrency: CONCURRENCY }, async (i) => {
-      await postLead(apiFor(i), b, i);
-    });
-    const assignedB = await waitForAssignments(db, b.orgId, THROUGHPUT_LEADS, 120_000);
-    await new Promise((r) => setTimeout(r, 1100));
-    const perLead = (x: number) => Math.round((x / Math.max(1, assignedB)) * 100) / 100;
-    const cpuMsPerLead = stack ? Object.fromEntries(Object.entries(cpu()).map(([k, v]) => [k, perLead(v)])) : null;
-    const queriesPerLead = stack ? perLead(queriesSoFar(QUERY_COUNT_FILE) - queriesBefore) : null;
-    const transactionsPerLead = perLead((await transactions(db)) - xactBefore);
-    const span = await db('leads')
-      .where({ org_id: b.orgId })
-      .first(db.raw('EXTRACT(EPOCH FROM (max(assigned_at) - min(received_at))) AS s'));
-    const throughput = assignedB / Number(span?.s ?? Infinity);
-
-    // 3. The ceiling: the same start path and concurrency on the same server, with nothing but Temporal in it
-    // (its workflow is the benchmark's own, on its own worker: it is not in the production bundle).
     const ceilingWorker = await spawnCeilingWorker(temporalAddress, stack?.encryptionKeys ?? process.env.ENCRYPTION_KEYS);
-    const ceilingCpu = cpuMeter({ temporal: pids.temporal, worker: () => [ceilingWorker.pid], bench: pids.bench });
-    const phaseC = await drive(`ceiling at concurrency ${CONCURRENCY}`, CEILING_RUNS, { concurrency: CONCURRENCY }, async (i) => {
-      const op = new WithStartWorkflowOperation<typeof benchCeilingWorkflow>('benchCeilingWorkflow', {
-        taskQueue: CEILING_TASK_QUEUE,
-        workflowId: `bench-ceiling-${RUN}-${i}`,
-        workflowIdConflictPolicy: 'USE_EXISTING',
+    const sumInto = (into: Record<string, number>, add: Record<string, number>) => Object.entries(add).forEach(([k, v]) => (into[k] = (into[k] ?? 0) + v));
+    const leadCpu: Record<string, number> = {};
+    const runCpu: Record<string, number> = {};
+    let assignedB = 0;
+    let spanS = 0;
+    let queries = 0;
+    let xacts = 0;
+    const phaseB = { errors: 0 };
+    const phaseC = { errors: 0, elapsedMs: 0 };
+    for (let round = 0; round < ROUNDS; round++) {
+      const leadsFrom = Math.round((round * THROUGHPUT_LEADS) / ROUNDS);
+      const leadsTo = Math.round(((round + 1) * THROUGHPUT_LEADS) / ROUNDS);
+      await new Promise((r) => setTimeout(r, 1100)); // the query counters are written every second
+      const since = new Date();
+      const cpu = cpuMeter(pids);
+      const queriesBefore = queriesSoFar(QUERY_COUNT_FILE);
+      const xactBefore = await transactions(db);
+      const driven = await drive(`throughput at concurrency ${CONCURRENCY}, round ${round + 1}/${ROUNDS}`, leadsTo - leadsFrom, { concurrency: CONCURRENCY }, async (i) => {
+        await postLead(apiFor(leadsFrom + i), b, leadsFrom + i);
       });
-      await temporal.client.workflow.executeUpdateWithStart(ceilingDone, { startWorkflowOperation: op });
-    });
+      phaseB.errors += driven.errors;
+      const assigned = (await waitForAssignments(db, b.orgId, leadsTo, 120_000)) - assignedB;
+      assignedB += assigned;
+      await new Promise((r) => setTimeout(r, 1100));
+      sumInto(leadCpu, cpu());
+      queries += queriesSoFar(QUERY_COUNT_FILE) - queriesBefore;
+      xacts += (await transactions(db)) - xactBefore;
+      // From the round's start to its last lead assigned, or to its last answer if that came later: the
+      // ceiling's rounds are timed the same way, from their start to their last answer.
+      const last = await db('leads').where({ org_id: b.orgId }).where('received_at', '>=', since).first(db.raw('EXTRACT(EPOCH FROM (max(assigned_at) - ?::timestamptz)) AS s', [since]));
+      spanS += Math.max(driven.elapsedMs / 1000, Number(last?.s ?? Infinity));
+
+      const runsFrom = Math.round((round * CEILING_RUNS) / ROUNDS);
+      const runsTo = Math.round(((round + 1) * CEILING_RUNS) / ROUNDS);
+      const ceilingCpu = cpuMeter({ temporal: pids.temporal, worker: () => [ceilingWorker.pid], bench: pids.bench });
+      const ran = await drive(`ceiling at concurrency ${CONCURRENCY}, round ${round + 1}/${ROUNDS}`, runsTo - runsFrom, { concurrency: CONCURRENCY }, async (i) => {
+        const op = new WithStartWorkflowOperation<typeof benchCeilingWorkflow>('benchCeilingWorkflow', {
+          taskQueue: CEILING_TASK_QUEUE,
+          workflowId: `bench-ceiling-${RUN}-${runsFrom + i}`,
+          workflowIdConflictPolicy: 'USE_EXISTING',
+        });
+        await temporal.client.workflow.executeUpdateWithStart(ceilingDone, { startWorkflowOperation: op });
+      });
+      sumInto(runCpu, ceilingCpu());
+      phaseC.errors += ran.errors;
+      phaseC.elapsedMs += ran.elapsedMs;
+    }
+    const perLead = (x: number) => Math.round((x / Math.max(1, assignedB)) * 100) / 100;
+    const cpuMsPerLead = stack ? Object.fromEntries(Object.entries(leadCpu).map(([k, v]) => [k, perLead(v)])) : null;
+    const queriesPerLead = stack ? perLead(queries) : null;
+    const transactionsPerLead = perLead(xacts);
+    const throughput = assignedB / spanS;
     const ceiling = (CEILING_RUNS - phaseC.errors) / (phaseC.elapsedMs / 1000);
     const perRun = (x: number) => Math.round((x / Math.max(1, CEILING_RUNS - phaseC.errors)) * 100) / 100;
-    const cpuMsPerCeilingRun = stack ? Object.fromEntries(Object.entries(ceilingCpu()).map(([k, v]) => [k, perRun(v)])) : null;
+    const cpuMsPerCeilingRun = stack ? Object.fromEntries(Object.entries(runCpu).map(([k, v]) => [k, perRun(v)])) : null;
 
     // 5 (before the long SLA phase). History per routed-and-touched lead, for a small and a large ruleset.
     const history: HistoryFigures[] = [];
@@ -364,7 +395,7 @@ async function main(): Promise<void> {
       history_bytes_per_lead: history[0]?.bytes.p50 ?? null,
       fairness: fair,
       history_per_lead: history,
-      parameters: { compiled: !args.tsx, workers: WORKERS, apis: APIS, rate: RATE, latency_leads: LATENCY_LEADS, concurrency: CONCURRENCY, throughput_leads: THROUGHPUT_LEADS, ceiling_runs: CEILING_RUNS, sla_leads: SLA_LEADS, sla_minutes: SLA_MINUTES, sla_rate: SLA_RATE, sla_timers_in_flight: Math.min(SLA_LEADS, Math.round(SLA_RATE * SLA_MINUTES * 60)), history_leads: HISTORY_LEADS },
+      parameters: { compiled: !args.tsx, workers: WORKERS, apis: APIS, rate: RATE, latency_leads: LATENCY_LEADS, concurrency: CONCURRENCY, throughput_leads: THROUGHPUT_LEADS, ceiling_runs: CEILING_RUNS, rounds: ROUNDS, sla_leads: SLA_LEADS, sla_minutes: SLA_MINUTES, sla_rate: SLA_RATE, sla_timers_in_flight: Math.min(SLA_LEADS, Math.round(SLA_RATE * SLA_MINUTES * 60)), history_leads: HISTORY_LEADS },
       goals: { ...GOALS, history_bytes_per_touched_lead: HISTORY_GOAL_BYTES },
       goals_met: goalsMet,
       machine: { cores: os.cpus().length, cpu: os.cpus()[0]?.model, memory_gb: Math.round(os.totalmem() / 2 ** 30), platform: `${os.platform()}-${os.arch()}` },
