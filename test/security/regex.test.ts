@@ -47,8 +47,10 @@ describe('regular expressions run in linear time', () => {
     const large = msPerEvaluation(pattern, input(4 * n));
     // 4x the input: linear is at most 4x the time (less, with fixed costs); backtracking is hundreds of times.
     expect(large / small).toBeLessThan(20);
-    // And on the longest value a rule ever tests, it stays cheap.
-    expect(msPerEvaluation(pattern, input(512))).toBeLessThan(5);
+    // And on the longest value a rule ever tests, it stays cheap: a backtracking engine would take seconds
+    // (or years) here. The bound leaves room for a slow, shared machine running the suite in parallel (one
+    // measured 5.3 ms for ^(a|aa)*$, where an idle fast one measures under 1 ms).
+    expect(msPerEvaluation(pattern, input(512))).toBeLessThan(25);
   });
 
   it('refuses patterns whose program is too large to run cheaply (ten bounded repeats), at the pattern', () => {
