@@ -23,22 +23,26 @@ function rulesetMatching(pattern: string, field = 'attributes.x') {
   return RulesetDefinitionSchema.safeParse({ rules: [{ id: 'r', when: { field, op: 'matches', value: pattern }, then: { strategy: 'ROUND_ROBIN', team: 'sdr' } }] });
 }
 
-/** Mean milliseconds per lead evaluation, repeated until 30 ms have been measured. */
+/**
+ * Milliseconds per lead evaluation: the fastest of at least five batches, measured until 30 ms have passed. The
+ * fastest batch is what the evaluation costs; a mean also counts the time the process spent preempted while
+ * the rest of the suite runs in parallel on a shared machine (one such mean came out at 5.3 ms, an idle run
+ * under 1 ms).
+ */
 function msPerEvaluation(pattern: string, value: string): number {
   const parsed = rulesetMatching(pattern);
   if (!parsed.success) throw new Error(`pattern refused: ${pattern}`);
   const rs = compileRuleset(parsed.data);
   const lead = { email: 'a@b.co', attributes: { x: value } };
   matchRule(rs, lead);
-  let rounds = 0;
   const started = process.hrtime.bigint();
-  let elapsed = 0;
-  while (rounds < 5 || elapsed < 30) {
-    matchRule(rs, lead);
-    rounds++;
-    elapsed = Number(process.hrtime.bigint() - started) / 1e6;
+  let fastest = Infinity;
+  for (let batches = 0; batches < 5 || Number(process.hrtime.bigint() - started) / 1e6 < 30; batches++) {
+    const from = process.hrtime.bigint();
+    for (let i = 0; i < 3; i++) matchRule(rs, lead);
+    fastest = Math.min(fastest, Number(process.hrtime.bigint() - from) / 1e6 / 3);
   }
-  return elapsed / rounds;
+  return fastest;
 }
 
 describe('regular expressions run in linear time', () => {
@@ -47,10 +51,8 @@ describe('regular expressions run in linear time', () => {
     const large = msPerEvaluation(pattern, input(4 * n));
     // 4x the input: linear is at most 4x the time (less, with fixed costs); backtracking is hundreds of times.
     expect(large / small).toBeLessThan(20);
-    // And on the longest value a rule ever tests, it stays cheap: a backtracking engine would take seconds
-    // (or years) here. The bound leaves room for a slow, shared machine running the suite in parallel (one
-    // measured 5.3 ms for ^(a|aa)*$, where an idle fast one measures under 1 ms).
-    expect(msPerEvaluation(pattern, input(512))).toBeLessThan(25);
+    // And on the longest value a rule ever tests, it stays cheap.
+    expect(msPerEvaluation(pattern, input(512))).toBeLessThan(5);
   });
 
   it('refuses patterns whose program is too large to run cheaply (ten bounded repeats), at the pattern', () => {
