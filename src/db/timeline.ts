@@ -2,7 +2,7 @@ import type { Knex } from 'knex';
 import type { Db } from './knex';
 import { newId } from '../ids';
 import { WEBHOOK_EVENT_FOR, type TimelineEventType, type WebhookEvent } from '../lead/model';
-import { queueDeliveries, subscribersOf, type Announced, type Subscriber } from './webhooks';
+import { hooksFor, queueDeliveries, subscribersOf, type Announced, type Subscriber } from './webhooks';
 
 type Conn = Db | Knex.Transaction;
 
@@ -57,10 +57,7 @@ export async function insertEvents(db: Conn, events: NewEvent[]): Promise<Array<
     if (!announced.has(key)) announced.set(key, { orgId: e.org_id, hook, events: [] });
     announced.get(key)!.events.push({ eventId: ids[i]!, data: { lead_id: e.lead_id, rep_id: e.rep_id ?? null, ...(e.data ?? {}) }, at });
   }
-  for (const a of announced.values()) {
-    const hookIds = subscribers.filter((s) => s.org_id === a.orgId && s.events.includes(a.hook)).map((s) => s.id);
-    await queueDeliveries(db, a.orgId, a.hook, hookIds, a.events);
-  }
+  for (const a of announced.values()) await queueDeliveries(db, a.orgId, a.hook, hooksFor(subscribers, a.orgId, a.hook), a.events);
   return ids.map((id) => (written.has(id) ? id : null));
 }
 

@@ -40,8 +40,8 @@ export interface DeliveryRow {
  * itself is asynchronous (see the worker's dispatcher) and never holds up routing.
  */
 export async function enqueueDeliveries(db: Conn, orgId: string, type: WebhookEvent, eventId: string, data: object, at: Date): Promise<number> {
-  const hooks: Array<{ id: string }> = await db('webhooks').where({ org_id: orgId, active: true }).whereRaw('? = ANY(events)', [type]).select('id');
-  return queueDeliveries(db, orgId, type, hooks.map((h) => h.id), [{ eventId, data, at }]);
+  const { subscribers } = (await db.first(subscribersOf(db, [orgId]).wrap('', ' AS subscribers'))) as { subscribers: Subscriber[] };
+  return queueDeliveries(db, orgId, type, hooksFor(subscribers, orgId, type), [{ eventId, data, at }]);
 }
 
 /** An event to announce, with what its delivery carries. */
@@ -64,6 +64,11 @@ export interface Subscriber {
  */
 export function subscribersOf(db: Conn, orgIds: string[]): Knex.Raw {
   return db.raw(`(SELECT coalesce(json_agg(json_build_object('id', h.id, 'org_id', h.org_id, 'events', h.events)), '[]') FROM webhooks h WHERE h.org_id = ANY(?::text[]) AND h.active)`, [orgIds]);
+}
+
+/** The webhooks among `subscribers` that announce `type` for the organization: the one place that rule lives. */
+export function hooksFor(subscribers: readonly Subscriber[], orgId: string, type: WebhookEvent): string[] {
+  return subscribers.filter((s) => s.org_id === orgId && s.events.includes(type)).map((s) => s.id);
 }
 
 /** Queues one delivery per event for each of the webhooks (already known to subscribe to `type`). */
