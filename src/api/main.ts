@@ -9,7 +9,7 @@ import { createServer, listen } from './server';
 async function main(): Promise<void> {
   const config = loadConfigOrExit();
   const logger = createLogger(config.LOG_LEVEL, 'routeswit-api');
-  const db = createDb(config.DATABASE_URL, config.DATABASE_POOL_MAX);
+  const db = createDb(config.DATABASE_URL, config.DATABASE_POOL_MAX, { preparedStatements: config.DATABASE_PREPARED_STATEMENTS });
   const temporal = createTemporal(config);
   const app = createApp({ config, db, logger, temporal, limits: createRateLimits(config) });
   const server = createServer(app, config);

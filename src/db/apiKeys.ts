@@ -1,5 +1,5 @@
 import type { Knex } from 'knex';
-import type { Db } from './knex';
+import { prepared, type Db } from './knex';
 
 export interface ApiKeyRow {
   id: string;
@@ -13,6 +13,11 @@ export interface ApiKeyRow {
   last_used_at: Date | null;
   revoked_at: Date | null;
 }
+
+/** Every column of ApiKeyRow, for the prepared lookup every request makes. */
+const API_KEY_COLUMNS = ['id', 'org_id', 'name', 'kind', 'token_hash', 'token_hint', 'scopes', 'created_at', 'last_used_at', 'revoked_at'] as const satisfies ReadonlyArray<keyof ApiKeyRow>;
+const everyKeyColumn: Exclude<keyof ApiKeyRow, (typeof API_KEY_COLUMNS)[number]> extends never ? true : never = true;
+void everyKeyColumn;
 
 export type NewApiKey = Omit<ApiKeyRow, 'created_at' | 'last_used_at' | 'revoked_at'>;
 
@@ -43,7 +48,7 @@ function visible(q: Knex.QueryBuilder, v: KeyVisibility): Knex.QueryBuilder {
 }
 
 export function findApiKeyByHash(db: Db, tokenHash: string): Promise<ApiKeyRow | undefined> {
-  return db<ApiKeyRow>('api_keys').where({ token_hash: tokenHash }).first();
+  return prepared(db, 'find_api_key', db<ApiKeyRow>('api_keys').where({ token_hash: tokenHash }).first(...API_KEY_COLUMNS));
 }
 
 export function findApiKey(db: Db, orgId: string | null, id: string): Promise<ApiKeyRow | undefined> {

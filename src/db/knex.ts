@@ -8,15 +8,36 @@ export type Db = Knex;
 pg.types.setTypeParser(pg.types.builtins.INT8, (v) => Number.parseInt(v, 10));
 pg.types.setTypeParser(pg.types.builtins.NUMERIC, (v) => Number.parseFloat(v));
 
-export function createDb(url: string, poolMax = 10): Db {
+export interface DbOptions {
+  /** DATABASE_PREPARED_STATEMENTS: false behind a pooler that cannot keep them (see `prepared`). */
+  preparedStatements?: boolean;
+}
+
+/** The configurations (shared by a Db and its transactions) whose statements are never prepared. */
+const unprepared = new WeakSet<object>();
+
+export function createDb(url: string, poolMax = 10, opts: DbOptions = {}): Db {
   const db = knexFactory({
     client: 'pg',
     connection: url,
     pool: { min: 0, max: poolMax },
     acquireConnectionTimeout: 10_000,
   });
+  if (opts.preparedStatements === false) unprepared.add(db.client.config as object);
   if (process.env.QUERY_COUNT_FILE) countQueries(db, process.env.QUERY_COUNT_FILE);
   return db;
+}
+
+/**
+ * Runs `query` as the prepared statement `name` on each pooled connection: Postgres plans it once per
+ * connection rather than on every run. Only for statements every lead runs (planning the lead insert cost
+ * about 1 ms of Postgres CPU per lead, a quarter of all its Postgres time). The text must not vary from
+ * call to call, and the result must name its columns: a prepared `SELECT *` fails ("cached plan must not
+ * change result type") once a migration adds a column under a running process. A pooler in transaction mode
+ * must keep prepared statements (PgBouncer 1.21+ with max_prepared_statements), or the setting is turned off.
+ */
+export function prepared<Q extends { options(o: Readonly<Record<string, unknown>>): Q }>(conn: Db | Knex.Transaction, name: string, query: Q): Q {
+  return unprepared.has(conn.client.config as object) ? query : query.options({ name: `routeswit_${name}` });
 }
 
 /**

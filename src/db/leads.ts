@@ -1,5 +1,5 @@
 import type { Knex } from 'knex';
-import { pgCode, PG, type Db } from './knex';
+import { pgCode, PG, prepared, type Db } from './knex';
 import { newId } from '../ids';
 import { workflowIdFor, type LeadStatus, type UnassignedReason } from '../lead/model';
 import { accountCandidates } from '../routing/domains';
@@ -54,8 +54,19 @@ export interface LeadRow {
   updated_at: Date;
 }
 
+/** Every column of LeadRow, for statements that must name their columns (see `prepared`). */
+export const LEAD_COLUMNS = [
+  'id', 'org_id', 'contact_id', 'email', 'first_name', 'last_name', 'company', 'domain', 'country', 'state', 'source', 'score',
+  'employees', 'industry', 'external_id', 'attributes', 'idempotency_key', 'status', 'assigned_rep_id', 'unassigned_reason',
+  'waiting_teams', 'waiting_rep_ids', 'routing', 'sla', 'sla_due_at', 'first_touch_at', 'assigned_at', 'closed_at', 'close_reason',
+  'reassignment_count', 'rule_id', 'team', 'account_domain', 'workflow_id', 'received_at', 'updated_at',
+] as const satisfies ReadonlyArray<keyof LeadRow>;
+// A field added to LeadRow and not to the list fails to compile here.
+const everyLeadColumn: Exclude<keyof LeadRow, (typeof LEAD_COLUMNS)[number]> extends never ? true : never = true;
+void everyLeadColumn;
+
 export function findLead(db: Conn, orgId: string, id: string): Promise<LeadRow | undefined> {
-  return db<LeadRow>('leads').where({ org_id: orgId, id }).first();
+  return prepared(db, 'find_lead', db<LeadRow>('leads').where({ org_id: orgId, id }).first(...LEAD_COLUMNS));
 }
 
 export function findLeadBy(db: Conn, orgId: string, column: 'external_id' | 'idempotency_key', value: string): Promise<LeadRow | undefined> {
@@ -319,7 +330,7 @@ export async function insertReceivedLead(db: Db, orgId: string, input: LeadInput
   const params = receivedLeadParams(orgId, input, idempotencyKey);
   for (let attempt = 0; ; attempt++) {
     try {
-      const { rows } = await db.raw<{ rows: LeadRow[] }>(INSERT_RECEIVED_LEAD, params);
+      const { rows } = await prepared(db, 'insert_received_lead', db.raw<{ rows: LeadRow[] }>(INSERT_RECEIVED_LEAD, params));
       return rows[0] ?? null;
     } catch (err) {
       if (pgCode(err) !== PG.FOREIGN_KEY_VIOLATION || attempt > 0) throw err;
@@ -357,7 +368,7 @@ const INSERT_RECEIVED_LEAD = `
     INSERT INTO events (id, org_id, lead_id, type, step_key, occurred_at, data)
     SELECT :eventId, org_id, id, 'RECEIVED', 'received', received_at, :eventData::jsonb FROM lead
   )
-  SELECT * FROM lead`;
+  SELECT ${LEAD_COLUMNS.join(', ')} FROM lead`;
 
 function receivedLeadParams(orgId: string, input: LeadInput, idempotencyKey: string | undefined) {
   const id = newId('lead');

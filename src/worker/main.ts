@@ -46,7 +46,7 @@ async function main(): Promise<void> {
       ...(config.WORKER_METRICS_ADDRESS ? { metrics: { prometheus: { bindAddress: config.WORKER_METRICS_ADDRESS } } } : {}),
     },
   });
-  const db = createDb(config.DATABASE_URL, config.DATABASE_POOL_MAX);
+  const db = createDb(config.DATABASE_URL, config.DATABASE_POOL_MAX, { preparedStatements: config.DATABASE_PREPARED_STATEMENTS });
   const connection = await connectWithRetry(config.TEMPORAL_ADDRESS, logger);
   const temporal = createTemporal(config);
   const versioning = deploymentOptions(config);
