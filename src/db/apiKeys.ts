@@ -1,5 +1,5 @@
 import type { Knex } from 'knex';
-import { prepared, type Db } from './knex';
+import { columnsOf, prepared, type Db } from './knex';
 
 export interface ApiKeyRow {
   id: string;
@@ -15,9 +15,7 @@ export interface ApiKeyRow {
 }
 
 /** Every column of ApiKeyRow, for the prepared lookup every request makes. */
-const API_KEY_COLUMNS = ['id', 'org_id', 'name', 'kind', 'token_hash', 'token_hint', 'scopes', 'created_at', 'last_used_at', 'revoked_at'] as const satisfies ReadonlyArray<keyof ApiKeyRow>;
-const everyKeyColumn: Exclude<keyof ApiKeyRow, (typeof API_KEY_COLUMNS)[number]> extends never ? true : never = true;
-void everyKeyColumn;
+const API_KEY_COLUMNS = columnsOf<ApiKeyRow>()('id', 'org_id', 'name', 'kind', 'token_hash', 'token_hint', 'scopes', 'created_at', 'last_used_at', 'revoked_at');
 
 export type NewApiKey = Omit<ApiKeyRow, 'created_at' | 'last_used_at' | 'revoked_at'>;
 

@@ -29,6 +29,15 @@ export function createDb(url: string, poolMax = 10, opts: DbOptions = {}): Db {
 }
 
 /**
+ * Every column of `Row`, named for a statement that must not say `*` (see `prepared`). A field of `Row` missing
+ * from the list fails to compile, so a column added to the row type cannot be left out of the statement.
+ */
+export function columnsOf<Row>() {
+  return <const C extends ReadonlyArray<keyof Row>>(...columns: C): [Exclude<keyof Row, C[number]>] extends [never] ? C : { missing: Exclude<keyof Row, C[number]> } =>
+    columns as never;
+}
+
+/**
  * Runs `query` as the prepared statement `name` on each pooled connection: Postgres plans it once per
  * connection rather than on every run. Only for statements every lead runs (planning the lead insert cost
  * about 1 ms of Postgres CPU per lead, a quarter of all its Postgres time). The text must not vary from

@@ -1,5 +1,5 @@
 import type { Knex } from 'knex';
-import { pgCode, PG, prepared, type Db } from './knex';
+import { columnsOf, pgCode, PG, prepared, type Db } from './knex';
 import { newId } from '../ids';
 import { workflowIdFor, type LeadStatus, type UnassignedReason } from '../lead/model';
 import { accountCandidates } from '../routing/domains';
@@ -54,16 +54,13 @@ export interface LeadRow {
   updated_at: Date;
 }
 
-/** Every column of LeadRow, for statements that must name their columns (see `prepared`). */
-export const LEAD_COLUMNS = [
+/** Every column of LeadRow, for the prepared statements every lead runs. */
+export const LEAD_COLUMNS = columnsOf<LeadRow>()(
   'id', 'org_id', 'contact_id', 'email', 'first_name', 'last_name', 'company', 'domain', 'country', 'state', 'source', 'score',
   'employees', 'industry', 'external_id', 'attributes', 'idempotency_key', 'status', 'assigned_rep_id', 'unassigned_reason',
   'waiting_teams', 'waiting_rep_ids', 'routing', 'sla', 'sla_due_at', 'first_touch_at', 'assigned_at', 'closed_at', 'close_reason',
   'reassignment_count', 'rule_id', 'team', 'account_domain', 'workflow_id', 'received_at', 'updated_at',
-] as const satisfies ReadonlyArray<keyof LeadRow>;
-// A field added to LeadRow and not to the list fails to compile here.
-const everyLeadColumn: Exclude<keyof LeadRow, (typeof LEAD_COLUMNS)[number]> extends never ? true : never = true;
-void everyLeadColumn;
+);
 
 export function findLead(db: Conn, orgId: string, id: string): Promise<LeadRow | undefined> {
   return prepared(db, 'find_lead', db<LeadRow>('leads').where({ org_id: orgId, id }).first(...LEAD_COLUMNS));
