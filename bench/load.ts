@@ -222,6 +222,8 @@ async function main(): Promise<void> {
     TEMPORAL_TASK_QUEUE: process.env.TEMPORAL_TASK_QUEUE ?? 'routeswit',
     ENCRYPTION_KEYS: stack?.encryptionKeys ?? process.env.ENCRYPTION_KEYS,
   });
+  // The benchmark's own worker (a child process): stopped with the stack, also when a phase fails.
+  let ceilingWorker: Awaited<ReturnType<typeof spawnCeilingWorker>> | undefined;
   try {
     const longSla = { first_touch_minutes: 600 };
     log(`\nRouteswit load benchmark (${os.cpus().length} cores; everything on this machine)`);
@@ -244,7 +246,7 @@ async function main(): Promise<void> {
     // does (update-with-start, a no-op local activity, the update answered), timed from the call to the answer
     // (a little more than lead → assigned counts). Where this misses the latency goal, no workflow meets it on
     // this machine; the gap between the two rows is what is ours.
-    const ceilingWorker = await spawnCeilingWorker(temporalAddress, stack?.encryptionKeys ?? process.env.ENCRYPTION_KEYS);
+    ceilingWorker = await spawnCeilingWorker(temporalAddress, stack?.encryptionKeys ?? process.env.ENCRYPTION_KEYS);
     const bareMs: number[] = [];
     await drive(`bare workflows at ${RATE}/s`, LATENCY_LEADS, { concurrency: CONCURRENCY, ratePerSecond: RATE }, async (i) => {
       const started = performance.now();
@@ -295,7 +297,7 @@ async function main(): Promise<void> {
 
       const runsFrom = Math.round((round * CEILING_RUNS) / ROUNDS);
       const runsTo = Math.round(((round + 1) * CEILING_RUNS) / ROUNDS);
-      const ceilingCpu = cpuMeter({ temporal: pids.temporal, worker: () => [ceilingWorker.pid], bench: pids.bench });
+      const ceilingCpu = cpuMeter({ temporal: pids.temporal, worker: () => [ceilingWorker!.pid], bench: pids.bench });
       const ran = await drive(`ceiling at concurrency ${CONCURRENCY}, round ${round + 1}/${ROUNDS}`, runsTo - runsFrom, { concurrency: CONCURRENCY }, async (i) => {
         await runCeilingWorkflow(temporal, `bench-ceiling-${RUN}-${runsFrom + i}`);
       });
@@ -366,7 +368,6 @@ async function main(): Promise<void> {
       phaseD.errors += SLA_LEADS - lateness.length;
     }
 
-    await ceilingWorker.stop();
     const timerMs = summarize(timerLateness);
     const httpMs = summarize(http);
     const l2aMs = summarize(l2a);
@@ -465,6 +466,7 @@ async function main(): Promise<void> {
     log(`written to ${path.relative(process.cwd(), file)} and bench/results/latest.json (${((Date.now() - t0) / 1000).toFixed(0)} s in all)`);
     process.exitCode = errors ? 1 : 0;
   } finally {
+    await ceilingWorker?.stop();
     await db.destroy();
     await temporal.close();
     await stack?.stop();
