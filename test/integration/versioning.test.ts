@@ -52,6 +52,13 @@ async function versionOf(workflowId: string): Promise<{ behavior: string; buildI
   return { behavior: Behavior[info?.behavior ?? 0] ?? 'unknown', buildId: info?.deploymentVersion?.buildId ?? undefined };
 }
 
+// Each build's promotion may wait up to 30 s for the server to see its pollers and as long again for the new
+// routing to reach the task queue (promoteVersion), and the worker deployment is run by the dev server's own
+// system workflows, which share it with the whole suite. Alone the test takes 7-10 s (also with the cores kept
+// busy); in a CI run on a slow 2-core machine it ran past the suite's default 60 s. The budget covers two
+// promotions' documented waits; an assertion that fails still fails at once.
+const TWO_PROMOTIONS_MS = 150_000;
+
 it('pins a short-lived workflow to its build, and moves a running lead to the new current build', async () => {
   const { api, org } = suite;
   await startBuild('build-1');
@@ -78,4 +85,4 @@ it('pins a short-lived workflow to its build, and moves a running lead to the ne
 
   await api.deps.temporal.client.workflow.execute('diagnosticsWorkflow', { taskQueue: queue, workflowId: `diag-${queue}-2`, args: [] });
   expect(await versionOf(`diag-${queue}-2`)).toEqual({ behavior: 'VERSIONING_BEHAVIOR_PINNED', buildId: 'build-2' });
-});
+}, TWO_PROMOTIONS_MS);
