@@ -118,6 +118,13 @@ describe('a simulate call with a hostile pattern', () => {
     // The API serves requests on one thread: the CPU time it spends on the simulate call is how long that call
     // can hold up /healthz. Wall-clock latency seen from outside adds the machine's noise (a CI run shares two
     // cores with other suites), so the probe checks that no request stalls behind the call, not each millisecond.
+    // What /healthz takes on this machine right now, with nothing else asked of the API: a slow or busy machine
+    // (a CI run shares two cores with other suites) makes every request slower, a stall only those behind it.
+    const idleProbe = startLatencyProbe(`${base}/healthz`);
+    await idleProbe.ready;
+    await new Promise((r) => setTimeout(r, 300));
+    const idle = (await idleProbe.stop()).sort((a, b) => a - b);
+    const idleMedian = idle[Math.floor(idle.length / 2)] ?? 0;
     const probe = startLatencyProbe(`${base}/healthz`);
     await probe.ready;
     await new Promise((r) => setTimeout(r, 100));
@@ -132,7 +139,7 @@ describe('a simulate call with a hostile pattern', () => {
     // tenth of the 2.4 s the backtracking engine took here, not the few milliseconds the call itself costs.
     expect((cpu.user + cpu.system) / 1000).toBeLessThan(240);
     expect(latencies.length).toBeGreaterThan(3);
-    expect(latencies[Math.floor(latencies.length / 2)]).toBeLessThan(50);
+    expect(latencies[Math.floor(latencies.length / 2)]).toBeLessThan(idleMedian + 50);
     expect(latencies.at(-1)).toBeLessThan(250);
   });
 });
