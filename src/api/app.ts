@@ -2,7 +2,7 @@ import express, { type Express } from 'express';
 import { apiSecurityHeaders } from './headers';
 import type { ApiDeps } from './deps';
 import { methodsAllowed } from './allow';
-import { accessLog, errorHandler, requestId, requireHttps, sanitizeInput, unknownRoute } from './middleware';
+import { accessLog, errorHandler, requestId, requireHttps, refuseNul, unknownRoute } from './middleware';
 import { codecRouter } from './codec';
 import { buildOpenApi } from './openapi';
 import { handlerFor, type AnyRoute } from './route';
@@ -21,10 +21,6 @@ import { listRoutes } from './routes/lists';
 import { calendarRoutes } from './routes/calendars';
 import { backtestRoutes } from './routes/backtests';
 import { uiRouter } from './ui';
-
-export const BODY_LIMIT = '1mb';
-/** A named list may hold 100,000 values (PUT /v1/lists/:name): its own, larger limit. */
-export const LIST_BODY_LIMIT = '8mb';
 
 /** Served outside the route table (probes, the document), so that 405 and OPTIONS know them too. */
 const PUBLIC_ROUTES = [
@@ -58,9 +54,7 @@ export function createApp(deps: ApiDeps): Express {
   });
 
   app.use(methodsAllowed([...routes, ...PUBLIC_ROUTES]));
-  app.use('/v1/lists', express.json({ limit: LIST_BODY_LIMIT, strict: true, type: ['application/json', 'application/*+json'] }));
-  app.use(express.json({ limit: BODY_LIMIT, strict: true, type: ['application/json', 'application/*+json'] }));
-  app.use(sanitizeInput);
+  app.use(refuseNul);
   // Strict: a trailing slash names another path (`GET /v1/reps/` is a rep with an empty id: 404, not the list).
   const router = express.Router({ strict: true });
   for (const r of routes) router[r.method](r.path, handlerFor(r, deps));

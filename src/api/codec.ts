@@ -1,5 +1,5 @@
 import cors from 'cors';
-import express, { Router, type Request } from 'express';
+import { Router, type Request } from 'express';
 import path from 'node:path';
 import { temporal } from '@temporalio/proto';
 import { forbidden, invalid } from '../errors';
@@ -9,6 +9,7 @@ import { parseKeyring } from '../crypto/keyring';
 import type { ApiDeps } from './deps';
 import { uiContentSecurityPolicy } from './headers';
 import { authenticated } from './route';
+import { readJsonBody } from './body';
 
 /**
  * Temporal's remote codec protocol (POST …/encode, …/decode with protobuf-JSON Payloads), so the Web UI and
@@ -51,10 +52,11 @@ export function codecRouter(deps: ApiDeps): Router {
 
   router.options(['/codec/encode', '/codec/decode'], allowUi);
   for (const op of ['encode', 'decode'] as const) {
-    router.post(`/codec/${op}`, allowUi, express.json({ limit: '8mb' }), async (req, res, next) => {
+    router.post(`/codec/${op}`, allowUi, async (req, res, next) => {
       try {
         await operator(req, deps);
-        const payloads = payloadsOf(req.body);
+        // A history page of payloads: read only for an operator, as any body is read only once authorized.
+        const payloads = payloadsOf(await readJsonBody(req, { bytes: 8 * 1024 * 1024, values: 200_000 }));
         const out = codec ? await codec[op](payloads) : payloads;
         res.json(temporal.api.common.v1.Payloads.toObject(temporal.api.common.v1.Payloads.create({ payloads: out }), { bytes: String }));
       } catch (err) {

@@ -4,7 +4,6 @@ import { ApiError } from '../errors';
 import type { Logger } from '../logger';
 import { isUnavailable } from '../temporal/errors';
 
-const MAX_JSON_DEPTH = 64;
 const UNAUTHENTICATED_PATHS = new Set(['/healthz', '/readyz']);
 
 export const requestId: RequestHandler = (_req, res, next) => {
@@ -50,29 +49,15 @@ function hasNul(s: string): boolean {
 }
 
 /**
- * JSON that parses can still hurt: NUL characters are rejected by Postgres (which would surface as a 500),
- * and very deep nesting makes recursive validators overflow the stack. Walks iteratively.
+ * Postgres refuses NUL characters (which would surface as a 500): a path or query value carrying one is
+ * refused here. Bodies are checked as they are read (body.ts).
  */
-export const sanitizeInput: RequestHandler = (req, _res, next) => {
-  const bad = (path: string, message: string) =>
-    next(new ApiError(422, 'VALIDATION_ERROR', message, [{ path, message }]));
+export const refuseNul: RequestHandler = (req, _res, next) => {
   if (hasNul(req.path)) return next(new ApiError(404, 'NOT_FOUND', 'Route not found'));
   for (const [k, v] of Object.entries(req.query)) {
     const values = Array.isArray(v) ? v : [v];
-    if (hasNul(k) || values.some((x) => typeof x === 'string' && hasNul(x))) return bad(k, 'query values must not contain NUL characters');
-  }
-  if (req.body === undefined || req.body === null || typeof req.body !== 'object') return next();
-  const stack: Array<[unknown, number]> = [[req.body, 1]];
-  while (stack.length) {
-    const [value, depth] = stack.pop()!;
-    if (depth > MAX_JSON_DEPTH) return bad('(body)', `JSON nested deeper than ${MAX_JSON_DEPTH} levels`);
-    if (typeof value === 'string') {
-      if (hasNul(value)) return bad('(body)', 'strings must not contain NUL (\\u0000) characters');
-    } else if (value && typeof value === 'object') {
-      for (const [k, v] of Object.entries(value)) {
-        if (hasNul(k)) return bad('(body)', 'keys must not contain NUL (\\u0000) characters');
-        stack.push([v, depth + 1]);
-      }
+    if (hasNul(k) || values.some((x) => typeof x === 'string' && hasNul(x))) {
+      return next(new ApiError(422, 'VALIDATION_ERROR', 'query values must not contain NUL characters', [{ path: k, message: 'query values must not contain NUL characters' }]));
     }
   }
   next();
@@ -104,22 +89,7 @@ export function errorHandler(logger: Logger): ErrorRequestHandler {
 function toApiError(err: unknown): ApiError {
   if (err instanceof ApiError) return err;
   const e = err as { type?: string; status?: number; statusCode?: number; message?: string; code?: string };
-  // body-parser and Express raise plain errors carrying a status.
-  switch (e?.type) {
-    case 'entity.too.large':
-      return new ApiError(413, 'PAYLOAD_TOO_LARGE', 'Request body is larger than the 1 MB limit');
-    case 'entity.parse.failed':
-      return new ApiError(422, 'VALIDATION_ERROR', `Malformed JSON: ${e.message ?? 'cannot parse'}`, [
-        { path: '(body)', message: 'not valid JSON' },
-      ]);
-    case 'encoding.unsupported':
-    case 'charset.unsupported':
-    case 'request.size.invalid':
-    case 'request.aborted':
-      return new ApiError(422, 'VALIDATION_ERROR', e.message ?? 'Unreadable request body', [{ path: '(body)', message: 'unreadable' }]);
-  }
   const status = e?.status ?? e?.statusCode;
-  if (status === 413) return new ApiError(413, 'PAYLOAD_TOO_LARGE', 'Request body is larger than the 1 MB limit');
   // A path segment that cannot be URI-decoded cannot name any object.
   if (err instanceof URIError || (status === 400 && /decode/i.test(e?.message ?? ''))) {
     return new ApiError(404, 'NOT_FOUND', 'Route not found');

@@ -10,7 +10,7 @@ const ERRORS: Record<number, { name: string; description: string }> = {
   403: { name: 'Forbidden', description: 'The key lacks the scope, or plain HTTP where HTTPS is required' },
   404: { name: 'NotFound', description: 'No such object in this organization' },
   409: { name: 'Conflict', description: 'Idempotency-Key reused with a different body, or an illegal state change' },
-  413: { name: 'PayloadTooLarge', description: 'Body over 1 MB' },
+  413: { name: 'PayloadTooLarge', description: 'Body over the route\'s limit (1 MB; 8 MB for PUT /v1/lists/{name}), after decompression' },
   422: { name: 'ValidationError', description: 'Invalid body, query, header or JSON syntax; `details` names each bad field' },
   429: { name: 'RateLimited', description: 'Over the per-key rate limit, or too many failed authentications from this address; see Retry-After' },
   500: { name: 'ServerError', description: 'Unexpected error, logged with the request id' },

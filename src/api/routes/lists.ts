@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { ListName, ValueList, ValueListDetail, ValueListPut, ValueListQuery } from '../../schemas/lists';
 import * as service from '../../services/lists';
 import { listRoute, route } from '../route';
+import { LIMITS } from '../../routing/schema';
 
 const Params = z.object({ name: ListName });
 const tag = 'Lists';
@@ -42,6 +43,8 @@ export const listRoutes = [
     scope: 'rules:write',
     params: Params,
     body: ValueListPut,
+    // 100,000 values of up to 500 characters: the one route whose body may be larger than 1 MB.
+    bodyLimits: { bytes: 8 * 1024 * 1024, values: LIMITS.namedListValues + 16 },
     response: ValueList,
     audit: audit('updated'),
     handler: (ctx, { params, body }) => service.putList(ctx.deps, ctx.orgId, params.name, body),
