@@ -3,6 +3,7 @@ import { exportPage, type ExportRow } from '../db/leads';
 import type { LeadExportQuery } from '../schemas/leads';
 import type { ServiceDeps } from './deps';
 import { iso, type Streamed } from './paging';
+import { leadFilter } from './leads';
 
 /** Rows read per query: memory stays flat whatever the window holds. */
 const PAGE = 1000;
@@ -67,7 +68,7 @@ function safeCell(value: unknown): unknown {
 }
 
 async function* rows(deps: Pick<ServiceDeps, 'db'>, orgId: string, q: LeadExportQuery): AsyncGenerator<ExportRow[]> {
-  const filter = { status: q.status, repId: q.rep_id, contactId: q.contact_id, createdAfter: q.created_after, createdBefore: q.created_before };
+  const filter = leadFilter(q);
   for (let after: string | undefined; ; ) {
     const page = await exportPage(deps.db, orgId, filter, after, PAGE);
     if (page.length) yield page;

@@ -120,14 +120,13 @@ export async function getLead(deps: ServiceDeps, orgId: string, id: string): Pro
   };
 }
 
+/** The filters of the lead list, as the list and the export both apply them. */
+export function leadFilter(q: Omit<LeadListQuery, 'limit' | 'cursor'>): leads.LeadFilter {
+  return { status: q.status, repId: q.rep_id, contactId: q.contact_id, accountDomain: q.account ? (normalizeDomain(q.account) ?? q.account) : undefined, createdAfter: q.created_after, createdBefore: q.created_before };
+}
+
 export async function listLeads(deps: ServiceDeps, orgId: string, q: LeadListQuery): Promise<Page<Lead>> {
-  const rows = await leads.listLeads(
-    deps.db,
-    orgId,
-    { status: q.status, repId: q.rep_id, contactId: q.contact_id, accountDomain: q.account ? (normalizeDomain(q.account) ?? q.account) : undefined, createdAfter: q.created_after, createdBefore: q.created_before },
-    q.cursor,
-    q.limit + 1,
-  );
+  const rows = await leads.listLeads(deps.db, orgId, leadFilter(q), q.cursor, q.limit + 1);
   return toPage(rows, q.limit, (r) => presentLead(r, deps.config));
 }
 

@@ -129,4 +129,20 @@ describe('GET /v1/leads/export', () => {
     expect(objects.every((o) => o.status === 'ASSIGNED' && o.assigned_rep_email === 'eve@export.io' && o.sla_result === 'PENDING' && o.rule_id === 'all')).toBe(true);
     expect((await api.http.get('/v1/leads/export?format=xlsx').set(exporter.auth)).status).toBe(422);
   }, 120_000);
+
+  it('?account= exports only that account\'s leads, as GET /v1/leads lists them (round 2, finding 9)', async () => {
+    const exporter = await newOrg(api.deps.db);
+    const leads = [{ email: 'a@acme-export.io' }, { email: 'b@acme-export.io' }, { email: 'c@other-export.io' }];
+    await intake.http.post('/v1/leads/batch').set(exporter.auth).send({ leads });
+    const listed = await api.http.get('/v1/leads?account=acme-export.io').set(exporter.auth);
+    expect(listed.body.map((l: { email: string }) => l.email).sort()).toEqual(['a@acme-export.io', 'b@acme-export.io']);
+    const res = await api.http.get('/v1/leads/export?format=ndjson&account=ACME-export.io').set(exporter.auth).buffer(true).parse((r, cb) => {
+      let text = '';
+      r.on('data', (c: Buffer) => (text += c.toString()));
+      r.on('end', () => cb(null, text));
+    });
+    const exported = String(res.body).trim().split('\n').map((line) => JSON.parse(line) as { email: string; account_domain: string });
+    expect(exported.map((o) => o.email).sort()).toEqual(['a@acme-export.io', 'b@acme-export.io']);
+    expect(exported.every((o) => o.account_domain === 'acme-export.io')).toBe(true);
+  });
 });

@@ -118,7 +118,7 @@ describe('what an authorized body may cost is bounded per route', () => {
     const big = JSON.stringify({ name: 'x'.repeat(2_000_000), email: 'a@b.co' });
     const res = await fetch(`${base}/v1/reps`, { method: 'POST', headers: { 'content-type': 'application/json', 'content-encoding': 'gzip', ...org.auth }, body: zlib.gzipSync(big) });
     expect(res.status).toBe(413);
-    expect((await res.json()).error.message).toMatch(/1 MB/);
+    expect(((await res.json()) as { error: { message: string } }).error.message).toMatch(/1 MB/);
   });
 
   it('a gzip body within the limits is taken as the same JSON sent plain', async () => {
