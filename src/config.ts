@@ -27,7 +27,12 @@ const EnvSchema = z
     TEMPORAL_UI_URL: z.string().url().default('http://localhost:8233'),
     PUBLIC_API_URL: z.string().url().optional(),
     REQUIRE_HTTPS: bool.optional(),
-    TRUST_PROXY: z.string().default('loopback, linklocal, uniquelocal'),
+    /**
+     * The proxies whose X-Forwarded-For/-Proto are believed (Express syntax: addresses, CIDRs, loopback, a hop
+     * count). Unset trusts none: a forwarded header from anyone else would choose the client address that
+     * failed authentications are counted under.
+     */
+    TRUST_PROXY: z.string().optional(),
     TLS_CERT_FILE: z.string().min(1).optional(),
     TLS_KEY_FILE: z.string().min(1).optional(),
     RATE_LIMIT_PER_SECOND: z.coerce.number().min(0).default(500),

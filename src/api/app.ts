@@ -29,6 +29,13 @@ const PUBLIC_ROUTES = [
   { method: 'get', path: '/v1/openapi.json' },
 ];
 
+/** TRUST_PROXY as Express takes it: unset or "false" trusts nobody, a number counts hops, anything else lists peers. */
+function trustProxy(setting: string | undefined): boolean | number | string {
+  if (setting === undefined || setting === 'false') return false;
+  if (/^\d+$/.test(setting)) return Number(setting);
+  return setting;
+}
+
 export function allRoutes(): AnyRoute[] {
   return [...leadRoutes, ...repRoutes, ...calendarRoutes, ...rulesetRoutes, ...backtestRoutes, ...listRoutes, ...contactRoutes, ...accountRoutes, ...intelligenceRoutes, ...monitorRoutes, ...webhookRoutes, ...organizationRoutes, ...apiKeyRoutes, ...auditRoutes];
 }
@@ -36,7 +43,7 @@ export function allRoutes(): AnyRoute[] {
 export function createApp(deps: ApiDeps): Express {
   const app = express();
   app.disable('x-powered-by');
-  app.set('trust proxy', deps.config.TRUST_PROXY);
+  app.set('trust proxy', trustProxy(deps.config.TRUST_PROXY));
   app.set('query parser', 'simple');
 
   app.use(requestId);

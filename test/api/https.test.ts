@@ -6,7 +6,7 @@ import path from 'node:path';
 import { createServer, listen } from '../../src/api/server';
 import { startApi, testConfig, apiSuite } from '../helpers/stack';
 
-const suite = apiSuite({ REQUIRE_HTTPS: 'true' });
+const suite = apiSuite({ REQUIRE_HTTPS: 'true', TRUST_PROXY: 'loopback' });
 
 describe('HTTPS required', () => {
   it('refuses plain HTTP with 403 HTTPS_REQUIRED and does not process the request', async () => {
