@@ -5,7 +5,7 @@ import { temporal } from '@temporalio/proto';
 import { forbidden, invalid } from '../errors';
 import { hasScope, type Principal } from '../services/apiKeys';
 import { EncryptionCodec } from '../temporal/codec';
-import { parseKeyring } from '../crypto/keyring';
+import { parseKeyring, UnknownKeyError } from '../crypto/keyring';
 import type { ApiDeps } from './deps';
 import { uiContentSecurityPolicy } from './headers';
 import { authenticated } from './route';
@@ -40,7 +40,28 @@ async function operator(req: Request, deps: ApiDeps, header = req.headers.author
 function payloadsOf(body: unknown): temporal.api.common.v1.Payload[] {
   const list = (body as { payloads?: unknown } | null)?.payloads;
   if (!Array.isArray(list)) throw invalid('Expected {"payloads": [...]} as protobuf JSON', [{ path: 'payloads', message: 'required array' }]);
-  return temporal.api.common.v1.Payloads.fromObject({ payloads: list }).payloads as temporal.api.common.v1.Payload[];
+  return list.map((p, i) => {
+    try {
+      return temporal.api.common.v1.Payload.fromObject(p as object);
+    } catch (err) {
+      const why = `not a protobuf JSON Payload (${(err as Error).message.slice(0, 100)}): data and metadata values are base64`;
+      throw invalid(`payloads[${i}] ${why}`, [{ path: `payloads[${i}]`, message: why }]);
+    }
+  });
+}
+
+/**
+ * One payload through the codec: what an operator pastes or a UI sends may be damaged, truncated, or sealed
+ * under a key this deployment does not hold, which is the caller's input, not a server fault.
+ */
+async function translate(codec: EncryptionCodec, op: 'encode' | 'decode', payload: temporal.api.common.v1.Payload, index: number): Promise<temporal.api.common.v1.IPayload> {
+  try {
+    const [out] = await codec[op]([payload]);
+    return out!;
+  } catch (err) {
+    const why = err instanceof UnknownKeyError ? err.message : 'the data is not ciphertext this deployment sealed (damaged, truncated or not encrypted)';
+    throw invalid(`payloads[${index}] cannot be ${op}d: ${why}`, [{ path: `payloads[${index}]`, message: why }]);
+  }
 }
 
 export function codecRouter(deps: ApiDeps): Router {
@@ -57,7 +78,7 @@ export function codecRouter(deps: ApiDeps): Router {
         await operator(req, deps);
         // A history page of payloads: read only for an operator, as any body is read only once authorized.
         const payloads = payloadsOf(await readJsonBody(req, { bytes: 8 * 1024 * 1024, values: 200_000 }));
-        const out = codec ? await codec[op](payloads) : payloads;
+        const out = codec ? await Promise.all(payloads.map((p, i) => translate(codec, op, p, i))) : payloads;
         res.json(temporal.api.common.v1.Payloads.toObject(temporal.api.common.v1.Payloads.create({ payloads: out }), { bytes: String }));
       } catch (err) {
         next(err);

@@ -25,12 +25,26 @@ export interface OutboundPolicy {
 
 type Cidr = [ipaddr.IPv4 | ipaddr.IPv6, number];
 
+/** ::/96, the deprecated IPv4-compatible form: ::127.0.0.1 reaches 127.0.0.1 on some stacks. */
+const IPV4_COMPATIBLE = ipaddr.parseCIDR('::/96');
+
 function normalise(address: string): ipaddr.IPv4 | ipaddr.IPv6 | null {
   if (!ipaddr.isValid(address)) return null;
   const parsed = ipaddr.parse(address);
-  // ::ffff:127.0.0.1 is 127.0.0.1.
-  return parsed.kind() === 'ipv6' && (parsed as ipaddr.IPv6).isIPv4MappedAddress() ? (parsed as ipaddr.IPv6).toIPv4Address() : parsed;
+  if (parsed.kind() === 'ipv4') return parsed;
+  const v6 = parsed as ipaddr.IPv6;
+  // ::ffff:127.0.0.1 is 127.0.0.1; so, for this check, is ::127.0.0.1 (but :: and ::1 stay themselves).
+  if (v6.isIPv4MappedAddress()) return v6.toIPv4Address();
+  if (v6.match(IPV4_COMPATIBLE) && v6.range() !== 'unspecified' && v6.range() !== 'loopback') return ipaddr.fromByteArray(v6.toByteArray().slice(12));
+  return v6;
 }
+
+/** A DNS name as resolvers read it: case folded, and without the trailing dots of a fully qualified name. */
+const canonicalName = (host: string) => host.toLowerCase().replace(/\.+$/, '');
+const isLocalhostName = (host: string) => {
+  const name = canonicalName(host);
+  return name === 'localhost' || name.endsWith('.localhost');
+};
 
 /** Throws on a malformed spec (config validation reports it). */
 export function outboundPolicy(spec: string): OutboundPolicy {
@@ -40,7 +54,7 @@ export function outboundPolicy(spec: string): OutboundPolicy {
   const loopbackOnly = !publicAllowed && ranges.every(([net, bits]) => net.range() === 'loopback' && bits >= (net.kind() === 'ipv4' ? 8 : 128));
   return {
     describe: spec,
-    refusesName: (hostname) => loopbackOnly && !normalise(hostname) && hostname !== 'localhost' && !hostname.endsWith('.localhost'),
+    refusesName: (hostname) => loopbackOnly && !normalise(hostname) && !isLocalhostName(hostname),
     allows(address) {
       const ip = normalise(address);
       if (!ip) return false;
@@ -56,7 +70,7 @@ export const REFUSED = 'destination address not allowed (loopback, private, link
 export function urlProblem(url: string, policy: OutboundPolicy): string | null {
   const host = new URL(url).hostname.replace(/^\[|\]$/g, '');
   if (normalise(host)) return policy.allows(host) ? null : REFUSED;
-  if (host === 'localhost' || host.endsWith('.localhost')) return policy.allows('127.0.0.1') ? null : REFUSED;
+  if (isLocalhostName(host)) return policy.allows('127.0.0.1') ? null : REFUSED;
   return null;
 }
 

@@ -104,6 +104,18 @@ describe('the codec endpoint', () => {
     expect(decoded.map((d: { data: string }) => d.data).join('\n')).toContain(leadId);
   });
 
+  it('answers malformed ciphertext, an unknown key id or bad base64 with 422 in the error shape, not 500 (round 2, finding 13)', async () => {
+    const b64 = (t: string) => Buffer.from(t).toString('base64');
+    const encrypted = (keyId: string, data: string) => ({ metadata: { encoding: b64('binary/encrypted'), 'encryption-key-id': b64(keyId) }, data });
+    const [real] = payloadsIn(await rawHistory());
+    const keyId = Buffer.from(real!.metadata!['encryption-key-id']!).toString();
+    for (const payload of [encrypted(keyId, b64('too short')), encrypted(keyId, b64('x'.repeat(64))), encrypted('no-such-key', b64('x'.repeat(64))), encrypted(keyId, '%%%not base64%%%')]) {
+      const res = await api.http.post('/codec/decode').set('Authorization', `Bearer ${operatorKey}`).send({ payloads: [payload] });
+      expect(res.status).toBe(422);
+      expect(res.body.error).toMatchObject({ code: 'VALIDATION_ERROR', message: expect.stringMatching(/payloads\[0\]/), request_id: expect.any(String) });
+    }
+  });
+
   it('refuses a secret key (401/403 in the error shape) and no key at all', async () => {
     const body = protoJson(payloadsIn(await rawHistory()).slice(0, 1));
     const secret = await api.http.post('/codec/decode').set(org.auth).send(body);

@@ -51,6 +51,11 @@ describe('creating a webhook', () => {
     'http://224.0.0.1/',
     'http://[fe80::1]/',
     'http://[fc00::1]/',
+    // Round 2, finding 13: an IPv4-compatible IPv6 address, a NAT64 one, and the fully qualified localhost.
+    'http://[::127.0.0.1]/',
+    'http://[64:ff9b::10.0.0.1]/',
+    'http://localhost./',
+    'http://app.LOCALHOST../',
   ])('refuses %s with 422 at url', async (template) => {
     const res = await api.http.post('/v1/webhooks').set(org.auth).send({ url: template.replace('{port}', String(port)), events: ['lead.assigned'] });
     expect(res.status).toBe(422);
