@@ -4,6 +4,7 @@ import { ErrorBody } from '../schemas/common';
 import { IDEMPOTENCY_KEY_RE } from './idempotency';
 import { correctShapes } from './openapiShapes';
 import { openApiPath, type AnyRoute } from './route';
+import { readScopeOf, WriteReceipt } from './receipt';
 
 const ERRORS: Record<number, { name: string; description: string }> = {
   401: { name: 'Unauthorized', description: 'Missing, malformed, unknown or revoked API key' },
@@ -74,7 +75,14 @@ const IdempotencyHeader = z.object({
     .meta({ description: 'Replays the first response for a retried request with the same body; 409 with a different body. 1–255 printable ASCII characters, no spaces' }),
 });
 
+/** A write answers a key that cannot read the resource with a receipt (receipt.ts): the document says both. */
+function responseSchema(r: Exclude<AnyRoute, { stream: true }>): z.ZodType {
+  if (r.list) return z.array(r.response);
+  return readScopeOf(r.scope) ? z.union([r.response, WriteReceipt]) : r.response;
+}
+
 function registerRoute(registry: OpenAPIRegistry, r: AnyRoute): void {
+  const readScope = 'stream' in r ? null : readScopeOf(r.scope);
   const statuses = new Set([401, 403, 422, 429, 500, ...(r.params ? [404] : []), ...(r.method === 'post' ? [409] : []), ...(r.errors ?? [])]);
   if (r.body) statuses.add(413);
   registry.registerPath({
@@ -86,7 +94,7 @@ function registerRoute(registry: OpenAPIRegistry, r: AnyRoute): void {
     description: [
       r.description,
       r.alsoChecked ? `Also checked, with 422 when not met:\n${r.alsoChecked.map((c) => `- ${c}`).join('\n')}` : undefined,
-      `Required scope: \`${r.scope}\`.`,
+      `Required scope: \`${r.scope}\`.` + (readScope ? ` A key without \`${readScope}\` gets a \`WriteReceipt\`: the id, status and the fields it sent.` : ''),
     ]
       .filter(Boolean)
       .join('\n\n'),
@@ -104,7 +112,7 @@ function registerRoute(registry: OpenAPIRegistry, r: AnyRoute): void {
         content:
           'stream' in r
             ? Object.fromEntries(Object.entries(r.produces).map(([type, description]) => [type, { schema: z.string().meta({ description }) }]))
-            : { 'application/json': { schema: r.list ? z.array(r.response) : r.response } },
+            : { 'application/json': { schema: responseSchema(r) } },
       },
       ...Object.fromEntries([...statuses].sort().map((s) => [s, errorRef(s)])),
     },

@@ -10,6 +10,7 @@ import { auditBefore, recordAudit } from '../services/audit';
 import type { AuditAction, AuditedResource } from '../schemas/audit';
 import * as idempotency from './idempotency';
 import { DEFAULT_BODY_LIMITS, hasBody, readJsonBody, type BodyLimits } from './body';
+import { readScopeOf, receiptOf } from './receipt';
 import type { Owner as IdempotencyOwner } from '../db/idempotency';
 
 /**
@@ -23,6 +24,8 @@ export interface RouteContext {
   deps: ApiDeps;
   /** The request's Idempotency-Key qualified by the API key that sent it: one key's keys are not another's. */
   idempotencyKey?: string;
+  /** Whether the key may also read what this route writes (else it is answered with a receipt: receipt.ts). */
+  canRead: boolean;
 }
 
 type AnyObject = z.ZodType<Record<string, unknown>>;
@@ -59,6 +62,11 @@ interface RouteBase<P extends AnyObject, Q extends AnyObject, B extends z.ZodTyp
   errors?: number[];
   /** Response fields shown once and never stored: an idempotent replay returns them as null. */
   secretFields?: readonly string[];
+  /**
+   * Answer fields a key without the read scope still receives beside id, status and what it sent: the
+   * outcome of its write (`duplicate`, `created`), or the identity of an object without an id (`name`).
+   */
+  receipt?: readonly string[];
   /** A configuration change, recorded in the audit log with the object before and after (never its secrets). */
   audit?: { resource: AuditedResource; action: AuditAction };
 }
@@ -208,7 +216,9 @@ export function handlerFor(spec: AnyRoute, deps: ApiDeps): RequestHandler {
       }
       const body = parseOrThrow(spec.body, sent, 'request body');
 
-      const ctx: RouteContext = { principal, orgId: principal.orgId, requestId, deps, idempotencyKey: idem ? `${idem.api_key_id}:${idem.key}` : undefined };
+      const readScope = readScopeOf(spec.scope);
+      const canRead = readScope === null || hasScope(principal, readScope);
+      const ctx: RouteContext = { principal, orgId: principal.orgId, requestId, deps, idempotencyKey: idem ? `${idem.api_key_id}:${idem.key}` : undefined, canRead };
       const input = { params: paramsResult.data, query, body, headers: req.headers };
       if ('stream' in spec) {
         await sendStream(res, await spec.handler(ctx, input));
@@ -227,14 +237,15 @@ export function handlerFor(spec: AnyRoute, deps: ApiDeps): RequestHandler {
       } else {
         payload = await spec.handler(ctx, input);
       }
-      if (idem) await idempotency.finish(deps.db, idem, 200, payload, spec.secretFields);
+      const answer = canRead ? payload : receiptOf(payload, body, [...(spec.receipt ?? []), ...(spec.secretFields ?? [])]);
+      if (idem) await idempotency.finish(deps.db, idem, 200, answer, spec.secretFields);
       if (audited) {
         // A delete or revoke answers with the object as it is left (inactive, revoked): that is its "after".
         const after = withoutSecrets(payload, spec.secretFields);
         const resourceId = targetId ?? (after && typeof after === 'object' && 'id' in after ? String(after.id) : null);
         await recordAudit(deps, { orgId: principal.orgId, actorKeyId: principal.keyId, action: audited.action, resource: audited.resource, resourceId, before, after, requestId });
       }
-      res.status(200).json(payload);
+      res.status(200).json(answer);
     } catch (err) {
       if (idem) {
         const status = (err as { status?: number }).status ?? 500;

@@ -56,11 +56,11 @@ export const ContactDetail = Contact.extend({
 }).meta({ id: 'ContactDetail' });
 export type ContactDetail = z.infer<typeof ContactDetail>;
 
-/** What a key that may write contacts but not read them learns of a contact that already existed. */
-export const ContactReceipt = z
-  .object({ id: IdOf('contact'), created: z.literal(false).meta({ description: 'An existing contact was updated' }) })
-  .meta({ id: 'ContactReceipt' });
-export type ContactReceipt = z.infer<typeof ContactReceipt>;
+/** The answer to an upsert: the contact, and whether the upsert made it. */
+export const ContactUpserted = Contact.extend({
+  created: z.boolean().meta({ description: 'true: a new contact; false: an existing one (same email or external_id) was updated' }),
+}).meta({ id: 'ContactUpserted' });
+export type ContactUpserted = z.infer<typeof ContactUpserted>;
 
 export const ContactListQuery = PageQuery.extend({
   email: z.string().max(320).optional(),

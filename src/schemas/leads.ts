@@ -96,15 +96,11 @@ export const Lead = z
   .meta({ id: 'Lead' });
 export type Lead = z.infer<typeof Lead>;
 
-/** What a key that may write leads but not read them learns of a lead that already existed. */
-export const LeadReceipt = z
-  .object({
-    id: IdOf('lead'),
-    status: LeadStatus,
-    duplicate: z.literal(true).meta({ description: 'The lead existed already (same external_id or Idempotency-Key)' }),
-  })
-  .meta({ id: 'LeadReceipt' });
-export type LeadReceipt = z.infer<typeof LeadReceipt>;
+/** The answer to POST /v1/leads: the lead, and whether it was new. */
+export const LeadIngested = Lead.extend({
+  duplicate: z.boolean().meta({ description: 'true: the lead existed already (same external_id or Idempotency-Key), and nothing sent was stored' }),
+}).meta({ id: 'LeadIngested' });
+export type LeadIngested = z.infer<typeof LeadIngested>;
 
 export const LeadDetail = Lead.extend({
   assignments: z.array(Assignment),

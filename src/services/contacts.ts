@@ -6,7 +6,7 @@ import { conflict, notFound } from '../errors';
 import { newId } from '../ids';
 import type { Logger } from '../logger';
 import type { Page, PageQuery } from '../schemas/common';
-import { CONTACT_LEADS_SHOWN, type Activity, type ActivityCreate, type ActivityLogged, type Contact, type ContactDetail, type ContactListQuery, type ContactReceipt, type ContactUpsert } from '../schemas/contacts';
+import { CONTACT_LEADS_SHOWN, type Activity, type ActivityCreate, type ActivityLogged, type Contact, type ContactDetail, type ContactListQuery, type ContactUpserted, type ContactUpsert } from '../schemas/contacts';
 import type { Temporal } from '../temporal/client';
 import { CommandRejected, sendLeadCommand } from '../temporal/leads';
 import { firstTouchUpdate } from '../lead/messages';
@@ -46,10 +46,9 @@ export function presentActivity(a: store.ActivityRow): Activity {
 }
 
 /**
- * Upserts by email, else by external_id; both given and naming two different contacts is a conflict. A key
- * that may not read contacts learns only the id of a contact that existed, not what it holds.
+ * Upserts by email, else by external_id; both given and naming two different contacts is a conflict.
  */
-export async function upsertContact(deps: Pick<ServiceDeps, 'db'>, orgId: string, input: ContactUpsert, opts: { canRead: boolean }): Promise<Contact | ContactReceipt> {
+export async function upsertContact(deps: Pick<ServiceDeps, 'db'>, orgId: string, input: ContactUpsert): Promise<ContactUpserted> {
   const { db } = deps;
   await requireActiveRep(deps, orgId, input.owner_rep_id, 'owner_rep_id');
   for (let attempt = 0; ; attempt++) {
@@ -71,10 +70,9 @@ export async function upsertContact(deps: Pick<ServiceDeps, 'db'>, orgId: string
       if (existing) {
         const attributes = input.attributes ? { ...existing.attributes, ...input.attributes } : undefined;
         const updated = await store.updateContact(db, orgId, existing.id, { ...fields, ...(attributes ? { attributes } : {}) });
-        return opts.canRead ? presentContact(updated) : { id: updated.id, created: false };
+        return { ...presentContact(updated), created: false };
       }
-      return presentContact(
-        await store.insertContact(db, {
+      const inserted = await store.insertContact(db, {
           id: newId('contact'),
           org_id: orgId,
           email: null,
@@ -85,8 +83,8 @@ export async function upsertContact(deps: Pick<ServiceDeps, 'db'>, orgId: string
           owner_rep_id: null,
           ...fields,
           attributes: input.attributes ?? {},
-        }),
-      );
+        });
+      return { ...presentContact(inserted), created: true };
     } catch (err) {
       // A concurrent upsert created it first: the next pass updates it instead.
       if (pgCode(err) === PG.UNIQUE_VIOLATION && attempt < 2) continue;

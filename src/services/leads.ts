@@ -7,7 +7,7 @@ import { ApiError, conflict, fromZod, notFound } from '../errors';
 import { closeUpdate, reassignUpdate } from '../lead/messages';
 import type { Page } from '../schemas/common';
 import type { TimelineEvent } from '../schemas/timeline';
-import { LeadInput, type Lead, type LeadBatch, type LeadBatchResult, type LeadDetail, type LeadListQuery, type LeadReceipt } from '../schemas/leads';
+import { LeadInput, type Lead, type LeadBatch, type LeadBatchResult, type LeadDetail, type LeadListQuery, type LeadIngested } from '../schemas/leads';
 import { CommandRejected, sendLeadCommand, startAndAwaitDecision, type Headline } from '../temporal/leads';
 import type { ServiceDeps } from './deps';
 import { iso, toPage } from './paging';
@@ -81,14 +81,13 @@ export async function ingestLead(
   deps: ServiceDeps,
   orgId: string,
   input: LeadInput,
-  opts: { idempotencyKey?: string; waitMs?: number; canRead: boolean },
-): Promise<Lead | LeadReceipt> {
+  opts: { idempotencyKey?: string; waitMs?: number },
+): Promise<LeadIngested> {
   const waitMs = opts.waitMs ?? deps.config.LEAD_WAIT_MS_DEFAULT;
   const received = await receiveLead(deps, orgId, input, opts.idempotencyKey);
   let row = received.row;
-  // A key that may not read leads learns only that its lead exists, not what another request stored.
-  if (!received.inserted && !opts.canRead) return { id: row.id, status: row.status, duplicate: true };
-  if (row.status !== 'ROUTING') return presentLead(row, deps.config);
+  const duplicate = !received.inserted;
+  if (row.status !== 'ROUTING') return { ...presentLead(row, deps.config), duplicate };
   try {
     // Not decided in time is not known to be started (the deadline may have cut the start itself): such a
     // lead stays for the sweeper to check.
@@ -96,7 +95,7 @@ export async function ingestLead(
   } catch (err) {
     deps.logger.warn({ err, lead_id: row.id }, 'could not start the lead workflow now; the sweeper will');
   }
-  return presentLead(row, deps.config);
+  return { ...presentLead(row, deps.config), duplicate };
 }
 
 export async function getLead(deps: ServiceDeps, orgId: string, id: string): Promise<LeadDetail> {

@@ -1,6 +1,6 @@
 import http from 'node:http';
-import { nextCursor, routeswitClient, type RouteswitClient, type Schemas } from '../../clients/typescript/src';
-import { newOrg, startApi, startWorker, type TestApi, type TestWorker } from '../helpers/stack';
+import { nextCursor, routeswitClient, whole, type RouteswitClient, type Schemas } from '../../clients/typescript/src';
+import { newOrg, restrictedKey, startApi, startWorker, type TestApi, type TestWorker } from '../helpers/stack';
 
 /**
  * The main flow of an integration, through the generated client over real HTTP, exactly as an integrator
@@ -10,6 +10,8 @@ let api: TestApi;
 let worker: TestWorker;
 let server: http.Server;
 let client: RouteswitClient;
+let baseUrl: string;
+let orgId: string;
 
 beforeAll(async () => {
   api = startApi();
@@ -19,7 +21,9 @@ beforeAll(async () => {
   const org = await newOrg(api.deps.db);
   const address = server.address();
   if (!address || typeof address === 'string') throw new Error('the test server has no TCP address');
-  client = routeswitClient({ baseUrl: `http://127.0.0.1:${address.port}`, apiKey: org.key });
+  baseUrl = `http://127.0.0.1:${address.port}`;
+  orgId = org.orgId;
+  client = routeswitClient({ baseUrl, apiKey: org.key });
 });
 afterAll(async () => {
   await new Promise((r) => server.close(r));
@@ -33,7 +37,8 @@ describe('the typed client', () => {
     for (const name of ['Ann', 'Bob']) {
       const { data, error } = await client.POST('/v1/reps', { body: { name, email: `${name.toLowerCase()}@client.io`, teams: ['sdr'] } });
       expect(error).toBeUndefined();
-      if (data) reps.push({ id: data.id, status: data.status });
+      const rep = whole(data);
+      if (rep) reps.push({ id: rep.id, status: rep.status });
     }
     expect(reps.map((r) => r.status)).toEqual(['AVAILABLE', 'AVAILABLE']);
 
@@ -43,18 +48,18 @@ describe('the typed client', () => {
       rules: [{ id: 'enterprise', when: { field: 'employees', op: 'gte', value: 500 }, then: { strategy: 'ROUND_ROBIN', team: 'sdr', sla: { first_touch_minutes: 30 } } }],
       fallback: { strategy: 'ROUND_ROBIN', team: 'sdr' },
     };
-    const draft = await client.POST('/v1/rules', { body: rules });
-    const rulesetId = draft.data?.id ?? '';
-    expect(draft.data?.status).toBe('DRAFT');
+    const draft = whole((await client.POST('/v1/rules', { body: rules })).data);
+    const rulesetId = draft?.id ?? '';
+    expect(draft?.status).toBe('DRAFT');
     // Read back, the defaults are there and typed as present.
-    expect(draft.data?.rules[0]?.then.sla?.max_reassignments).toBe(3);
+    expect(draft?.rules[0]?.then.sla?.max_reassignments).toBe(3);
     const published = await client.POST('/v1/rules/{id}/publish', { params: { path: { id: rulesetId } } });
     expect(published.data?.status).toBe('ACTIVE');
 
     const lead = await client.POST('/v1/leads', { params: { query: { wait_ms: 10_000 } }, body: { email: 'cto@bigco.io', company: 'BigCo', employees: 2000 } });
     expect(lead.error).toBeUndefined();
-    const created = lead.data;
-    if (!created || !('assigned_rep_id' in created)) throw new Error('expected the full lead');
+    const created = whole(lead.data);
+    if (!created) throw new Error('expected the lead');
     expect(created.status).toBe('ASSIGNED');
     expect(reps.map((r) => r.id)).toContain(created.assigned_rep_id);
     expect(created.routing?.rule_id).toBe('enterprise');
@@ -82,5 +87,12 @@ describe('the typed client', () => {
     expect(response.status).toBe(422);
     expect(error?.error.code).toBe('VALIDATION_ERROR');
     expect(error?.error.details?.map((d) => d.path)).toEqual(['email']);
+  });
+
+  it('types a write-only key\'s answer as a receipt, which whole() refuses to pass off as the object', async () => {
+    const writer = routeswitClient({ baseUrl, apiKey: (await restrictedKey(api.deps.db, orgId, ['reps:write'])).Authorization.replace('Bearer ', '') });
+    const { data } = await writer.POST('/v1/reps', { body: { name: 'Quiet', email: 'quiet@client.io' } });
+    expect(data).toMatchObject({ receipt: true, id: expect.stringMatching(/^rep_/), name: 'Quiet' });
+    expect(() => whole(data)).toThrow(/not read it/);
   });
 });

@@ -103,7 +103,7 @@ async function main(): Promise<void> {
     return { orgId: o.id, reps: ids };
   }
   const lead = async (orgId: string, email: string) => {
-    const l = await ingestLead(deps, orgId, { email, first_name: 'Ada', last_name: 'Lovelace', company: 'Analytical Engines', source: 'webinar' }, { waitMs: 5000, canRead: true });
+    const l = await ingestLead(deps, orgId, { email, first_name: 'Ada', last_name: 'Lovelace', company: 'Analytical Engines', source: 'webinar' }, { waitMs: 5000 });
     return l as { id: string; contact_id: string; assigned_rep_id: string | null; status: string };
   };
   const done = (id: string) => temporal.client.workflow.getHandle(workflowIdFor(id)).result();
@@ -205,7 +205,7 @@ async function main(): Promise<void> {
         },
         [{ teams: ['us'] }, { teams: ['de'] }, { teams: ['de'] }],
       );
-      const l = (await ingestLead(deps, o.orgId, { email: 'moved@replay.io', country: 'US' }, { waitMs: 5000, canRead: true })) as { id: string };
+      const l = (await ingestLead(deps, o.orgId, { email: 'moved@replay.io', country: 'US' }, { waitMs: 5000 })) as { id: string };
       await updateLead(deps, o.orgId, l.id, { country: 'DE' });
       const job = await createRerouteJob(deps, o.orgId, 'key_replay', RerouteRequest.parse({ rule_id: 'de' }));
       await temporal.client.workflow.getHandle(`reroute-job-${job.id}`).result();

@@ -40,7 +40,7 @@ async function scenario(rules: RulesIn, reps: RepIn[]) {
 }
 
 async function ingest(orgId: string, email: string) {
-  const lead = await ingestLead(deps, orgId, { email }, { waitMs: 0, canRead: true });
+  const lead = await ingestLead(deps, orgId, { email }, { waitMs: 0 });
   return waitFor(async () => {
     const row = await ts.db('leads').where({ id: lead.id }).first();
     return row.status !== 'ROUTING' ? row : null;

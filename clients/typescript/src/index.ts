@@ -33,3 +33,16 @@ export function nextCursor(response: Response): string | null {
   const cursor = link ? /[?&]cursor=([^&>]+)/.exec(link)?.[1] : undefined;
   return cursor ? decodeURIComponent(cursor) : null;
 }
+
+/**
+ * A write's answer as the whole object. A key without the resource's read scope (`leads:read` for a lead it
+ * writes) is answered with a WriteReceipt instead: the id, status and what it sent. This throws for one.
+ *
+ *   const rep = whole((await api.POST('/v1/reps', { body })).data);
+ */
+export function whole<T>(data: T): Exclude<T, Schemas['WriteReceipt']> {
+  if (typeof data === 'object' && data !== null && (data as { receipt?: unknown }).receipt === true) {
+    throw new Error('The API answered with a receipt: this key may write this resource but not read it (give it the :read scope too)');
+  }
+  return data as Exclude<T, Schemas['WriteReceipt']>;
+}

@@ -70,9 +70,9 @@ export interface paths {
         put?: never;
         /**
          * Ingest a lead: it is routed at once
-         * @description Stores the lead (and upserts its contact by email), starts its workflow and waits up to `wait_ms` (default 2000) for the routing decision. A decided lead comes back ASSIGNED (with its rep, SLA deadline and explanation) or UNASSIGNED; otherwise ROUTING. The same `Idempotency-Key` (from the same API key), or the same `external_id`, returns the same lead. A key without `leads:read` gets only `{id, status, duplicate: true}` for a lead that already existed.
+         * @description Stores the lead (and upserts its contact by email), starts its workflow and waits up to `wait_ms` (default 2000) for the routing decision. A decided lead comes back ASSIGNED (with its rep, SLA deadline and explanation) or UNASSIGNED; otherwise ROUTING. The same `Idempotency-Key` (from the same API key), or the same `external_id`, returns the same lead. `duplicate` says whether the lead existed already (then nothing sent is stored). A key without `leads:read` gets a receipt: `{id, status, duplicate}`, with what it sent for a new lead.
          *
-         *     Required scope: `leads:write`.
+         *     Required scope: `leads:write`. A key without `leads:read` gets a `WriteReceipt`: the id, status and the fields it sent.
          */
         post: operations["createLead"];
         delete?: never;
@@ -116,7 +116,7 @@ export interface paths {
          * Ingest up to 500 leads at once, answered lead by lead
          * @description Each lead is taken in as POST /v1/leads would take it (deduplicated by `external_id`, stored, its workflow started), without waiting for routing decisions: read them later with GET /v1/leads/:id. A lead that is not valid is answered at its index in `results` with the error (its `details` name `leads[i].field`) and the others are taken in, so the answer is 200 whenever the batch itself has the right shape. With an Idempotency-Key, sending the same batch again creates nothing twice.
          *
-         *     Required scope: `leads:write`.
+         *     Required scope: `leads:write`. A key without `leads:read` gets a `WriteReceipt`: the id, status and the fields it sent.
          */
         post: operations["createLeadBatch"];
         delete?: never;
@@ -136,9 +136,9 @@ export interface paths {
         put?: never;
         /**
          * Route a selection of leads again, as one tracked job
-         * @description E.g. all open leads of a rep who left (`rep_id`), or every lead waiting UNASSIGNED (`status`). The leads are chosen when the job starts (oldest first, up to `limit`); each is then routed again through its own workflow, as PATCH with `reroute: true` would. Read the job with GET /v1/reroute-jobs/:id. `dry_run` only says which leads would be chosen.
+         * @description E.g. all open leads of a rep who left (`rep_id`), or every lead waiting UNASSIGNED (`status`). The leads are chosen when the job starts (oldest first, up to `limit`); each is then routed again through its own workflow, as PATCH with `reroute: true` would. Read the job with GET /v1/reroute-jobs/:id. `dry_run` only says which leads would be chosen, and needs `leads:read` too.
          *
-         *     Required scope: `leads:write`.
+         *     Required scope: `leads:write`. A key without `leads:read` gets a `WriteReceipt`: the id, status and the fields it sent.
          */
         post: operations["rerouteLeads"];
         delete?: never;
@@ -188,7 +188,7 @@ export interface paths {
          * Change a lead's data (enrichment after intake); route it again when that should change who has it
          * @description Each changed field is recorded on the timeline (UPDATED) with its old and new value. A lead still ROUTING or UNASSIGNED is routed again on its new data. An assigned lead is routed again when `reroute` is true, or when a field in its rule's `reroute_on_change` changed (it then moves only if another rule now matches). A lead that finds no eligible rep stays with the one it has. `reroute` tells what happened.
          *
-         *     Required scope: `leads:write`.
+         *     Required scope: `leads:write`. A key without `leads:read` gets a `WriteReceipt`: the id, status and the fields it sent.
          */
         patch: operations["updateLead"];
         trace?: never;
@@ -207,7 +207,7 @@ export interface paths {
          * @description Also checked, with 422 when not met:
          *     - `rep_id` names an active rep of this organization
          *
-         *     Required scope: `leads:write`.
+         *     Required scope: `leads:write`. A key without `leads:read` gets a `WriteReceipt`: the id, status and the fields it sent.
          */
         post: operations["reassignLead"];
         delete?: never;
@@ -227,7 +227,7 @@ export interface paths {
         put?: never;
         /**
          * Close a lead: its SLA stops and its rep gets the capacity back
-         * @description Required scope: `leads:write`.
+         * @description Required scope: `leads:write`. A key without `leads:read` gets a `WriteReceipt`: the id, status and the fields it sent.
          */
         post: operations["closeLead"];
         delete?: never;
@@ -256,7 +256,7 @@ export interface paths {
          *     - each `out_of_office` period starts before it ends
          *     - working-hours intervals of a day do not overlap and the week has at least an hour
          *
-         *     Required scope: `reps:write`.
+         *     Required scope: `reps:write`. A key without `reps:read` gets a `WriteReceipt`: the id, status and the fields it sent.
          */
         post: operations["createRep"];
         delete?: never;
@@ -281,7 +281,7 @@ export interface paths {
         post?: never;
         /**
          * Delete (deactivate) a rep: no new leads, untouched open leads move on; history stays
-         * @description Required scope: `reps:write`.
+         * @description Required scope: `reps:write`. A key without `reps:read` gets a `WriteReceipt`: the id, status and the fields it sent.
          */
         delete: operations["deleteRep"];
         options?: never;
@@ -295,7 +295,7 @@ export interface paths {
          *     - each `out_of_office` period starts before it ends
          *     - working-hours intervals of a day do not overlap and the week has at least an hour
          *
-         *     Required scope: `reps:write`.
+         *     Required scope: `reps:write`. A key without `reps:read` gets a `WriteReceipt`: the id, status and the fields it sent.
          */
         patch: operations["updateRep"];
         trace?: never;
@@ -324,7 +324,7 @@ export interface paths {
          *     - two closures of the same date do not overlap
          *     - `team` is given for TEAM and `rep_id` for REP, and neither otherwise
          *
-         *     Required scope: `reps:write`.
+         *     Required scope: `reps:write`. A key without `reps:read` gets a `WriteReceipt`: the id, status and the fields it sent.
          */
         post: operations["createCalendar"];
         delete?: never;
@@ -349,7 +349,7 @@ export interface paths {
         post?: never;
         /**
          * Delete a calendar
-         * @description Required scope: `reps:write`.
+         * @description Required scope: `reps:write`. A key without `reps:read` gets a `WriteReceipt`: the id, status and the fields it sent.
          */
         delete: operations["deleteCalendar"];
         options?: never;
@@ -361,7 +361,7 @@ export interface paths {
          *     - two closures of the same date do not overlap
          *     - `team` is given for TEAM and `rep_id` for REP, and neither otherwise
          *
-         *     Required scope: `reps:write`.
+         *     Required scope: `reps:write`. A key without `reps:read` gets a `WriteReceipt`: the id, status and the fields it sent.
          */
         patch: operations["updateCalendar"];
         trace?: never;
@@ -388,7 +388,7 @@ export interface paths {
          *     - escalations are in order of `after_minutes`
          *     - a condition's `value` fits its operator; `matches` patterns are RE2 syntax
          *
-         *     Required scope: `rules:write`.
+         *     Required scope: `rules:write`. A key without `rules:read` gets a `WriteReceipt`: the id, status and the fields it sent.
          */
         post: operations["createRuleset"];
         delete?: never;
@@ -458,7 +458,7 @@ export interface paths {
         post?: never;
         /**
          * Delete a draft ruleset (published versions stay: 409)
-         * @description Required scope: `rules:write`.
+         * @description Required scope: `rules:write`. A key without `rules:read` gets a `WriteReceipt`: the id, status and the fields it sent.
          */
         delete: operations["deleteRuleset"];
         options?: never;
@@ -470,7 +470,7 @@ export interface paths {
          *     - escalations are in order of `after_minutes`
          *     - a condition's `value` fits its operator; `matches` patterns are RE2 syntax
          *
-         *     Required scope: `rules:write`.
+         *     Required scope: `rules:write`. A key without `rules:read` gets a `WriteReceipt`: the id, status and the fields it sent.
          */
         patch: operations["updateRuleset"];
         trace?: never;
@@ -488,7 +488,7 @@ export interface paths {
          * Make this ruleset the active one
          * @description A draft becomes the next version; publishing an older version rolls back to it. One transaction: there is always exactly one active ruleset. With `require_backtest=true` a ruleset without a completed backtest is refused (409).
          *
-         *     Required scope: `rules:write`.
+         *     Required scope: `rules:write`. A key without `rules:read` gets a `WriteReceipt`: the id, status and the fields it sent.
          */
         post: operations["publishRuleset"];
         delete?: never;
@@ -513,7 +513,7 @@ export interface paths {
          *     Also checked, with 422 when not met:
          *     - the window holds at least one lead and at most `limit`
          *
-         *     Required scope: `rules:write`.
+         *     Required scope: `rules:write`. A key without `rules:read` gets a `WriteReceipt`: the id, status and the fields it sent.
          */
         post: operations["backtestRuleset"];
         delete?: never;
@@ -553,7 +553,7 @@ export interface paths {
         put?: never;
         /**
          * Cancel a running backtest (it ends CANCELLED, with no report)
-         * @description Required scope: `rules:write`.
+         * @description Required scope: `rules:write`. A key without `rules:read` gets a `WriteReceipt`: the id, status and the fields it sent.
          */
         post: operations["cancelBacktest"];
         delete?: never;
@@ -618,13 +618,13 @@ export interface paths {
          * Create a list or replace its values
          * @description Conditions use it as `{"field": "country", "op": "in_list", "value": "emea-countries"}`. A ruleset keeps the values it was published with, so the edit changes routing once the ruleset that uses it is published: drafts take the values at their publication, and publishing the active ruleset again makes a new version with the new values (`used_by` names them).
          *
-         *     Required scope: `rules:write`.
+         *     Required scope: `rules:write`. A key without `rules:read` gets a `WriteReceipt`: the id, status and the fields it sent.
          */
         put: operations["putValueList"];
         post?: never;
         /**
          * Delete a list that no draft or active ruleset uses
-         * @description Required scope: `rules:write`.
+         * @description Required scope: `rules:write`. A key without `rules:read` gets a `WriteReceipt`: the id, status and the fields it sent.
          */
         delete: operations["deleteValueList"];
         options?: never;
@@ -647,12 +647,12 @@ export interface paths {
         put?: never;
         /**
          * Upsert a contact by email (or external_id)
-         * @description A key without `contacts:read` that updates an existing contact gets only `{id, created: false}`.
+         * @description `created` says whether the contact is new or an existing one was updated.
          *
          *     Also checked, with 422 when not met:
          *     - `owner_rep_id` names an active rep of this organization
          *
-         *     Required scope: `contacts:write`.
+         *     Required scope: `contacts:write`. A key without `contacts:read` gets a `WriteReceipt`: the id, status and the fields it sent.
          */
         post: operations["upsertContact"];
         delete?: never;
@@ -702,7 +702,7 @@ export interface paths {
          *     - `rep_id` names an active rep of this organization
          *     - `occurred_at` lies between 1970 and a day from now
          *
-         *     Required scope: `contacts:write`.
+         *     Required scope: `contacts:write`. A key without `contacts:read` gets a `WriteReceipt`: the id, status and the fields it sent.
          */
         post: operations["logActivity"];
         delete?: never;
@@ -748,13 +748,13 @@ export interface paths {
          * @description Also checked, with 422 when not met:
          *     - `owner_rep_id` names an active rep of this organization
          *
-         *     Required scope: `contacts:write`.
+         *     Required scope: `contacts:write`. A key without `contacts:read` gets a `WriteReceipt`: the id, status and the fields it sent.
          */
         put: operations["upsertAccount"];
         post?: never;
         /**
          * Delete an account (its leads keep their domain; the next lead creates it again, without an owner)
-         * @description Required scope: `contacts:write`.
+         * @description Required scope: `contacts:write`. A key without `contacts:read` gets a `WriteReceipt`: the id, status and the fields it sent.
          */
         delete: operations["deleteAccount"];
         options?: never;
@@ -830,7 +830,7 @@ export interface paths {
          *     Also checked, with 422 when not met:
          *     - `params` fit the monitor's `kind`; a `rep_id` in them names an active rep of this organization
          *
-         *     Required scope: `intelligence:write`.
+         *     Required scope: `intelligence:write`. A key without `intelligence:read` gets a `WriteReceipt`: the id, status and the fields it sent.
          */
         post: operations["createSlaMonitor"];
         delete?: never;
@@ -855,7 +855,7 @@ export interface paths {
         post?: never;
         /**
          * Delete an SLA monitor and its schedule; its alerts stay
-         * @description Required scope: `intelligence:write`.
+         * @description Required scope: `intelligence:write`. A key without `intelligence:read` gets a `WriteReceipt`: the id, status and the fields it sent.
          */
         delete: operations["deleteSlaMonitor"];
         options?: never;
@@ -865,7 +865,7 @@ export interface paths {
          * @description Also checked, with 422 when not met:
          *     - `params` fit the monitor's `kind`; a `rep_id` in them names an active rep of this organization
          *
-         *     Required scope: `intelligence:write`.
+         *     Required scope: `intelligence:write`. A key without `intelligence:read` gets a `WriteReceipt`: the id, status and the fields it sent.
          */
         patch: operations["updateSlaMonitor"];
         trace?: never;
@@ -930,7 +930,7 @@ export interface paths {
          *     Also checked, with 422 when not met:
          *     - `url` points where the operator's OUTBOUND_TARGETS allows (by default: no loopback, private or link-local address)
          *
-         *     Required scope: `intelligence:write`.
+         *     Required scope: `intelligence:write`. A key without `intelligence:read` gets a `WriteReceipt`: the id, status and the fields it sent.
          */
         post: operations["createWebhook"];
         delete?: never;
@@ -955,7 +955,7 @@ export interface paths {
         post?: never;
         /**
          * Delete a webhook: no new deliveries; its delivery history stays
-         * @description Required scope: `intelligence:write`.
+         * @description Required scope: `intelligence:write`. A key without `intelligence:read` gets a `WriteReceipt`: the id, status and the fields it sent.
          */
         delete: operations["deleteWebhook"];
         options?: never;
@@ -965,7 +965,7 @@ export interface paths {
          * @description Also checked, with 422 when not met:
          *     - `url` points where the operator's OUTBOUND_TARGETS allows (by default: no loopback, private or link-local address)
          *
-         *     Required scope: `intelligence:write`.
+         *     Required scope: `intelligence:write`. A key without `intelligence:read` gets a `WriteReceipt`: the id, status and the fields it sent.
          */
         patch: operations["updateWebhook"];
         trace?: never;
@@ -1015,7 +1015,7 @@ export interface paths {
          *     - each escalation contact names an active rep of this organization
          *     - the SMTP and Slack URLs point where the operator's OUTBOUND_TARGETS allows
          *
-         *     Required scope: `organization:write`.
+         *     Required scope: `organization:write`. A key without `organization:read` gets a `WriteReceipt`: the id, status and the fields it sent.
          */
         patch: operations["updateOrganization"];
         trace?: never;
@@ -1081,7 +1081,7 @@ export interface paths {
          * Create an API key; the response holds the full key, shown this once
          * @description Without `scopes` a secret `sk_live_` key; with `scopes` a restricted `rk_live_` key. A restricted key can only create keys narrower than itself. An organization has at most `MAX_API_KEYS_PER_ORG` (default 100) keys that are not revoked: one more is 409. Replayed with the same `Idempotency-Key` by the same key, the call returns the first response with `secret: null`: the secret is never stored.
          *
-         *     Required scope: `keys:write`.
+         *     Required scope: `keys:write`. A key without `keys:read` gets a `WriteReceipt`: the id, status and the fields it sent.
          */
         post: operations["createApiKey"];
         delete?: never;
@@ -1104,7 +1104,7 @@ export interface paths {
          * Revoke an API key; the next request made with it is refused with 401
          * @description A restricted key can revoke only the keys it can list (404 for any other).
          *
-         *     Required scope: `keys:write`.
+         *     Required scope: `keys:write`. A key without `keys:read` gets a `WriteReceipt`: the id, status and the fields it sent.
          */
         delete: operations["revokeApiKey"];
         options?: never;
@@ -1296,18 +1296,98 @@ export interface components {
             /** @description Tell the organization's escalation contacts when routing gives up after max_reassignments (default: the organization's setting) */
             notify_on_give_up?: boolean;
         };
-        LeadReceipt: {
+        LeadIngested: {
             /**
              * @description lead id
              * @example lead_0mijkl000abcdefghijklm
              */
             id: string;
             status: components["schemas"]["LeadStatus"];
+            email: string;
+            first_name: string | null;
+            last_name: string | null;
+            company: string | null;
+            domain: string | null;
+            country: string | null;
+            state: string | null;
+            source: string | null;
+            score: number | null;
+            employees: number | null;
+            industry: string | null;
+            external_id: string | null;
+            attributes: {
+                [key: string]: unknown;
+            };
             /**
-             * @description The lead existed already (same external_id or Idempotency-Key)
+             * @description contact id
+             * @example ct_0mijkl000abcdefghijklm
+             */
+            contact_id: string;
+            /** @description The account (company domain) the lead matched when it arrived; null for free mail */
+            account_domain: string | null;
+            assigned_rep_id: string | null;
+            /** @enum {string|null} */
+            unassigned_reason: "NO_ELIGIBLE_REP" | "NO_RULE_MATCHED" | "MAX_REASSIGNMENTS" | "ESCALATION_UNASSIGN" | null;
+            /** @description Which ruleset, rule and strategy decided, and why: each rule's outcome and each skipped rep's reason */
+            routing: components["schemas"]["Routing"] | null;
+            sla: components["schemas"]["Sla"] | null;
+            /**
+             * Format: date-time
+             * @description ISO 8601 timestamp
+             * @example 2026-11-28T09:30:00.000Z
+             */
+            sla_due_at: string | null;
+            /**
+             * Format: date-time
+             * @description ISO 8601 timestamp
+             * @example 2026-11-28T09:30:00.000Z
+             */
+            first_touch_at: string | null;
+            /**
+             * Format: date-time
+             * @description ISO 8601 timestamp
+             * @example 2026-11-28T09:30:00.000Z
+             */
+            assigned_at: string | null;
+            /**
+             * Format: date-time
+             * @description ISO 8601 timestamp
+             * @example 2026-11-28T09:30:00.000Z
+             */
+            closed_at: string | null;
+            close_reason: string | null;
+            reassignment_count: number;
+            /** @description The lead's Temporal workflow: lead-<id> */
+            workflow_id: string;
+            /** @description The workflow in the Temporal Web UI */
+            workflow_url: string;
+            /**
+             * Format: date-time
+             * @description ISO 8601 timestamp
+             * @example 2026-11-28T09:30:00.000Z
+             */
+            received_at: string;
+            /**
+             * Format: date-time
+             * @description ISO 8601 timestamp
+             * @example 2026-11-28T09:30:00.000Z
+             */
+            updated_at: string;
+            /** @description true: the lead existed already (same external_id or Idempotency-Key), and nothing sent was stored */
+            duplicate: boolean;
+        };
+        /** @description What a key with the write scope but not the read scope receives: the id and status of the object written, the fields the request sent, and the outcome of the write (such as `duplicate`, `created`, `reroute`, a `secret` shown once). A key that also reads gets the whole object. */
+        WriteReceipt: {
+            /**
+             * @description Always true: this is a receipt, not the object
              * @enum {boolean}
              */
-            duplicate: true;
+            receipt: true;
+            /** @description The object written (lists answer with `name`, accounts with `domain`) */
+            id?: string;
+            status?: string;
+        } & {
+            [key: string]: unknown;
         };
         LeadInput: {
             /**
@@ -2791,17 +2871,35 @@ export interface components {
              */
             updated_at: string;
         };
-        ContactReceipt: {
+        ContactUpserted: {
             /**
              * @description contact id
              * @example ct_0mijkl000abcdefghijklm
              */
             id: string;
+            email: string | null;
+            external_id: string | null;
+            name: string | null;
+            phone: string | null;
+            company: string | null;
+            owner_rep_id: string | null;
+            attributes: {
+                [key: string]: unknown;
+            };
             /**
-             * @description An existing contact was updated
-             * @enum {boolean}
+             * Format: date-time
+             * @description ISO 8601 timestamp
+             * @example 2026-11-28T09:30:00.000Z
              */
-            created: false;
+            created_at: string;
+            /**
+             * Format: date-time
+             * @description ISO 8601 timestamp
+             * @example 2026-11-28T09:30:00.000Z
+             */
+            updated_at: string;
+            /** @description true: a new contact; false: an existing one (same email or external_id) was updated */
+            created: boolean;
         };
         /** @description Creates the contact, or updates the one with this email (or external_id); one of the two is required */
         ContactUpsert: {
@@ -3749,7 +3847,7 @@ export interface components {
                 "application/json": components["schemas"]["Error"];
             };
         };
-        /** @description Body over 1 MB */
+        /** @description Body over the route's limit (1 MB; 8 MB for PUT /v1/lists/{name}), after decompression */
         PayloadTooLarge: {
             headers: {
                 "X-Request-Id": components["headers"]["X-Request-Id"];
@@ -3983,7 +4081,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Lead"] | components["schemas"]["LeadReceipt"];
+                    "application/json": components["schemas"]["LeadIngested"] | components["schemas"]["WriteReceipt"];
                 };
             };
             401: components["responses"]["Unauthorized"];
@@ -4060,7 +4158,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["LeadBatchResult"];
+                    "application/json": components["schemas"]["LeadBatchResult"] | components["schemas"]["WriteReceipt"];
                 };
             };
             401: components["responses"]["Unauthorized"];
@@ -4096,7 +4194,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["RerouteJob"];
+                    "application/json": components["schemas"]["RerouteJob"] | components["schemas"]["WriteReceipt"];
                 };
             };
             401: components["responses"]["Unauthorized"];
@@ -4192,7 +4290,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["LeadUpdateResult"];
+                    "application/json": components["schemas"]["LeadUpdateResult"] | components["schemas"]["WriteReceipt"];
                 };
             };
             401: components["responses"]["Unauthorized"];
@@ -4233,7 +4331,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["LeadDetail"];
+                    "application/json": components["schemas"]["LeadDetail"] | components["schemas"]["WriteReceipt"];
                 };
             };
             401: components["responses"]["Unauthorized"];
@@ -4274,7 +4372,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["LeadDetail"];
+                    "application/json": components["schemas"]["LeadDetail"] | components["schemas"]["WriteReceipt"];
                 };
             };
             401: components["responses"]["Unauthorized"];
@@ -4349,7 +4447,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Rep"];
+                    "application/json": components["schemas"]["Rep"] | components["schemas"]["WriteReceipt"];
                 };
             };
             401: components["responses"]["Unauthorized"];
@@ -4410,7 +4508,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Rep"];
+                    "application/json": components["schemas"]["Rep"] | components["schemas"]["WriteReceipt"];
                 };
             };
             401: components["responses"]["Unauthorized"];
@@ -4444,7 +4542,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Rep"];
+                    "application/json": components["schemas"]["Rep"] | components["schemas"]["WriteReceipt"];
                 };
             };
             401: components["responses"]["Unauthorized"];
@@ -4516,7 +4614,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Calendar"];
+                    "application/json": components["schemas"]["Calendar"] | components["schemas"]["WriteReceipt"];
                 };
             };
             401: components["responses"]["Unauthorized"];
@@ -4577,7 +4675,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Calendar"];
+                    "application/json": components["schemas"]["Calendar"] | components["schemas"]["WriteReceipt"];
                 };
             };
             401: components["responses"]["Unauthorized"];
@@ -4611,7 +4709,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Calendar"];
+                    "application/json": components["schemas"]["Calendar"] | components["schemas"]["WriteReceipt"];
                 };
             };
             401: components["responses"]["Unauthorized"];
@@ -4680,7 +4778,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Ruleset"];
+                    "application/json": components["schemas"]["Ruleset"] | components["schemas"]["WriteReceipt"];
                 };
             };
             401: components["responses"]["Unauthorized"];
@@ -4805,7 +4903,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Ruleset"];
+                    "application/json": components["schemas"]["Ruleset"] | components["schemas"]["WriteReceipt"];
                 };
             };
             401: components["responses"]["Unauthorized"];
@@ -4840,7 +4938,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Ruleset"];
+                    "application/json": components["schemas"]["Ruleset"] | components["schemas"]["WriteReceipt"];
                 };
             };
             401: components["responses"]["Unauthorized"];
@@ -4879,7 +4977,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Ruleset"];
+                    "application/json": components["schemas"]["Ruleset"] | components["schemas"]["WriteReceipt"];
                 };
             };
             401: components["responses"]["Unauthorized"];
@@ -4918,7 +5016,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Backtest"];
+                    "application/json": components["schemas"]["Backtest"] | components["schemas"]["WriteReceipt"];
                 };
             };
             401: components["responses"]["Unauthorized"];
@@ -4985,7 +5083,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Backtest"];
+                    "application/json": components["schemas"]["Backtest"] | components["schemas"]["WriteReceipt"];
                 };
             };
             401: components["responses"]["Unauthorized"];
@@ -5113,7 +5211,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ValueList"];
+                    "application/json": components["schemas"]["ValueList"] | components["schemas"]["WriteReceipt"];
                 };
             };
             401: components["responses"]["Unauthorized"];
@@ -5143,7 +5241,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ValueList"];
+                    "application/json": components["schemas"]["ValueList"] | components["schemas"]["WriteReceipt"];
                 };
             };
             401: components["responses"]["Unauthorized"];
@@ -5214,7 +5312,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Contact"] | components["schemas"]["ContactReceipt"];
+                    "application/json": components["schemas"]["ContactUpserted"] | components["schemas"]["WriteReceipt"];
                 };
             };
             401: components["responses"]["Unauthorized"];
@@ -5319,7 +5417,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ActivityLogged"];
+                    "application/json": components["schemas"]["ActivityLogged"] | components["schemas"]["WriteReceipt"];
                 };
             };
             401: components["responses"]["Unauthorized"];
@@ -5422,7 +5520,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Account"];
+                    "application/json": components["schemas"]["Account"] | components["schemas"]["WriteReceipt"];
                 };
             };
             401: components["responses"]["Unauthorized"];
@@ -5453,7 +5551,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Account"];
+                    "application/json": components["schemas"]["Account"] | components["schemas"]["WriteReceipt"];
                 };
             };
             401: components["responses"]["Unauthorized"];
@@ -5587,7 +5685,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["SlaMonitor"];
+                    "application/json": components["schemas"]["SlaMonitor"] | components["schemas"]["WriteReceipt"];
                 };
             };
             401: components["responses"]["Unauthorized"];
@@ -5649,7 +5747,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["SlaMonitor"];
+                    "application/json": components["schemas"]["SlaMonitor"] | components["schemas"]["WriteReceipt"];
                 };
             };
             401: components["responses"]["Unauthorized"];
@@ -5684,7 +5782,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["SlaMonitor"];
+                    "application/json": components["schemas"]["SlaMonitor"] | components["schemas"]["WriteReceipt"];
                 };
             };
             401: components["responses"]["Unauthorized"];
@@ -5819,7 +5917,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["WebhookCreated"];
+                    "application/json": components["schemas"]["WebhookCreated"] | components["schemas"]["WriteReceipt"];
                 };
             };
             401: components["responses"]["Unauthorized"];
@@ -5880,7 +5978,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Webhook"];
+                    "application/json": components["schemas"]["Webhook"] | components["schemas"]["WriteReceipt"];
                 };
             };
             401: components["responses"]["Unauthorized"];
@@ -5914,7 +6012,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Webhook"];
+                    "application/json": components["schemas"]["Webhook"] | components["schemas"]["WriteReceipt"];
                 };
             };
             401: components["responses"]["Unauthorized"];
@@ -6008,7 +6106,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Organization"];
+                    "application/json": components["schemas"]["Organization"] | components["schemas"]["WriteReceipt"];
                 };
             };
             401: components["responses"]["Unauthorized"];
@@ -6142,7 +6240,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ApiKeyCreated"];
+                    "application/json": components["schemas"]["ApiKeyCreated"] | components["schemas"]["WriteReceipt"];
                 };
             };
             401: components["responses"]["Unauthorized"];
@@ -6173,7 +6271,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ApiKey"];
+                    "application/json": components["schemas"]["ApiKey"] | components["schemas"]["WriteReceipt"];
                 };
             };
             401: components["responses"]["Unauthorized"];

@@ -1,7 +1,6 @@
 import { z } from 'zod';
 import { IdOf, PageQuery } from '../../schemas/common';
-import { Activity, ActivityCreate, ActivityLogged, Contact, ContactDetail, ContactListQuery, ContactReceipt, ContactUpsert } from '../../schemas/contacts';
-import { hasScope } from '../../services/apiKeys';
+import { Activity, ActivityCreate, ActivityLogged, Contact, ContactDetail, ContactListQuery, ContactUpserted, ContactUpsert } from '../../schemas/contacts';
 import * as service from '../../services/contacts';
 import { listRoute, route } from '../route';
 
@@ -29,12 +28,13 @@ export const contactRoutes = [
     ],
     tag,
     summary: 'Upsert a contact by email (or external_id)',
-    description: 'A key without `contacts:read` that updates an existing contact gets only `{id, created: false}`.',
+    description: '`created` says whether the contact is new or an existing one was updated.',
     scope: 'contacts:write',
     body: ContactUpsert,
-    response: z.union([Contact, ContactReceipt]),
+    response: ContactUpserted,
     errors: [409],
-    handler: (ctx, { body }) => service.upsertContact(ctx.deps, ctx.orgId, body, { canRead: hasScope(ctx.principal, 'contacts:read') }),
+    receipt: ['created'],
+    handler: (ctx, { body }) => service.upsertContact(ctx.deps, ctx.orgId, body),
   }),
   route({
     method: 'get',

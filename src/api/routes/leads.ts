@@ -1,10 +1,10 @@
 import { z } from 'zod';
 import { IdOf } from '../../schemas/common';
-import { CloseRequest, Lead, LeadBatch, LeadBatchResult, LeadCreateQuery, LeadDetail, LeadExportQuery, LeadInput, LeadListQuery, LeadPatch, LeadReceipt, LeadUpdateResult, ReassignRequest } from '../../schemas/leads';
+import { CloseRequest, Lead, LeadBatch, LeadBatchResult, LeadCreateQuery, LeadDetail, LeadExportQuery, LeadInput, LeadListQuery, LeadPatch, LeadIngested, LeadUpdateResult, ReassignRequest } from '../../schemas/leads';
 import { updateLead } from '../../services/leadUpdates';
 import { RerouteJob, RerouteRequest } from '../../schemas/rerouteJobs';
 import { createRerouteJob, getRerouteJob } from '../../services/rerouteJobs';
-import { hasScope } from '../../services/apiKeys';
+import { forbidden } from '../../errors';
 import * as service from '../../services/leads';
 import { listRoute, route, streamRoute, type RouteContext } from '../route';
 import { EXPORT_COLUMNS, exportLeads } from '../../services/leadExport';
@@ -35,13 +35,13 @@ export const leadRoutes = [
       'Stores the lead (and upserts its contact by email), starts its workflow and waits up to `wait_ms` (default 2000) for the routing decision. ' +
       'A decided lead comes back ASSIGNED (with its rep, SLA deadline and explanation) or UNASSIGNED; otherwise ROUTING. ' +
       'The same `Idempotency-Key` (from the same API key), or the same `external_id`, returns the same lead. ' +
-      'A key without `leads:read` gets only `{id, status, duplicate: true}` for a lead that already existed.',
+      '`duplicate` says whether the lead existed already (then nothing sent is stored). A key without `leads:read` gets a receipt: `{id, status, duplicate}`, with what it sent for a new lead.',
     scope: 'leads:write',
     query: LeadCreateQuery,
     body: LeadInput,
-    response: z.union([Lead, LeadReceipt]),
-    handler: (ctx, { query, body }) =>
-      service.ingestLead(deps(ctx), ctx.orgId, body, { idempotencyKey: ctx.idempotencyKey, waitMs: query.wait_ms, canRead: hasScope(ctx.principal, 'leads:read') }),
+    response: LeadIngested,
+    receipt: ['duplicate'],
+    handler: (ctx, { query, body }) => service.ingestLead(deps(ctx), ctx.orgId, body, { idempotencyKey: ctx.idempotencyKey, waitMs: query.wait_ms, }),
   }),
   streamRoute({
     method: 'get',
@@ -81,12 +81,16 @@ export const leadRoutes = [
     summary: 'Route a selection of leads again, as one tracked job',
     description:
       'E.g. all open leads of a rep who left (`rep_id`), or every lead waiting UNASSIGNED (`status`). The leads are chosen when the job starts (oldest first, up to `limit`); ' +
-      'each is then routed again through its own workflow, as PATCH with `reroute: true` would. Read the job with GET /v1/reroute-jobs/:id. `dry_run` only says which leads would be chosen.',
+      'each is then routed again through its own workflow, as PATCH with `reroute: true` would. Read the job with GET /v1/reroute-jobs/:id. `dry_run` only says which leads would be chosen, and needs `leads:read` too.',
     scope: 'leads:write',
     body: RerouteRequest,
     response: RerouteJob,
     errors: [503],
-    handler: (ctx, { body }) => createRerouteJob(deps(ctx), ctx.orgId, ctx.principal.keyId, body),
+    handler: (ctx, { body }) => {
+      // A dry run answers with the leads a selection names: it is a read.
+      if (body.dry_run && !ctx.canRead) throw forbidden('A dry run lists the leads it would choose: it needs the leads:read scope too');
+      return createRerouteJob(deps(ctx), ctx.orgId, ctx.principal.keyId, body);
+    },
   }),
   route({
     method: 'get',
@@ -124,6 +128,7 @@ export const leadRoutes = [
     params: Params,
     body: LeadPatch,
     response: LeadUpdateResult,
+    receipt: ['reroute'],
     errors: [409, 503],
     handler: (ctx, { params, body }) => updateLead(deps(ctx), ctx.orgId, params.id, body, { idempotencyKey: ctx.idempotencyKey }),
   }),

@@ -41,6 +41,7 @@ export const listRoutes = [
       'Conditions use it as `{"field": "country", "op": "in_list", "value": "emea-countries"}`. A ruleset keeps the values it was published with, so the edit changes routing once the ruleset that uses it is published: ' +
       'drafts take the values at their publication, and publishing the active ruleset again makes a new version with the new values (`used_by` names them).',
     scope: 'rules:write',
+    receipt: ['name'],
     params: Params,
     body: ValueListPut,
     // 100,000 values of up to 500 characters: the one route whose body may be larger than 1 MB.
@@ -56,6 +57,7 @@ export const listRoutes = [
     tag,
     summary: 'Delete a list that no draft or active ruleset uses',
     scope: 'rules:write',
+    receipt: ['name'],
     params: Params,
     response: ValueList,
     errors: [409],
