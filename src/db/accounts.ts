@@ -31,15 +31,26 @@ export function listAccounts(db: Db, orgId: string, f: AccountFilter, after: str
   return q;
 }
 
-/** Creates the account or changes the fields given; attributes are merged (null removes one). */
-export async function upsertAccount(db: Conn, orgId: string, domain: string, f: { name?: string | null; owner_rep_id?: string | null; attributes?: Record<string, unknown> }): Promise<AccountRow> {
+const MERGED_ATTRIBUTES = 'jsonb_strip_nulls(accounts.attributes || ?::jsonb)';
+
+/**
+ * Creates the account or changes the fields given; attributes are merged (null removes one). An update whose
+ * merge would leave more than `maxAttributes` changes nothing and returns undefined (checked in the statement,
+ * so two concurrent merges cannot pass the cap between them).
+ */
+export async function upsertAccount(db: Conn, orgId: string, domain: string, f: { name?: string | null; owner_rep_id?: string | null; attributes?: Record<string, unknown> }, maxAttributes: number): Promise<AccountRow | undefined> {
   const attributes = JSON.stringify(f.attributes ?? {});
   const insert = { org_id: orgId, domain, name: f.name ?? null, owner_rep_id: f.owner_rep_id ?? null, attributes: db.raw("jsonb_strip_nulls(?::jsonb)", [attributes]) };
-  const merge: Record<string, unknown> = { updated_at: db.fn.now(), attributes: db.raw('jsonb_strip_nulls(accounts.attributes || ?::jsonb)', [attributes]) };
+  const merge: Record<string, unknown> = { updated_at: db.fn.now(), attributes: db.raw(MERGED_ATTRIBUTES, [attributes]) };
   if (f.name !== undefined) merge.name = f.name;
   if (f.owner_rep_id !== undefined) merge.owner_rep_id = f.owner_rep_id;
-  const [row] = await db('accounts').insert(insert).onConflict(['org_id', 'domain']).merge(merge).returning('*');
-  return row as AccountRow;
+  const [row] = await db('accounts')
+    .insert(insert)
+    .onConflict(['org_id', 'domain'])
+    .merge(merge)
+    .where(db.raw(`(SELECT count(*) FROM jsonb_object_keys(${MERGED_ATTRIBUTES})) <= ?`, [attributes, maxAttributes]))
+    .returning('*');
+  return row as AccountRow | undefined;
 }
 
 export async function deleteAccount(db: Conn, orgId: string, domain: string): Promise<number> {

@@ -66,6 +66,16 @@ export async function insertEvent(db: Conn, e: NewEvent): Promise<string | null>
   return (await insertEvents(db, [e]))[0]!;
 }
 
+/**
+ * Keeps the lead's latest `keep` events of `type`, deleting older ones: for events a client can add at will
+ * (UPDATED, one per changing PATCH), which would otherwise grow a lead's timeline without bound.
+ */
+export async function keepLatest(db: Conn, leadId: string, type: TimelineEventType, keep: number): Promise<void> {
+  await db('events')
+    .whereIn('id', db('events').where({ lead_id: leadId, type }).orderBy([{ column: 'occurred_at', order: 'desc' }, { column: 'seq', order: 'desc' }]).offset(keep).select('id'))
+    .delete();
+}
+
 /** Oldest first; steps written in one transaction keep the order they were written in. */
 export function leadTimeline(db: Conn, leadId: string): Promise<EventRow[]> {
   return db<EventRow>('events').where({ lead_id: leadId }).orderBy([{ column: 'occurred_at' }, { column: 'seq' }]);

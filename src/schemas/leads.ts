@@ -5,16 +5,19 @@ import { SlaSchema } from '../routing/schema';
 import { ErrorBody, IdOf, OptionalText, PageQuery, QueryInt, Timestamp, orNull, TimestampInput, Email, TrimmedText } from './common';
 import { Routing } from './routing';
 
+/** Attributes one lead, contact or account may hold: per request, and after a request's merge. */
+export const MAX_ATTRIBUTES = 100;
+
 const AttributeScalar = z.union([z.string().max(2000), z.number().finite(), z.boolean()]);
 const ATTRIBUTE_NAME = /^[A-Za-z0-9_][A-Za-z0-9_.-]*$/;
 export const Attributes = z
   .record(z.string().min(1).max(64).regex(ATTRIBUTE_NAME, 'attribute names are letters, digits, "_", "." or "-"'), z.union([AttributeScalar, z.null(), z.array(AttributeScalar).max(100)]))
-  .refine((a) => Object.keys(a).length <= 100, 'at most 100 attributes')
+  .refine((a) => Object.keys(a).length <= MAX_ATTRIBUTES, `at most ${MAX_ATTRIBUTES} attributes`)
   .meta({
     description: 'Custom fields; rules read them as attributes.<name>',
     example: { plan: 'enterprise', products: ['crm', 'cms'] },
     propertyNames: { minLength: 1, maxLength: 64, pattern: ATTRIBUTE_NAME.source },
-    maxProperties: 100,
+    maxProperties: MAX_ATTRIBUTES,
   });
 
 /** What a lead is made of when it arrives; also the lead a simulation routes. */

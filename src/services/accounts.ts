@@ -1,5 +1,7 @@
 import * as store from '../db/accounts';
-import { notFound } from '../errors';
+import { conflict, notFound } from '../errors';
+import { MAX_ATTRIBUTES } from '../schemas/leads';
+import { checkAttributeCount } from './attributes';
 import type { Page } from '../schemas/common';
 import type { Account, AccountListQuery, AccountUpsert } from '../schemas/accounts';
 import type { ServiceDeps } from './deps';
@@ -24,7 +26,14 @@ export async function getAccount(deps: Pick<ServiceDeps, 'db'>, orgId: string, d
 
 export async function upsertAccount(deps: Pick<ServiceDeps, 'db'>, orgId: string, domain: string, input: AccountUpsert): Promise<Account> {
   await requireActiveRep(deps, orgId, input.owner_rep_id, 'owner_rep_id');
-  return presentAccount(await store.upsertAccount(deps.db, orgId, domain, input));
+  for (let attempt = 0; attempt < 3; attempt++) {
+    const row = await store.upsertAccount(deps.db, orgId, domain, input, MAX_ATTRIBUTES);
+    if (row) return presentAccount(row);
+    // Refused for its attribute count: say by how much, unless a concurrent change made room meanwhile.
+    const current = await store.findAccount(deps.db, orgId, domain);
+    checkAttributeCount(Object.values({ ...current?.attributes, ...input.attributes }).filter((v) => v !== null).length, 'account');
+  }
+  throw conflict('The account is being changed concurrently; retry');
 }
 
 export async function deleteAccount(deps: Pick<ServiceDeps, 'db'>, orgId: string, domain: string): Promise<Account> {

@@ -1,5 +1,6 @@
 import type { Db } from '../db/knex';
 import type { ServiceDeps } from './deps';
+import { checkAttributeCount } from './attributes';
 import { pgCode, PG } from '../db/knex';
 import * as store from '../db/contacts';
 import { conflict, notFound } from '../errors';
@@ -69,6 +70,7 @@ export async function upsertContact(deps: Pick<ServiceDeps, 'db'>, orgId: string
       };
       if (existing) {
         const attributes = input.attributes ? { ...existing.attributes, ...input.attributes } : undefined;
+        if (attributes) checkAttributeCount(Object.keys(attributes).length, 'contact');
         const updated = await store.updateContact(db, orgId, existing.id, { ...fields, ...(attributes ? { attributes } : {}) });
         return { ...presentContact(updated), created: false };
       }

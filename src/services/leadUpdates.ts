@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import * as leads from '../db/leads';
 import { rulesetDefinition } from '../db/rulesets';
-import { findStep, insertEvent } from '../db/timeline';
+import { findStep, insertEvent, keepLatest } from '../db/timeline';
 import { conflict, notFound } from '../errors';
 import { newId } from '../ids';
 import { rerouteUpdate } from '../lead/messages';
@@ -9,9 +9,13 @@ import { rerouteFields } from '../routing';
 import { PATCHABLE_FIELDS, type LeadPatch, type LeadUpdateResult } from '../schemas/leads';
 import { CommandRejected, sendLeadCommand } from '../temporal/leads';
 import type { ServiceDeps } from './deps';
+import { checkAttributeCount } from './attributes';
 import { getLead, headlineOf, updateIdFor, type CommandOptions } from './leads';
 
 type Changes = Record<string, { from: unknown; to: unknown }>;
+
+/** UPDATED events a lead's timeline keeps: its latest changes, not every one an integration ever sent. */
+export const UPDATES_KEPT = 100;
 type Trigger = LeadUpdateResult['reroute']['trigger'];
 
 const same = (a: unknown, b: unknown) => JSON.stringify(a ?? null) === JSON.stringify(b ?? null);
@@ -36,7 +40,10 @@ function diff(row: leads.LeadRow, patch: LeadPatch): { changes: Changes; values:
       if (to === null) delete merged[name];
       else merged[name] = to;
     }
-    if (Object.keys(changes).some((k) => k.startsWith('attributes.'))) values.attributes = merged;
+    if (Object.keys(changes).some((k) => k.startsWith('attributes.'))) {
+      checkAttributeCount(Object.keys(merged).length, 'lead');
+      values.attributes = merged;
+    }
   }
   return { changes, values };
 }
@@ -71,6 +78,7 @@ export async function updateLead(deps: ServiceDeps, orgId: string, id: string, p
     const at = new Date();
     await leads.updateLeadData(trx, id, d.values, at);
     await insertEvent(trx, { org_id: orgId, lead_id: id, type: 'UPDATED', step_key: stepKey, occurred_at: at, data: { changes: d.changes } });
+    await keepLatest(trx, id, 'UPDATED', UPDATES_KEPT);
     return { before: row, changes: d.changes };
   });
   const { trigger, fields } = await rerouteTrigger(deps, before, changes, patch.reroute === true);

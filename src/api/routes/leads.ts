@@ -121,7 +121,7 @@ export const leadRoutes = [
     tag,
     summary: "Change a lead's data (enrichment after intake); route it again when that should change who has it",
     description:
-      'Each changed field is recorded on the timeline (UPDATED) with its old and new value. A lead still ROUTING or UNASSIGNED is routed again on its new data. ' +
+      'Each changed field is recorded on the timeline (UPDATED) with its old and new value; the timeline keeps a lead\'s latest 100 updates. A lead holds at most 100 attributes after the merge. A lead still ROUTING or UNASSIGNED is routed again on its new data. ' +
       "An assigned lead is routed again when `reroute` is true, or when a field in its rule's `reroute_on_change` changed (it then moves only if another rule now matches). " +
       'A lead that finds no eligible rep stays with the one it has. `reroute` tells what happened.',
     scope: 'leads:write',
