@@ -8,17 +8,11 @@ import { RE2JS } from 're2js';
  *
  * Linear is not free: the cost of one test is about (characters tested) x (size of the compiled program).
  * Patterns that compile to very large programs are refused, only the first MATCH_INPUT_LIMIT characters of
- * a value are tested, and each lead's evaluation has a budget of that work (see RegexBudget).
+ * a value are tested, and that work is paid from the lead's evaluation budget (budget.ts).
  */
 export const MATCH_INPUT_LIMIT = 512;
 /** Instructions in the compiled program: `a{0,512}` alone compiles to about 1,000. */
 export const MAX_PROGRAM_SIZE = 2000;
-/**
- * Work units (characters x program instructions) one lead's evaluation may spend on `matches`. The costliest
- * patterns run at about 12 ns a unit on one core here, so this caps a lead's regex time near 50 ms.
- */
-export const REGEX_WORK_BUDGET = 4_000_000;
-
 export interface CompiledRegex {
   test(text: string): boolean;
   /** Work units per character tested. */
@@ -62,14 +56,3 @@ export function compileRegex(pattern: string, ignoreCase: boolean): CompiledRege
   }
   return { test: (text) => re.matcher(text).find(), unitCost: programSize(re) };
 }
-
-/**
- * The regex work left for one lead's evaluation. Once spent, further `matches` conditions do not match and
- * the explanation says why (REGEX_BUDGET_EXHAUSTED): deterministic, so the simulator and routing agree.
- */
-export interface RegexBudget {
-  left: number;
-  exhausted: boolean;
-}
-
-export const newRegexBudget = (): RegexBudget => ({ left: REGEX_WORK_BUDGET, exhausted: false });

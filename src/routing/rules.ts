@@ -1,7 +1,7 @@
-import { compileCondition, compileExplainer, REGEX_BUDGET, type LeadExplainer, type LeadTest, type LeadValues } from './conditions';
-import { newRegexBudget } from './regex';
+import { compileCondition, compileExplainer, listEnv, type LeadExplainer, type LeadTest, type LeadValues } from './conditions';
+import { EVALUATION, newEvaluation } from './budget';
 import { buildIndex, firstCandidate, type RuleIndex } from './ruleIndex';
-import type { Action, Condition, ListValues, MatchSource, RuleTrace, RulesetDefinition, Sla } from './schema';
+import type { Action, ListValues, MatchSource, RuleTrace, RulesetDefinition, Sla } from './schema';
 
 /**
  * First-match rule selection over a compiled ruleset. The index (ruleIndex.ts) narrows each lead to the
@@ -41,34 +41,28 @@ export function rerouteFields(definition: RulesetDefinition, ruleId: string | nu
 }
 
 /**
- * The condition with each in_list/not_in_list replaced by an in/not_in over the list's values (remembering
- * the list's name for explanations), so evaluation and the rule index treat a territory exactly like an
- * inline `in`: one hash lookup per lead, however long the list.
+ * Compiles a ruleset once for any number of leads. Named lists are compiled once each and shared by every
+ * condition that names them (conditions.ts, ListEnv), in the evaluator and the rule index alike.
  */
-export function withLists(c: Condition, lists: ListValues): Condition {
-  if ('all' in c) return { all: c.all.map((x) => withLists(x, lists)) };
-  if ('any' in c) return { any: c.any.map((x) => withLists(x, lists)) };
-  if ('not' in c) return { not: withLists(c.not, lists) };
-  if (c.op !== 'in_list' && c.op !== 'not_in_list') return c;
-  const values = lists[String(c.value)];
-  if (!values) return c;
-  return { ...c, op: c.op === 'in_list' ? 'in' : 'not_in', value: [...values], list: String(c.value) };
-}
-
 export function compileRuleset(definition: RulesetDefinition, lists: ListValues = {}): CompiledRuleset {
-  const whens = definition.rules.map((r) => (r.when ? withLists(r.when, lists) : undefined));
-  const rules: CompiledRule[] = definition.rules.map((rule, i) => ({
+  const env = listEnv(lists);
+  const rules: CompiledRule[] = definition.rules.map((rule) => ({
     id: rule.id,
-    test: whens[i] ? compileCondition(whens[i]) : () => true,
-    explain: whens[i] ? compileExplainer(whens[i], 'when') : () => null,
+    test: rule.when ? compileCondition(rule.when, env) : () => true,
+    explain: rule.when ? compileExplainer(rule.when, 'when', env) : () => null,
     then: rule.then,
   }));
-  return { definition, rules, index: buildIndex(whens) };
+  return { definition, rules, index: buildIndex(definition.rules.map((r) => r.when), env) };
 }
 
-/** Position of the first matching rule, or -1. The hot path: no explanation is built. */
+/**
+ * Position of the first matching rule, or -1. The hot path: no explanation is built. A rule being tested when
+ * the lead's evaluation budget runs out does not match, and neither does any rule after it (a `not` over a
+ * condition cut short must not make a rule match).
+ */
 export function firstMatch(rs: CompiledRuleset, lead: LeadValues): number {
-  return firstCandidate(rs.index, lead, (position) => rs.rules[position]!.test(lead));
+  const evaluation = lead[EVALUATION];
+  return firstCandidate(rs.index, lead, (position) => !evaluation?.exhausted && rs.rules[position]!.test(lead) && !evaluation?.exhausted);
 }
 
 /** Without the index: every rule in order. Used by tests to prove the index never changes a decision. */
@@ -82,19 +76,20 @@ function resolveSla(action: Action, rs: RulesetDefinition): Sla | null {
 
 /**
  * The decision with its explanation: one trace entry per rule up to the match, each non-matching rule with
- * the condition that failed and the lead's value. The regex budget counts the work actually done, so the
- * index's shortcuts can only leave more of it for the rules that matter.
+ * the condition that failed and the lead's value. Each pass over the lead (the decision's, the explanation's)
+ * has its own evaluation budget; the budget counts the work actually done, so the index's shortcuts leave
+ * more of it for the rules that matter. Where a budget ran out, the trace says BUDGET_EXHAUSTED and stops.
  */
 export function matchRule(rs: CompiledRuleset, input: LeadValues): RuleMatch {
-  // Each pass over the lead gets its own regex budget: the decision's pass and the explanation's.
-  const position = firstMatch(rs, { ...input, [REGEX_BUDGET]: newRegexBudget() });
+  const position = firstMatch(rs, { ...input, [EVALUATION]: newEvaluation() });
   const upTo = position === -1 ? rs.rules.length : position;
   const trace: RuleTrace[] = [];
-  const lead: LeadValues = { ...input, [REGEX_BUDGET]: newRegexBudget() };
+  const lead: LeadValues = { ...input, [EVALUATION]: newEvaluation() };
   for (let i = 0; i < upTo; i++) {
     const rule = rs.rules[i]!;
     const failed = rule.explain(lead);
     trace.push({ rule_id: rule.id, matched: false, ...(failed ? { failed } : {}) });
+    if (lead[EVALUATION]!.exhausted) break;
   }
   if (position !== -1) {
     const rule = rs.rules[position]!;

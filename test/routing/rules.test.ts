@@ -70,7 +70,8 @@ describe('the rule index never changes a decision', () => {
   const regex = fc.constantFrom('^web', 'acme\\.com$', '^(www\\.)?acme\\.(com|io)$', 'sab', 'x\\.io', '50+0', '^[a-z]+@', 'a|b', 'web(inar)?-\\d+');
   const leaf = fc.record({
     field: fc.constantFrom(...FIELDS),
-    op: fc.constantFrom('eq', 'in', 'neq', 'not_in', 'gt', 'gte', 'lt', 'lte', 'contains', 'starts_with', 'ends_with', 'matches', 'exists'),
+    op: fc.constantFrom('eq', 'in', 'neq', 'not_in', 'gt', 'gte', 'lt', 'lte', 'contains', 'starts_with', 'ends_with', 'matches', 'exists', 'in_list', 'not_in_list'),
+    listName: fc.constantFrom('mixed', 'domains', 'unknown'),
     value: scalar,
     list: fc.array(scalar, { minLength: 1, maxLength: 4 }),
     needle,
@@ -96,6 +97,9 @@ describe('the rule index never changes a decision', () => {
         return { ...base, op: l.op, value: l.regex };
       case 'exists':
         return { field: l.field, op: l.op };
+      case 'in_list':
+      case 'not_in_list':
+        return { ...base, op: l.op, value: l.listName };
       default:
         return { ...base, op: l.op, value: l.value };
     }
@@ -107,12 +111,14 @@ describe('the rule index never changes a decision', () => {
     ruleset({ rules: ws.map((w, i) => ({ id: `r${i}`, when: w, then: { strategy: 'ROUND_ROBIN', team: 't' } })) }),
   );
   const value = fc.oneof(scalar, fc.array(scalar, { maxLength: 3 }), fc.constant(null));
+  // Named lists of the same kinds of values as the leads (numbers, numeric text, booleans, either case); "unknown" has none.
+  const NAMED = { mixed: ['DE', 'web', '100', 5000, true, 'a@x.io', 'ſab'], domains: ['acme.com', 'x.io', 'US'] };
   const leadArb = fc.record({ country: value, source: value, email: value, domain: value, employees: value, attributes: fc.record({ plan: value }) }, { requiredKeys: [] });
 
   it('gives the same first match as testing every rule in order', () => {
     fc.assert(
       fc.property(rulesetArb, fc.array(leadArb, { minLength: 1, maxLength: 20 }), (def, leads) => {
-        const rs = compileRuleset(def);
+        const rs = compileRuleset(def, NAMED);
         for (const lead of leads) expect(firstMatch(rs, lead as never)).toBe(firstMatchNaive(rs, lead as never));
       }),
       { numRuns: 1500 },

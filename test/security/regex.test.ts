@@ -84,7 +84,7 @@ describe('regular expressions run in linear time', () => {
     expect(elapsed).toBeLessThan(1500);
     expect(match.source).toBe('FALLBACK');
     // The explanation says where the budget ran out instead of silently failing the rest.
-    expect(match.trace.some((t) => t.failed?.reason === 'REGEX_BUDGET_EXHAUSTED')).toBe(true);
+    expect(match.trace.some((t) => t.failed?.reason === 'BUDGET_EXHAUSTED')).toBe(true);
   });
 });
 
