@@ -41,6 +41,7 @@ export async function begin(db: Db, owner: store.Owner, method: string, path: st
       ]);
     }
     if (!expired && existing.status_code !== null) {
+      if (existing.response_bytes_not_kept !== null) throw notKept(existing.response_bytes_not_kept);
       return { kind: 'replay', status: existing.status_code, body: existing.response };
     }
     if (!expired && age < ABANDONED_AFTER_MS) throw stillProcessing();
@@ -48,6 +49,17 @@ export async function begin(db: Db, owner: store.Owner, method: string, path: st
   }
   throw stillProcessing();
 }
+
+/**
+ * Answers larger than this are not kept for replays: 24 hours of 10 MB explanations per request were the
+ * table's to hold. The first answer says so (Idempotent-Replay-Kept: false), and a replay says it was done.
+ */
+export const MAX_KEPT_ANSWER_BYTES = 256 * 1024;
+
+const notKept = (bytes: number) =>
+  conflict(`This request was done already, but its answer (${Math.ceil(bytes / 1024)} KB) was larger than the ${MAX_KEPT_ANSWER_BYTES / 1024} KB kept for replays: it is not done again. Read its result with a GET.`, [
+    { path: 'Idempotency-Key', message: 'the first answer was not kept' },
+  ]);
 
 /** The first request with this key has not answered yet: Retry-After says a retry will get its answer. */
 const stillProcessing = () => new ApiError(409, 'CONFLICT', 'A request with this Idempotency-Key is still being processed; retry shortly', undefined, { 'Retry-After': '1' });
@@ -59,11 +71,19 @@ export function shouldRemember(status: number): boolean {
 
 /**
  * Remembers the response for replays. Secrets (a new key, a webhook's signing secret) are shown once and
- * never stored: the remembered response has them as null, which is what a replay returns.
+ * never stored: the remembered response has them as null, which is what a replay returns. Returns false when
+ * the answer was too large to keep (the request is still remembered as done).
  */
-export async function finish(db: Db, owner: store.Owner, status: number, body: unknown, secretFields: readonly string[] = []): Promise<void> {
-  if (shouldRemember(status)) await store.complete(db, owner, status, withoutSecrets(body, secretFields));
-  else await store.release(db, owner);
+export async function finish(db: Db, owner: store.Owner, status: number, body: unknown, secretFields: readonly string[] = []): Promise<boolean> {
+  if (!shouldRemember(status)) {
+    await store.release(db, owner);
+    return true;
+  }
+  const json = JSON.stringify(withoutSecrets(body, secretFields)) ?? 'null';
+  const bytes = Buffer.byteLength(json);
+  const kept = bytes <= MAX_KEPT_ANSWER_BYTES;
+  await store.complete(db, owner, status, kept ? json : null, bytes);
+  return kept;
 }
 
 function withoutSecrets(body: unknown, fields: readonly string[]): unknown {

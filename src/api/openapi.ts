@@ -36,12 +36,16 @@ const TAGS = [
   { name: 'Health', description: 'Probes and this document; no key needed' },
 ];
 
-type HeaderName = 'X-Request-Id' | 'Retry-After' | 'Link' | 'Idempotent-Replayed';
+type HeaderName = 'X-Request-Id' | 'Retry-After' | 'Link' | 'Idempotent-Replayed' | 'Idempotent-Replay-Kept';
 const HEADERS: Record<HeaderName, { description: string; schema: { type: 'string'; pattern?: string; enum?: string[] } }> = {
   'X-Request-Id': { description: "The request's id; quote it when asking about a request (it is in the logs)", schema: { type: 'string' } },
   'Retry-After': { description: 'Seconds to wait before retrying', schema: { type: 'string', pattern: '^[0-9]+$' } },
   Link: { description: 'The next page, when there is one: `</v1/…?cursor=…>; rel="next"`', schema: { type: 'string' } },
   'Idempotent-Replayed': { description: '`true` when this is the stored response to an earlier request with the same Idempotency-Key', schema: { type: 'string', enum: ['true'] } },
+  'Idempotent-Replay-Kept': {
+    description: '`false` when the request had an Idempotency-Key but this answer is larger than the 256 KB kept for replays: a retry with the same key gets 409 (the request is not done twice)',
+    schema: { type: 'string', enum: ['false'] },
+  },
 };
 const headers = (...names: HeaderName[]) => Object.fromEntries(names.map((n) => [n, { $ref: `#/components/headers/${n}` }]));
 const errorRef = (status: number) => ({ $ref: `#/components/responses/${ERRORS[status]!.name}` });
@@ -108,7 +112,7 @@ function registerRoute(registry: OpenAPIRegistry, r: AnyRoute): void {
     responses: {
       200: {
         description: r.list ? 'A page of results; the next page is in the Link header (rel="next")' : 'OK',
-        headers: headers('X-Request-Id', ...(r.list ? (['Link'] as const) : []), ...(r.method === 'post' ? (['Idempotent-Replayed'] as const) : [])),
+        headers: headers('X-Request-Id', ...(r.list ? (['Link'] as const) : []), ...(r.method === 'post' ? (['Idempotent-Replayed', 'Idempotent-Replay-Kept'] as const) : [])),
         content:
           'stream' in r
             ? Object.fromEntries(Object.entries(r.produces).map(([type, description]) => [type, { schema: z.string().meta({ description }) }]))

@@ -238,7 +238,7 @@ export function handlerFor(spec: AnyRoute, deps: ApiDeps): RequestHandler {
         payload = await spec.handler(ctx, input);
       }
       const answer = canRead ? payload : receiptOf(payload, body, [...(spec.receipt ?? []), ...(spec.secretFields ?? [])]);
-      if (idem) await idempotency.finish(deps.db, idem, 200, answer, spec.secretFields);
+      if (idem && !(await idempotency.finish(deps.db, idem, 200, answer, spec.secretFields))) res.setHeader('Idempotent-Replay-Kept', 'false');
       if (audited) {
         // A delete or revoke answers with the object as it is left (inactive, revoked): that is its "after".
         const after = withoutSecrets(payload, spec.secretFields);

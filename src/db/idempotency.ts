@@ -10,6 +10,8 @@ export interface IdempotencyRow {
   request_hash: string;
   status_code: number | null;
   response: unknown;
+  /** Set instead of `response` when the answer was too large to keep: its size in bytes. */
+  response_bytes_not_kept: number | null;
   created_at: Date;
   completed_at: Date | null;
 }
@@ -33,14 +35,15 @@ export function find(db: Db, owner: Owner): Promise<IdempotencyRow | undefined> 
 export async function takeOver(db: Db, old: IdempotencyRow, hash: string, method: string, path: string): Promise<boolean> {
   const n = await db('idempotency_keys')
     .where({ org_id: old.org_id, api_key_id: old.api_key_id, key: old.key, created_at: old.created_at })
-    .update({ request_hash: hash, method, path, status_code: null, response: null, completed_at: null, created_at: db.fn.now() });
+    .update({ request_hash: hash, method, path, status_code: null, response: null, response_bytes_not_kept: null, completed_at: null, created_at: db.fn.now() });
   return n === 1;
 }
 
-export async function complete(db: Db, owner: Owner, status: number, body: unknown): Promise<void> {
+/** Records the answer (JSON text), or, when `json` is null, only that an answer of `bytes` was given. */
+export async function complete(db: Db, owner: Owner, status: number, json: string | null, bytes: number): Promise<void> {
   await db('idempotency_keys')
     .where(owner)
-    .update({ status_code: status, response: JSON.stringify(body), completed_at: db.fn.now() });
+    .update({ status_code: status, response: json, response_bytes_not_kept: json === null ? bytes : null, completed_at: db.fn.now() });
 }
 
 export async function release(db: Db, owner: Owner): Promise<void> {

@@ -57,6 +57,8 @@ export const LIMITS = {
   escalations: 20,
   /** Values in one named list (/v1/lists). */
   namedListValues: 100_000,
+  /** A ruleset as JSON: what every lead's evaluation may walk, and what is kept for every version. */
+  rulesetBytes: 512 * 1024,
 } as const;
 
 /** A named list (/v1/lists) as a condition names it. */
@@ -308,6 +310,8 @@ export function checkRuleset(rs: { rules: Rule[] }, ctx: z.RefinementCtx): void 
   };
   rs.rules.forEach((r, i) => walk(r.when, ['rules', i, 'when'], 1));
   if (count > LIMITS.conditionsPerRuleset) ctx.addIssue({ code: 'custom', message: `more than ${LIMITS.conditionsPerRuleset} conditions`, path: ['rules'] });
+  const bytes = Buffer.byteLength(JSON.stringify(rs));
+  if (bytes > LIMITS.rulesetBytes) ctx.addIssue({ code: 'custom', message: `the ruleset is ${Math.ceil(bytes / 1024)} KB as JSON; at most ${LIMITS.rulesetBytes / 1024} KB`, path: ['rules'] });
 }
 
 export const RulesetDefinitionSchema = z.strictObject(rulesetShape).superRefine(checkRuleset).meta({ id: 'RulesetDefinition' });
@@ -350,12 +354,17 @@ export const FailedConditionSchema = z
     path: z.string().meta({ description: 'Where in the rule, e.g. when.all[1]' }),
     field: z.string().optional(),
     op: z.union([z.enum(OPERATORS), z.literal('any'), z.literal('not')]),
-    value: z.unknown().optional(),
-    actual: z.unknown().optional().meta({ description: "The lead's value (null when missing)" }),
+    value: z.unknown().optional().meta({ description: "The condition's value (a list's name for in_list); its first 10 elements, and text up to 100 characters, when longer" }),
+    value_length: z.number().int().optional().meta({ description: 'Set when `value` is cut: its length (characters, or elements of a list)' }),
+    actual: z.unknown().optional().meta({ description: "The lead's value (null when missing), cut like `value`" }),
+    actual_length: z.number().int().optional().meta({ description: "Set when `actual` is cut: the lead's value's length (characters, or elements of a list)" }),
     reason: z
-      .literal('REGEX_BUDGET_EXHAUSTED')
+      .enum(['BUDGET_EXHAUSTED', 'REGEX_BUDGET_EXHAUSTED'])
       .optional()
-      .meta({ description: 'Set when the condition was not tested in full because the lead used up its regex work budget' }),
+      .meta({
+        description:
+          "BUDGET_EXHAUSTED: the lead's evaluation ran out of its work budget while testing this condition, so neither it nor any later rule matched. REGEX_BUDGET_EXHAUSTED: the same, in explanations written before every operator had a cost",
+      }),
   })
   .meta({ id: 'FailedCondition' });
 export type FailedCondition = z.infer<typeof FailedConditionSchema>;

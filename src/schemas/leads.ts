@@ -20,8 +20,19 @@ export const Attributes = z
     maxProperties: MAX_ATTRIBUTES,
   });
 
-/** What a lead is made of when it arrives; also the lead a simulation routes. */
-export const LeadInput = z
+/**
+ * A lead's size as JSON, fields and attributes together: what rules may have to read and compare, and what
+ * its timeline and explanation may quote. Per-field limits alone let a lead reach megabytes (100 attributes of
+ * 100 values of 2,000 characters).
+ */
+export const MAX_LEAD_BYTES = 64 * 1024;
+
+export const jsonBytes = (value: unknown): number => Buffer.byteLength(JSON.stringify(value) ?? '');
+
+/** The lead-size issue, for a new lead and for a lead as an update would leave it. */
+export const leadTooLarge = (bytes: number) => `the lead is ${Math.ceil(bytes / 1024)} KB as JSON; a lead may be at most ${MAX_LEAD_BYTES / 1024} KB, fields and attributes together`;
+
+const LeadFields = z
   .strictObject({
     email: Email,
     first_name: OptionalText(200),
@@ -41,8 +52,13 @@ export const LeadInput = z
     industry: OptionalText(200),
     external_id: OptionalText(200).meta({ description: 'Your id for the lead; a second lead with the same external_id is the same lead. Empty is the same as absent' }),
     attributes: Attributes.optional(),
-  })
-  .meta({ id: 'LeadInput' });
+  });
+
+/** What a lead is made of when it arrives; also the lead a simulation routes. */
+export const LeadInput = LeadFields.superRefine((lead, ctx) => {
+  const bytes = jsonBytes(lead);
+  if (bytes > MAX_LEAD_BYTES) ctx.addIssue({ code: 'custom', message: leadTooLarge(bytes), path: [] });
+}).meta({ id: 'LeadInput', description: `A lead; at most ${MAX_LEAD_BYTES / 1024} KB as JSON, fields and attributes together` });
 export type LeadInput = z.infer<typeof LeadInput>;
 
 
@@ -164,7 +180,7 @@ export type LeadExportQuery = z.infer<typeof LeadExportQuery>;
 export const PATCHABLE_FIELDS = ['first_name', 'last_name', 'company', 'domain', 'country', 'state', 'source', 'score', 'employees', 'industry'] as const;
 export type PatchableField = (typeof PATCHABLE_FIELDS)[number];
 
-export const LeadPatch = LeadInput.pick(Object.fromEntries(PATCHABLE_FIELDS.map((f) => [f, true])) as Record<PatchableField, true>)
+export const LeadPatch = LeadFields.pick(Object.fromEntries(PATCHABLE_FIELDS.map((f) => [f, true])) as Record<PatchableField, true>)
   .extend({
     attributes: Attributes.optional().meta({ description: 'Merged into the lead\'s attributes; an attribute set to null is removed' }),
     reroute: z.boolean().optional().meta({ description: 'Route the lead again even if it is assigned (a lead waiting for a rep is routed again whenever its data changes)' }),

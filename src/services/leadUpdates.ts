@@ -2,11 +2,12 @@ import { createHash } from 'node:crypto';
 import * as leads from '../db/leads';
 import { rulesetDefinition } from '../db/rulesets';
 import { findStep, insertEvent, keepLatest } from '../db/timeline';
-import { conflict, notFound } from '../errors';
+import { conflict, invalid, notFound } from '../errors';
 import { newId } from '../ids';
 import { rerouteUpdate } from '../lead/messages';
 import { rerouteFields } from '../routing';
-import { PATCHABLE_FIELDS, type LeadPatch, type LeadUpdateResult } from '../schemas/leads';
+import { jsonBytes, leadTooLarge, MAX_LEAD_BYTES, PATCHABLE_FIELDS, type LeadPatch, type LeadUpdateResult } from '../schemas/leads';
+import { LEAD_FIELDS } from '../routing/schema';
 import { CommandRejected, sendLeadCommand } from '../temporal/leads';
 import type { ServiceDeps } from './deps';
 import { checkAttributeCount } from './attributes';
@@ -45,7 +46,14 @@ function diff(row: leads.LeadRow, patch: LeadPatch): { changes: Changes; values:
       values.attributes = merged;
     }
   }
+  if (Object.keys(changes).length) checkLeadSize({ ...Object.fromEntries(LEAD_FIELDS.map((f) => [f, row[f]])), attributes: row.attributes, ...values });
   return { changes, values };
+}
+
+/** The lead-size cap holds for the lead as the update leaves it, as for a new one. */
+function checkLeadSize(lead: Record<string, unknown>): void {
+  const bytes = jsonBytes(lead);
+  if (bytes > MAX_LEAD_BYTES) throw invalid(`Invalid request body: ${leadTooLarge(bytes)}`, [{ path: '(root)', message: leadTooLarge(bytes) }]);
 }
 
 /** Why the lead should be routed again after this change, if it should. */

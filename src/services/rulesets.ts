@@ -4,10 +4,10 @@ import type { ServiceDeps } from './deps';
 import * as store from '../db/rulesets';
 import { loadSelectionContext } from '../db/routingState';
 import { accountCandidates } from '../routing/domains';
-import { conflict, formatPath, invalid, notFound, type ErrorDetail } from '../errors';
+import { conflict, formatPath, fromZod, invalid, notFound, type ErrorDetail } from '../errors';
 import { newId } from '../ids';
 import { compileRuleset, leadValues, matchRule, selectRep, slaDeadline } from '../routing';
-import { listReferences, poolReferences, type RulesetDefinition } from '../routing/schema';
+import { listReferences, poolReferences, RulesetDefinitionSchema, type RulesetDefinition } from '../routing/schema';
 import { currentListsOf, listValues } from '../db/lists';
 import { requireBacktest } from './backtests';
 import type { Page } from '../schemas/common';
@@ -112,6 +112,9 @@ export async function updateRuleset(deps: Pick<ServiceDeps, 'db'>, orgId: string
       fallback: patch.fallback === undefined ? row.definition.fallback : patch.fallback,
       sla: patch.sla === undefined ? row.definition.sla : patch.sla,
     });
+    // What only the whole ruleset can say (unique rule ids, nesting, condition count, size) holds after a merge too.
+    const whole = RulesetDefinitionSchema.safeParse(merged);
+    if (!whole.success) throw fromZod(whole.error, 'ruleset');
     await checkReferences(trx, orgId, merged);
     const updated = await store.updateDraft(trx, orgId, id, { name: patch.name ?? row.name, definition: merged });
     return presentRuleset(updated!);

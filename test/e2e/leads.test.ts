@@ -54,7 +54,8 @@ describe('a lead through the whole stack', () => {
     const detail = await get(org, res.body.id);
     // What POST answered from the workflow's decision is what the database says.
     const { assignments: _a, timeline: _t, updated_at: _u, ...stored } = detail.body;
-    const { updated_at: _u2, ...answered } = res.body;
+    const { updated_at: _u2, duplicate, ...answered } = res.body;
+    expect(duplicate).toBe(false);
     expect(answered).toEqual(stored);
     expect(detail.body.timeline.map((e: { type: string }) => e.type)).toEqual(['RECEIVED', 'ROUTED', 'ASSIGNED']);
     expect(detail.body.assignments).toHaveLength(1);

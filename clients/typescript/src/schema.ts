@@ -1259,14 +1259,19 @@ export interface components {
             path: string;
             field?: string;
             op: ("eq" | "neq" | "in" | "not_in" | "contains" | "starts_with" | "ends_with" | "gt" | "gte" | "lt" | "lte" | "exists" | "matches" | "in_list" | "not_in_list") | "any" | "not";
+            /** @description The condition's value (a list's name for in_list); its first 10 elements, and text up to 100 characters, when longer */
             value?: unknown;
-            /** @description The lead's value (null when missing) */
+            /** @description Set when `value` is cut: its length (characters, or elements of a list) */
+            value_length?: number;
+            /** @description The lead's value (null when missing), cut like `value` */
             actual?: unknown;
+            /** @description Set when `actual` is cut: the lead's value's length (characters, or elements of a list) */
+            actual_length?: number;
             /**
-             * @description Set when the condition was not tested in full because the lead used up its regex work budget
+             * @description BUDGET_EXHAUSTED: the lead's evaluation ran out of its work budget while testing this condition, so neither it nor any later rule matched. REGEX_BUDGET_EXHAUSTED: the same, in explanations written before every operator had a cost
              * @enum {string}
              */
-            reason?: "REGEX_BUDGET_EXHAUSTED";
+            reason?: "BUDGET_EXHAUSTED" | "REGEX_BUDGET_EXHAUSTED";
         };
         SelectionStage: {
             /** @enum {string} */
@@ -1389,6 +1394,7 @@ export interface components {
         } & {
             [key: string]: unknown;
         };
+        /** @description A lead; at most 64 KB as JSON, fields and attributes together */
         LeadInput: {
             /**
              * Format: email
@@ -3911,6 +3917,8 @@ export interface components {
         Link: string;
         /** @description `true` when this is the stored response to an earlier request with the same Idempotency-Key */
         "Idempotent-Replayed": "true";
+        /** @description `false` when the request had an Idempotency-Key but this answer is larger than the 256 KB kept for replays: a retry with the same key gets 409 (the request is not done twice) */
+        "Idempotent-Replay-Kept": "false";
     };
     pathItems: never;
 }
@@ -4078,6 +4086,7 @@ export interface operations {
                 headers: {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
                     "Idempotent-Replayed": components["headers"]["Idempotent-Replayed"];
+                    "Idempotent-Replay-Kept": components["headers"]["Idempotent-Replay-Kept"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -4155,6 +4164,7 @@ export interface operations {
                 headers: {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
                     "Idempotent-Replayed": components["headers"]["Idempotent-Replayed"];
+                    "Idempotent-Replay-Kept": components["headers"]["Idempotent-Replay-Kept"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -4191,6 +4201,7 @@ export interface operations {
                 headers: {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
                     "Idempotent-Replayed": components["headers"]["Idempotent-Replayed"];
+                    "Idempotent-Replay-Kept": components["headers"]["Idempotent-Replay-Kept"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -4328,6 +4339,7 @@ export interface operations {
                 headers: {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
                     "Idempotent-Replayed": components["headers"]["Idempotent-Replayed"];
+                    "Idempotent-Replay-Kept": components["headers"]["Idempotent-Replay-Kept"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -4369,6 +4381,7 @@ export interface operations {
                 headers: {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
                     "Idempotent-Replayed": components["headers"]["Idempotent-Replayed"];
+                    "Idempotent-Replay-Kept": components["headers"]["Idempotent-Replay-Kept"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -4444,6 +4457,7 @@ export interface operations {
                 headers: {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
                     "Idempotent-Replayed": components["headers"]["Idempotent-Replayed"];
+                    "Idempotent-Replay-Kept": components["headers"]["Idempotent-Replay-Kept"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -4611,6 +4625,7 @@ export interface operations {
                 headers: {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
                     "Idempotent-Replayed": components["headers"]["Idempotent-Replayed"];
+                    "Idempotent-Replay-Kept": components["headers"]["Idempotent-Replay-Kept"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -4775,6 +4790,7 @@ export interface operations {
                 headers: {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
                     "Idempotent-Replayed": components["headers"]["Idempotent-Replayed"];
+                    "Idempotent-Replay-Kept": components["headers"]["Idempotent-Replay-Kept"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -4838,6 +4854,7 @@ export interface operations {
                 headers: {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
                     "Idempotent-Replayed": components["headers"]["Idempotent-Replayed"];
+                    "Idempotent-Replay-Kept": components["headers"]["Idempotent-Replay-Kept"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -4974,6 +4991,7 @@ export interface operations {
                 headers: {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
                     "Idempotent-Replayed": components["headers"]["Idempotent-Replayed"];
+                    "Idempotent-Replay-Kept": components["headers"]["Idempotent-Replay-Kept"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -5013,6 +5031,7 @@ export interface operations {
                 headers: {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
                     "Idempotent-Replayed": components["headers"]["Idempotent-Replayed"];
+                    "Idempotent-Replay-Kept": components["headers"]["Idempotent-Replay-Kept"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -5080,6 +5099,7 @@ export interface operations {
                 headers: {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
                     "Idempotent-Replayed": components["headers"]["Idempotent-Replayed"];
+                    "Idempotent-Replay-Kept": components["headers"]["Idempotent-Replay-Kept"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -5309,6 +5329,7 @@ export interface operations {
                 headers: {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
                     "Idempotent-Replayed": components["headers"]["Idempotent-Replayed"];
+                    "Idempotent-Replay-Kept": components["headers"]["Idempotent-Replay-Kept"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -5414,6 +5435,7 @@ export interface operations {
                 headers: {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
                     "Idempotent-Replayed": components["headers"]["Idempotent-Replayed"];
+                    "Idempotent-Replay-Kept": components["headers"]["Idempotent-Replay-Kept"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -5682,6 +5704,7 @@ export interface operations {
                 headers: {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
                     "Idempotent-Replayed": components["headers"]["Idempotent-Replayed"];
+                    "Idempotent-Replay-Kept": components["headers"]["Idempotent-Replay-Kept"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -5914,6 +5937,7 @@ export interface operations {
                 headers: {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
                     "Idempotent-Replayed": components["headers"]["Idempotent-Replayed"];
+                    "Idempotent-Replay-Kept": components["headers"]["Idempotent-Replay-Kept"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -6237,6 +6261,7 @@ export interface operations {
                 headers: {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
                     "Idempotent-Replayed": components["headers"]["Idempotent-Replayed"];
+                    "Idempotent-Replay-Kept": components["headers"]["Idempotent-Replay-Kept"];
                     [name: string]: unknown;
                 };
                 content: {
