@@ -68,6 +68,11 @@ const EnvSchema = z
     /** The SMTP server notifications are sent through (smtp://user:pass@host:587 or smtps://…:465); email is off without it. */
     SMTP_URL: SmtpUrl.optional(),
     MAIL_FROM: z.string().min(3).max(320).default('Routeswit <routeswit@localhost>'),
+    /**
+     * Domains (comma-separated) an organization's own From may be at when its mail goes through SMTP_URL;
+     * by default the domain of MAIL_FROM. The envelope sender is always MAIL_FROM's address.
+     */
+    MAIL_FROM_DOMAINS: z.string().max(2000).optional(),
     /** PEM file of extra certificate authorities trusted for outbound HTTPS (Slack, webhooks behind a private CA). */
     OUTBOUND_CA_FILE: z.string().min(1).optional(),
     /** A notification is tried this many times, waits doubling from NOTIFICATION_RETRY_INITIAL_SECONDS (capped at 5 min). */

@@ -13,19 +13,20 @@ import { describeMailFailure, sendMail, type SmtpTarget } from '../net/mail';
 import { describeFailure, outboundPolicy } from '../net/outbound';
 import { describeSlackFailure, sendSlack } from '../net/slack';
 import { recordNotified, type NotifyDeps } from './notify';
+import { senderFor, senderPolicy, type SenderPolicy } from '../notify/sender';
 
 /** How notifications go out: the server's SMTP server and From, extra CAs for HTTPS, and links back. */
 export interface NotificationSettings extends NotifyDeps {
   smtpUrl?: string;
-  mailFrom: string;
+  sender: SenderPolicy;
   outboundCa?: string;
 }
 
-export function notificationSettings(config: Pick<Config, 'SMTP_URL' | 'MAIL_FROM' | 'OUTBOUND_CA_FILE' | 'PUBLIC_API_URL' | 'TEMPORAL_UI_URL' | 'TEMPORAL_NAMESPACE'>): NotificationSettings {
+export function notificationSettings(config: Pick<Config, 'SMTP_URL' | 'MAIL_FROM' | 'MAIL_FROM_DOMAINS' | 'OUTBOUND_CA_FILE' | 'PUBLIC_API_URL' | 'TEMPORAL_UI_URL' | 'TEMPORAL_NAMESPACE'>): NotificationSettings {
   return {
     smtpUrl: config.SMTP_URL,
     smtpConfigured: Boolean(config.SMTP_URL),
-    mailFrom: config.MAIL_FROM,
+    sender: senderPolicy(config.MAIL_FROM, config.MAIL_FROM_DOMAINS),
     outboundCa: config.OUTBOUND_CA_FILE ? fs.readFileSync(config.OUTBOUND_CA_FILE, 'utf8') : undefined,
     publicApiUrl: config.PUBLIC_API_URL,
     temporalUiUrl: config.TEMPORAL_UI_URL,
@@ -57,7 +58,9 @@ export function notificationActivities(db: Db, deps: { outboundTargets: string; 
 
   async function send(n: NotificationRow, org: OrgRow): Promise<void> {
     if (n.channel === 'EMAIL') {
-      await sendMail(smtpTarget(org), policy, { from: org.mail_from ?? s.mailFrom, to: n.recipient, subject: n.subject, text: n.body_text, html: n.body_html ?? n.body_text });
+      const target = smtpTarget(org);
+      const sender = senderFor(org.mail_from, target.guarded, s.sender);
+      await sendMail(target, policy, { ...sender, to: n.recipient, subject: n.subject, text: n.body_text, html: n.body_html ?? n.body_text });
     } else {
       await sendSlack(await slackUrl(org, n), n.slack_message ?? { text: n.body_text, blocks: [] }, policy, s.outboundCa);
     }

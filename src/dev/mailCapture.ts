@@ -3,7 +3,10 @@ import { simpleParser } from 'mailparser';
 import { SMTPServer } from 'smtp-server';
 
 export interface CapturedMail {
+  /** The envelope sender (MAIL FROM): where bounces go. */
   from: string;
+  /** The From header, as a reader sees it. */
+  headerFrom: string;
   to: string[];
   subject: string;
   text: string;
@@ -33,6 +36,7 @@ export function startMailCapture(opts: { port?: number; onMail?: (m: CapturedMai
         .then((parsed) => {
           const mail: CapturedMail = {
             from: session.envelope.mailFrom ? session.envelope.mailFrom.address : '',
+            headerFrom: parsed.from?.text ?? '',
             to: session.envelope.rcptTo.map((r) => r.address),
             subject: parsed.subject ?? '',
             text: parsed.text ?? '',

@@ -4,6 +4,8 @@ import { REFUSED, type OutboundPolicy } from './outbound';
 
 export interface MailMessage {
   from: string;
+  /** The envelope sender (MAIL FROM), when it is not the From header's address. */
+  envelopeFrom?: string;
   to: string;
   subject: string;
   text: string;
@@ -46,7 +48,8 @@ export async function sendMail(target: SmtpTarget, policy: OutboundPolicy, messa
   const options = await transportOptions(target, policy);
   const transport = nodemailer.createTransport(typeof options === 'string' ? options : { ...options, ...TIMEOUTS });
   try {
-    await transport.sendMail(message);
+    const { envelopeFrom, ...content } = message;
+    await transport.sendMail(envelopeFrom ? { ...content, envelope: { from: envelopeFrom, to: message.to } } : content);
   } finally {
     transport.close();
   }

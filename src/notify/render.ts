@@ -68,25 +68,41 @@ const escapeHtml = (v: string) => String(v).replace(/[&<>"']/g, (c) => HTML_ENTI
 
 const leadName = (l: LeadBrief) => l.name ?? l.email ?? l.id;
 
+/** Lead-supplied text a subject quotes: on one line, at most this long, in quotation marks. */
+const SUBJECT_QUOTE_CHARS = 60;
+
+/**
+ * What a lead's web form said, as a subject shows it: marked as quoted text (a lead named "Your password
+ * expires today - reset it at …" must not read as the mail's own words), on one line and cut short.
+ */
+export function subjectQuote(text: string): string {
+  const line = text.replace(/\s+/g, ' ').trim();
+  const cut = [...line].length > SUBJECT_QUOTE_CHARS ? `${[...line].slice(0, SUBJECT_QUOTE_CHARS).join('')}…` : line;
+  return `“${cut}”`;
+}
+
 function wording(f: NotificationFacts): { subject: string; headline: string; why: string } {
   const who = leadName(f.lead);
   const of = f.lead.company ? ` (${f.lead.company})` : '';
+  // In subjects, everything the lead supplied is one quoted span.
+  const quotedLead = subjectQuote(`${who}${of}`);
+  const quotedWho = subjectQuote(who);
   const due = f.slaDueAt === null ? 'its deadline' : formatTime(f.slaDueAt, f.timezone);
   const rep = f.rep?.name ?? 'The rep';
   switch (f.kind) {
     case 'ASSIGNED':
-      return { subject: `New lead for you: ${who}${of}`, headline: `${who}${of} is yours.`, why: 'the rule that routed this lead tells the rep who gets it' };
+      return { subject: `New lead for you: ${quotedLead}`, headline: `${who}${of} is yours.`, why: 'the rule that routed this lead tells the rep who gets it' };
     case 'REMINDER':
-      return { subject: `Reminder: ${who} is waiting for your first touch`, headline: `${who}${of} has not been touched yet: the first touch was due ${due}.`, why: 'you hold this lead and its SLA has passed' };
+      return { subject: `Reminder: ${quotedWho} is waiting for your first touch`, headline: `${who}${of} has not been touched yet: the first touch was due ${due}.`, why: 'you hold this lead and its SLA has passed' };
     case 'ESCALATION':
       return {
-        subject: `SLA missed: ${rep} has not touched ${who}`,
+        subject: `SLA missed: ${rep} has not touched ${quotedWho}`,
         headline: `${rep} missed the SLA on ${who}${of}: the first touch was due ${due}.`,
         why: f.asManager ? `you manage ${rep}` : `you are an escalation contact of ${f.orgName}`,
       };
     case 'GIVEN_UP':
       return {
-        subject: `Routing gave up on ${who}: assign it by hand`,
+        subject: `Routing gave up on ${quotedWho}: assign it by hand`,
         headline: `Nobody touched ${who}${of} after ${f.reassignments ?? 0} reassignment(s), so routing has stopped. Assign it by hand or close it.`,
         why: `you are an escalation contact of ${f.orgName}`,
       };

@@ -5,6 +5,7 @@ import { outboundPolicy, urlProblem } from '../net/outbound';
 import type { Organization, OrganizationUpdate } from '../schemas/organization';
 import type { ServiceDeps } from './deps';
 import { requireActiveRep } from './reps';
+import { fromProblem, senderPolicy, type SenderPolicy } from '../notify/sender';
 
 /** Settings as the API shows them: secrets (webhook and SMTP URLs, which carry credentials) only as "set". */
 export function presentOrganization(o: OrgRow): Organization {
@@ -36,6 +37,12 @@ function checkTarget(url: string | null | undefined, path: string, outboundTarge
   if (problem) throw invalid(`${path}: ${problem}`, [{ path, message: `${problem}; see OUTBOUND_TARGETS` }]);
 }
 
+/** A From the operator's SMTP server would send under must be at a domain the operator allows (sender.ts). */
+function checkMailFrom(after: Pick<OrgRow, 'smtp_url' | 'mail_from'>, policy: SenderPolicy): void {
+  const problem = after.mail_from && !after.smtp_url ? fromProblem(after.mail_from, policy) : null;
+  if (problem) throw invalid(`notifications.email.from: ${problem}`, [{ path: 'notifications.email.from', message: problem }]);
+}
+
 export async function updateOrganization(deps: Pick<ServiceDeps, 'db' | 'config'>, orgId: string, input: OrganizationUpdate): Promise<Organization> {
   const { config } = deps;
   const n = input.notifications;
@@ -64,6 +71,7 @@ export async function updateOrganization(deps: Pick<ServiceDeps, 'db' | 'config'
       ...(n?.slack?.team_webhook_urls ? { team_slack_webhook_urls: teams } : {}),
     };
     const defined = Object.fromEntries(Object.entries(patch).filter(([, v]) => v !== undefined)) as OrgSettingsPatch;
+    checkMailFrom({ ...current, ...defined }, senderPolicy(config.MAIL_FROM, config.MAIL_FROM_DOMAINS));
     return presentOrganization(await updateOrg(trx, orgId, defined));
   });
 }

@@ -47,7 +47,7 @@ it('shows the reminder that reached the rep, and its email as sent', async () =>
   });
   await api.http.post(`/v1/rules/${rs.body.id}/publish`).set(org.auth);
   await api.http.post('/v1/leads').set(org.auth).send({ email: 'jane.doe@globex.com', first_name: 'Jane', last_name: 'Doe', company: 'Globex', source: 'webinar' });
-  const reminder = await waitFor(async () => mail.messages.find((m) => m.subject.startsWith('Reminder: Jane Doe')) ?? null, { timeoutMs: 20_000, what: 'the reminder email' });
+  const reminder = await waitFor(async () => mail.messages.find((m) => m.subject.startsWith('Reminder: “Jane Doe”')) ?? null, { timeoutMs: 20_000, what: 'the reminder email' });
   await waitFor(async () => (await api.http.get('/v1/notifications?status=SENT').set(org.auth)).body.length >= 2 || null, { what: 'both notifications to be sent' });
 
   const page = await browser.newPage({ viewport: { width: 760, height: 700 } });
@@ -63,9 +63,9 @@ it('shows the reminder that reached the rep, and its email as sent', async () =>
   await dash.click('#load');
   const row = dash.locator('#notifications tbody tr', { hasText: 'REMINDER' });
   await row.waitFor();
-  await expect(row.innerText()).resolves.toMatch(/REMINDER\s+EMAIL\s+alice-.*@acme\.io\s+SENT\s+1\s+Reminder: Jane Doe is waiting for your first touch/);
+  await expect(row.innerText()).resolves.toMatch(/REMINDER\s+EMAIL\s+alice-.*@acme\.io\s+SENT\s+1\s+Reminder: “Jane Doe” is waiting for your first touch/);
   await row.getByRole('button', { name: 'View' }).click();
-  await dash.locator('#message-subject', { hasText: 'Reminder: Jane Doe' }).waitFor();
+  await dash.locator('#message-subject', { hasText: 'Reminder: “Jane Doe”' }).waitFor();
   const frame = dash.frameLocator('#message-html');
   await expect(frame.locator('body').innerText()).resolves.toMatch(/Jane Doe \(Globex\) has not been touched yet: the first touch was due .* \(America\/New_York\)/);
   await dash.locator('#notifications').scrollIntoViewIfNeeded();

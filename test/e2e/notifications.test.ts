@@ -77,9 +77,9 @@ describe('an SLA with REMIND → NOTIFY_MANAGER → REASSIGN', () => {
     await waitFor(async () => slack.posts.filter((p) => p.path.endsWith(org.orgId)).length >= 4 || null, { timeoutMs: 15_000, what: 'four Slack messages' });
 
     const leadLink = `${api.deps.config.PUBLIC_API_URL}/v1/leads/${lead.id}`;
-    expect(to(first.email).map((m) => m.subject)).toEqual(['New lead for you: Jo Lee (Acme)', 'Reminder: Jo Lee is waiting for your first touch']);
-    expect(to(manager.email).map((m) => m.subject)).toEqual([`SLA missed: ${first === a ? 'Avery' : 'Blake'} has not touched Jo Lee`]);
-    expect(to(second.email).map((m) => m.subject)).toEqual(['New lead for you: Jo Lee (Acme)']);
+    expect(to(first.email).map((m) => m.subject)).toEqual(['New lead for you: “Jo Lee (Acme)”', 'Reminder: “Jo Lee” is waiting for your first touch']);
+    expect(to(manager.email).map((m) => m.subject)).toEqual([`SLA missed: ${first === a ? 'Avery' : 'Blake'} has not touched “Jo Lee”`]);
+    expect(to(second.email).map((m) => m.subject)).toEqual(['New lead for you: “Jo Lee (Acme)”']);
     for (const m of [...to(first.email), ...to(manager.email), ...to(second.email)]) {
       expect(m.from).toBe('routing@notify.test');
       expect(m.text).toContain(leadLink);

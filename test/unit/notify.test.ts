@@ -41,7 +41,7 @@ const facts = (over: Partial<NotificationFacts> = {}): NotificationFacts => ({
 describe('what a notification says', () => {
   it('writes times in the organization\'s zone and escapes the lead\'s data in HTML only', () => {
     const mail = renderEmail(facts(), { repId: 'rep_a', name: 'Avery', email: 'a@x.io', slackUserId: null });
-    expect(mail.subject).toBe('Reminder: Jo <script>alert(1)</script> is waiting for your first touch');
+    expect(mail.subject).toBe('Reminder: “Jo <script>alert(1)</script>” is waiting for your first touch');
     expect(mail.text).toContain('the first touch was due 1 Dec 2026, 14:05 (Europe/Berlin)');
     expect(mail.text).toContain('Jo <script>alert(1)</script>');
     expect(mail.html).not.toContain('<script>');
