@@ -146,7 +146,7 @@ async function runImport(args: string[]): Promise<number> {
     const r = await importLeads({ file, baseUrl: values.api, apiKey, map, rejectedFile: values.rejected, progress: !values['no-progress'] });
     process.stdout.write(
       `${r.rows} rows: ${r.imported} leads imported, ${r.duplicates} already there, ${r.rejected} rejected (reasons in ${r.rejectedFile})` +
-        `${r.skipped ? `; resumed after row ${r.skipped}` : ''}; ${r.seconds.toFixed(1)} s\n`,
+        `${r.skipped ? `; resumed after row ${r.skipped}` : ''}${r.restarted ? '; the file had changed since the last run, so it was imported from its first row' : ''}; ${r.seconds.toFixed(1)} s\n`,
     );
     return r.rejected ? 3 : 0;
   } catch (err) {

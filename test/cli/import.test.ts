@@ -4,6 +4,7 @@ import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
 import { parse } from 'csv-parse/sync';
+import { importLeads } from '../../src/cli/importLeads';
 import { newOrg, startApi, type TestApi, type TestOrg } from '../helpers/stack';
 
 /** `npm run routeswit -- import`, run as a user runs it: a child process against the API over HTTP. */
@@ -97,4 +98,70 @@ describe('import leads.csv', () => {
     expect(mapped.stderr).toMatch(/the file has no column "E-mail"/);
     expect(await api.deps.db('leads').where({ org_id: org.orgId, company: 'Acme' }).first()).toBeUndefined();
   }, 60_000);
+});
+
+/** Round 2, finding 11: rows of any size, a file replaced between runs, and a quote never closed. */
+describe('import leads.csv, the hard cases', () => {
+  const own = async () => {
+    const o = await newOrg(api.deps.db);
+    return { org: o, run: (file: string) => importLeads({ file, baseUrl, apiKey: o.key }), count: async () => Number((await api.deps.db('leads').where({ org_id: o.orgId }).count<{ count: string }[]>('* as count'))[0]!.count) };
+  };
+  const rejectedRows = (file: string) => parse(fs.readFileSync(`${file}.rejected.csv`, 'utf8'), { columns: true }) as Array<Record<string, string>>;
+
+  it('a row too large for any request (1.2 MB) is reported as rejected, and the rows around it are imported, on the first run', async () => {
+    const { run, count } = await own();
+    const file = path.join(dir, 'one-huge-row.csv');
+    const attrs = Array.from({ length: 100 }, (_, i) => `attributes.a${i}`);
+    const row = (i: number, width: number) => [`h${i}@huge.io`, ...attrs.map(() => 'x'.repeat(width))].join(',');
+    fs.writeFileSync(file, `${['email', ...attrs].join(',')}\n${row(1, 10)}\n${row(2, 12_000)}\n${row(3, 10)}\n`);
+    const report = await run(file);
+    expect(report).toMatchObject({ rows: 3, imported: 2, rejected: 1 });
+    expect(rejectedRows(file)).toEqual([{ row: '2', field: '', reason: expect.stringMatching(/at most 64 KB/) }]);
+    expect(await count()).toBe(2);
+  });
+
+  it('500 rows over 1 MB go in several requests instead of one refused with 413', async () => {
+    const { run, count } = await own();
+    const file = path.join(dir, 'wide-rows.csv');
+    const lines = ['email,attributes.notes,attributes.more'];
+    for (let i = 0; i < 500; i++) lines.push(`w${i}@wide.io,${'n'.repeat(1990)},${'m'.repeat(400)}`);
+    fs.writeFileSync(file, `${lines.join('\n')}\n`);
+    expect(await run(file)).toMatchObject({ rows: 500, imported: 500, rejected: 0 });
+    expect(await count()).toBe(500);
+  });
+
+  it('a file replaced after a partial run is imported from its first row, not resumed at the old one', async () => {
+    const { org: o, count } = await own();
+    const file = path.join(dir, 'replaced.csv');
+    const write = (prefix: string, n: number) => fs.writeFileSync(file, `email\n${Array.from({ length: n }, (_, i) => `${prefix}${i}@replaced.io`).join('\n')}\n`);
+    write('old', 3000);
+    const first = cli(['import', file, '--api', baseUrl, '--key', o.key, '--no-progress']);
+    const state = `${file}.import-state.json`;
+    for (const until = Date.now() + 60_000; !fs.existsSync(state) && Date.now() < until; ) await new Promise((r) => setTimeout(r, 20));
+    first.child.kill('SIGKILL');
+    await first.done;
+    expect((JSON.parse(fs.readFileSync(state, 'utf8')) as { rowsDone: number }).rowsDone).toBeGreaterThan(100);
+    write('new', 100);
+    const second = await importLeads({ file, baseUrl, apiKey: o.key });
+    expect(second).toMatchObject({ restarted: true, rows: 100, imported: 100, skipped: 0 });
+    // (The killed run's last request may still be answered meanwhile: its leads are the old file's.)
+    const fresh = await api.deps.db('leads').where({ org_id: o.orgId }).andWhereLike('email', 'new%').count<{ count: string }[]>('* as count');
+    expect(Number(fresh[0]!.count)).toBe(100);
+    expect(await count()).toBeGreaterThan(100);
+  }, 120_000);
+
+  it('a quote never closed in a large file fails at once with what is wrong, without reading the file into memory', async () => {
+    const { run, count } = await own();
+    const file = path.join(dir, 'unclosed.csv');
+    const out = fs.openSync(file, 'w');
+    fs.writeSync(out, 'email,company\nq1@quote.io,"Acme\n');
+    const block = `${'z'.repeat(1023)}\n`.repeat(1024);
+    for (let i = 0; i < 60; i++) fs.writeSync(out, block);
+    fs.closeSync(out);
+    const heap = process.memoryUsage().heapUsed;
+    await expect(run(file)).rejects.toThrow(/longer than 4 MB: the file probably has a quote that is never closed/);
+    // 60 MB of file: the parser gave up after its 4 MB record limit, not after buffering the rest as one row.
+    expect(process.memoryUsage().heapUsed - heap).toBeLessThan(40 * 1024 * 1024);
+    expect(await count()).toBe(0);
+  });
 });
