@@ -3,6 +3,7 @@ import { randomBytes } from 'node:crypto';
 export const ID_PREFIXES = {
   org: 'org',
   key: 'key',
+  operatorKey: 'opk',
   rep: 'rep',
   ruleset: 'rs',
   lead: 'lead',

@@ -2,21 +2,21 @@ import cors from 'cors';
 import { Router, type Request } from 'express';
 import path from 'node:path';
 import { temporal } from '@temporalio/proto';
-import { forbidden, invalid } from '../errors';
-import { hasScope, type Principal } from '../services/apiKeys';
+import { invalid } from '../errors';
+import { authenticateOperator, type OperatorPrincipal } from '../services/operatorKeys';
 import { EncryptionCodec } from '../temporal/codec';
 import { parseKeyring, UnknownKeyError } from '../crypto/keyring';
 import type { ApiDeps } from './deps';
 import { uiContentSecurityPolicy } from './headers';
-import { authenticated } from './route';
+import { limitingFailures } from './route';
 import { readJsonBody } from './body';
 
 /**
  * Temporal's remote codec protocol (POST …/encode, …/decode with protobuf-JSON Payloads), so the Web UI and
  * `temporal workflow show --codec-endpoint` can show what the payload codec encrypted. Decoding reveals any
- * organization's lead data, so it needs a key with the operator scope payloads:decode (granted only by the
- * admin CLI), sent as `Authorization: Bearer <key>` (the CLI's --codec-auth) or held in an HttpOnly session
- * cookie set from the /codec page (the Web UI sends cookies when "include cross-origin credentials" is on).
+ * organization's lead data, so it needs an operator key (made only by the admin CLI, outside every tenant),
+ * sent as `Authorization: Bearer <key>` (the CLI's --codec-auth) or held in an HttpOnly session cookie set
+ * from the /codec page (the Web UI sends cookies when "include cross-origin credentials" is on).
  */
 const COOKIE = 'routeswit_codec';
 const SESSION_HOURS = 8;
@@ -30,10 +30,13 @@ function cookieKey(req: Request): string | undefined {
   return undefined;
 }
 
-async function operator(req: Request, deps: ApiDeps, header = req.headers.authorization ?? (cookieKey(req) ? `Bearer ${cookieKey(req)}` : undefined)): Promise<Principal> {
-  const principal = await authenticated(req, deps, header);
+/**
+ * An operator key (not a tenant's: those are unknown here), limited like any key, with failed attempts
+ * counted per address like any authentication.
+ */
+async function operator(req: Request, deps: ApiDeps, header = req.headers.authorization ?? (cookieKey(req) ? `Bearer ${cookieKey(req)}` : undefined)): Promise<OperatorPrincipal> {
+  const principal = await limitingFailures(req, deps, () => authenticateOperator(deps, header, 'payloads:decode'));
   deps.limits.perKey.take(principal.keyId);
-  if (!hasScope(principal, 'payloads:decode')) throw forbidden('Decoding Temporal payloads needs a key with the operator scope payloads:decode (created with the admin CLI)');
   return principal;
 }
 

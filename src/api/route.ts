@@ -167,11 +167,16 @@ function nextLink(req: Request, cursor: string): string {
  * An address that keeps failing authentication is refused (429) before its next key is even looked up: each
  * lookup costs a query, and nobody needs many wrong keys a minute.
  */
-export async function authenticated(req: Request, deps: ApiDeps, authorization = req.headers.authorization): Promise<Principal> {
+function authenticated(req: Request, deps: ApiDeps, authorization = req.headers.authorization): Promise<Principal> {
+  return limitingFailures(req, deps, () => authenticate(deps, authorization));
+}
+
+/** Runs an authentication with the per-address limit on failures around it (tenant keys, operator keys alike). */
+export async function limitingFailures<T>(req: Request, deps: ApiDeps, authenticateOnce: () => Promise<T>): Promise<T> {
   const address = req.ip ?? 'unknown';
   deps.limits.authFailures.check(address);
   try {
-    return await authenticate(deps, authorization);
+    return await authenticateOnce();
   } catch (err) {
     if (err instanceof ApiError && err.status === 401) deps.limits.authFailures.spend(address);
     throw err;

@@ -7,7 +7,9 @@ import { createOrg, findOrg, listOrgs } from '../db/orgs';
 import { generateKeySpec } from '../crypto/keyring';
 import { ApiError } from '../errors';
 import { isId } from '../ids';
-import { Scope } from '../schemas/apiKeys';
+import { OPERATOR_SCOPES, Scope } from '../schemas/apiKeys';
+import { listOperatorKeys, revokeOperatorKey } from '../db/operatorKeys';
+import { createOperatorKey } from '../services/operatorKeys';
 import { createKey, revokeKey } from '../services/apiKeys';
 import { createTemporal } from '../temporal/client';
 import { ImportError, importLeads } from './importLeads';
@@ -18,7 +20,8 @@ const USAGE = `Routeswit admin CLI
   npm run routeswit -- orgs create <name>
   npm run routeswit -- orgs list
   npm run routeswit -- keys create --org <org_id> [--name <name>] [--restricted --scopes a,b]
-  npm run routeswit -- keys list --org <org_id>
+  npm run routeswit -- keys create --operator [--name <name>]   (payloads:decode for the codec endpoint; in no organization)
+  npm run routeswit -- keys list --org <org_id> | --operator
   npm run routeswit -- keys revoke <key_id>
   npm run routeswit -- keys generate-encryption-key [--id <key id>]   (a line for ENCRYPTION_KEYS)
   npm run routeswit -- migrate [latest|status]
@@ -64,10 +67,17 @@ async function keys(db: Db, args: string[]): Promise<void> {
       name: { type: 'string' },
       restricted: { type: 'boolean', default: false },
       scopes: { type: 'string' },
+      operator: { type: 'boolean', default: false },
     },
   });
   const [sub, id] = positionals;
-  if (sub === 'create') {
+  if (sub === 'create' && values.operator) {
+    if (values.org || values.restricted || values.scopes) throw new UsageError('an operator key belongs to no organization and has its one scope: keys create --operator [--name <name>]');
+    print(await createOperatorKey({ db }, values.name ?? 'operator key created by the admin CLI'));
+    process.stderr.write('The secret above is shown only this once; store it now.\n');
+  } else if (sub === 'list' && values.operator) {
+    print((await listOperatorKeys(db)).map(({ token_hash: _hash, ...rest }) => rest));
+  } else if (sub === 'create') {
     if (!values.org || !isId('org', values.org) || !(await findOrg(db, values.org))) throw new UsageError('keys create needs --org <existing org id>');
     let scopes: Scope[] | undefined;
     if (values.restricted || values.scopes) {
@@ -75,6 +85,7 @@ async function keys(db: Db, args: string[]): Promise<void> {
       scopes = values.scopes.split(',').map((s) => {
         const parsed = Scope.safeParse(s.trim());
         if (!parsed.success) throw new UsageError(`unknown scope "${s}"; known: ${Scope.options.join(', ')}`);
+        if (OPERATOR_SCOPES.includes(parsed.data)) throw new UsageError(`${parsed.data} is an operator scope, kept outside every organization: keys create --operator`);
         return parsed.data;
       });
     }
@@ -86,8 +97,11 @@ async function keys(db: Db, args: string[]): Promise<void> {
     const rows = await listApiKeys(db, values.org, {}, undefined, 10_000);
     print(rows.map(({ token_hash: _hash, ...rest }) => rest));
   } else if (sub === 'revoke') {
-    if (!id || !isId('key', id)) throw new UsageError('keys revoke needs a key id (key_…)');
-    print(await revokeKey({ db }, null, id));
+    if (id && isId('operatorKey', id)) return print(await revokeOperatorKey(db, id));
+    if (!id || !isId('key', id)) throw new UsageError('keys revoke needs a key id (key_… or opk_…)');
+    // Operator keys moved out of a tenant keep their key_ id.
+    const operatorKey = await revokeOperatorKey(db, id);
+    print(operatorKey ?? (await revokeKey({ db }, null, id)));
   } else throw new UsageError(`unknown keys command: ${sub ?? '(none)'}`);
 }
 

@@ -70,7 +70,7 @@ async function main(): Promise<void> {
     say(`API:             ${base}  (OpenAPI: ${base}/v1/openapi.json)`);
     say(`Playground:      ${base}/docs   Dashboard: ${base}/dashboard`);
     say(`Temporal Web UI: ${stack.uiUrl ?? config.TEMPORAL_UI_URL}  (lead data is encrypted; to read it there, start a session at ${stack.baseUrl}/codec`);
-    say(`                 with an operator key: npm run routeswit -- keys create --org ${identity.orgId} --restricted --scopes payloads:decode)`);
+    say(`                 with an operator key: npm run routeswit -- keys create --operator)`);
     say(`Email:           ${capture ? `captured locally on ${capture.url} (no SMTP_URL): see [mail] lines and the dashboard's Notifications panel` : `through ${config.SMTP_URL!.replace(/:[^:@/]*@/, ':***@')}`}`);
     say(`Organization:    ${identity.orgName} ${identity.orgId}${identity.created ? ' (created now)' : ''}`);
     say(`Secret key:      ${identity.key}  (also in .data/dev-api-key)`);

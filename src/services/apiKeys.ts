@@ -67,7 +67,10 @@ export async function createKey(
   const restricted = input.scopes !== undefined;
   const { creator } = opts;
   const operatorScopes = (input.scopes ?? []).filter((s) => OPERATOR_SCOPES.includes(s));
-  if (creator && operatorScopes.length) throw forbidden(`${operatorScopes.join(', ')} is an operator scope: only the admin CLI grants it`);
+  // Operator scopes are never a tenant's: they go on operator keys (operatorKeys.ts), outside every organization.
+  if (operatorScopes.length) {
+    throw forbidden(`${operatorScopes.join(', ')} is an operator scope: it belongs on an operator key, which only the admin CLI makes (keys create --operator)`);
+  }
   if (creator && creator.kind === 'RESTRICTED') {
     if (!restricted) throw forbidden('A restricted key cannot create a secret key');
     const missing = input.scopes!.filter((s) => !creator.scopes.has(s));

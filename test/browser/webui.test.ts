@@ -4,7 +4,7 @@ import path from 'node:path';
 import { chromium, type Browser } from 'playwright-core';
 import { freePort, startDevServer, type DevServer } from '../../src/dev/temporalServer';
 import { workflowIdFor } from '../../src/lead/model';
-import { createKey } from '../../src/services/apiKeys';
+import { createOperatorKey } from '../../src/services/operatorKeys';
 import { CHROMIUM_ARGS, chromiumPath } from '../helpers/chromium';
 import { ownDatabase } from '../helpers/database';
 import { newOrg, startApi, startWorker, type TestApi, type TestWorker } from '../helpers/stack';
@@ -57,7 +57,7 @@ it("shows a lead's story: summary, step lines and current details, decoded for a
   await api.http.post(`/v1/rules/${rs.body.id}/publish`).set(org.auth);
   const lead = (await api.http.post('/v1/leads').set(org.auth).send({ email: 'ada@engines.io', first_name: 'Ada', last_name: 'Lovelace', company: 'Analytical Engines', source: 'webinar' })).body;
   expect(lead.status).toBe('ASSIGNED');
-  const operator = (await createKey(api.deps, org.orgId, { name: 'ops', scopes: ['payloads:decode'] })).secret;
+  const operator = (await createOperatorKey(api.deps, 'ops')).secret;
 
   const context = await browser.newContext({ viewport: { width: 1440, height: 1800 } });
   const page = await context.newPage();

@@ -1,6 +1,8 @@
 import { Connection } from '@temporalio/client';
 import { temporal } from '@temporalio/proto';
-import { createKey } from '../../src/services/apiKeys';
+import { createKey, hashToken } from '../../src/services/apiKeys';
+import { createOperatorKey } from '../../src/services/operatorKeys';
+import { moveOperatorKeys } from '../../migrations/20261206000002_operator_keys';
 import { newOrg, startApi, startWorker, testConfig, type TestApi, type TestOrg, type TestWorker } from '../helpers/stack';
 import { waitFor } from '../helpers/wait';
 
@@ -25,7 +27,7 @@ beforeAll(async () => {
   const lead = await api.http.post('/v1/leads').set(org.auth).send({ email: EMAIL, first_name: 'Grace', last_name: 'Hopper', company: 'Navy' });
   expect(lead.body.status).toBe('ASSIGNED');
   leadId = lead.body.id;
-  operatorKey = (await createKey(api.deps, org.orgId, { name: 'ops', scopes: ['payloads:decode'] })).secret;
+  operatorKey = (await createOperatorKey(api.deps, 'ops')).secret;
 });
 afterAll(async () => {
   await worker.stop();
@@ -65,6 +67,9 @@ function payloadsIn(history: temporal.api.history.v1.IHistory): temporal.api.com
   return found;
 }
 
+const protoJson = (payloads: temporal.api.common.v1.IPayload[]) =>
+  temporal.api.common.v1.Payloads.toObject(temporal.api.common.v1.Payloads.create({ payloads }), { bytes: String });
+
 describe('payloads in Temporal', () => {
   it("are encrypted: the raw history holds no lead email or name", async () => {
     await waitFor(async () => (await rawHistory()).events!.length > 5, { what: 'history' });
@@ -88,8 +93,6 @@ describe('secrets at rest', () => {
 });
 
 describe('the codec endpoint', () => {
-  const protoJson = (payloads: temporal.api.common.v1.IPayload[]) =>
-    temporal.api.common.v1.Payloads.toObject(temporal.api.common.v1.Payloads.create({ payloads }), { bytes: String });
 
   it('decodes for an operator key (Authorization header), so the lead is readable where it should be', async () => {
     const payloads = payloadsIn(await rawHistory());
@@ -118,9 +121,10 @@ describe('the codec endpoint', () => {
 
   it('refuses a secret key (401/403 in the error shape) and no key at all', async () => {
     const body = protoJson(payloadsIn(await rawHistory()).slice(0, 1));
+    // A tenant's key is no operator key, whatever it may do in its organization.
     const secret = await api.http.post('/codec/decode').set(org.auth).send(body);
-    expect(secret.status).toBe(403);
-    expect(secret.body.error.code).toBe('FORBIDDEN');
+    expect(secret.status).toBe(401);
+    expect(secret.body.error).toMatchObject({ code: 'UNAUTHORIZED', message: expect.stringMatching(/operator key/) });
     expect((await api.http.post('/codec/decode').send(body)).status).toBe(401);
   });
 
@@ -147,5 +151,34 @@ describe('the codec endpoint', () => {
     expect(res.headers['access-control-allow-origin']).toBe(origin);
     const encodings = res.body.payloads.map((p: { metadata: { encoding: string } }) => Buffer.from(p.metadata.encoding, 'base64').toString());
     expect(encodings).not.toContain('binary/encrypted');
+  });
+});
+
+/** Round 2, finding 12: operator keys live outside every tenant. */
+describe('operator keys', () => {
+  it('are neither listed nor revocable by a tenant\'s secret key, and open no tenant route', async () => {
+    const made = await createOperatorKey(api.deps, 'ops 2');
+    expect(made.id).toMatch(/^opk_/);
+    const listed = await api.http.get('/v1/api-keys').set(org.auth);
+    expect(JSON.stringify(listed.body)).not.toContain(made.id);
+    expect((await api.http.delete(`/v1/api-keys/${made.id}`).set(org.auth)).status).toBe(404);
+    expect((await api.http.get('/v1/reps').set('Authorization', `Bearer ${made.secret}`)).status).toBe(401);
+    // It still decodes.
+    const res = await api.http.post('/codec/decode').set('Authorization', `Bearer ${made.secret}`).send(protoJson(payloadsIn(await rawHistory()).slice(0, 1)));
+    expect(res.status).toBe(200);
+  });
+
+  it('are never made inside an organization, not even by the admin CLI\'s path', async () => {
+    await expect(createKey(api.deps, org.orgId, { name: 'ops', scopes: ['payloads:decode'] })).rejects.toThrow(/operator key/);
+  });
+
+  it('made inside a tenant before are moved out by the migration, keeping their token', async () => {
+    const legacy = await newOrg(api.deps.db);
+    const token = `rk_live_${'7'.repeat(40)}`;
+    await api.deps.db('api_keys').insert({ id: 'key_0legacyoperator00000000', org_id: legacy.orgId, name: 'old ops', kind: 'RESTRICTED', token_hash: hashToken(token), token_hint: 'rk_live_…7777', scopes: ['payloads:decode'] });
+    expect(await moveOperatorKeys(api.deps.db)).toBe(1);
+    expect(JSON.stringify((await api.http.get('/v1/api-keys').set(legacy.auth)).body)).not.toContain('key_0legacyoperator');
+    const res = await api.http.post('/codec/decode').set('Authorization', `Bearer ${token}`).send(protoJson(payloadsIn(await rawHistory()).slice(0, 1)));
+    expect(res.status).toBe(200);
   });
 });
