@@ -35,7 +35,7 @@ async function main(): Promise<void> {
   await migrateLatest(db);
   const config = loadConfig({ ...process.env, DATABASE_URL: url });
   const quietTemporal = { client: { workflow: { signal: async () => undefined } } } as never;
-  const deps = { db, temporal: quietTemporal, logger: { warn: () => undefined } as never };
+  const deps = { db, temporal: quietTemporal, logger: { warn: () => undefined } as never, config };
   try {
     const org = await createOrg(db, `bench assign ${Date.now()}`);
     for (let i = 0; i < REPS; i++) await createRep(deps as never, org.id, RepCreate.parse({ name: `SDR ${i}`, email: `sdr${i}@assign.io`, teams: ['sdr'] }));

@@ -1,11 +1,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { bundleWorkflowCode } from '@temporalio/worker';
 import { createDb } from '../src/db/knex';
-import { Stack } from '../src/dev/stack';
-import { dataDir } from '../src/dev/tools';
-import { WORKFLOWS_PATH } from '../src/worker/worker';
+import { startBenchStack } from './lib/benchStack';
 import { createOrgWithTeams, lead } from './lib/scenario';
 import { summarize, table } from './lib/stats';
 
@@ -23,31 +20,10 @@ const BATCH = 500;
 const GOAL_SECONDS = 120;
 const RUN = Date.now().toString(36);
 const log = (m: string) => process.stdout.write(`${m}\n`);
-const noop = () => undefined;
 
 async function main(): Promise<void> {
-  const stack = new Stack({
-    dataDir: path.join(dataDir(), 'bench'),
-    databaseName: 'routeswit_bench',
-    temporalDbFile: null,
-    temporalUiPort: null,
-    env: { LOG_LEVEL: 'warn', NODE_ENV: 'production', REQUIRE_HTTPS: 'false', RATE_LIMIT_PER_SECOND: '0' },
-    onLine: (name, line) => {
-      if (/"level":(50|60)/.test(line)) process.stderr.write(`[${name}] ${line}\n`);
-    },
-  });
-  for (const sig of ['SIGINT', 'SIGTERM'] as const) process.once(sig, () => void stack.stop().then(() => process.exit(130)));
+  const stack = await startBenchStack('bulk', log);
   try {
-    log('starting the stack (Temporal dev server, worker, API)…');
-    await stack.startInfrastructure(log);
-    const bundlePath = path.join(dataDir(), 'bench', 'workflow-bundle.js');
-    fs.mkdirSync(path.dirname(bundlePath), { recursive: true });
-    fs.writeFileSync(bundlePath, (await bundleWorkflowCode({ workflowsPath: WORKFLOWS_PATH, logger: { log: noop, trace: noop, debug: noop, info: noop, warn: noop, error: noop } })).code);
-    stack.opts.env = { ...stack.opts.env, WORKFLOW_BUNDLE_PATH: bundlePath };
-    stack.startWorker();
-    stack.startApi();
-    await stack.waitUntilReady();
-    await stack.waitForWorker();
     const org = await createOrgWithTeams(stack.env.DATABASE_URL!, stack.baseUrl, `bulk-${RUN}`, { first_touch_minutes: 60 });
 
     const batches = Array.from({ length: Math.ceil(LEADS / BATCH) }, (_, b) => Array.from({ length: Math.min(BATCH, LEADS - b * BATCH) }, (_, i) => lead(b * BATCH + i, `bulk${RUN}`)));

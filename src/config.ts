@@ -39,6 +39,12 @@ const EnvSchema = z
     RATE_LIMIT_BURST: z.coerce.number().int().min(1).optional(),
     AUTH_FAILURES_PER_MINUTE: z.coerce.number().int().min(0).max(1_000_000).default(60),
     MAX_API_KEYS_PER_ORG: z.coerce.number().int().min(1).max(100_000).default(100),
+    /** Per-organization quotas (services/quotas.ts): over one, the request is 429 naming it. */
+    MAX_SLA_MONITORS_PER_ORG: z.coerce.number().int().min(0).max(100_000).default(25),
+    MAX_RUNNING_BACKTESTS_PER_ORG: z.coerce.number().int().min(0).max(1000).default(2),
+    MAX_RUNNING_REROUTE_JOBS_PER_ORG: z.coerce.number().int().min(0).max(1000).default(2),
+    MAX_LISTS_PER_ORG: z.coerce.number().int().min(0).max(100_000).default(100),
+    MAX_DRAFT_RULESETS_PER_ORG: z.coerce.number().int().min(0).max(100_000).default(50),
     LEAD_WAIT_MS_DEFAULT: z.coerce.number().int().min(0).max(30000).default(2000),
     LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
     WORKFLOW_BUNDLE_PATH: z.string().min(1).optional(),
@@ -79,6 +85,13 @@ const EnvSchema = z
     NOTIFICATION_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(100).default(8),
     NOTIFICATION_RETRY_INITIAL_SECONDS: z.coerce.number().min(0.1).max(3600).default(5),
     SWEEPER_INTERVAL_MS: z.coerce.number().int().min(500).max(3_600_000).default(15_000),
+    /**
+     * Leads taken in bulk (batches, imports) routing at once per deployment: the worker's bulk feeder starts
+     * them as others finish, organizations in turn. Raise it with more workers.
+     */
+    BULK_LEADS_ROUTING: z.coerce.number().int().min(1).max(10_000).default(8),
+    /** The same while other leads (not taken in bulk) arrived in the last 10 s: what leaves them room. */
+    BULK_LEADS_ROUTING_SHARED: z.coerce.number().int().min(1).max(10_000).default(1),
     /** host:port where the worker serves the Temporal SDK's Prometheus metrics (/metrics); off when unset. */
     WORKER_METRICS_ADDRESS: z.string().regex(/^[^\s:]+:\d{1,5}$|^\[[0-9a-fA-F:]+\]:\d{1,5}$/, 'must be host:port, e.g. 0.0.0.0:9464').optional(),
     /** Port of the worker's own health endpoint on 127.0.0.1 (for a container healthcheck); off when unset. */

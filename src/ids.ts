@@ -48,6 +48,11 @@ export function newId(kind: IdKind, now: number = Date.now()): string {
   return `${ID_PREFIXES[kind]}_${now.toString(36).padStart(TIME_CHARS, '0')}${randomString(RANDOM_CHARS)}`;
 }
 
+/** The lowest id of this kind made at or after `time`: ids compare like their times, so `id >= idFloor` finds the recent ones. */
+export function idFloor(kind: IdKind, time: number): string {
+  return `${ID_PREFIXES[kind]}_${time.toString(36).padStart(TIME_CHARS, '0')}`;
+}
+
 const ID_BODY = `[0-9a-z]{${TIME_CHARS + RANDOM_CHARS}}`;
 export function idPattern(kind: IdKind): RegExp {
   return new RegExp(`^${ID_PREFIXES[kind]}_${ID_BODY}$`);

@@ -302,7 +302,8 @@ export function leadsStuckRouting(db: Db, graceSeconds: number, recheckSeconds: 
   return db('leads')
     .where({ status: 'ROUTING' })
     .andWhere('received_at', '<', db.raw('now() - make_interval(secs => ?)', [graceSeconds]))
-    .andWhere((q) => q.whereNull('workflow_started_at').orWhere('workflow_started_at', '<', db.raw('now() - make_interval(secs => ?)', [recheckSeconds])))
+    // A bulk lead not started yet is the bulk feeder's to start (worker/bulkFeeder.ts), not late.
+    .andWhere((q) => q.where((w) => w.whereNull('workflow_started_at').whereNull('bulk_queue')).orWhere('workflow_started_at', '<', db.raw('now() - make_interval(secs => ?)', [recheckSeconds])))
     .orderByRaw('workflow_started_at NULLS FIRST, received_at')
     .limit(limit)
     .select('id', 'org_id', 'first_name', 'last_name', 'company', 'source');
@@ -323,8 +324,8 @@ export async function markWorkflowStarted(db: Db, ids: string[]): Promise<void> 
  * lead points at the id the contact is about to get; if a concurrent request creates that contact first,
  * our insert of it does nothing, the foreign key fails at the end of the statement, and one retry finds it.
  */
-export async function insertReceivedLead(db: Db, orgId: string, input: LeadInput, idempotencyKey: string | undefined): Promise<LeadRow | null> {
-  const params = receivedLeadParams(orgId, input, idempotencyKey);
+export async function insertReceivedLead(db: Db, orgId: string, input: LeadInput, idempotencyKey: string | undefined, bulkQueue: string | null = null): Promise<LeadRow | null> {
+  const params = { ...receivedLeadParams(orgId, input, idempotencyKey), bulkQueue };
   for (let attempt = 0; ; attempt++) {
     try {
       const { rows } = await prepared(db, 'insert_received_lead', db.raw<{ rows: LeadRow[] }>(INSERT_RECEIVED_LEAD, params));
@@ -344,10 +345,10 @@ const INSERT_RECEIVED_LEAD = `
     SELECT domain FROM accounts WHERE org_id = :orgId AND domain IN (SELECT jsonb_array_elements_text(:accountCandidates::jsonb)) ORDER BY length(domain) DESC LIMIT 1
   ), lead AS (
     INSERT INTO leads (id, org_id, contact_id, email, first_name, last_name, company, domain, country, state, source, score,
-                       employees, industry, external_id, attributes, idempotency_key, status, workflow_id, account_domain)
+                       employees, industry, external_id, attributes, idempotency_key, status, workflow_id, account_domain, bulk_queue)
     SELECT :id, :orgId, COALESCE((SELECT id FROM existing), :contactId), :email, :firstName, :lastName, :company, :domain, :country,
            :state, :source, :score, :employees, :industry, :externalId, :attributes::jsonb, :idempotencyKey, 'ROUTING', :workflowId,
-           COALESCE((SELECT domain FROM matched), :accountDomain)
+           COALESCE((SELECT domain FROM matched), :accountDomain), :bulkQueue
     ON CONFLICT DO NOTHING
     RETURNING *
   ), new_account AS (

@@ -106,6 +106,9 @@ async function startOnce(opts: DevServerOptions & { port: number }): Promise<Dev
   for (const [name, type] of Object.entries(SEARCH_ATTRIBUTE_TYPE_NAMES)) args.push('--search-attribute', `${name}=${type}`);
   // One machine, one worker: task-queue partitions only add hops between an idle poller and a waiting task.
   args.push('--dynamic-config-value', 'matching.numTaskqueueReadPartitions=1', '--dynamic-config-value', 'matching.numTaskqueueWritePartitions=1');
+  // Priority and fairness on the task queues: a lead someone waits for goes before bulk intake, and
+  // organizations take turns (src/temporal/leads.ts, Lane), as compose's production dynamic config says too.
+  args.push('--dynamic-config-value', 'matching.useNewMatcher=true', '--dynamic-config-value', 'matching.enableFairness=true');
   for (const [key, value] of Object.entries(opts.dynamicConfig ?? {})) args.push('--dynamic-config-value', `${key}=${JSON.stringify(value)}`);
 
   const child = spawn(opts.binary, args, { stdio: ['ignore', 'pipe', 'pipe'] });

@@ -1,3 +1,4 @@
+import { checkQuota } from './quotas';
 import { stringify } from 'csv-stringify/sync';
 import * as store from '../db/backtests';
 import { findRuleset } from '../db/rulesets';
@@ -40,7 +41,10 @@ export async function createBacktest(deps: ServiceDeps, orgId: string, rulesetId
   const total = await store.countWindow(deps.db, orgId, window);
   if (total === 0) throw invalid('No leads were received in this window', [{ path: 'from', message: `no leads between ${req.from} and ${req.to}${req.team ? ` for team ${req.team}` : ''}${req.source ? ` from source ${req.source}` : ''}` }]);
   if (total > req.limit) throw invalid(`The window holds ${total} leads, over the limit of ${req.limit}`, [{ path: 'to', message: 'narrow the window' }]);
-  const row = await store.insertBacktest(deps.db, { id: newId('backtest'), org_id: orgId, ruleset_id: rulesetId, ruleset_version: ruleset.version, request: { ...req }, leads_total: total });
+  const row = await deps.db.transaction(async (trx) => {
+    await checkQuota(trx, deps.config, orgId, 'MAX_RUNNING_BACKTESTS_PER_ORG');
+    return store.insertBacktest(trx, { id: newId('backtest'), org_id: orgId, ruleset_id: rulesetId, ruleset_version: ruleset.version, request: { ...req }, leads_total: total });
+  });
   try {
     await startBacktest(deps.temporal, row.id, `Backtest ${ruleset.name} (${rulesetId}) on ${total} leads`);
   } catch (err) {

@@ -64,8 +64,8 @@ async function findDuplicate(db: ServiceDeps['db'], orgId: string, input: LeadIn
 }
 
 /** Stores a lead, or finds the one it duplicates. Insert first: a duplicate inserts nothing, and is looked up. */
-async function receiveLead(deps: ServiceDeps, orgId: string, input: LeadInput, idempotencyKey: string | undefined): Promise<{ row: leads.LeadRow; inserted: boolean }> {
-  const inserted = await leads.insertReceivedLead(deps.db, orgId, input, idempotencyKey);
+async function receiveLead(deps: ServiceDeps, orgId: string, input: LeadInput, idempotencyKey: string | undefined, bulkQueue: string | null = null): Promise<{ row: leads.LeadRow; inserted: boolean }> {
+  const inserted = await leads.insertReceivedLead(deps.db, orgId, input, idempotencyKey, bulkQueue);
   const row = inserted ?? (await findDuplicate(deps.db, orgId, input, idempotencyKey));
   if (!row) throw conflict('A lead with this external_id or Idempotency-Key is being created concurrently; retry');
   return { row, inserted: inserted !== null };
@@ -163,23 +163,23 @@ export function closeLead(deps: ServiceDeps, orgId: string, id: string, reason: 
   return command(deps, orgId, id, (headline) => sendLeadCommand(deps.temporal, orgId, id, closeUpdate, { reason }, { updateId: updateIdFor('close', id, opts), headline }));
 }
 
-/** Leads of one batch taken in at once: enough to keep Postgres and Temporal busy, not to swamp either. */
-const BATCH_CONCURRENCY = 16;
+/** Leads of one batch stored at once: enough to keep Postgres busy, not to swamp it. */
+const BATCH_CONCURRENCY = 4;
 
 /**
- * Takes up to LEAD_BATCH_MAX leads, each as POST /v1/leads would (validated, deduplicated, stored, its workflow
- * started), without waiting for routing decisions. A lead that fails validation is answered at its index with
- * the error (details name `leads[i].field`); the others are taken in. With an Idempotency-Key each lead gets
- * its own (`<key>#<index>`), so a batch sent again after a lost answer creates nothing twice.
+ * Takes up to LEAD_BATCH_MAX leads, each as POST /v1/leads would (validated, deduplicated, stored), without
+ * waiting for routing decisions: their workflows are started by the worker's bulk feeder, a few at a time and
+ * organizations in turn (worker/bulkFeeder.ts), so a batch never queues another organization's single lead
+ * behind it. A lead that fails validation is answered at its index with the error (details name
+ * `leads[i].field`); the others are taken in. With an Idempotency-Key each lead gets its own
+ * (`<key>#<index>`), so a batch sent again after a lost answer creates nothing twice.
  */
 export async function ingestBatch(deps: ServiceDeps, orgId: string, batch: LeadBatch, opts: { idempotencyKey?: string; requestId: string }): Promise<LeadBatchResult> {
-  const started: string[] = [];
   const one = async (raw: unknown, index: number): Promise<LeadBatchResult['results'][number]> => {
     const parsed = LeadInput.safeParse(raw);
     if (!parsed.success) return { index, error: errorFor(fromZod(parsed.error, `lead at leads[${index}]`, ['leads', index]), opts.requestId) };
     try {
-      const { row, inserted } = await receiveLead(deps, orgId, parsed.data, opts.idempotencyKey ? `${opts.idempotencyKey}#${index}` : undefined);
-      if (row.status === 'ROUTING' && (await startLater(deps, orgId, row))) started.push(row.id);
+      const { row, inserted } = await receiveLead(deps, orgId, parsed.data, opts.idempotencyKey ? `${opts.idempotencyKey}#${index}` : undefined, deps.temporal.taskQueue);
       return { index, id: row.id, status: row.status, duplicate: !inserted };
     } catch (err) {
       if (err instanceof ApiError && err.status < 500) return { index, error: errorFor(err, opts.requestId) };
@@ -187,20 +187,8 @@ export async function ingestBatch(deps: ServiceDeps, orgId: string, batch: LeadB
     }
   };
   const results = await inBatches(batch.leads, BATCH_CONCURRENCY, one);
-  await leads.markWorkflowStarted(deps.db, started);
   const rejected = results.filter((r) => 'error' in r).length;
   return { accepted: results.length - rejected, rejected, results };
-}
-
-/** Starts the lead's workflow without waiting for its decision; if Temporal is away, the sweeper starts it. */
-async function startLater(deps: ServiceDeps, orgId: string, row: leads.LeadRow): Promise<boolean> {
-  try {
-    await startAndAwaitDecision(deps.temporal, orgId, row.id, 0, headlineOf(row));
-    return true;
-  } catch (err) {
-    deps.logger.warn({ err, lead_id: row.id }, 'could not start the lead workflow now; the sweeper will');
-    return false;
-  }
 }
 
 type BatchError = Extract<LeadBatchResult['results'][number], { error: unknown }>['error'];

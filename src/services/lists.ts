@@ -1,3 +1,4 @@
+import { checkQuota } from './quotas';
 import { createHash } from 'node:crypto';
 import * as store from '../db/lists';
 import { conflict, notFound } from '../errors';
@@ -45,9 +46,13 @@ export async function getList(deps: Deps, orgId: string, name: string): Promise<
 }
 
 /** Creates the list or replaces its values. Rulesets already published keep the values they were published with. */
-export async function putList(deps: Deps, orgId: string, name: string, input: ValueListPut): Promise<ValueList> {
+export async function putList(deps: Pick<ServiceDeps, 'db' | 'config'>, orgId: string, name: string, input: ValueListPut): Promise<ValueList> {
   const values = [...new Set(input.values)];
-  const row = await store.putList(deps.db, { org_id: orgId, name, description: input.description ?? null, values, values_sha256: sha256(values) });
+  const row = await deps.db.transaction(async (trx) => {
+    // Replacing a list's values is always allowed; a new list needs room under the quota.
+    if (!(await store.findListSummary(trx, orgId, name))) await checkQuota(trx, deps.config, orgId, 'MAX_LISTS_PER_ORG');
+    return store.putList(trx, { org_id: orgId, name, description: input.description ?? null, values, values_sha256: sha256(values) });
+  });
   return present(deps, row);
 }
 

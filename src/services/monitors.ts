@@ -7,11 +7,13 @@ import { newId } from '../ids';
 import type { Page, PageQuery } from '../schemas/common';
 import { PARAMS_FOR, type Alert, type AlertListQuery, type Digest, type Monitor, type MonitorCreate, type MonitorUpdate } from '../schemas/monitors';
 import type { Temporal } from '../temporal/client';
+import type { Config } from '../config';
+import { checkQuota } from './quotas';
 import { createMonitorSchedule, deleteSchedule, monitorScheduleId, updateMonitorSchedule } from '../temporal/schedules';
 import { iso, toPage } from './paging';
 import { requireActiveRep } from './reps';
 
-type Deps = { db: Db; temporal: Temporal };
+type Deps = { db: Db; temporal: Temporal; config: Config };
 
 function present(m: MonitorRow): Monitor {
   return {
@@ -52,6 +54,7 @@ export async function createMonitor(deps: Deps, orgId: string, input: MonitorCre
   const params = await checkParams(deps, orgId, input.kind, input.params);
   const id = newId('monitor');
   return deps.db.transaction(async (trx) => {
+    await checkQuota(trx, deps.config, orgId, 'MAX_SLA_MONITORS_PER_ORG');
     const row = await store.insertMonitor(trx, { id, org_id: orgId, name: input.name, kind: input.kind, params, interval_minutes: input.interval_minutes, paused: input.paused, schedule_id: monitorScheduleId(id) });
     await createMonitorSchedule(deps.temporal, row);
     return present(row);

@@ -1,3 +1,4 @@
+import { checkQuota } from './quotas';
 import * as leads from '../db/leads';
 import { deleteRerouteJob, findRerouteJob, insertRerouteJob, type RerouteJobRow } from '../db/rerouteJobs';
 import { notFound } from '../errors';
@@ -44,7 +45,10 @@ export async function createRerouteJob(deps: ServiceDeps, orgId: string, keyId: 
     const now = new Date().toISOString();
     return { id: null, status: 'DRY_RUN', selection, selected: ids.length, processed: 0, moved: 0, unchanged: 0, failed: 0, failures: [], lead_ids: ids.slice(0, SHOWN), created_at: now, finished_at: now };
   }
-  const row = await insertRerouteJob(deps.db, { id: newId('rerouteJob'), org_id: orgId, selection, lead_ids: ids, actor_key_id: keyId });
+  const row = await deps.db.transaction(async (trx) => {
+    if (ids.length) await checkQuota(trx, deps.config, orgId, 'MAX_RUNNING_REROUTE_JOBS_PER_ORG');
+    return insertRerouteJob(trx, { id: newId('rerouteJob'), org_id: orgId, selection, lead_ids: ids, actor_key_id: keyId });
+  });
   if (!ids.length) return present(row);
   try {
     await startRerouteJob(deps.temporal, row.id, ids.length);

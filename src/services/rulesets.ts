@@ -1,3 +1,4 @@
+import { checkQuota } from './quotas';
 import type { Knex } from 'knex';
 import type { Db } from '../db/knex';
 import type { ServiceDeps } from './deps';
@@ -69,11 +70,14 @@ export async function checkReferences(db: Conn, orgId: string, def: RulesetDefin
   if (details.length) throw invalid(`Invalid ruleset: ${details[0]!.path} ${details[0]!.message}`, details);
 }
 
-export async function createRuleset(deps: Pick<ServiceDeps, 'db'>, orgId: string, input: RulesetCreate): Promise<Ruleset> {
+export async function createRuleset(deps: Pick<ServiceDeps, 'db' | 'config'>, orgId: string, input: RulesetCreate): Promise<Ruleset> {
   const { db } = deps;
   const definition = definitionOf(input);
   await checkReferences(db, orgId, definition);
-  return presentRuleset(await store.insertRuleset(db, { id: newId('ruleset'), org_id: orgId, name: input.name, definition }));
+  return db.transaction(async (trx) => {
+    await checkQuota(trx, deps.config, orgId, 'MAX_DRAFT_RULESETS_PER_ORG');
+    return presentRuleset(await store.insertRuleset(trx, { id: newId('ruleset'), org_id: orgId, name: input.name, definition }));
+  });
 }
 
 async function mustFind(db: Conn, orgId: string, id: string, forUpdate = false): Promise<store.RulesetRow> {

@@ -17,12 +17,24 @@ const START_DEADLINE_MS = 5_000;
 /** Who the lead is, for the workflow's summary in the Web UI. */
 export type Headline = Omit<LeadHeadline, 'id'>;
 
-export function leadStartOptions(temporal: Temporal, orgId: string, leadId: string, headline?: Headline): WorkflowStartOptions<typeof leadWorkflow> & {
+/**
+ * How a lead's work queues on the shared task queue. A lead someone waits for (one from a form, a command)
+ * goes ahead of bulk intake (a batch, an import, the sweeper's catch-up), and within a priority the server
+ * takes organizations in turn (fairness key), so one organization's 10,000-lead import does not queue
+ * another's single lead behind it. Servers without priority and fairness ignore both (the task queue then
+ * stays first in, first out); they need `matching.useNewMatcher` and `matching.enableFairness` (on in the
+ * dev server and compose; a setting of the namespace on Temporal Cloud).
+ */
+export type Lane = 'interactive' | 'bulk';
+export const PRIORITY: Record<Lane, number> = { interactive: 2, bulk: 4 };
+
+export function leadStartOptions(temporal: Temporal, orgId: string, leadId: string, headline?: Headline, lane: Lane = 'interactive'): WorkflowStartOptions<typeof leadWorkflow> & {
   workflowIdConflictPolicy: 'USE_EXISTING';
 } {
   const lead = { id: leadId, name: null, company: null, source: null, ...headline };
   return {
     taskQueue: temporal.taskQueue,
+    priority: { priorityKey: PRIORITY[lane], fairnessKey: orgId },
     workflowId: workflowIdFor(leadId),
     staticSummary: startSummary(lead),
     staticDetails: startDetails(lead, orgId, temporal.apiUrl),
@@ -37,8 +49,8 @@ export function leadStartOptions(temporal: Temporal, orgId: string, leadId: stri
   };
 }
 
-export async function ensureLeadWorkflow(temporal: Temporal, orgId: string, leadId: string, headline?: Headline): Promise<void> {
-  await temporal.client.workflow.start<typeof leadWorkflow>('leadWorkflow', leadStartOptions(temporal, orgId, leadId, headline));
+export async function ensureLeadWorkflow(temporal: Temporal, orgId: string, leadId: string, headline?: Headline, lane: Lane = 'interactive'): Promise<void> {
+  await temporal.client.workflow.start<typeof leadWorkflow>('leadWorkflow', leadStartOptions(temporal, orgId, leadId, headline, lane));
 }
 
 /**
@@ -46,11 +58,11 @@ export async function ensureLeadWorkflow(temporal: Temporal, orgId: string, lead
  * round trip: update-with-start. False when the decision takes longer; the lead goes on routing regardless.
  * The decision itself is read from the database, which has it in full (the workflow keeps only what it needs).
  */
-export async function startAndAwaitDecision(temporal: Temporal, orgId: string, leadId: string, waitMs: number, headline?: Headline): Promise<boolean> {
+export async function startAndAwaitDecision(temporal: Temporal, orgId: string, leadId: string, waitMs: number, headline?: Headline, lane: Lane = 'interactive'): Promise<boolean> {
   if (waitMs <= 0) {
     // Not waiting: a plain start returns as soon as the server has it. Bounded, so a request does not hang on
     // an unreachable Temporal: the lead is stored and the sweeper starts it.
-    await temporal.connection.withDeadline(Date.now() + START_DEADLINE_MS, () => ensureLeadWorkflow(temporal, orgId, leadId, headline));
+    await temporal.connection.withDeadline(Date.now() + START_DEADLINE_MS, () => ensureLeadWorkflow(temporal, orgId, leadId, headline, lane));
     return false;
   }
   const startWorkflowOperation = new WithStartWorkflowOperation<typeof leadWorkflow>('leadWorkflow', leadStartOptions(temporal, orgId, leadId, headline));

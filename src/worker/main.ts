@@ -6,6 +6,7 @@ import { createLogger } from '../logger';
 import { createTemporal } from '../temporal/client';
 import { notificationRetry, startDispatcher } from './dispatcher';
 import { startSweeper } from './sweeper';
+import { startBulkFeeder } from './bulkFeeder';
 import { serveHealth } from './health';
 import { deploymentOptions, promoteVersion } from './versioning';
 import { createWorker, defaultBundlePath } from './worker';
@@ -67,6 +68,7 @@ async function main(): Promise<void> {
   const health = config.WORKER_HEALTH_PORT === undefined ? null : await serveHealth(worker, config.WORKER_HEALTH_PORT);
   const sweeper = startSweeper({ db, temporal, logger, intervalMs: config.SWEEPER_INTERVAL_MS });
   const dispatcher = startDispatcher({ db, temporal, logger, notificationRetry: notificationRetry(config) });
+  const feeder = startBulkFeeder({ db, temporal, logger, maxRouting: config.BULK_LEADS_ROUTING, maxRoutingShared: config.BULK_LEADS_ROUTING_SHARED });
   logger.info({ task_queue: config.TEMPORAL_TASK_QUEUE, address: config.TEMPORAL_ADDRESS, version: versioning?.version, metrics: config.WORKER_METRICS_ADDRESS }, 'worker polling');
   const running = worker.run();
   if (versioning) {
@@ -79,7 +81,7 @@ async function main(): Promise<void> {
   health?.close();
   // With Postgres unreachable a background round can hang on the pool: the process leaves regardless.
   const cleanup = (async () => {
-    await Promise.all([sweeper.stop(), dispatcher.stop()]);
+    await Promise.all([sweeper.stop(), dispatcher.stop(), feeder.stop()]);
     await Promise.allSettled([connection.close(), temporal.close()]);
     await db.destroy();
   })();

@@ -47,7 +47,7 @@ export async function sweepOnce(o: SweeperDeps, graceMs = DEFAULT_GRACE_MS): Pro
   let started = 0;
   const stuck = await leadsStuckRouting(o.db, graceSeconds, RECHECK_SECONDS, SWEEP_BATCH);
   for (const lead of stuck) {
-    await ensureLeadWorkflow(o.temporal, lead.org_id, lead.id, headlineOf(lead));
+    await ensureLeadWorkflow(o.temporal, lead.org_id, lead.id, headlineOf(lead), 'bulk');
     started++;
   }
   await markWorkflowStarted(o.db, stuck.map((l) => l.id));

@@ -67,6 +67,10 @@ export async function createWorker(opts: RouteswitWorkerOptions): Promise<Worker
     // pool, where they time out. Regular activities include webhook calls that wait on the network.
     maxConcurrentLocalActivityExecutions: poolSize,
     maxConcurrentActivityTaskExecutions: poolSize * 2,
+    // Most workflow tasks run a local activity (a lead's routing): taking many more than there are local
+    // activity slots only queues them here, first come first served, where the task queue's priorities and
+    // fairness between organizations no longer apply. Past a few spare, the backlog waits on the server.
+    maxConcurrentWorkflowTaskExecutions: poolSize + 4,
     shutdownGraceTime: `${shutdown.graceSeconds}s`,
     // Without it a worker whose tasks hang (Postgres unreachable) never finishes stopping.
     shutdownForceTime: `${shutdown.forceSeconds}s`,

@@ -14,6 +14,7 @@ import { createKey } from '../../src/services/apiKeys';
 import { createTemporal } from '../../src/temporal/client';
 import { notificationRetry, startDispatcher } from '../../src/worker/dispatcher';
 import { createWorker } from '../../src/worker/worker';
+import { startBulkFeeder } from '../../src/worker/bulkFeeder';
 
 export function testConfig(overrides: Record<string, string> = {}): Config {
   return loadConfig({ ...process.env, LOG_LEVEL: 'silent', NODE_ENV: 'test', ...overrides });
@@ -98,13 +99,15 @@ export async function startWorker(taskQueue = testConfig().TEMPORAL_TASK_QUEUE, 
   const running = worker.run();
   // As in the worker process: the outbox (webhook deliveries, wake-ups of waiting leads) is dispatched.
   const dispatcher = startDispatcher({ db, temporal, logger: createLogger('silent', 'test-dispatcher'), intervalMs: 200, notificationRetry: notificationRetry(config) });
+  // And leads taken in bulk are started, a few at a time (only this task queue's).
+  const feeder = startBulkFeeder({ db, temporal, logger: createLogger('silent', 'test-feeder'), maxRouting: config.BULK_LEADS_ROUTING, maxRoutingShared: config.BULK_LEADS_ROUTING_SHARED });
   return {
     worker,
     connection,
     db,
     running,
     stop: async () => {
-      await dispatcher.stop();
+      await Promise.all([dispatcher.stop(), feeder.stop()]);
       if (worker.getState() === 'RUNNING') worker.shutdown();
       await running;
       await connection.close();
