@@ -56,3 +56,15 @@ export class GroupCommit<T, R> {
     if (!lane.running) this.lanes.delete(key);
   }
 }
+
+/**
+ * Calls `fn` for each item, handing the event loop back every `slice` items: for work over a large input
+ * (100,000 list values) that would otherwise hold every other request of the process for a few hundred ms.
+ */
+export async function inSlices<T>(items: readonly T[], slice: number, fn: (item: T, index: number) => void): Promise<void> {
+  for (let start = 0; start < items.length; start += slice) {
+    if (start) await new Promise<void>((resolve) => setImmediate(resolve));
+    const end = Math.min(items.length, start + slice);
+    for (let i = start; i < end; i++) fn(items[i]!, i);
+  }
+}

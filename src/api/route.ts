@@ -52,6 +52,8 @@ interface RouteBase<P extends AnyObject, Q extends AnyObject, B extends z.ZodTyp
   body?: B;
   /** What this route's body may be, when not the default 1 MB (body.ts). Read only after authorization. */
   bodyLimits?: BodyLimits;
+  /** Validates the body with `body`'s own schema in slices, for bodies too large to check in one go. */
+  parseBody?: (raw: unknown) => Promise<z.ZodSafeParseResult<z.output<B>>>;
   response: R;
   /**
    * What the server checks beyond what JSON Schema can say (references to other objects, order between
@@ -131,7 +133,10 @@ export function listRoute<P extends AnyObject, Q extends AnyObject, B extends z.
 
 function parseOrThrow<T extends z.ZodType>(schema: T | undefined, value: unknown, what: string): z.output<T> {
   if (!schema) return {} as z.output<T>;
-  const parsed = schema.safeParse(value);
+  return unwrap(schema.safeParse(value), what);
+}
+
+function unwrap<T>(parsed: z.ZodSafeParseResult<T>, what: string): T {
   if (!parsed.success) throw fromZod(parsed.error, what);
   return parsed.data;
 }
@@ -219,7 +224,7 @@ export function handlerFor(spec: AnyRoute, deps: ApiDeps): RequestHandler {
           idem = owner;
         }
       }
-      const body = parseOrThrow(spec.body, sent, 'request body');
+      const body = 'parseBody' in spec && spec.parseBody ? unwrap(await spec.parseBody(sent), 'request body') : parseOrThrow(spec.body, sent, 'request body');
 
       const readScope = readScopeOf(spec.scope);
       const canRead = readScope === null || hasScope(principal, readScope);

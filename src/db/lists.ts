@@ -33,12 +33,19 @@ export function listLists(db: Db, orgId: string, after: string | undefined, limi
   return q;
 }
 
-export async function putList(db: Conn, row: Pick<ListRow, 'org_id' | 'name' | 'description' | 'values' | 'values_sha256'>): Promise<ListSummaryRow> {
-  const values = JSON.stringify(row.values);
+/** A list's values as stored: their JSON, how many, and the JSON's SHA-256. */
+export interface EncodedValues {
+  json: string;
+  count: number;
+  sha256: string;
+}
+
+export async function putList(db: Conn, row: Pick<ListRow, 'org_id' | 'name' | 'description'>, values: EncodedValues): Promise<ListSummaryRow> {
+  const stored = { values: values.json, value_count: values.count, values_sha256: values.sha256 };
   const [saved] = await db('value_lists')
-    .insert({ ...row, values, value_count: row.values.length })
+    .insert({ ...row, ...stored })
     .onConflict(['org_id', 'name'])
-    .merge({ description: row.description, values, value_count: row.values.length, values_sha256: row.values_sha256, updated_at: db.fn.now() })
+    .merge({ description: row.description, ...stored, updated_at: db.fn.now() })
     .returning([...SUMMARY]);
   return saved as ListSummaryRow;
 }

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { ListName, ValueList, ValueListDetail, ValueListPut, ValueListQuery } from '../../schemas/lists';
+import { ListName, parseValueListPut, ValueList, ValueListDetail, ValueListPut, ValueListQuery } from '../../schemas/lists';
 import * as service from '../../services/lists';
 import { listRoute, route } from '../route';
 import { LIMITS } from '../../routing/schema';
@@ -44,6 +44,7 @@ export const listRoutes = [
     receipt: ['name'],
     params: Params,
     body: ValueListPut,
+    parseBody: parseValueListPut,
     // 100,000 values of up to 500 characters: the one route whose body may be larger than 1 MB.
     bodyLimits: { bytes: 8 * 1024 * 1024, values: LIMITS.namedListValues + 16 },
     response: ValueList,
