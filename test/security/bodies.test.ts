@@ -1,7 +1,7 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import zlib from 'node:zlib';
-import { expectNoStall, healthzDuring } from '../helpers/latencyProbe';
+import { cpuMsOf, expectNoStall, healthzDuring } from '../helpers/latencyProbe';
 import { newOrg, restrictedKey, startApi, type TestApi, type TestOrg } from '../helpers/stack';
 
 /**
@@ -37,6 +37,13 @@ async function put(body: Buffer | string, headers: Record<string, string>): Prom
   return { status: res.status, body: await res.json().catch(() => null) };
 }
 
+/**
+ * What sending this body costs this process (client and server alike) when the server never reads it: a
+ * POST to /healthz, answered 405 from the headers. Inflating and parsing the bomb took seconds.
+ */
+const unread = (body: Buffer | string, headers: Record<string, string>) =>
+  cpuMsOf(() => fetch(`${base}/healthz`, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body }).then((r) => r.arrayBuffer()));
+
 describe('a body is not read before its sender may send it', () => {
   it('an anonymous 8 KB gzip body inflating to 8 MB is refused with 401 and stalls nothing', async () => {
     expect(BOMB.length).toBeLessThan(16 * 1024);
@@ -46,6 +53,8 @@ describe('a body is not read before its sender may send it', () => {
     });
     expect(answer!.status).toBe(401);
     expectNoStall(report);
+    const baseline = await unread(BOMB, { 'content-encoding': 'gzip' });
+    expect(await cpuMsOf(() => put(BOMB, { 'content-encoding': 'gzip' }))).toBeLessThan(5 * baseline + 20);
   });
 
   it('an anonymous plain 8 MB body is refused with 401 and stalls nothing', async () => {
@@ -55,6 +64,8 @@ describe('a body is not read before its sender may send it', () => {
     });
     expect(answer!.status).toBe(401);
     expectNoStall(report);
+    const baseline = await unread(ZEROS, {});
+    expect(await cpuMsOf(() => put(ZEROS, {}))).toBeLessThan(5 * baseline + 20);
   });
 
   it('an address over its failed-authentication limit gets 429 for the bomb, still without a stall', async () => {

@@ -61,8 +61,8 @@ it('findings 1-4 fired by another organization leave the victim\'s /healthz and 
   await api.http.post('/v1/rules').set(attacker.auth).send({ name: 'hostile', rules: caseRules, fallback: then }).expect(200).then((rs) => api.http.post(`/v1/rules/${rs.body.id}/publish`).set(attacker.auth).expect(200));
   const bomb = zlib.gzipSync(`[${new Array(4_190_000).fill('0').join(',')}]`, { level: 9 });
 
-  const attack = async () => {
-    for (let round = 0; round < 3; round++) {
+  const attack = async (round: number) => {
+    {
       await Promise.all([
         // 1: an anonymous gzip bomb, and an authorized one.
         fetch(`${base}/v1/lists/x`, { method: 'PUT', headers: { 'content-type': 'application/json', 'content-encoding': 'gzip' }, body: bomb }),
@@ -78,16 +78,24 @@ it('findings 1-4 fired by another organization leave the victim\'s /healthz and 
     }
   };
 
-  // Idle first: the victim's routing and /healthz with nothing else asked of the stack.
-  const idleProbe = startLatencyProbe(`${base}/healthz`);
-  await idleProbe.ready;
-  const idleLeads = await victimLeads(2500, 'idle');
-  const idleHealth = (await idleProbe.stop()).sort((a, b) => a - b);
-
-  const probe = startLatencyProbe(`${base}/healthz`);
-  await probe.ready;
-  const [underLeads] = await Promise.all([victimLeads(2500, 'under'), attack()]);
-  const underHealth = (await probe.stop()).sort((a, b) => a - b);
+  // Idle and under attack in turns, three times: a machine shared with other test files is as busy (or
+  // not) for both, and the medians of the pooled samples compare like with like.
+  const idleLeads: number[] = [];
+  const underLeads: number[] = [];
+  const idleHealth: number[] = [];
+  const underHealth: number[] = [];
+  for (let round = 0; round < 3; round++) {
+    const idleProbe = startLatencyProbe(`${base}/healthz`);
+    await idleProbe.ready;
+    idleLeads.push(...(await victimLeads(1200, `idle${round}`)));
+    idleHealth.push(...(await idleProbe.stop()));
+    const probe = startLatencyProbe(`${base}/healthz`);
+    await probe.ready;
+    const [leads] = await Promise.all([victimLeads(1200, `under${round}`), attack(round)]);
+    underLeads.push(...leads);
+    underHealth.push(...(await probe.stop()));
+  }
+  for (const xs of [idleLeads, underLeads, idleHealth, underHealth]) xs.sort((a, b) => a - b);
 
   // Medians: the typical request and lead, against the typical one idle (a floor of a few ms for timer noise).
   expect(median(underHealth)).toBeLessThanOrEqual(Math.max(2 * median(idleHealth), median(idleHealth) + 10));
