@@ -1,3 +1,4 @@
+import { loadConfig } from '../src/config';
 import fs from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
@@ -166,7 +167,7 @@ async function setDatabaseOpen(url: string, open: boolean): Promise<void> {
 
 /** The largest history among the leads' workflows (their latest runs), as the server counts it. */
 async function largestHistory(stack: Stack, leadIds: string[]): Promise<{ events: number; bytes: number; leadId: string | null }> {
-  const temporal = createTemporal({ TEMPORAL_ADDRESS: stack.temporalAddress, TEMPORAL_NAMESPACE: 'default', TEMPORAL_TASK_QUEUE: 'routeswit', ENCRYPTION_KEYS: stack.encryptionKeys });
+  const temporal = createTemporal(loadConfig({ TEMPORAL_ADDRESS: stack.temporalAddress, TEMPORAL_TASK_QUEUE: 'routeswit', ENCRYPTION_KEYS: stack.encryptionKeys }));
   const largest = { events: 0, bytes: 0, leadId: null as string | null };
   try {
     for (const id of leadIds) {

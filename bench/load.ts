@@ -1,3 +1,4 @@
+import { loadConfig } from '../src/config';
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -216,12 +217,9 @@ async function main(): Promise<void> {
   /** Lead i's API: the load is split evenly across the replicas. */
   const apiFor = (i: number) => baseUrls[i % baseUrls.length]!;
   const db = createDb(databaseUrl, 4);
-  const temporal = createTemporal({
-    TEMPORAL_ADDRESS: temporalAddress,
-    TEMPORAL_NAMESPACE: 'default',
-    TEMPORAL_TASK_QUEUE: process.env.TEMPORAL_TASK_QUEUE ?? 'routeswit',
-    ENCRYPTION_KEYS: stack?.encryptionKeys ?? process.env.ENCRYPTION_KEYS,
-  });
+  const temporal = createTemporal(
+    loadConfig({ TEMPORAL_ADDRESS: temporalAddress, TEMPORAL_TASK_QUEUE: process.env.TEMPORAL_TASK_QUEUE ?? 'routeswit', ENCRYPTION_KEYS: stack?.encryptionKeys ?? process.env.ENCRYPTION_KEYS }),
+  );
   // The benchmark's own worker (a child process): stopped with the stack, also when a phase fails.
   let ceilingWorker: Awaited<ReturnType<typeof spawnCeilingWorker>> | undefined;
   try {

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { parseKeyring } from './crypto/keyring';
 import { outboundPolicy } from './net/outbound';
 import { SmtpUrl } from './schemas/organization';
+import { resolveTemporalConnection, temporalEnv, type TemporalConnection } from './temporal/connect';
 
 // Environment strings like "false" must not coerce to true, so booleans are parsed by hand.
 const bool = z
@@ -19,10 +20,20 @@ const EnvSchema = z
       .string()
       .regex(/^postgres(ql)?:\/\//, 'must be a postgres:// URL')
       .default('postgres://postgres@127.0.0.1:5432/routeswit'),
+    /** For schema changes (`migrate`): a direct connection or a role of their own; DATABASE_URL when unset. */
+    MIGRATION_DATABASE_URL: z.string().regex(/^postgres(ql)?:\/\//, 'must be a postgres:// URL').optional(),
     DATABASE_POOL_MAX: z.coerce.number().int().min(1).max(200).default(10),
     DATABASE_PREPARED_STATEMENTS: bool.default(true),
-    TEMPORAL_ADDRESS: z.string().min(1).default('127.0.0.1:7233'),
-    TEMPORAL_NAMESPACE: z.string().min(1).default('default'),
+    /** PEM file of the CA that signed the Postgres server's certificate: TLS with the chain and host name verified. */
+    DATABASE_SSL_CA_FILE: z.string().min(1).optional(),
+    /** Session limits sent on connect (0 = not sent): longest statement, longest wait for a lock, longest idle transaction. */
+    DATABASE_STATEMENT_TIMEOUT_MS: z.coerce.number().int().min(0).max(86_400_000).default(30_000),
+    DATABASE_LOCK_TIMEOUT_MS: z.coerce.number().int().min(0).max(86_400_000).default(10_000),
+    DATABASE_IDLE_IN_TRANSACTION_TIMEOUT_MS: z.coerce.number().int().min(0).max(86_400_000).default(60_000),
+    // Read with the rest of Temporal's own settings (TEMPORAL_TLS_*, TEMPORAL_API_KEY, a TOML profile): see
+    // temporal/connect.ts. A profile's address or namespace applies when these are not set.
+    TEMPORAL_ADDRESS: z.string().min(1).optional(),
+    TEMPORAL_NAMESPACE: z.string().min(1).optional(),
     TEMPORAL_TASK_QUEUE: z.string().min(1).default('routeswit'),
     TEMPORAL_UI_URL: z.string().url().default('http://localhost:8233'),
     PUBLIC_API_URL: z.string().url().optional(),
@@ -46,6 +57,8 @@ const EnvSchema = z
     MAX_LISTS_PER_ORG: z.coerce.number().int().min(0).max(100_000).default(100),
     MAX_DRAFT_RULESETS_PER_ORG: z.coerce.number().int().min(0).max(100_000).default(50),
     LEAD_WAIT_MS_DEFAULT: z.coerce.number().int().min(0).max(30000).default(2000),
+    /** After SIGTERM: how long the API keeps answering the requests in flight (it takes no new ones). */
+    API_SHUTDOWN_GRACE_SECONDS: z.coerce.number().int().min(0).max(3600).default(20),
     LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
     WORKFLOW_BUNDLE_PATH: z.string().min(1).optional(),
     OUTBOUND_TARGETS: z
@@ -94,12 +107,14 @@ const EnvSchema = z
     BULK_LEADS_ROUTING_SHARED: z.coerce.number().int().min(1).max(10_000).default(1),
     /** host:port where the worker serves the Temporal SDK's Prometheus metrics (/metrics); off when unset. */
     WORKER_METRICS_ADDRESS: z.string().regex(/^[^\s:]+:\d{1,5}$|^\[[0-9a-fA-F:]+\]:\d{1,5}$/, 'must be host:port, e.g. 0.0.0.0:9464').optional(),
-    /** Port of the worker's own health endpoint on 127.0.0.1 (for a container healthcheck); off when unset. */
+    /** Port of the worker's own health endpoint (for a container healthcheck or a Kubernetes probe); off when unset. */
     WORKER_HEALTH_PORT: port.optional(),
+    /** Where the worker's health endpoint listens: 127.0.0.1 for a check inside the container, 0.0.0.0 for a probe from the kubelet. */
+    WORKER_HEALTH_HOST: z.string().min(1).default('127.0.0.1'),
     /** After SIGTERM: tasks in flight get this long to finish before their activities are cancelled. */
     WORKER_SHUTDOWN_GRACE_SECONDS: z.coerce.number().int().min(0).max(3600).default(10),
     /** After SIGTERM: the worker stops by this time whatever is in flight (the container's stop grace period must be longer). */
-    WORKER_SHUTDOWN_FORCE_SECONDS: z.coerce.number().int().min(1).max(3600).default(30),
+    WORKER_SHUTDOWN_FORCE_SECONDS: z.coerce.number().int().min(1).max(3600).default(20),
     /** Worker Versioning: workers announce a deployment version; short-lived workflows stay on the build that started them. */
     WORKER_VERSIONING: bool.default(false),
     WORKER_DEPLOYMENT_NAME: z.string().min(1).default('routeswit'),
@@ -114,6 +129,13 @@ const EnvSchema = z
         message: 'is required in production: lead data in Temporal and stored secrets are encrypted with it (generate one with `routeswit keys generate-encryption-key`)',
       });
     }
+    if (env.WORKER_VERSIONING && !env.WORKER_BUILD_ID && env.NODE_ENV === 'production') {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['WORKER_BUILD_ID'],
+        message: 'is required with WORKER_VERSIONING in production (the image sets it from its BUILD_ID build argument): without it every build polls as the same version',
+      });
+    }
     if (env.WORKER_SHUTDOWN_FORCE_SECONDS <= env.WORKER_SHUTDOWN_GRACE_SECONDS) {
       ctx.addIssue({ code: 'custom', path: ['WORKER_SHUTDOWN_FORCE_SECONDS'], message: 'must be longer than WORKER_SHUTDOWN_GRACE_SECONDS' });
     }
@@ -126,11 +148,15 @@ const EnvSchema = z
     }
   });
 
-export type Config = Omit<z.infer<typeof EnvSchema>, 'REQUIRE_HTTPS' | 'RATE_LIMIT_BURST' | 'PUBLIC_API_URL'> & {
+export type Config = Omit<z.infer<typeof EnvSchema>, 'REQUIRE_HTTPS' | 'RATE_LIMIT_BURST' | 'PUBLIC_API_URL' | 'TEMPORAL_ADDRESS' | 'TEMPORAL_NAMESPACE'> & {
   REQUIRE_HTTPS: boolean;
   RATE_LIMIT_BURST: number;
   /** Where people reach the API: links in the Temporal Web UI and in notifications point here. */
   PUBLIC_API_URL: string;
+  TEMPORAL_ADDRESS: string;
+  TEMPORAL_NAMESPACE: string;
+  /** How the API, the worker and the CLI connect to Temporal (TLS, API key, metadata included). */
+  TEMPORAL_CONNECTION: TemporalConnection;
 };
 
 export class ConfigError extends Error {
@@ -139,19 +165,38 @@ export class ConfigError extends Error {
   }
 }
 
+/** Settings whose value is a secret: an error or a log line names them, never shows them. */
+const SECRET_SETTINGS = new Set(['ENCRYPTION_KEYS', 'TEMPORAL_API_KEY', 'TEMPORAL_TLS_CLIENT_KEY_DATA', 'TEMPORAL_TLS_CLIENT_CERT_DATA']);
+/** Settings that are URLs whose password is a secret. */
+const URL_SETTINGS = new Set(['DATABASE_URL', 'MIGRATION_DATABASE_URL', 'SMTP_URL']);
+
+/** How a configuration problem may show a setting's value. */
+export function shownValue(name: string, value: string): string {
+  if (SECRET_SETTINGS.has(name) || name.startsWith('TEMPORAL_GRPC_META_')) return `(hidden, ${value.length} characters)`;
+  if (URL_SETTINGS.has(name)) return JSON.stringify(value.replace(/^([a-z][a-z0-9+.-]*:\/\/[^:/@]*):[^@/]*@/i, '$1:***@'));
+  return JSON.stringify(value);
+}
+
 /** Parses the environment; throws ConfigError naming every bad variable. Empty strings count as unset. */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const cleaned: Record<string, string> = {};
   for (const [k, v] of Object.entries(env)) if (v !== undefined && v !== '') cleaned[k] = v;
   const parsed = EnvSchema.safeParse(cleaned);
   if (!parsed.success) {
-    throw new ConfigError(
-      parsed.error.issues.map((i) => `${i.path.join('.')}=${JSON.stringify(cleaned[String(i.path[0])] ?? '')}: ${i.message}`),
-    );
+    throw new ConfigError(parsed.error.issues.map((i) => `${i.path.join('.')}=${shownValue(String(i.path[0]), cleaned[String(i.path[0])] ?? '')}: ${i.message}`));
   }
   const c = parsed.data;
+  let temporal: TemporalConnection;
+  try {
+    temporal = resolveTemporalConnection(temporalEnv(cleaned));
+  } catch (err) {
+    throw new ConfigError([`TEMPORAL_*: ${(err as Error).message.slice(0, 300)} (the Temporal connection settings, or the profile in TEMPORAL_CONFIG_FILE)`]);
+  }
   return {
     ...c,
+    TEMPORAL_ADDRESS: temporal.address,
+    TEMPORAL_NAMESPACE: temporal.namespace,
+    TEMPORAL_CONNECTION: temporal,
     REQUIRE_HTTPS: c.REQUIRE_HTTPS ?? c.NODE_ENV === 'production',
     RATE_LIMIT_BURST: c.RATE_LIMIT_BURST ?? Math.max(1, Math.ceil(c.RATE_LIMIT_PER_SECOND * 2)),
     PUBLIC_API_URL: (c.PUBLIC_API_URL ?? `${c.TLS_CERT_FILE ? 'https' : 'http'}://localhost:${c.PORT}`).replace(/\/$/, ''),

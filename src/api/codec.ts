@@ -94,8 +94,11 @@ export function codecRouter(deps: ApiDeps): Router {
     try {
       await operator(req, deps, req.headers.authorization);
       const key = /^Bearer\s+(\S+)/i.exec(req.headers.authorization ?? '')![1]!;
-      const secure = req.secure ? '; Secure' : '';
-      res.setHeader('Set-Cookie', `${COOKIE}=${encodeURIComponent(key)}; Path=/codec; HttpOnly; SameSite=Lax; Max-Age=${SESSION_HOURS * 3600}${secure}`);
+      // Over HTTPS the cookie goes with cross-site requests too (SameSite=None; Secure): the Temporal Cloud UI
+      // (or a Web UI on another site) calls this endpoint from its own origin. Over plain HTTP (local
+      // development) browsers refuse SameSite=None: Lax, which a Web UI on the same site still sends.
+      const attributes = req.secure ? 'SameSite=None; Secure' : 'SameSite=Lax';
+      res.setHeader('Set-Cookie', `${COOKIE}=${encodeURIComponent(key)}; Path=/codec; HttpOnly; ${attributes}; Max-Age=${SESSION_HOURS * 3600}`);
       res.json({ status: 'ok', expires_in_seconds: SESSION_HOURS * 3600 });
     } catch (err) {
       next(err);

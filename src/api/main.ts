@@ -1,18 +1,21 @@
 import { loadConfigOrExit } from '../config';
-import { createDb } from '../db/knex';
+import { dbFromConfig } from '../db/knex';
 import { createLogger } from '../logger';
 import { createTemporal } from '../temporal/client';
 import { createApp } from './app';
 import { createRateLimits } from './rateLimit';
 import { createServer, listen } from './server';
+import { drainable } from './drain';
 
 async function main(): Promise<void> {
   const config = loadConfigOrExit();
   const logger = createLogger(config.LOG_LEVEL, 'routeswit-api');
-  const db = createDb(config.DATABASE_URL, config.DATABASE_POOL_MAX, { preparedStatements: config.DATABASE_PREPARED_STATEMENTS });
+  const db = dbFromConfig(config, { applicationName: 'routeswit-api' });
   const temporal = createTemporal(config);
-  const app = createApp({ config, db, logger, temporal, limits: createRateLimits(config) });
+  const lifecycle = { draining: false };
+  const app = createApp({ config, db, logger, temporal, limits: createRateLimits(config), lifecycle });
   const server = createServer(app, config);
+  const drainer = drainable(server, lifecycle);
   const port = await listen(server, config.PORT, config.HOST);
   const scheme = config.TLS_CERT_FILE ? 'https' : 'http';
   logger.info({ port, scheme, require_https: config.REQUIRE_HTTPS }, `API listening on ${scheme}://${config.HOST}:${port}`);
@@ -21,10 +24,11 @@ async function main(): Promise<void> {
   const stop = async (signal: string) => {
     if (stopping) return;
     stopping = true;
-    logger.info({ signal }, 'API shutting down');
-    server.close();
-    server.closeIdleConnections();
+    logger.info({ signal, in_flight: drainer.inFlight, grace_seconds: config.API_SHUTDOWN_GRACE_SECONDS }, 'API draining: no new connections, answering the requests in flight');
+    const { unfinished } = await drainer.drain(config.API_SHUTDOWN_GRACE_SECONDS * 1000);
+    if (unfinished) logger.warn({ unfinished }, 'requests still unanswered at the end of the grace period were cut off');
     await Promise.allSettled([db.destroy(), temporal.close()]);
+    logger.info({ clean: unfinished === 0 }, 'API stopped');
     process.exit(0);
   };
   process.on('SIGINT', () => void stop('SIGINT'));

@@ -1,8 +1,8 @@
 import { parseArgs } from 'node:util';
-import { loadConfigOrExit } from '../config';
-import { createDb, type Db } from '../db/knex';
+import { loadConfigOrExit, type Config } from '../config';
+import { dbFromConfig, type Db } from '../db/knex';
 import { listApiKeys } from '../db/apiKeys';
-import { ensureDatabase, migrateLatest, migrateRollback, migrationStatus } from '../db/migrate';
+import { ensureDatabase, migrateLatest, migrateRollback, migrateUnlock, migrateWait, migrationStatus } from '../db/migrate';
 import { createOrg, findOrg, listOrgs } from '../db/orgs';
 import { generateKeySpec } from '../crypto/keyring';
 import { ApiError } from '../errors';
@@ -14,6 +14,7 @@ import { createKey, revokeKey } from '../services/apiKeys';
 import { createTemporal } from '../temporal/client';
 import { ImportError, importLeads } from './importLeads';
 import { BacktestCliError, backtestCli } from './backtest';
+import { versions } from './versions';
 
 const USAGE = `Routeswit admin CLI
 
@@ -24,16 +25,20 @@ const USAGE = `Routeswit admin CLI
   npm run routeswit -- keys list --org <org_id> | --operator
   npm run routeswit -- keys revoke <key_id>
   npm run routeswit -- keys generate-encryption-key [--id <key id>]   (a line for ENCRYPTION_KEYS)
-  npm run routeswit -- migrate [latest|status]
+  npm run routeswit -- migrate [latest|status]   (latest also rebuilds indexes a stopped run left invalid)
+  npm run routeswit -- migrate unlock   (frees the lock a killed migration left; then run migrate latest)
+  npm run routeswit -- migrate wait [--timeout 600]   (until the database has this build's migrations)
   npm run routeswit -- migrate rollback [--all --yes]   (undoes the last batch; --all drops every table: data is lost)
   npm run routeswit -- doctor          (round trip: API client → Temporal → worker → Postgres)
+  npm run routeswit -- versions promote [--build-id <id>]   (Worker Versioning: make a build current)
+  npm run routeswit -- versions current
   npm run routeswit -- import <leads.csv> --key <api key> [--api http://localhost:3000] [--map field="Column"]…
                        [--rejected <report.csv>] [--no-progress]
                        (streams the CSV through POST /v1/leads/batch; run it again to resume after a stop)
   npm run routeswit -- backtest <ruleset id> --from <time> --to <time> --key <api key> [--api …] [--team t] [--source s]
                        [--limit n] [--no-progress]   (replays past leads through the ruleset; Ctrl-C cancels it)
 
-Reads DATABASE_URL and TEMPORAL_ADDRESS like the servers do.`;
+Reads DATABASE_URL and the Temporal settings (TEMPORAL_ADDRESS, TEMPORAL_TLS_*, TEMPORAL_API_KEY, a profile) like the servers do.`;
 
 class UsageError extends Error {}
 
@@ -105,9 +110,38 @@ async function keys(db: Db, args: string[]): Promise<void> {
   } else throw new UsageError(`unknown keys command: ${sub ?? '(none)'}`);
 }
 
+/**
+ * The database schema changes go through: MIGRATION_DATABASE_URL (a direct connection, or a role of their own)
+ * else DATABASE_URL, without a statement timeout. A fresh deployment's first step is `migrate`: when the server
+ * says the database does not exist, it is created (which needs the `postgres` database; nothing else does).
+ */
+async function migrationDb(config: Config): Promise<Db> {
+  const url = config.MIGRATION_DATABASE_URL ?? config.DATABASE_URL;
+  const open = () => dbFromConfig(config, { url, poolMax: 2, applicationName: 'routeswit-migrate', statementTimeout: false });
+  const db = open();
+  try {
+    await db.raw('SELECT 1');
+    return db;
+  } catch (err) {
+    await db.destroy();
+    if ((err as { code?: string }).code !== '3D000') throw err;
+    await ensureDatabase(url);
+    return open();
+  }
+}
+
 async function migrate(db: Db, args: string[]): Promise<void> {
   const sub = args[0] ?? 'latest';
   if (sub === 'latest') print({ applied: await migrateLatest(db) });
+  else if (sub === 'unlock') {
+    const wasLocked = await migrateUnlock(db);
+    print({ unlocked: wasLocked });
+    process.stderr.write(wasLocked ? 'The migration lock a stopped run left is free again: run migrate latest.\n' : 'The migration lock was not taken.\n');
+  } else if (sub === 'wait') {
+    const { values } = parseArgs({ args: args.slice(1), options: { timeout: { type: 'string', default: '600' } } });
+    await migrateWait(db, Number(values.timeout), (pending) => process.stderr.write(`waiting for ${pending.length} migration(s): ${pending[0]}…\n`));
+    print({ current: true });
+  }
   else if (sub === 'rollback') {
     const { values } = parseArgs({ args: args.slice(1), options: { all: { type: 'boolean', default: false }, yes: { type: 'boolean', default: false } } });
     if (values.all && !values.yes) throw new UsageError('migrate rollback --all drops every Routeswit table and its data; add --yes if that is what you want');
@@ -211,11 +245,13 @@ async function main(argv: string[]): Promise<number> {
     return 0;
   }
   if (group === 'import') return runImport(rest);
+  if (group === 'versions') {
+    process.stdout.write(`${await versions(loadConfigOrExit(), rest)}\n`);
+    return 0;
+  }
   if (group === 'backtest') return runBacktest(rest);
   const config = loadConfigOrExit();
-  // A fresh deployment's first step is `migrate`; it creates the database itself when the server lacks it.
-  if (group === 'migrate') await ensureDatabase(config.DATABASE_URL);
-  const db = createDb(config.DATABASE_URL, 2);
+  const db = group === 'migrate' ? await migrationDb(config) : dbFromConfig(config, { poolMax: 2, applicationName: 'routeswit-cli' });
   try {
     if (group === 'orgs') await orgs(db, rest);
     else if (group === 'keys') await keys(db, rest);

@@ -27,7 +27,8 @@ export function parseKeyring(spec: string): Keyring {
     const colon = part.indexOf(':');
     const id = part.slice(0, colon);
     const key = Buffer.from(part.slice(colon + 1), 'base64');
-    if (colon < 1 || !KEY_ID_RE.test(id)) throw new Error(`"${id || part.slice(0, 8)}…" is not a key id (letters, digits, . _ -)`);
+    // Never quote the part itself: without a proper id before the colon it may be the key material.
+    if (colon < 1 || !KEY_ID_RE.test(id)) throw new Error('each key needs an id of 1-32 letters, digits, . _ - before a colon ("<id>:<base64 key>")');
     if (key.length !== 32) throw new Error(`key "${id}" is ${key.length} bytes; AES-256 needs 32 (base64 of 32 random bytes)`);
     if (keys.has(id)) throw new Error(`key id "${id}" appears twice`);
     keys.set(id, key);

@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import knexFactory, { type Knex } from 'knex';
 import pg from 'pg';
+import type { Config } from '../config';
 
 export type Db = Knex;
 
@@ -11,15 +12,63 @@ pg.types.setTypeParser(pg.types.builtins.NUMERIC, (v) => Number.parseFloat(v));
 export interface DbOptions {
   /** DATABASE_PREPARED_STATEMENTS: false behind a pooler that cannot keep them (see `prepared`). */
   preparedStatements?: boolean;
+  /** DATABASE_SSL_CA_FILE's certificates: the server's certificate is verified against them, and its name (verify-full). */
+  sslCa?: string;
+  /**
+   * Session limits, sent when each connection opens (0 or absent: not sent, the server's or role's own apply):
+   * a statement, a wait for a lock, and a transaction left idle are cut off instead of holding rows and
+   * connections for ever.
+   */
+  timeouts?: { statementMs?: number; lockMs?: number; idleInTransactionMs?: number };
+  /** Shown in pg_stat_activity: which process a connection belongs to. */
+  applicationName?: string;
 }
 
 /** The configurations (shared by a Db and its transactions) whose statements are never prepared. */
 const unprepared = new WeakSet<object>();
 
+/** The URL without its TLS parameters: node-postgres would let them override an explicit `ssl`. */
+function withoutSslParams(url: string): string {
+  const u = new URL(url);
+  for (const name of [...u.searchParams.keys()]) if (name.startsWith('ssl')) u.searchParams.delete(name);
+  return u.toString();
+}
+
+function connectionOf(url: string, opts: DbOptions): Knex.PgConnectionConfig {
+  const t = opts.timeouts ?? {};
+  return {
+    connectionString: opts.sslCa ? withoutSslParams(url) : url,
+    application_name: opts.applicationName ?? 'routeswit',
+    ...(t.statementMs ? { statement_timeout: t.statementMs } : {}),
+    ...(t.lockMs ? { lock_timeout: t.lockMs } : {}),
+    ...(t.idleInTransactionMs ? { idle_in_transaction_session_timeout: t.idleInTransactionMs } : {}),
+    // With a CA the connection is TLS, and both the chain and the host name are checked (sslmode=verify-full);
+    // without one, sslmode and sslrootcert in DATABASE_URL decide, as node-postgres reads them.
+    ...(opts.sslCa ? { ssl: { ca: opts.sslCa, rejectUnauthorized: true } } : {}),
+  };
+}
+
+/** The database as a process's settings describe it (DATABASE_*), for the API, the worker and the CLI. */
+export type DbConfig = Pick<Config, 'DATABASE_URL' | 'DATABASE_POOL_MAX' | 'DATABASE_PREPARED_STATEMENTS' | 'DATABASE_SSL_CA_FILE' | 'DATABASE_STATEMENT_TIMEOUT_MS' | 'DATABASE_LOCK_TIMEOUT_MS' | 'DATABASE_IDLE_IN_TRANSACTION_TIMEOUT_MS'>;
+
+export function dbFromConfig(config: DbConfig, opts: { url?: string; poolMax?: number; applicationName: string; statementTimeout?: boolean }): Db {
+  return createDb(opts.url ?? config.DATABASE_URL, opts.poolMax ?? config.DATABASE_POOL_MAX, {
+    preparedStatements: config.DATABASE_PREPARED_STATEMENTS,
+    sslCa: config.DATABASE_SSL_CA_FILE ? fs.readFileSync(config.DATABASE_SSL_CA_FILE, 'utf8') : undefined,
+    timeouts: {
+      // Schema changes (an index built over a large table) may run long; they still give up waiting for locks.
+      statementMs: opts.statementTimeout === false ? 0 : config.DATABASE_STATEMENT_TIMEOUT_MS,
+      lockMs: config.DATABASE_LOCK_TIMEOUT_MS,
+      idleInTransactionMs: config.DATABASE_IDLE_IN_TRANSACTION_TIMEOUT_MS,
+    },
+    applicationName: opts.applicationName,
+  });
+}
+
 export function createDb(url: string, poolMax = 10, opts: DbOptions = {}): Db {
   const db = knexFactory({
     client: 'pg',
-    connection: url,
+    connection: connectionOf(url, opts),
     pool: { min: 0, max: poolMax },
     acquireConnectionTimeout: 10_000,
   });

@@ -1,3 +1,4 @@
+import { loadConfig } from '../config';
 import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -213,12 +214,8 @@ export class Stack {
 
   /** Resolves once a worker polls the task queue: a diagnostics workflow completes a round trip. */
   async waitForWorker(timeoutMs = 90_000): Promise<void> {
-    const temporal = createTemporal({
-      TEMPORAL_ADDRESS: this.temporalAddress,
-      TEMPORAL_NAMESPACE: this.env.TEMPORAL_NAMESPACE ?? 'default',
-      TEMPORAL_TASK_QUEUE: this.env.TEMPORAL_TASK_QUEUE ?? 'routeswit',
-      ENCRYPTION_KEYS: this.encryptionKeys,
-    });
+    // The stack's processes read the same environment: the test connects as they do.
+    const temporal = createTemporal(loadConfig({ ...this.env, ENCRYPTION_KEYS: this.encryptionKeys }));
     try {
       await temporal.client.workflow.execute('diagnosticsWorkflow', {
         taskQueue: temporal.taskQueue,

@@ -81,7 +81,7 @@ function python(): string {
 }
 
 /** pip-installs `tool` into .tools/<pkg>-<version>, atomically: a half-finished install is never used. */
-function pipInstall(tool: PipTool, extraArgs: string[] = []): string {
+export function pipInstall(tool: PipTool, extraArgs: string[] = []): string {
   const target = path.join(toolsDir(), `${tool.pkg}-${tool.version}`);
   const existing = fs.existsSync(target) ? findBinary(target, tool.binary) : undefined;
   if (existing) return existing;

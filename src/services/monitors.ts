@@ -49,16 +49,25 @@ async function mustFind(deps: Pick<ServiceDeps, 'db'>, orgId: string, id: string
   return m;
 }
 
-/** The monitor and its Temporal Schedule are made together; if the schedule cannot be made, neither is. */
+/**
+ * The monitor and its Temporal Schedule are made together; if the schedule cannot be made, neither is. The
+ * row is written (and committed) first and removed again when the schedule fails: no transaction stays open
+ * while Temporal is asked.
+ */
 export async function createMonitor(deps: Deps, orgId: string, input: MonitorCreate): Promise<Monitor> {
   const params = await checkParams(deps, orgId, input.kind, input.params);
   const id = newId('monitor');
-  return deps.db.transaction(async (trx) => {
+  const row = await deps.db.transaction(async (trx) => {
     await checkQuota(trx, deps.config, orgId, 'MAX_SLA_MONITORS_PER_ORG');
-    const row = await store.insertMonitor(trx, { id, org_id: orgId, name: input.name, kind: input.kind, params, interval_minutes: input.interval_minutes, paused: input.paused, schedule_id: monitorScheduleId(id) });
-    await createMonitorSchedule(deps.temporal, row);
-    return present(row);
+    return store.insertMonitor(trx, { id, org_id: orgId, name: input.name, kind: input.kind, params, interval_minutes: input.interval_minutes, paused: input.paused, schedule_id: monitorScheduleId(id) });
   });
+  try {
+    await createMonitorSchedule(deps.temporal, row);
+  } catch (err) {
+    await store.deleteMonitor(deps.db, orgId, id);
+    throw err;
+  }
+  return present(row);
 }
 
 export async function getMonitor(deps: Pick<ServiceDeps, 'db'>, orgId: string, id: string): Promise<Monitor> {
@@ -72,16 +81,10 @@ export async function listMonitors(deps: Pick<ServiceDeps, 'db'>, orgId: string,
 export async function updateMonitor(deps: Deps, orgId: string, id: string, patch: MonitorUpdate): Promise<Monitor> {
   const current = await mustFind(deps, orgId, id);
   const params = patch.params ? await checkParams(deps, orgId, current.kind, patch.params) : current.params;
-  return deps.db.transaction(async (trx) => {
-    const m = await store.updateMonitor(trx, orgId, id, {
-      name: patch.name ?? current.name,
-      params,
-      interval_minutes: patch.interval_minutes ?? current.interval_minutes,
-      paused: patch.paused ?? current.paused,
-    });
-    await updateMonitorSchedule(deps.temporal, m);
-    return present(m);
-  });
+  const next = { name: patch.name ?? current.name, params, interval_minutes: patch.interval_minutes ?? current.interval_minutes, paused: patch.paused ?? current.paused };
+  // The schedule first, then the row: if Temporal refuses, nothing changed; no transaction waits on Temporal.
+  await updateMonitorSchedule(deps.temporal, { ...current, ...next });
+  return present(await store.updateMonitor(deps.db, orgId, id, next));
 }
 
 /** Deleting removes the schedule too; the monitor's alerts stay, unlinked. */

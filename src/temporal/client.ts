@@ -1,6 +1,7 @@
 import { Client, Connection } from '@temporalio/client';
 import type { Config } from '../config';
 import { routeswitDataConverter } from './codec';
+import { describeConnectError } from './connect';
 
 /**
  * The one place the API, CLI and scripts get a Temporal client from. The connection is lazy so the API can
@@ -18,13 +19,14 @@ export interface Temporal {
   close(): Promise<void>;
 }
 
-export type TemporalConfig = Pick<Config, 'TEMPORAL_ADDRESS' | 'TEMPORAL_NAMESPACE' | 'TEMPORAL_TASK_QUEUE' | 'ENCRYPTION_KEYS'> & { PUBLIC_API_URL?: string };
+export type TemporalConfig = Pick<Config, 'TEMPORAL_CONNECTION' | 'TEMPORAL_NAMESPACE' | 'TEMPORAL_TASK_QUEUE' | 'ENCRYPTION_KEYS'> & { PUBLIC_API_URL?: string };
 
 export function createTemporal(config: TemporalConfig): Temporal {
-  const connection = Connection.lazy({ address: config.TEMPORAL_ADDRESS });
+  const options = config.TEMPORAL_CONNECTION.options;
+  const connection = Connection.lazy(options);
   const client = new Client({ connection, namespace: config.TEMPORAL_NAMESPACE, dataConverter: routeswitDataConverter(config.ENCRYPTION_KEYS) });
   // Readiness must answer now, not after the default retry schedule; an empty interceptor list means one attempt.
-  const probe = Connection.lazy({ address: config.TEMPORAL_ADDRESS, interceptors: [] });
+  const probe = Connection.lazy({ ...options, interceptors: [] });
   return {
     client,
     connection,
@@ -32,9 +34,12 @@ export function createTemporal(config: TemporalConfig): Temporal {
     namespace: config.TEMPORAL_NAMESPACE,
     apiUrl: config.PUBLIC_API_URL ?? 'http://localhost:3000',
     async ping(timeoutMs = 2000) {
-      await probe.withDeadline(Date.now() + timeoutMs, () =>
-        probe.workflowService.describeNamespace({ namespace: config.TEMPORAL_NAMESPACE }),
-      );
+      try {
+        await probe.withDeadline(Date.now() + timeoutMs, () => probe.workflowService.describeNamespace({ namespace: config.TEMPORAL_NAMESPACE }));
+      } catch (err) {
+        // What readiness and `doctor` say: the setting to look at, not only the gRPC status.
+        throw new Error(describeConnectError(err, config.TEMPORAL_CONNECTION).message);
+      }
     },
     close: async () => {
       await Promise.all([connection.close(), probe.close()]);

@@ -1,14 +1,15 @@
 import { NativeConnection, Runtime, makeTelemetryFilterString } from '@temporalio/worker';
 import { notificationSettings } from '../activities/notifications';
 import { loadConfigOrExit } from '../config';
-import { createDb } from '../db/knex';
+import { dbFromConfig } from '../db/knex';
 import { createLogger } from '../logger';
 import { createTemporal } from '../temporal/client';
+import { describeConnectError, type TemporalConnection } from '../temporal/connect';
 import { notificationRetry, startDispatcher } from './dispatcher';
 import { startSweeper } from './sweeper';
 import { startBulkFeeder } from './bulkFeeder';
 import { serveHealth } from './health';
-import { deploymentOptions, promoteVersion } from './versioning';
+import { deploymentOptions } from './versioning';
 import { createWorker, defaultBundlePath } from './worker';
 
 /** In a fresh deployment the worker may start before Temporal answers: it waits this long, then gives up. */
@@ -17,14 +18,19 @@ const CONNECT_RETRY_MS = 2000;
 /** After the worker has stopped, background jobs and connections get this long to close. */
 const CLEANUP_MS = 5000;
 
-/** Waiting for Temporal rather than crash-looping: one minute, enough for a server starting beside it. */
-async function connectWithRetry(address: string, logger: ReturnType<typeof createLogger>): Promise<NativeConnection> {
+/**
+ * Waiting for Temporal rather than crash-looping: one minute, enough for a server starting beside it. A refusal
+ * that waiting cannot fix (a TLS handshake the server rejects, credentials it refuses) stops at once, naming
+ * the setting.
+ */
+async function connectWithRetry(connection: TemporalConnection, logger: ReturnType<typeof createLogger>): Promise<NativeConnection> {
   for (let attempt = 1; ; attempt++) {
     try {
-      return await NativeConnection.connect({ address });
+      return await NativeConnection.connect(connection.options);
     } catch (err) {
-      if (attempt >= CONNECT_ATTEMPTS) throw err;
-      logger.warn({ address, attempt }, `Temporal not reachable yet: ${(err as Error).message}`);
+      const { message, permanent } = describeConnectError(err, connection);
+      if (permanent || attempt >= CONNECT_ATTEMPTS) throw new Error(message);
+      logger.warn({ address: connection.address, attempt }, message);
       await new Promise((r) => setTimeout(r, CONNECT_RETRY_MS));
     }
   }
@@ -47,8 +53,8 @@ async function main(): Promise<void> {
       ...(config.WORKER_METRICS_ADDRESS ? { metrics: { prometheus: { bindAddress: config.WORKER_METRICS_ADDRESS } } } : {}),
     },
   });
-  const db = createDb(config.DATABASE_URL, config.DATABASE_POOL_MAX, { preparedStatements: config.DATABASE_PREPARED_STATEMENTS });
-  const connection = await connectWithRetry(config.TEMPORAL_ADDRESS, logger);
+  const db = dbFromConfig(config, { applicationName: 'routeswit-worker' });
+  const connection = await connectWithRetry(config.TEMPORAL_CONNECTION, logger);
   const temporal = createTemporal(config);
   const versioning = deploymentOptions(config);
   const worker = await createWorker({
@@ -65,16 +71,15 @@ async function main(): Promise<void> {
     shutdown: { graceSeconds: config.WORKER_SHUTDOWN_GRACE_SECONDS, forceSeconds: config.WORKER_SHUTDOWN_FORCE_SECONDS },
     versioning,
   });
-  const health = config.WORKER_HEALTH_PORT === undefined ? null : await serveHealth(worker, config.WORKER_HEALTH_PORT);
+  const health = config.WORKER_HEALTH_PORT === undefined ? null : await serveHealth(worker, config.WORKER_HEALTH_PORT, config.WORKER_HEALTH_HOST);
   const sweeper = startSweeper({ db, temporal, logger, intervalMs: config.SWEEPER_INTERVAL_MS });
   const dispatcher = startDispatcher({ db, temporal, logger, notificationRetry: notificationRetry(config) });
   const feeder = startBulkFeeder({ db, temporal, logger, maxRouting: config.BULK_LEADS_ROUTING, maxRoutingShared: config.BULK_LEADS_ROUTING_SHARED });
   logger.info({ task_queue: config.TEMPORAL_TASK_QUEUE, address: config.TEMPORAL_ADDRESS, version: versioning?.version, metrics: config.WORKER_METRICS_ADDRESS }, 'worker polling');
   const running = worker.run();
-  if (versioning) {
-    await promoteVersion(temporal, versioning.version, worker.options.identity);
-    logger.info({ version: versioning.version }, 'this build is now the current version: new workflows start on it');
-  }
+  // A new build becomes current only when someone says so (`routeswit versions promote`): a pod of an older
+  // build restarting must not put the older build back.
+  if (versioning) logger.info({ version: versioning.version }, 'polling as this version; promote it with `routeswit versions promote` when it should take new workflows');
   // Resolves after SIGINT/SIGTERM once in-flight tasks have drained; rejects when the force time runs out.
   const outcome = await running.then(() => null, (err: unknown) => err);
   if (outcome) logger.error({ err: outcome }, 'worker stopped without draining');

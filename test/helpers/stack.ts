@@ -82,7 +82,7 @@ export interface TestWorker {
 export async function startWorker(taskQueue = testConfig().TEMPORAL_TASK_QUEUE, overrides: Record<string, string> = {}): Promise<TestWorker> {
   quietTemporalRuntime();
   const config = testConfig(overrides);
-  const connection = await NativeConnection.connect({ address: config.TEMPORAL_ADDRESS });
+  const connection = await NativeConnection.connect(config.TEMPORAL_CONNECTION.options);
   const db = createDb(config.DATABASE_URL, 10);
   const temporal = createTemporal(config);
   const worker = await createWorker({

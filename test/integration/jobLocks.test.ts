@@ -40,3 +40,31 @@ describe('background jobs with several worker replicas', () => {
     expect(await withJobLock(replicaB, job, async () => undefined)).toBe(true);
   });
 });
+
+describe('a background round (issue 27)', () => {
+  it('holds no transaction open while it runs: rounds call Temporal, which may be slow or away', async () => {
+    const job = `test-open-${process.pid}-${Date.now()}`;
+    const watched = createDb(testConfig().DATABASE_URL, 2, { applicationName: `joblocks-${process.pid}` });
+    try {
+      let states: string[] = [];
+      await withJobLock(watched, job, async () => {
+        await new Promise((r) => setTimeout(r, 200));
+        const { rows } = await replicaB.raw('SELECT state FROM pg_stat_activity WHERE application_name = ?', [`joblocks-${process.pid}`]);
+        states = rows.map((r: { state: string }) => r.state);
+      });
+      expect(states.length).toBeGreaterThan(0);
+      expect(states).not.toContain('idle in transaction');
+    } finally {
+      await watched.destroy();
+    }
+  });
+
+  it('is taken over when its holder died mid-round and the lease ran out', async () => {
+    const job = `test-dead-${process.pid}-${Date.now()}`;
+    // A holder that never gave the lease back (its process was killed), with a lease already run out.
+    await replicaA.raw("INSERT INTO job_leases (name, holder, expires_at) VALUES (?, 'dead', now() - interval '1 second')", [`routeswit:${job}`]);
+    expect(await withJobLock(replicaB, job, async () => undefined)).toBe(true);
+    await replicaA.raw("UPDATE job_leases SET holder = 'dead', expires_at = now() + interval '1 hour' WHERE name = ?", [`routeswit:${job}`]);
+    expect(await withJobLock(replicaB, job, async () => undefined)).toBe(false);
+  });
+});

@@ -37,3 +37,20 @@ it('says why not when Postgres does not answer', async () => {
     await dead.destroy();
   }
 });
+
+it('stays ready when Temporal does not answer (every replica shares it), saying so in the checks', async () => {
+  const away = createTemporal(testConfig({ TEMPORAL_ADDRESS: '127.0.0.1:1' }));
+  try {
+    const r = await readiness({ db, temporal: away });
+    expect(r.ready).toBe(true);
+    expect(r.checks.postgres).toBe('ok');
+    expect(r.checks.temporal).toMatch(/TEMPORAL_ADDRESS/);
+  } finally {
+    await away.close();
+  }
+});
+
+it('is not ready while the process drains for a stop', async () => {
+  const r = await readiness({ db, temporal }, true);
+  expect(r).toMatchObject({ ready: false, draining: true });
+});

@@ -9,7 +9,7 @@ export function healthRouter(deps: ApiDeps): Router {
     res.json({ status: 'ok' });
   });
   router.get('/readyz', async (_req, res) => {
-    const { ready, checks } = await readiness(deps);
+    const { ready, checks } = await readiness(deps, deps.lifecycle?.draining ?? false);
     res.status(ready ? 200 : 503).json({ status: ready ? 'ok' : 'unavailable', checks });
   });
   return router;
