@@ -1,5 +1,5 @@
-import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
+import { aptInstall } from './apt';
 
 const CANDIDATES = ['/usr/bin/chromium', '/usr/bin/chromium-browser'];
 
@@ -11,14 +11,7 @@ export function chromiumPath(): string {
   if (process.env.CHROMIUM_PATH) return process.env.CHROMIUM_PATH;
   const found = CANDIDATES.find((p) => existsSync(p));
   if (found) return found;
-  const asRoot = process.getuid?.() === 0 ? [] : ['sudo', '-n'];
-  const apt = (...args: string[]) => {
-    const [cmd, ...rest] = [...asRoot, 'apt-get', '-q', '-o', 'DPkg::Lock::Timeout=120', ...args];
-    execFileSync(cmd!, rest, { stdio: ['ignore', 'ignore', 'inherit'], env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' }, timeout: 600_000 });
-  };
-  process.stderr.write('[browser tests] installing Debian chromium with apt-get\n');
-  apt('update');
-  apt('install', '-y', '--no-install-recommends', 'chromium', 'fonts-liberation');
+  aptInstall(['chromium', 'fonts-liberation'], 'browser tests');
   const installed = CANDIDATES.find((p) => existsSync(p));
   if (!installed) throw new Error('apt-get installed chromium, yet no /usr/bin/chromium: set CHROMIUM_PATH');
   return installed;

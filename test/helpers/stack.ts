@@ -6,7 +6,7 @@ import { createApp } from '../../src/api/app';
 import type { ApiDeps } from '../../src/api/deps';
 import { createRateLimits } from '../../src/api/rateLimit';
 import { loadConfig, type Config } from '../../src/config';
-import { createDb, type Db } from '../../src/db/knex';
+import { dbFromConfig, type Db } from '../../src/db/knex';
 import { createOrg } from '../../src/db/orgs';
 import { createLogger } from '../../src/logger';
 import type { Scope } from '../../src/schemas/apiKeys';
@@ -30,7 +30,8 @@ export interface TestApi {
 /** The real app on the test database and the run's Temporal server; nothing is mocked. */
 export function startApi(overrides: Record<string, string> = {}): TestApi {
   const config = testConfig(overrides);
-  const db = createDb(config.DATABASE_URL, 5);
+  // As the API process makes it (DATABASE_* settings): a test of a setting tests what production does.
+  const db = dbFromConfig(config, { poolMax: 5, applicationName: 'routeswit-test-api' });
   const temporal = createTemporal(config);
   const deps: ApiDeps = {
     config,
@@ -83,7 +84,7 @@ export async function startWorker(taskQueue = testConfig().TEMPORAL_TASK_QUEUE, 
   quietTemporalRuntime();
   const config = testConfig(overrides);
   const connection = await NativeConnection.connect(config.TEMPORAL_CONNECTION.options);
-  const db = createDb(config.DATABASE_URL, 10);
+  const db = dbFromConfig(config, { poolMax: 10, applicationName: 'routeswit-test-worker' });
   const temporal = createTemporal(config);
   const worker = await createWorker({
     connection,
