@@ -1,8 +1,9 @@
+import { loadClientConnectConfig } from '@temporalio/envconfig';
+import type { NativeConnectionOptions } from '@temporalio/worker';
 import { z } from 'zod';
 import { parseKeyring } from './crypto/keyring';
 import { outboundPolicy } from './net/outbound';
 import { SmtpUrl } from './schemas/organization';
-import { resolveTemporalConnection, temporalEnv, type TemporalConnection } from './temporal/connect';
 
 // Environment strings like "false" must not coerce to true, so booleans are parsed by hand.
 const bool = z
@@ -31,7 +32,7 @@ const EnvSchema = z
     DATABASE_LOCK_TIMEOUT_MS: z.coerce.number().int().min(0).max(86_400_000).default(10_000),
     DATABASE_IDLE_IN_TRANSACTION_TIMEOUT_MS: z.coerce.number().int().min(0).max(86_400_000).default(60_000),
     // Read with the rest of Temporal's own settings (TEMPORAL_TLS_*, TEMPORAL_API_KEY, a TOML profile): see
-    // temporal/connect.ts. A profile's address or namespace applies when these are not set.
+    // resolveTemporalConnection below. A profile's address or namespace applies when these are not set.
     TEMPORAL_ADDRESS: z.string().min(1).optional(),
     TEMPORAL_NAMESPACE: z.string().min(1).optional(),
     TEMPORAL_TASK_QUEUE: z.string().min(1).default('routeswit'),
@@ -214,4 +215,44 @@ export function loadConfigOrExit(env: NodeJS.ProcessEnv = process.env): Config {
     }
     throw err;
   }
+}
+
+/**
+ * How to reach Temporal, read the way the Temporal SDK reads it (`@temporalio/envconfig`): the TEMPORAL_*
+ * environment variables (TEMPORAL_ADDRESS, TEMPORAL_NAMESPACE, TEMPORAL_API_KEY, TEMPORAL_TLS,
+ * TEMPORAL_TLS_CLIENT_CERT_PATH / _DATA, TEMPORAL_TLS_CLIENT_KEY_PATH / _DATA,
+ * TEMPORAL_TLS_SERVER_CA_CERT_PATH / _DATA, TEMPORAL_TLS_SERVER_NAME, TEMPORAL_TLS_DISABLE_HOST_VERIFICATION,
+ * TEMPORAL_GRPC_META_*) over a profile of its TOML file (TEMPORAL_CONFIG_FILE, TEMPORAL_PROFILE). So a
+ * Temporal Cloud namespace, or a cluster behind mTLS, is reached with the settings its users already have.
+ */
+export interface TemporalConnection {
+  address: string;
+  namespace: string;
+  /** What the API's client, the worker's native connection and the CLI connect with. */
+  options: NativeConnectionOptions & { address: string };
+  /** Whether the connection is TLS (set explicitly, by a certificate, or by an API key). */
+  tls: boolean;
+}
+
+/** Where Routeswit looks when nothing names a server: the dev server `npm run dev` starts. */
+const DEFAULT_ADDRESS = '127.0.0.1:7233';
+
+/**
+ * The environment variables of Temporal's own configuration (Routeswit's TEMPORAL_TASK_QUEUE and TEMPORAL_UI_URL
+ * are not), and where its default TOML file lives (~/.config/temporalio/temporal.toml).
+ */
+export function temporalEnv(env: Record<string, string | undefined>): Record<string, string> {
+  const ours = new Set(['TEMPORAL_TASK_QUEUE', 'TEMPORAL_UI_URL', 'TEMPORAL_CLI_PATH', 'TEMPORAL_TEST_SERVER_PATH']);
+  const home = new Set(['HOME', 'XDG_CONFIG_HOME', 'APPDATA']);
+  return Object.fromEntries(
+    Object.entries(env).filter((e): e is [string, string] => ((e[0].startsWith('TEMPORAL_') && !ours.has(e[0])) || home.has(e[0])) && e[1] !== undefined && e[1] !== ''),
+  );
+}
+
+/** Throws with a sentence naming the setting at fault (a profile that is not there, a certificate file missing). */
+export function resolveTemporalConnection(env: Record<string, string>): TemporalConnection {
+  const { connectionOptions, namespace } = loadClientConnectConfig({ overrideEnvVars: env });
+  const address = connectionOptions.address || DEFAULT_ADDRESS;
+  const tls = Boolean(connectionOptions.tls) || Boolean(connectionOptions.apiKey);
+  return { address, namespace: namespace || 'default', options: { ...connectionOptions, address }, tls };
 }

@@ -138,8 +138,8 @@ function registerPublic(registry: OpenAPIRegistry): void {
     method: 'get',
     path: '/readyz',
     operationId: 'readiness',
-    summary: 'Postgres and Temporal both answer',
-    responses: { 200: json('Ready', Readiness), 503: json('Not ready: `checks` says which dependency did not answer', Readiness) },
+    summary: 'Ready to take requests: Postgres answers and the process is not draining',
+    responses: { 200: json('Ready', Readiness), 503: json('Not ready: Postgres did not answer (`checks` says how) or the process is stopping (`draining`). `checks.temporal` is reported but does not decide: leads wait in Postgres while Temporal is away', Readiness) },
   });
   registry.registerPath({
     ...common,

@@ -1,8 +1,8 @@
 import { parseArgs } from 'node:util';
-import { loadConfigOrExit, type Config } from '../config';
+import { loadConfigOrExit } from '../config';
 import { dbFromConfig, type Db } from '../db/knex';
 import { listApiKeys } from '../db/apiKeys';
-import { ensureDatabase, migrateLatest, migrateRollback, migrateUnlock, migrateWait, migrationStatus } from '../db/migrate';
+import { migrateLatest, openMigrationDb, migrateRollback, migrateUnlock, migrateWait, migrationStatus } from '../db/migrate';
 import { createOrg, findOrg, listOrgs } from '../db/orgs';
 import { generateKeySpec } from '../crypto/keyring';
 import { ApiError } from '../errors';
@@ -110,25 +110,6 @@ async function keys(db: Db, args: string[]): Promise<void> {
   } else throw new UsageError(`unknown keys command: ${sub ?? '(none)'}`);
 }
 
-/**
- * The database schema changes go through: MIGRATION_DATABASE_URL (a direct connection, or a role of their own)
- * else DATABASE_URL, without a statement timeout. A fresh deployment's first step is `migrate`: when the server
- * says the database does not exist, it is created (which needs the `postgres` database; nothing else does).
- */
-async function migrationDb(config: Config): Promise<Db> {
-  const url = config.MIGRATION_DATABASE_URL ?? config.DATABASE_URL;
-  const open = () => dbFromConfig(config, { url, poolMax: 2, applicationName: 'routeswit-migrate', statementTimeout: false });
-  const db = open();
-  try {
-    await db.raw('SELECT 1');
-    return db;
-  } catch (err) {
-    await db.destroy();
-    if ((err as { code?: string }).code !== '3D000') throw err;
-    await ensureDatabase(url);
-    return open();
-  }
-}
 
 async function migrate(db: Db, args: string[]): Promise<void> {
   const sub = args[0] ?? 'latest';
@@ -251,7 +232,7 @@ async function main(argv: string[]): Promise<number> {
   }
   if (group === 'backtest') return runBacktest(rest);
   const config = loadConfigOrExit();
-  const db = group === 'migrate' ? await migrationDb(config) : dbFromConfig(config, { poolMax: 2, applicationName: 'routeswit-cli' });
+  const db = group === 'migrate' ? await openMigrationDb(config) : dbFromConfig(config, { poolMax: 2, applicationName: 'routeswit-cli' });
   try {
     if (group === 'orgs') await orgs(db, rest);
     else if (group === 'keys') await keys(db, rest);

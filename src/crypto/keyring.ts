@@ -28,7 +28,7 @@ export function parseKeyring(spec: string): Keyring {
     const id = part.slice(0, colon);
     const key = Buffer.from(part.slice(colon + 1), 'base64');
     // Never quote the part itself: without a proper id before the colon it may be the key material.
-    if (colon < 1 || !KEY_ID_RE.test(id)) throw new Error('each key needs an id of 1-32 letters, digits, . _ - before a colon ("<id>:<base64 key>")');
+    if (colon < 1 || !KEY_ID_RE.test(id)) throw new Error('each key needs a key id of 1-32 letters, digits, . _ - before a colon ("<id>:<base64 key>")');
     if (key.length !== 32) throw new Error(`key "${id}" is ${key.length} bytes; AES-256 needs 32 (base64 of 32 random bytes)`);
     if (keys.has(id)) throw new Error(`key id "${id}" appears twice`);
     keys.set(id, key);

@@ -1,7 +1,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Knex } from 'knex';
-import type { Db } from './knex';
+import type { Config } from '../config';
+import { dbFromConfig, type Db, type DbConfig } from './knex';
 
 // Compiled builds carry .js migrations, source runs (tsx, jest) the .ts ones. Names are recorded without
 // the extension so a database migrated from source is recognised by the compiled build and vice versa.
@@ -128,5 +129,25 @@ async function databaseExists(url: string): Promise<boolean> {
     throw err;
   } finally {
     await client.end().catch(() => undefined);
+  }
+}
+
+/**
+ * The database schema changes go through: MIGRATION_DATABASE_URL (a direct connection, or a role of their own)
+ * else DATABASE_URL, without a statement timeout. A fresh deployment's first step is `migrate`: when the server
+ * says the database does not exist, it is created (which needs the `postgres` database; nothing else does).
+ */
+export async function openMigrationDb(config: DbConfig & Pick<Config, 'MIGRATION_DATABASE_URL'>): Promise<Db> {
+  const url = config.MIGRATION_DATABASE_URL ?? config.DATABASE_URL;
+  const open = () => dbFromConfig(config, { url, poolMax: 2, applicationName: 'routeswit-migrate', statementTimeout: false });
+  const db = open();
+  try {
+    await db.raw('SELECT 1');
+    return db;
+  } catch (err) {
+    await db.destroy();
+    if ((err as { code?: string }).code !== '3D000') throw err;
+    await ensureDatabase(url);
+    return open();
   }
 }

@@ -1,45 +1,4 @@
-import { loadClientConnectConfig } from '@temporalio/envconfig';
-import type { NativeConnectionOptions } from '@temporalio/worker';
-
-/**
- * How to reach Temporal, read the way the Temporal SDK reads it (`@temporalio/envconfig`): the TEMPORAL_*
- * environment variables (TEMPORAL_ADDRESS, TEMPORAL_NAMESPACE, TEMPORAL_API_KEY, TEMPORAL_TLS,
- * TEMPORAL_TLS_CLIENT_CERT_PATH / _DATA, TEMPORAL_TLS_CLIENT_KEY_PATH / _DATA,
- * TEMPORAL_TLS_SERVER_CA_CERT_PATH / _DATA, TEMPORAL_TLS_SERVER_NAME, TEMPORAL_TLS_DISABLE_HOST_VERIFICATION,
- * TEMPORAL_GRPC_META_*) over a profile of its TOML file (TEMPORAL_CONFIG_FILE, TEMPORAL_PROFILE). So a
- * Temporal Cloud namespace, or a cluster behind mTLS, is reached with the settings its users already have.
- */
-export interface TemporalConnection {
-  address: string;
-  namespace: string;
-  /** What the API's client, the worker's native connection and the CLI connect with. */
-  options: NativeConnectionOptions & { address: string };
-  /** Whether the connection is TLS (set explicitly, by a certificate, or by an API key). */
-  tls: boolean;
-}
-
-/** Where Routeswit looks when nothing names a server: the dev server `npm run dev` starts. */
-export const DEFAULT_ADDRESS = '127.0.0.1:7233';
-
-/**
- * The environment variables of Temporal's own configuration (Routeswit's TEMPORAL_TASK_QUEUE and TEMPORAL_UI_URL
- * are not), and where its default TOML file lives (~/.config/temporalio/temporal.toml).
- */
-export function temporalEnv(env: Record<string, string | undefined>): Record<string, string> {
-  const ours = new Set(['TEMPORAL_TASK_QUEUE', 'TEMPORAL_UI_URL', 'TEMPORAL_CLI_PATH', 'TEMPORAL_TEST_SERVER_PATH']);
-  const home = new Set(['HOME', 'XDG_CONFIG_HOME', 'APPDATA']);
-  return Object.fromEntries(
-    Object.entries(env).filter((e): e is [string, string] => ((e[0].startsWith('TEMPORAL_') && !ours.has(e[0])) || home.has(e[0])) && e[1] !== undefined && e[1] !== ''),
-  );
-}
-
-/** Throws with a sentence naming the setting at fault (a profile that is not there, a certificate file missing). */
-export function resolveTemporalConnection(env: Record<string, string>): TemporalConnection {
-  const { connectionOptions, namespace } = loadClientConnectConfig({ overrideEnvVars: env });
-  const address = connectionOptions.address || DEFAULT_ADDRESS;
-  const tls = Boolean(connectionOptions.tls) || Boolean(connectionOptions.apiKey);
-  return { address, namespace: namespace || 'default', options: { ...connectionOptions, address }, tls };
-}
+import type { TemporalConnection } from '../config';
 
 /**
  * A connection failure in words: which setting to look at. A TLS handshake refused (no client certificate, or
@@ -48,7 +7,7 @@ export function resolveTemporalConnection(env: Record<string, string>): Temporal
 export function describeConnectError(err: unknown, c: Pick<TemporalConnection, 'address' | 'tls'>): { message: string; permanent: boolean } {
   const text = `${(err as Error)?.message ?? err} ${String((err as { cause?: unknown })?.cause ?? '')}`;
   // Over TLS, a connection the server cuts during the handshake (reset, early end of stream) is a refusal too.
-  const refused = /certificate|handshake|tls|ssl|alert|unknown ca|close_notify/i.test(text) || (c.tls && /reset by peer|connection reset|unexpected eof|early eof|broken pipe/i.test(text));
+  const refused = /certificate|handshake|tls|ssl|alert|unknown ca|close_notify/i.test(text) || (c.tls && /reset by peer|connection ?reset|unexpected ?eof|early eof|broken ?pipe/i.test(text));
   if (refused) {
     return {
       permanent: true,

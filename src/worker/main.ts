@@ -1,10 +1,10 @@
 import { NativeConnection, Runtime, makeTelemetryFilterString } from '@temporalio/worker';
 import { notificationSettings } from '../activities/notifications';
-import { loadConfigOrExit } from '../config';
+import { loadConfigOrExit, type TemporalConnection } from '../config';
 import { dbFromConfig } from '../db/knex';
 import { createLogger } from '../logger';
 import { createTemporal } from '../temporal/client';
-import { describeConnectError, type TemporalConnection } from '../temporal/connect';
+import { describeConnectError } from '../temporal/connect';
 import { notificationRetry, startDispatcher } from './dispatcher';
 import { startSweeper } from './sweeper';
 import { startBulkFeeder } from './bulkFeeder';

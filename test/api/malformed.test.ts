@@ -154,13 +154,15 @@ describe('public endpoints', () => {
     expect(res.body.checks).toEqual({ postgres: 'ok', temporal: 'ok' });
   });
 
-  it('reports /readyz 503 naming Temporal when it does not answer', async () => {
+  // Every replica shares Temporal: taking them all out of service when it blips would refuse leads that
+  // Postgres can hold until it is back, so /readyz stays 200 and names Temporal in its checks.
+  it('reports /readyz 200 naming Temporal when only Temporal does not answer', async () => {
     const broken = startApi({ TEMPORAL_ADDRESS: '127.0.0.1:1' });
     try {
       const res = await broken.http.get('/readyz');
-      expect(res.status).toBe(503);
+      expect(res.status).toBe(200);
       expect(res.body.checks.postgres).toBe('ok');
-      expect(res.body.checks.temporal).not.toBe('ok');
+      expect(res.body.checks.temporal).toMatch(/TEMPORAL_ADDRESS/);
     } finally {
       await broken.close();
     }

@@ -28,7 +28,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Postgres and Temporal both answer */
+        /** Ready to take requests: Postgres answers and the process is not draining */
         get: operations["readiness"];
         put?: never;
         post?: never;
@@ -3975,7 +3975,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Not ready: `checks` says which dependency did not answer */
+            /** @description Not ready: Postgres did not answer (`checks` says how) or the process is stopping (`draining`). `checks.temporal` is reported but does not decide: leads wait in Postgres while Temporal is away */
             503: {
                 headers: {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
