@@ -46,7 +46,7 @@ async function main(): Promise<void> {
       const row = await insertReceivedLead(db, org.id, { email: `lead${i}@webinar${i % 300}.io` } as never, undefined);
       ids.push(row!.id);
     });
-    const acts = leadActivities({ db, notify: notificationSettings(config) });
+    const acts = leadActivities({ db, notify: notificationSettings(config), taskQueue: config.TEMPORAL_TASK_QUEUE });
     process.stdout.write(`bench:assign: ${LEADS} leads, one team of ${REPS} reps (ROUND_ROBIN), ${LANES} concurrent assigners, Postgres only\n`);
     const latencies: number[] = [];
     const cpu = cpuMeter(processes({ api: [], worker: [process.pid] }));

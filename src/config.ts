@@ -95,6 +95,10 @@ const EnvSchema = z
     MAIL_FROM_DOMAINS: z.string().max(2000).optional(),
     /** PEM file of extra certificate authorities trusted for outbound HTTPS (Slack, webhooks behind a private CA). */
     OUTBOUND_CA_FILE: z.string().min(1).optional(),
+    /** HubSpot's API (a sandbox or a test double elsewhere); requests to it go through OUTBOUND_TARGETS too. */
+    HUBSPOT_API_URL: z.url().refine((u) => /^https?:\/\//.test(u), 'an http(s) URL').default('https://api.hubapi.com'),
+    /** Requests per 10 seconds per HubSpot account, shared by every worker: HubSpot's own limit for the app (100 for private apps on Free and Starter, 110 for public apps, 150-190 above). */
+    HUBSPOT_RATE_LIMIT: z.coerce.number().int().min(1).max(1000).default(100),
     /** A notification is tried this many times, waits doubling from NOTIFICATION_RETRY_INITIAL_SECONDS (capped at 5 min). */
     NOTIFICATION_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(100).default(8),
     NOTIFICATION_RETRY_INITIAL_SECONDS: z.coerce.number().min(0.1).max(3600).default(5),

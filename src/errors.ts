@@ -22,6 +22,7 @@ export const unauthorized = (message = 'Missing or invalid API key') => new ApiE
 export const forbidden = (message: string) => new ApiError(403, 'FORBIDDEN', message);
 export const notFound = (what: string) => new ApiError(404, 'NOT_FOUND', `${what} not found`);
 export const conflict = (message: string, details?: ErrorDetail[]) => new ApiError(409, 'CONFLICT', message, details);
+export const serviceUnavailable = (message: string) => new ApiError(503, 'SERVICE_UNAVAILABLE', message);
 export const invalid = (message: string, details?: ErrorDetail[]) =>
   new ApiError(422, 'VALIDATION_ERROR', message, details);
 

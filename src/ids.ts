@@ -22,6 +22,9 @@ export const ID_PREFIXES = {
   calendar: 'cal',
   backtest: 'bt',
   request: 'req',
+  crmEvent: 'cre',
+  crmWrite: 'crw',
+  crmBatch: 'crb',
 } as const;
 export type IdKind = keyof typeof ID_PREFIXES;
 

@@ -7,7 +7,9 @@ import { publishedRuleset } from '../db/rulesets';
 import { compileRuleset, leadValues } from '../routing';
 import { Backtester, type BacktestDecision, type BacktestLead } from '../routing/backtest';
 import { backtestReport } from '../routing/backtestReport';
-import type { RulesetDefinition } from '../routing/schema';
+import type { RulesetDefinition, Strategy } from '../routing/schema';
+import { crmOwnerMap } from '../db/routingState';
+import { crmOwnersOf, ownerIdsOf, type RepCrmKey } from '../crm/owners';
 
 /** Leads decided between two progress reports (and cancellation checks). */
 const CHUNK = 2000;
@@ -16,10 +18,17 @@ export interface BacktestRequest extends store.BacktestWindow {
   limit: number;
 }
 
-const usesOwner = (def: RulesetDefinition) =>
-  [...def.rules.map((r) => r.then), ...(def.fallback ? [def.fallback] : [])].some((a) => a.strategy === 'OWNER' || a.fallback?.strategy === 'OWNER');
+const uses = (def: RulesetDefinition, strategy: Strategy) =>
+  [...def.rules.map((r) => r.then), ...(def.fallback ? [def.fallback] : [])].some((a) => a.strategy === strategy || a.fallback?.strategy === strategy);
 
-function pastLead(l: store.PastLead): BacktestLead & { actualSlaMinutes: number | null; contactId: string; accountDomain: string | null } {
+/** CRM_OWNER in a backtest: the owners the leads named, mapped to reps as they are now (like OWNER's). */
+async function crmOwnersNow(db: Db, orgId: string, past: readonly store.PastLead[]): Promise<Map<RepCrmKey, Map<string, string>>> {
+  const ids = new Map<RepCrmKey, string[]>();
+  for (const l of past) for (const [key, list] of ownerIdsOf(l.attributes)) ids.set(key, [...(ids.get(key) ?? []), ...list]);
+  return crmOwnerMap(db, orgId, new Map([...ids].map(([k, v]) => [k, [...new Set(v)]])));
+}
+
+function pastLead(l: store.PastLead): BacktestLead & { actualSlaMinutes: number | null; contactId: string; accountDomain: string | null; attributes: store.PastLead['attributes'] } {
   return {
     id: l.id,
     receivedAt: l.received_at.getTime(),
@@ -29,6 +38,7 @@ function pastLead(l: store.PastLead): BacktestLead & { actualSlaMinutes: number 
     actualSlaMinutes: l.sla_minutes,
     contactId: l.contact_id,
     accountDomain: l.account_domain,
+    attributes: l.attributes,
   };
 }
 
@@ -62,7 +72,8 @@ export function backtestActivities(deps: { db: Db }) {
       // Calendars are dated, so today's calendars say what was closed then too.
       const closures = await closuresOf(db, org, roster.map((r) => r.rep));
       for (const r of roster) if (closures.has(r.rep.id)) r.rep = { ...r.rep, closures: closures.get(r.rep.id)! };
-      const owners = usesOwner(ruleset.definition) ? await store.ownersNow(db, org) : null;
+      const owners = uses(ruleset.definition, 'OWNER') ? await store.ownersNow(db, org) : null;
+      const crmOwners = uses(ruleset.definition, 'CRM_OWNER') ? await crmOwnersNow(db, org, past) : null;
       const leads = past.map(pastLead);
       const byId = new Map(leads.map((l) => [l.id, l]));
       const replay = new Backtester({
@@ -71,12 +82,18 @@ export function backtestActivities(deps: { db: Db }) {
         pools,
         heldAtStart: held,
         assignedBefore: before,
-        owners: owners
-          ? (lead) => {
-              const l = byId.get(lead.id)!;
-              return { contact_owner_id: owners.contacts.get(l.contactId) ?? null, account_owner_id: l.accountDomain ? (owners.accounts.get(l.accountDomain) ?? null) : null, domain_owner_ids: [] };
-            }
-          : undefined,
+        owners:
+          owners || crmOwners
+            ? (lead) => {
+                const l = byId.get(lead.id)!;
+                return {
+                  contact_owner_id: owners?.contacts.get(l.contactId) ?? null,
+                  account_owner_id: l.accountDomain ? (owners?.accounts.get(l.accountDomain) ?? null) : null,
+                  domain_owner_ids: [],
+                  ...(crmOwners ? { crm_owners: crmOwnersOf(l.attributes, crmOwners) } : {}),
+                };
+              }
+            : undefined,
       });
       const decisions: BacktestDecision[] = [];
       for (let i = 0; i < leads.length; i += CHUNK) {

@@ -1,3 +1,5 @@
+import fs from 'node:fs';
+import type { Config } from '../config';
 import type { Db } from '../db/knex';
 import { diagnosticsActivities } from './diagnostics';
 import { leadActivities } from './lead';
@@ -8,6 +10,10 @@ import { webhookActivities } from './webhooks';
 import { rerouteJobActivities } from './rerouteJobs';
 import { backtestActivities } from './backtests';
 import type { Temporal } from '../temporal/client';
+import { crmAccess, type CrmSettings } from './crmAccess';
+import { crmInboundActivities, type CrmLeadSink } from './crmInbound';
+import { crmOwnerActivities } from './crmOwners';
+import { crmWriteActivities } from './crmWrites';
 
 export interface ActivityDeps {
   db: Db;
@@ -19,19 +25,37 @@ export interface ActivityDeps {
   notifications: NotificationSettings;
   /** For activities that talk to other workflows (re-route jobs); absent in tests that need none. */
   temporal?: Temporal;
+  /** The worker's task queue: work it asks for in the outbox (CRM writes) is taken by its dispatcher. */
+  taskQueue: string;
+  /** Where CRMs are and how fast they may be called (HUBSPOT_API_URL, HUBSPOT_RATE_LIMIT). */
+  crm?: Pick<CrmSettings, 'hubspotApiUrl' | 'hubspotRateLimit' | 'outboundCa'>;
+  /** Where leads from CRM webhooks go in (the worker builds it from the lead services). */
+  crmLeads?: CrmLeadSink;
+}
+
+/** HubSpot's documented base and its smallest budget (private apps on Free and Starter: 100 per 10 s). */
+const CRM_DEFAULTS = { hubspotApiUrl: 'https://api.hubapi.com', hubspotRateLimit: 100 };
+
+/** The CRM settings from the configuration. */
+export function crmSettings(config: Pick<Config, 'HUBSPOT_API_URL' | 'HUBSPOT_RATE_LIMIT' | 'OUTBOUND_CA_FILE'>): NonNullable<ActivityDeps['crm']> {
+  return { hubspotApiUrl: config.HUBSPOT_API_URL, hubspotRateLimit: config.HUBSPOT_RATE_LIMIT, outboundCa: config.OUTBOUND_CA_FILE ? fs.readFileSync(config.OUTBOUND_CA_FILE, 'utf8') : undefined };
 }
 
 /** All activities the worker registers, bound to their dependencies. */
 export function createActivities(deps: ActivityDeps) {
+  const accessFor = crmAccess(deps.db, { ...CRM_DEFAULTS, ...deps.crm, outboundTargets: deps.outboundTargets, encryptionKeys: deps.encryptionKeys });
   return {
     ...diagnosticsActivities(deps.db),
-    ...leadActivities({ db: deps.db, notify: deps.notifications }),
+    ...leadActivities({ db: deps.db, notify: deps.notifications, taskQueue: deps.taskQueue }),
     ...notificationActivities(deps.db, deps),
     ...webhookActivities(deps.db, deps),
     ...monitorActivities(deps.db),
     ...maintenanceActivities(deps.db),
     ...rerouteJobActivities({ db: deps.db, temporal: deps.temporal }),
     ...backtestActivities({ db: deps.db }),
+    ...crmWriteActivities(deps.db, accessFor),
+    ...crmInboundActivities(deps.db, accessFor, deps.crmLeads),
+    ...crmOwnerActivities(deps.db, accessFor),
   };
 }
 export type Activities = ReturnType<typeof createActivities>;

@@ -102,7 +102,7 @@ function routingOf(p: Pending, selection: Selection | null) {
   };
 }
 
-export function routingActivities(deps: { db: Db; rulesets: RulesetCache; notify: NotifyDeps }) {
+export function routingActivities(deps: { db: Db; rulesets: RulesetCache; notify: NotifyDeps; taskQueue: string }) {
   const { db } = deps;
 
   /**
@@ -128,7 +128,7 @@ export function routingActivities(deps: { db: Db; rulesets: RulesetCache; notify
         matcher ??= req.repId ? undefined : await deps.rulesets.matcherFor(trx, active);
         const decided = req.repId ? directTo(req.repId, lead) : matcher!(lead as unknown as Record<string, unknown>);
         const action = decided.match.action;
-        const owner = action ? await ownersFor(trx, orgId, action, { email: lead.email, accountDomains: lead.account_domain ? [lead.account_domain] : [] }) : undefined;
+        const owner = action ? await ownersFor(trx, orgId, action, { email: lead.email, accountDomains: lead.account_domain ? [lead.account_domain] : [], attributes: lead.attributes }) : undefined;
         pending.push({ index, req, lead, decided, at: notBefore(req.now), owner });
       }
     }
@@ -167,7 +167,7 @@ export function routingActivities(deps: { db: Db; rulesets: RulesetCache; notify
       if (selection?.rep_id) state = takeTurn(state, selection, p.at.getTime(), p.lead.assigned_rep_id);
       decisions.push({ index: p.index, req: p.req, lead: p.lead, decided: p.decided, at: p.at, routing: routingOf(p, selection), selection, ctx });
     }
-    const written = await writeDecisions(trx, deps.notify, decisions, { ...state.pools }, context?.org);
+    const written = await writeDecisions(trx, deps.notify, decisions, { ...state.pools }, context?.org, deps.taskQueue);
     decisions.forEach((d, i) => (outcomes[d.index] = written[i]!));
     return outcomes;
   }

@@ -10,6 +10,8 @@ import { FALLBACK_RULE, type AssignReason, type UnassignedReason } from '../lead
 import { eligibilityChangeAt, slaDeadline, slaPlan, stagesOf, type PoolState, type Selection, type SelectionContext } from '../routing';
 import type { Routing } from '../schemas/routing';
 import { queueNotifications, type NotifyDeps } from './notify';
+import { enqueueCrmWrites } from '../db/crmWrites';
+import { contactIdOf } from '../crm/hubspot/leads';
 import type { RulesetMatch } from './rulesetCache';
 
 /**
@@ -135,7 +137,7 @@ function outcomeEvent(d: Decision, m: Made | undefined, before: string | null): 
  * records their events (ROUTED first on a lead's first attempt) and queues their notifications (`org` was read
  * with the batch). Returns each decision's outcome, in order.
  */
-export async function writeDecisions(trx: Knex.Transaction, notify: NotifyDeps, decisions: Decision[], pools: Record<string, PoolState>, org: OrgRow | undefined): Promise<RouteOutcome[]> {
+export async function writeDecisions(trx: Knex.Transaction, notify: NotifyDeps, decisions: Decision[], pools: Record<string, PoolState>, org: OrgRow | undefined, taskQueue: string): Promise<RouteOutcome[]> {
   if (!decisions.length) return [];
   const orgId = decisions[0]!.req.orgId;
   const made = new Map(decisions.filter((d) => d.selection?.rep_id && d.ctx).map((d) => [d, assignmentOf(d)]));
@@ -146,6 +148,7 @@ export async function writeDecisions(trx: Knex.Transaction, notify: NotifyDeps, 
   const updated = await markLeads(trx, decisions, made);
   const events = decisions.map((d) => [...routedEvent(d), outcomeEvent(d, made.get(d), previous.get(d.req.leadId) ?? null)]);
   const ids = await insertEvents(trx, events.flat());
+  await askForCrmWrites(trx, orgId, made, taskQueue);
   const outcomes: RouteOutcome[] = [];
   let written = 0;
   for (const [i, d] of decisions.entries()) {
@@ -163,6 +166,19 @@ export async function writeDecisions(trx: Knex.Transaction, notify: NotifyDeps, 
     outcomes.push({ kind: 'assigned', repId: m.rep.id, repName: m.rep.name, ruleId: ruleIdOf(d.decided), sla: m.dueAt === null ? null : slaPlan(m.dueAt, d.decided.match.sla!, m.clock) });
   }
   return outcomes;
+}
+
+/**
+ * An assignment of a lead that came from HubSpot (its external_id is hubspot:contact:<id>) asks for the owner
+ * to be written back, in this transaction (the write itself is the lead's CRM workflow's: workflows/crm.ts).
+ * Other leads cost nothing here.
+ */
+async function askForCrmWrites(trx: Knex.Transaction, orgId: string, made: Map<Decision, Made>, taskQueue: string): Promise<void> {
+  const writes = [...made].flatMap(([d, m]) => {
+    const contactId = contactIdOf(d.lead.external_id);
+    return contactId ? [{ org_id: orgId, lead_id: d.req.leadId, object_id: contactId, rep_id: m.rep.id, step_key: `attempt:${d.req.attempt}:assigned` }] : [];
+  });
+  await enqueueCrmWrites(trx, 'hubspot', orgId, taskQueue, writes);
 }
 
 /** Why a lead has nobody, and when someone may become eligible. */

@@ -20,6 +20,8 @@ import { accountRoutes } from './routes/accounts';
 import { listRoutes } from './routes/lists';
 import { calendarRoutes } from './routes/calendars';
 import { backtestRoutes } from './routes/backtests';
+import { integrationRoutes } from './routes/integrations';
+import { crmWebhookRouter } from './crmWebhook';
 import { uiRouter } from './ui';
 
 /** Served outside the route table (probes, the document), so that 405 and OPTIONS know them too. */
@@ -27,6 +29,7 @@ const PUBLIC_ROUTES = [
   { method: 'get', path: '/healthz' },
   { method: 'get', path: '/readyz' },
   { method: 'get', path: '/v1/openapi.json' },
+  { method: 'post', path: '/v1/integrations/hubspot/webhook' },
 ];
 
 /** TRUST_PROXY as Express takes it: unset or "false" trusts nobody, a number counts hops, anything else lists peers. */
@@ -37,7 +40,7 @@ function trustProxy(setting: string | undefined): boolean | number | string {
 }
 
 export function allRoutes(): AnyRoute[] {
-  return [...leadRoutes, ...repRoutes, ...calendarRoutes, ...rulesetRoutes, ...backtestRoutes, ...listRoutes, ...contactRoutes, ...accountRoutes, ...intelligenceRoutes, ...monitorRoutes, ...webhookRoutes, ...organizationRoutes, ...apiKeyRoutes, ...auditRoutes];
+  return [...leadRoutes, ...repRoutes, ...calendarRoutes, ...rulesetRoutes, ...backtestRoutes, ...listRoutes, ...contactRoutes, ...accountRoutes, ...intelligenceRoutes, ...monitorRoutes, ...webhookRoutes, ...organizationRoutes, ...integrationRoutes, ...apiKeyRoutes, ...auditRoutes];
 }
 
 export function createApp(deps: ApiDeps): Express {
@@ -53,6 +56,7 @@ export function createApp(deps: ApiDeps): Express {
   app.use(healthRouter(deps));
   app.use(uiRouter());
   app.use(codecRouter(deps));
+  app.use(crmWebhookRouter(deps));
 
   const routes = allRoutes();
   const openapi = buildOpenApi(routes);

@@ -123,14 +123,16 @@ export class JsonScan {
 }
 
 /**
- * The request's JSON body, or undefined when it has none. Refuses (413) a declared length over the limit
+ * The request's body bytes as sent (decoded when `decode`), bounded and scanned like a JSON body: for a route
+ * that must check them before parsing (a signed webhook). Refuses (413) a declared length over the limit
  * before reading a byte, and stops reading as soon as the decoded bytes pass it.
  */
-export async function readJsonBody(req: Request, limits: BodyLimits = DEFAULT_BODY_LIMITS): Promise<unknown> {
-  if (!hasBody(req)) return undefined;
+export async function readBodyBytes(req: Request, limits: BodyLimits, o: { decode: boolean } = { decode: true }): Promise<Buffer> {
+  if (!hasBody(req)) return Buffer.alloc(0);
   checkCharset(req);
   const declared = Number(req.headers['content-length']);
   const identity = (req.headers['content-encoding'] ?? 'identity').toLowerCase().trim() === 'identity';
+  if (!identity && !o.decode) throw unreadable('this route takes no Content-Encoding: its body is signed as sent');
   if (identity && Number.isFinite(declared) && declared > limits.bytes) throw tooLarge(limits);
   const stream = decoded(req);
   const scan = new JsonScan(limits);
@@ -152,11 +154,21 @@ export async function readJsonBody(req: Request, limits: BodyLimits = DEFAULT_BO
     if (code.startsWith('Z_')) throw unreadable('the body is not valid for its Content-Encoding');
     throw unreadable('the request body could not be read');
   }
-  const text = Buffer.concat(chunks, bytes).toString('utf8');
+  return Buffer.concat(chunks, bytes);
+}
+
+/** JSON.parse on a bounded text, or a 422 saying what is wrong with it; undefined for an empty body. */
+export function parseJsonText(text: string): unknown {
   if (text.trim() === '') return undefined;
   try {
     return JSON.parse(text) as unknown;
   } catch (err) {
     throw invalid(`Malformed JSON: ${(err as Error).message.slice(0, 200)}`, [{ path: '(body)', message: 'not valid JSON' }]);
   }
+}
+
+/** The request's JSON body, or undefined when it has none (see readBodyBytes). */
+export async function readJsonBody(req: Request, limits: BodyLimits = DEFAULT_BODY_LIMITS): Promise<unknown> {
+  if (!hasBody(req)) return undefined;
+  return parseJsonText((await readBodyBytes(req, limits)).toString('utf8'));
 }

@@ -1,6 +1,7 @@
 import { OpenAPIRegistry, OpenApiGeneratorV31, type ResponseConfig } from '@asteasolutions/zod-to-openapi';
 import { z } from 'zod';
 import { ErrorBody } from '../schemas/common';
+import { HubSpotWebhookBody, WebhookAccepted } from '../schemas/integrations';
 import { IDEMPOTENCY_KEY_RE } from './idempotency';
 import { correctShapes } from './openapiShapes';
 import { openApiPath, type AnyRoute } from './route';
@@ -31,6 +32,7 @@ const TAGS = [
   { name: 'Webhooks', description: 'Signed event deliveries to your endpoints' },
   { name: 'Organization', description: 'Settings: time zone, escalation contacts, email and Slack' },
   { name: 'Notifications', description: 'What was sent to reps and managers, by email and Slack' },
+  { name: 'Integrations', description: 'CRM connections (HubSpot): leads in from the CRM, owners written back, owners mapped to reps' },
   { name: 'API keys', description: 'Secret and restricted keys' },
   { name: 'Audit', description: 'Who changed the configuration, and how' },
   { name: 'Health', description: 'Probes and this document; no key needed' },
@@ -56,6 +58,12 @@ function registerShared(registry: OpenAPIRegistry): void {
     type: 'http',
     scheme: 'bearer',
     description: 'A secret (sk_live_…) or restricted (rk_live_…) API key',
+  });
+  registry.registerComponent('securitySchemes', 'hubspotSignature', {
+    type: 'apiKey',
+    in: 'header',
+    name: 'X-HubSpot-Signature-v3',
+    description: "HubSpot's v3 request signature (with X-HubSpot-Request-Timestamp), made with a connected app's client secret",
   });
   for (const [name, header] of Object.entries(HEADERS)) registry.registerComponent('headers', name, header);
   // Error responses are shared components, so the Error schema is registered as JSON Schema (zod writes it).
@@ -151,10 +159,34 @@ function registerPublic(registry: OpenAPIRegistry): void {
   });
 }
 
+/** HubSpot's webhook target: no API key, HubSpot's signature instead. */
+function registerCrmWebhooks(registry: OpenAPIRegistry): void {
+  registry.registerPath({
+    method: 'post',
+    path: '/v1/integrations/hubspot/webhook',
+    operationId: 'hubSpotWebhook',
+    tags: ['Integrations'],
+    summary: "HubSpot's webhook events (contact.creation, contact.propertyChange): taken in at once, handled by the worker",
+    description:
+      'Give this URL to the HubSpot app\'s webhook subscriptions. The request must carry `X-HubSpot-Signature-v3` (base64 HMAC-SHA256 with the app\'s client secret over method, URI, body and timestamp) and ' +
+      '`X-HubSpot-Request-Timestamp` at most 5 minutes old, and every `portalId` in it must be connected; otherwise 401 and nothing is written. Each event (by `eventId`) is taken once, however often HubSpot sends it.',
+    security: [{ hubspotSignature: [] }],
+    request: {
+      headers: z.object({ 'X-HubSpot-Request-Timestamp': z.string().regex(/^\d{1,16}$/).meta({ description: 'Milliseconds since the epoch, when HubSpot sent the request' }) }),
+      body: { required: true, content: { 'application/json': { schema: HubSpotWebhookBody } } },
+    },
+    responses: {
+      200: { description: 'Taken in', headers: headers('X-Request-Id'), content: { 'application/json': { schema: WebhookAccepted } } },
+      ...Object.fromEntries([401, 413, 422, 429, 500].map((st) => [st, errorRef(st)])),
+    },
+  });
+}
+
 export function buildOpenApi(routes: AnyRoute[]) {
   const registry = new OpenAPIRegistry();
   registerShared(registry);
   registerPublic(registry);
+  registerCrmWebhooks(registry);
   for (const r of routes) registerRoute(registry, r);
   const document = new OpenApiGeneratorV31(registry.definitions).generateDocument({
     openapi: '3.1.0',

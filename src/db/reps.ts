@@ -21,6 +21,8 @@ export interface RepRow {
   notify_email: boolean;
   notify_slack: boolean;
   slack_user_id: string | null;
+  /** The rep's ids in the CRMs: { hubspot_owner_id }. */
+  crm: RepCrmIds;
   open_leads: number;
   active: boolean;
   deactivated_at: Date | null;
@@ -28,8 +30,12 @@ export interface RepRow {
   updated_at: Date;
 }
 
-export type RepInsert = Omit<RepRow, 'open_leads' | 'active' | 'deactivated_at' | 'created_at' | 'updated_at' | 'notify_email' | 'notify_slack' | 'slack_user_id'> &
-  Partial<Pick<RepRow, 'notify_email' | 'notify_slack' | 'slack_user_id'>>;
+export interface RepCrmIds {
+  hubspot_owner_id?: string;
+}
+
+export type RepInsert = Omit<RepRow, 'open_leads' | 'active' | 'deactivated_at' | 'created_at' | 'updated_at' | 'notify_email' | 'notify_slack' | 'slack_user_id' | 'crm'> &
+  Partial<Pick<RepRow, 'notify_email' | 'notify_slack' | 'slack_user_id' | 'crm'>>;
 export type RepPatch = Partial<Omit<RepRow, 'id' | 'org_id' | 'open_leads' | 'created_at' | 'updated_at'>>;
 
 // jsonb columns need explicit serialisation: knex would send a JS array as a Postgres array literal.
@@ -37,6 +43,7 @@ function toDb(row: Partial<RepRow>): Record<string, unknown> {
   const out: Record<string, unknown> = { ...row };
   if ('working_hours' in row) out.working_hours = row.working_hours === null ? null : JSON.stringify(row.working_hours);
   if ('out_of_office' in row) out.out_of_office = JSON.stringify(row.out_of_office ?? []);
+  if ('crm' in row) out.crm = JSON.stringify(row.crm ?? {});
   return out;
 }
 
@@ -94,4 +101,31 @@ export async function managerOf(db: Db | Knex.Transaction, repId: string): Promi
 /** The rep if it is active and AVAILABLE (it may take leads), else undefined. */
 export function availableRep(db: Db, orgId: string, repId: string): Promise<Pick<RepRow, 'id' | 'teams'> | undefined> {
   return db<RepRow>('reps').where({ org_id: orgId, id: repId, active: true, status: 'AVAILABLE' }).first('id', 'teams');
+}
+
+/** Active reps as the owner sync matches them to CRM owners. */
+export function repsForCrmSync(db: Db | Knex.Transaction, orgId: string): Promise<Array<Pick<RepRow, 'id' | 'name' | 'email' | 'crm'>>> {
+  return db<RepRow>('reps').where({ org_id: orgId, active: true }).orderBy('id').select('id', 'name', 'email', 'crm');
+}
+
+/**
+ * Sets each rep's id in a CRM (`key`: hubspot_owner_id), first taking it from any other rep of the
+ * organization that holds it (an id names one rep). Returns how many reps changed.
+ */
+export async function setRepCrmIds(db: Db | Knex.Transaction, orgId: string, key: keyof RepCrmIds, pairs: ReadonlyArray<{ repId: string; crmId: string }>): Promise<number> {
+  if (!pairs.length) return 0;
+  const ids = pairs.map((p) => p.crmId);
+  await db('reps').where({ org_id: orgId }).whereRaw('crm->>? = ANY(?::text[])', [key, ids]).whereNotIn('id', pairs.map((p) => p.repId)).update({ crm: db.raw('crm - ?', [key]) });
+  let changed = 0;
+  for (const p of pairs) {
+    changed += await db('reps').where({ org_id: orgId, id: p.repId }).whereRaw('crm->>? IS DISTINCT FROM ?', [key, p.crmId]).update({ crm: db.raw('jsonb_set(crm, ?::text[], to_jsonb(?::text))', [`{${key}}`, p.crmId]), updated_at: db.fn.now() });
+  }
+  return changed;
+}
+
+/** The active reps who are these CRM owners: owner id → rep id. */
+export async function repsByCrmIds(db: Db | Knex.Transaction, orgId: string, key: keyof RepCrmIds, crmIds: readonly string[]): Promise<Map<string, string>> {
+  if (!crmIds.length) return new Map();
+  const rows: Array<{ id: string; crm_id: string }> = await db('reps').where({ org_id: orgId, active: true }).whereRaw('crm->>? = ANY(?::text[])', [key, [...crmIds]]).select('id', db.raw('crm->>? AS crm_id', [key]));
+  return new Map(rows.map((r) => [r.crm_id, r.id]));
 }

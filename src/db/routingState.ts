@@ -1,8 +1,10 @@
 import type { Knex } from 'knex';
 import type { Db } from './knex';
 import type { Action } from '../routing/schema';
-import { EMPTY_POOL, poolKey, stagesOf, type OwnerInfo, type PoolState, type RepState, type SelectionContext, type SharedState } from '../routing/select';
+import { crmOwnerReps, EMPTY_POOL, poolKey, stagesOf, type OwnerInfo, type PoolState, type RepState, type SelectionContext, type SharedState } from '../routing/select';
 import { ownerInfo } from './contacts';
+import { crmOwnersOf, ownerIdsOf, type RepCrmKey } from '../crm/owners';
+import { repsByCrmIds } from './reps';
 import { closuresOf } from './calendars';
 import type { RepRow } from './reps';
 
@@ -100,6 +102,7 @@ export function repSourceFor(action: Action, owner?: OwnerInfo): RepSource {
       if (owner.account_owner_id) ids.add(owner.account_owner_id);
       owner.domain_owner_ids.forEach((id) => ids.add(id));
     }
+    if (a.strategy === 'CRM_OWNER') crmOwnerReps(owner).forEach((id) => ids.add(id));
   }
   return { teams: [...teams], ids: [...ids] };
 }
@@ -111,9 +114,31 @@ export interface ContextOptions {
   exclude?: string[];
 }
 
-/** For OWNER routing (in the action or its fallback): the contact's, the account's and the company's owners. */
-export async function ownersFor(db: Conn, orgId: string, action: Action, lead: { email: string; accountDomains: readonly string[] }): Promise<OwnerInfo | undefined> {
-  return action.strategy === 'OWNER' || action.fallback?.strategy === 'OWNER' ? ownerInfo(db, orgId, lead.email, lead.accountDomains) : undefined;
+export interface LeadForOwners {
+  email: string;
+  accountDomains: readonly string[];
+  /** CRM_OWNER reads the CRM owners the lead's intake left in its attributes. */
+  attributes?: Record<string, unknown> | null;
+}
+
+const uses = (action: Action, strategy: Action['strategy']) => action.strategy === strategy || action.fallback?.strategy === strategy;
+
+/** The reps mapped to these CRM owner ids, by the rep column that maps them. */
+export async function crmOwnerMap(db: Conn, orgId: string, ids: ReadonlyMap<RepCrmKey, string[]>): Promise<Map<RepCrmKey, Map<string, string>>> {
+  const out = new Map<RepCrmKey, Map<string, string>>();
+  for (const [key, list] of ids) out.set(key, await repsByCrmIds(db, orgId, key, list));
+  return out;
+}
+
+/**
+ * For OWNER routing (in the action or its fallback): the contact's, the account's and the company's owners;
+ * for CRM_OWNER: the lead's CRM owners and the reps mapped to them.
+ */
+export async function ownersFor(db: Conn, orgId: string, action: Action, lead: LeadForOwners): Promise<OwnerInfo | undefined> {
+  const owner = uses(action, 'OWNER') ? await ownerInfo(db, orgId, lead.email, lead.accountDomains) : undefined;
+  if (!uses(action, 'CRM_OWNER')) return owner;
+  const crm_owners = crmOwnersOf(lead.attributes, await crmOwnerMap(db, orgId, ownerIdsOf(lead.attributes)));
+  return { ...(owner ?? { contact_owner_id: null, domain_owner_ids: [] }), crm_owners };
 }
 
 /**
@@ -134,7 +159,7 @@ export async function loadSharedState(db: Conn, orgId: string, needs: ReadonlyAr
 }
 
 /** What selecting a rep for `action` needs, for the lead with this email and these candidate account domains. */
-export async function loadSelectionContext(db: Conn, orgId: string, action: Action, lead: { email: string; accountDomains: readonly string[] }, opts: ContextOptions): Promise<SelectionContext> {
+export async function loadSelectionContext(db: Conn, orgId: string, action: Action, lead: LeadForOwners, opts: ContextOptions): Promise<SelectionContext> {
   const owner = await ownersFor(db, orgId, action, lead);
   const { reps, pools } = await loadSharedState(db, orgId, [{ action, owner }], opts);
   return { now: opts.now, reps, pools, owner, exclude: opts.exclude };

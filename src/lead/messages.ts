@@ -38,3 +38,9 @@ export const wakeSignal = defineSignal('wake');
 /** The assigned rep went offline: move the lead on if it has not been touched. */
 export const repUnavailableSignal = defineSignal<[{ repId: string }]>('repUnavailable');
 export const stateQuery = defineQuery<LeadState>('state');
+
+/** The lead's CRM owner writes run in a workflow of their own, one per lead and CRM: told when another waits. */
+export const crmWritePendingSignal = defineSignal('crmWritePending');
+export const crmWriteWorkflowId = (crm: string, leadId: string): string => `crm-${crm}-${leadId}`;
+export const crmInboundWorkflowId = (batchId: string): string => `crm-in-${batchId}`;
+export const crmOwnerSyncWorkflowId = (crm: string, orgId: string): string => `crm-owners-${crm}-${orgId}`;

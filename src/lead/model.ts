@@ -30,6 +30,9 @@ export const TIMELINE_EVENT_TYPES = [
   'ALERT',
   'NOTIFIED',
   'UPDATED',
+  'CRM_SYNCED',
+  'CRM_SYNC_SKIPPED',
+  'CRM_SYNC_FAILED',
 ] as const;
 export type TimelineEventType = (typeof TIMELINE_EVENT_TYPES)[number];
 
@@ -43,6 +46,7 @@ export const WEBHOOK_EVENTS = [
   'lead.reminded',
   'lead.escalated',
   'alert.raised',
+  'crm.sync_failed',
 ] as const;
 export type WebhookEvent = (typeof WEBHOOK_EVENTS)[number];
 

@@ -117,10 +117,11 @@ export interface OutboundResponse {
   status: number;
   /** The first bytes of the body (see `maxBodyBytes`); empty unless asked for. */
   body: string;
+  headers: http.IncomingHttpHeaders;
 }
 
 export interface OutboundOptions {
-  method?: 'POST' | 'GET';
+  method?: 'POST' | 'GET' | 'PATCH';
   headers?: Record<string, string>;
   timeoutMs: number;
   /** Read this much of the response body (a Slack error says what is wrong in it); 0 discards it. */
@@ -158,7 +159,7 @@ export function sendGuarded(url: string, body: string, policy: OutboundPolicy, o
         });
         res.on('end', () => {
           clearTimeout(timer);
-          resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8') });
+          resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8'), headers: res.headers });
         });
         res.on('error', reject);
       },

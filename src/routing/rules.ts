@@ -100,3 +100,22 @@ export function matchRule(rs: CompiledRuleset, input: LeadValues): RuleMatch {
   if (fallback) return { rule_id: null, source: 'FALLBACK', action: fallback, sla: resolveSla(fallback, rs.definition), trace };
   return { rule_id: null, source: 'NONE', action: null, sla: rs.definition.sla ?? null, trace };
 }
+
+/** Every lead field the ruleset's conditions read (`company`, `attributes.plan` …), for sources that must ask for them. */
+export function fieldsRead(definition: RulesetDefinition): string[] {
+  const found = new Set<string>();
+  const walk = (node: unknown): void => {
+    if (Array.isArray(node)) node.forEach(walk);
+    else if (node && typeof node === 'object') {
+      for (const [k, v] of Object.entries(node)) {
+        if (k === 'field' && typeof v === 'string') found.add(v);
+        else walk(v);
+      }
+    }
+  };
+  definition.rules.forEach((r) => {
+    walk(r.when);
+    r.reroute_on_change?.forEach((f) => found.add(f));
+  });
+  return [...found].sort();
+}

@@ -41,7 +41,7 @@ export const OPERATORS = [
 ] as const;
 export type Operator = (typeof OPERATORS)[number];
 
-export const STRATEGIES = ['DIRECT', 'ROUND_ROBIN', 'WEIGHTED', 'LOAD_BALANCED', 'OWNER'] as const;
+export const STRATEGIES = ['DIRECT', 'ROUND_ROBIN', 'WEIGHTED', 'LOAD_BALANCED', 'OWNER', 'CRM_OWNER'] as const;
 export type Strategy = (typeof STRATEGIES)[number];
 
 export const ESCALATION_ACTIONS = ['REMIND', 'NOTIFY_MANAGER', 'REASSIGN', 'UNASSIGN'] as const;
@@ -226,6 +226,9 @@ const ActionFields = {
     .meta({ description: "Sticky ownership: the rep this action assigns becomes the owner of the lead's contact and account, so OWNER routing sends the company's next lead to them" }),
 };
 
+/** Strategies that send a lead to the rep who already owns it. */
+export const ownsLead = (s: Strategy): boolean => s === 'OWNER' || s === 'CRM_OWNER';
+
 function checkAction(a: { strategy: Strategy; team?: string; rep_ids?: string[]; rep_id?: string }, ctx: z.RefinementCtx): void {
   const issue = (message: string, path: string) => ctx.addIssue({ code: 'custom', message, path: [path] });
   if (a.strategy === 'DIRECT') {
@@ -236,7 +239,7 @@ function checkAction(a: { strategy: Strategy; team?: string; rep_ids?: string[];
   }
   if (a.rep_id) issue(`${a.strategy} takes team or rep_ids, not rep_id`, 'rep_id');
   if (a.team && a.rep_ids) issue('give team or rep_ids, not both', 'rep_ids');
-  if (a.strategy !== 'OWNER' && !a.team && !a.rep_ids) issue(`${a.strategy} needs a pool: team or rep_ids`, 'team');
+  if (a.strategy !== 'OWNER' && a.strategy !== 'CRM_OWNER' && !a.team && !a.rep_ids) issue(`${a.strategy} needs a pool: team or rep_ids`, 'team');
   if (a.rep_ids && new Set(a.rep_ids).size !== a.rep_ids.length) issue('rep_ids must not repeat', 'rep_ids');
 }
 
@@ -252,12 +255,25 @@ export const ActionSchema = z
     sla: SlaSchema.optional(),
     fallback: FallbackActionSchema.optional(),
     notify_on_assign: z.boolean().optional().meta({ description: "Tell the rep who gets the lead by email and Slack (default: the organization's setting)" }),
+    owner_takes_turn: z
+      .boolean()
+      .optional()
+      .meta({
+        description:
+          'OWNER and CRM_OWNER with a ROUND_ROBIN or WEIGHTED fallback: a lead that goes to its owner uses up that rep\'s next turn in the fallback\'s rotation (default false: leads routed to their owner count toward load and caps, never toward turns)',
+      }),
   })
   .superRefine(checkAction)
+  .superRefine((a, ctx) => {
+    if (!a.owner_takes_turn) return;
+    const rotates = a.fallback?.strategy === 'ROUND_ROBIN' || a.fallback?.strategy === 'WEIGHTED';
+    if (!ownsLead(a.strategy) || !rotates) ctx.addIssue({ code: 'custom', message: 'owner_takes_turn needs OWNER or CRM_OWNER with a ROUND_ROBIN or WEIGHTED fallback', path: ['owner_takes_turn'] });
+  })
   .meta({
     id: 'Action',
     description:
-      'DIRECT takes rep_id; ROUND_ROBIN, WEIGHTED and LOAD_BALANCED take team or rep_ids (one of them); OWNER may take either as the pool for leads without an owner.',
+      'DIRECT takes rep_id; ROUND_ROBIN, WEIGHTED and LOAD_BALANCED take team or rep_ids (one of them); OWNER may take either as the pool for leads without an owner. ' +
+      "CRM_OWNER sends the lead to the rep mapped to its CRM owner (a HubSpot contact's hubspot_owner_id, else its company's owner), when that rep is eligible (and in the pool, when one is named); give it a fallback for leads whose owner cannot take them.",
   });
 export type Action = z.infer<typeof ActionSchema>;
 
@@ -395,12 +411,24 @@ export const CandidateTraceSchema = z
   .meta({ id: 'CandidateTrace' });
 export type CandidateTrace = z.infer<typeof CandidateTraceSchema>;
 
+export const CRM_OWNER_SOURCES = ['contact', 'company'] as const;
+export const CrmOwnerTraceSchema = z
+  .object({
+    crm: z.string(),
+    source: z.enum(CRM_OWNER_SOURCES).meta({ description: "Whose owner: the lead's contact, or its company" }),
+    owner_id: z.string(),
+    rep_id: z.string().nullable().meta({ description: 'The rep mapped to this owner; null: no rep is (the owner sync or PATCH /v1/reps/:id maps one)' }),
+  })
+  .meta({ id: 'CrmOwnerTrace' });
+export type CrmOwnerTrace = z.infer<typeof CrmOwnerTraceSchema>;
+
 export const StageSchema = z
   .object({
     strategy: z.enum(STRATEGIES),
     pool_key: z.string(),
     candidates: z.array(CandidateTraceSchema),
     rep_id: z.string().nullable(),
+    owners: z.array(CrmOwnerTraceSchema).optional().meta({ description: 'CRM_OWNER: the owners found, in the order tried; none when the lead has no CRM owner' }),
   })
   .meta({ id: 'SelectionStage' });
 export type Stage = z.infer<typeof StageSchema>;

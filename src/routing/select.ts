@@ -1,4 +1,4 @@
-import type { Action, CandidateTrace, FallbackAction, SkipReason, Stage } from './schema';
+import { ownsLead, type Action, type CandidateTrace, type CrmOwnerTrace, type FallbackAction, type SkipReason, type Stage } from './schema';
 import { isOutOfOffice, isWithinWorkingHours, localTime, nextWorkingInstant, zonedToUtc, type Closures, type WeeklyHours } from './time';
 
 /**
@@ -31,7 +31,10 @@ export interface RepState {
 export interface PoolState {
   /** ROUND_ROBIN: the rep who got the pool's last lead. */
   last_rep_id: string | null;
-  /** WEIGHTED: smooth weighted round-robin credit per rep. */
+  /**
+   * WEIGHTED: smooth weighted round-robin credit per rep. ROUND_ROBIN: turns a rep has already had outside
+   * the rotation (leads that went to them as owner, with owner_takes_turn), each skipped once.
+   */
   credits: Record<string, number>;
 }
 
@@ -44,6 +47,8 @@ export interface OwnerInfo {
   account_owner_id?: string | null;
   /** Owners of other contacts with the same email domain, most recently updated first. */
   domain_owner_ids: string[];
+  /** CRM_OWNER: the lead's owners in its CRM (contact first, then company), each with the rep mapped to it. */
+  crm_owners?: CrmOwnerTrace[];
 }
 
 export interface SelectionContext {
@@ -69,8 +74,12 @@ export function poolKey(a: AnyAction): string {
   if (a.strategy === 'DIRECT') return `rep:${a.rep_id}`;
   if (a.team) return `team:${a.team}`;
   if (a.rep_ids) return `reps:${[...a.rep_ids].sort().join(',')}`;
-  return 'owner';
+  return a.strategy === 'CRM_OWNER' ? 'crm-owner' : 'owner';
 }
+
+/** The reps CRM_OWNER may pick, in order: those mapped to the lead's CRM owners. */
+export const crmOwnerReps = (owner: OwnerInfo | undefined): string[] => [...new Set((owner?.crm_owners ?? []).flatMap((o) => (o.rep_id ? [o.rep_id] : [])))];
+
 
 /** Reps a stage may consider, in id order (the round-robin order). */
 function members(a: AnyAction, ctx: SelectionContext): string[] {
@@ -79,6 +88,7 @@ function members(a: AnyAction, ctx: SelectionContext): string[] {
     const owners = [ctx.owner?.contact_owner_id ?? null, ctx.owner?.account_owner_id ?? null, ...(ctx.owner?.domain_owner_ids ?? [])].filter((x): x is string => !!x);
     return [...new Set(owners)];
   }
+  if (a.strategy === 'CRM_OWNER') return crmOwnerReps(ctx.owner);
   if (a.rep_ids) return [...a.rep_ids].sort();
   return Object.values(ctx.reps)
     .filter((r) => r.active && r.teams.includes(a.team!))
@@ -103,10 +113,35 @@ export function skipReason(rep: RepState | undefined, a: AnyAction, ctx: Selecti
 function roundRobin(eligible: RepState[], pool: PoolState): { pick: RepState; pool: PoolState } {
   // Eligible reps are in id order: the next one after the cursor, wrapping. A rep who was away simply gets
   // their next turn in order (no catch-up burst), and nobody else loses a turn; a new rep joins the cycle
-  // where their id falls without resetting it.
+  // where their id falls without resetting it. A rep who already had a turn as owner passes this one (at most
+  // one pass round, so someone is always picked).
   const last = pool.last_rep_id;
-  const pick = (last !== null && eligible.find((r) => r.id > last)) || eligible[0]!;
-  return { pick, pool: { ...pool, last_rep_id: pick.id } };
+  const start = last === null ? 0 : Math.max(0, eligible.findIndex((r) => r.id > last));
+  const credits = { ...pool.credits };
+  let pick = eligible[start]!;
+  for (let i = 0; i < eligible.length; i++) {
+    const r = eligible[(start + i) % eligible.length]!;
+    if (!(credits[r.id]! > 0)) {
+      pick = r;
+      break;
+    }
+    if (--credits[r.id]! === 0) delete credits[r.id];
+  }
+  return { pick, pool: { last_rep_id: pick.id, credits } };
+}
+
+/**
+ * owner_takes_turn: the owner's lead counts as their next turn in the fallback's rotation, for ROUND_ROBIN a
+ * turn to pass, for WEIGHTED the credit a pick costs (the pool's total weight).
+ */
+function turnTaken(fallback: FallbackAction, repId: string, ctx: SelectionContext): PoolState | null {
+  const ids = members(fallback, ctx);
+  if (!ids.includes(repId)) return null;
+  const pool = ctx.pools[poolKey(fallback)] ?? EMPTY_POOL;
+  const credits = { ...pool.credits };
+  if (fallback.strategy === 'ROUND_ROBIN') credits[repId] = Math.min((credits[repId] ?? 0) + 1, 1000);
+  else credits[repId] = (credits[repId] ?? 0) - ids.reduce((sum, id) => sum + Math.max(0, ctx.reps[id]?.weight ?? 0), 0);
+  return { ...pool, credits };
 }
 
 function weighted(eligible: RepState[], pool: PoolState, all: string[]): { pick: RepState; pool: PoolState } {
@@ -147,16 +182,17 @@ function runStage(a: AnyAction, ctx: SelectionContext): { stage: Stage; pool?: P
   for (const id of ids) {
     const rep = ctx.reps[id];
     let reason = skipReason(rep, a, ctx);
-    if (!reason && a.strategy === 'OWNER' && !inPool(rep!)) reason = 'NOT_IN_POOL';
+    if (!reason && ownsLead(a.strategy) && !inPool(rep!)) reason = 'NOT_IN_POOL';
     candidates.push(reason ? { rep_id: id, eligible: false, reason } : { rep_id: id, eligible: true });
     if (!reason) eligible.push(rep!);
   }
-  const stage: Stage = { strategy: a.strategy, pool_key: key, candidates, rep_id: null };
+  const stage: Stage = { strategy: a.strategy, pool_key: key, candidates, rep_id: null, ...(a.strategy === 'CRM_OWNER' ? { owners: ctx.owner?.crm_owners ?? [] } : {}) };
   if (!eligible.length) return { stage };
   const pool = ctx.pools[key] ?? EMPTY_POOL;
   switch (a.strategy) {
     case 'DIRECT':
     case 'OWNER':
+    case 'CRM_OWNER':
       stage.rep_id = eligible[0]!.id;
       return { stage };
     case 'ROUND_ROBIN': {
@@ -189,6 +225,10 @@ export function selectRep(action: Action, ctx: SelectionContext): Selection {
     stages.push(stage);
     if (stage.rep_id) {
       if (pool) pool_updates[stage.pool_key] = pool;
+      if (a === action && action.owner_takes_turn && action.fallback) {
+        const taken = turnTaken(action.fallback, stage.rep_id, ctx);
+        if (taken) pool_updates[poolKey(action.fallback)] = taken;
+      }
       return { rep_id: stage.rep_id, stages, pool_updates };
     }
   }

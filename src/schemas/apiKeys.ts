@@ -18,6 +18,8 @@ export const SCOPES = [
   'organization:write',
   'notifications:read',
   'audit:read',
+  'integrations:read',
+  'integrations:write',
   'payloads:decode',
 ] as const;
 /**

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { clockToMinutes } from '../routing/time';
 import { canonicalTimeZone } from '../routing/timezone';
 import { IdOf, PageQuery, QueryBool, Timestamp, orNull, Email, TrimmedText } from './common';
+import { RepCrm } from './integrations';
 
 export const REP_STATUSES = ['AVAILABLE', 'AWAY', 'OFFLINE'] as const;
 export const RepStatus = z.enum(REP_STATUSES).meta({ id: 'RepStatus' });
@@ -89,6 +90,7 @@ const repFields = {
   out_of_office: OutOfOffice,
   manager_id: IdOf('rep').nullable(),
   notifications: NotificationPrefs,
+  crm: RepCrm,
 };
 
 export const RepCreate = z
@@ -104,6 +106,7 @@ export const RepCreate = z
     out_of_office: repFields.out_of_office.optional(),
     manager_id: repFields.manager_id.optional(),
     notifications: repFields.notifications.optional(),
+    crm: repFields.crm.optional(),
   })
   .meta({ id: 'RepCreate' });
 export type RepCreate = z.infer<typeof RepCreate>;
@@ -136,6 +139,7 @@ export const Rep = z
     out_of_office: z.array(z.object({ start: Timestamp, end: Timestamp })),
     manager_id: z.string().nullable(),
     notifications: z.object({ email: z.boolean(), slack: z.boolean(), slack_user_id: z.string().nullable() }),
+    crm: z.object({ hubspot_owner_id: z.string().nullable() }).meta({ description: "The rep's owner id in each connected CRM (set by the owner sync, or by hand)" }),
     open_leads: z.number().int().meta({ description: 'Leads assigned to this rep and not yet closed' }),
     active: z.boolean().meta({ description: 'false once deleted; history keeps the rep' }),
     created_at: Timestamp,

@@ -59,6 +59,14 @@ const DATA: Record<TimelineEventType, z.ZodObject> = {
     attempts: z.number().int(),
     error: z.string().nullable(),
   }),
+  CRM_SYNCED: z.object({ crm: z.string(), object_id: z.string().meta({ description: 'The CRM record (a HubSpot contact id)' }), owner_id: z.string().meta({ description: 'The owner id written' }) }),
+  CRM_SYNC_SKIPPED: z.object({ crm: z.string(), object_id: z.string(), reason: z.string() }),
+  CRM_SYNC_FAILED: z.object({
+    crm: z.string(),
+    object_id: z.string(),
+    status: z.number().int().nullable().meta({ description: "The CRM's HTTP status; null when it could not be reached" }),
+    reason: z.string(),
+  }),
 };
 
 const DESCRIPTION: Record<TimelineEventType, string> = {
@@ -75,6 +83,9 @@ const DESCRIPTION: Record<TimelineEventType, string> = {
   ALERT: 'Routing needs a human: it gave up, or nobody was left to take over a missed SLA.',
   UPDATED: "The lead's data changed (PATCH /v1/leads/:id): each field with its old and new value.",
   NOTIFIED: 'A notification (email or Slack) was sent, finally failed, or could not be sent (no address).',
+  CRM_SYNCED: "The assigned rep's owner id was written to the lead's CRM record.",
+  CRM_SYNC_SKIPPED: "The owner was not written, and why (the rep has no owner id, the record kept its owner, write_owner is off).",
+  CRM_SYNC_FAILED: 'Writing the owner failed for good (the CRM refused it, or stayed unreachable through the retries); an alert was raised.',
 };
 
 export const TimelineEvent = z

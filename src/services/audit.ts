@@ -13,8 +13,9 @@ import { toPage } from './paging';
 /** How each audited resource is read, for the "before" of a change: as its API answers (no secrets in it). */
 import { getListSummary } from './lists';
 import { getCalendar } from './calendars';
+import { getHubSpot } from './integrations';
 
-const READERS: Partial<Record<AuditedResource, (deps: Pick<ServiceDeps, 'db'>, orgId: string, id: string) => Promise<unknown>>> = {
+const READERS: Partial<Record<AuditedResource, (deps: Pick<ServiceDeps, 'db' | 'config'>, orgId: string, id: string) => Promise<unknown>>> = {
   rep: getRep,
   ruleset: getRuleset,
   webhook: getWebhook,
@@ -22,12 +23,14 @@ const READERS: Partial<Record<AuditedResource, (deps: Pick<ServiceDeps, 'db'>, o
   list: getListSummary,
   calendar: getCalendar,
   organization: (deps, orgId) => getOrganization(deps, orgId),
+  integration: (deps, orgId) => getHubSpot(deps, orgId),
 };
 
 /** The object before a change, or null when there is none (a create) or it cannot be read. */
-export async function auditBefore(deps: Pick<ServiceDeps, 'db'>, orgId: string, resource: AuditedResource, id: string | undefined): Promise<unknown> {
+export async function auditBefore(deps: Pick<ServiceDeps, 'db' | 'config'>, orgId: string, resource: AuditedResource, id: string | undefined): Promise<unknown> {
   const read = READERS[resource];
-  if (!read || (resource !== 'organization' && !id)) return null;
+  // The organization and its integrations are one per organization: no id names them.
+  if (!read || (resource !== 'organization' && resource !== 'integration' && !id)) return null;
   return read(deps, orgId, id ?? orgId).catch(() => null);
 }
 

@@ -26,6 +26,7 @@ export function presentRep(row: reps.RepRow): Rep {
     out_of_office: row.out_of_office,
     manager_id: row.manager_id,
     notifications: { email: row.notify_email, slack: row.notify_slack, slack_user_id: row.slack_user_id },
+    crm: { hubspot_owner_id: row.crm?.hubspot_owner_id ?? null },
     open_leads: row.open_leads,
     active: row.active,
     created_at: row.created_at.toISOString(),
@@ -59,6 +60,23 @@ async function checkManager(deps: Pick<ServiceDeps, 'db'>, orgId: string, manage
   await requireActiveRep(deps, orgId, managerId, 'manager_id');
 }
 
+/** The CRM ids merged into what the rep has: null removes one, absent leaves it. */
+function crmColumn(current: reps.RepCrmIds, given: RepCreate['crm']): Pick<reps.RepRow, 'crm'> | object {
+  if (!given) return {};
+  const next: Record<string, string> = { ...current } as Record<string, string>;
+  for (const [k, v] of Object.entries(given)) {
+    if (v === null) delete next[k];
+    else if (v !== undefined) next[k] = v;
+  }
+  return { crm: next };
+}
+
+function crmIdTaken(err: unknown): void {
+  if (pgCode(err) === PG.UNIQUE_VIOLATION && pgConstraint(err) === 'reps_hubspot_owner') {
+    throw conflict('Another rep of this organization is this HubSpot owner already', [{ path: 'crm.hubspot_owner_id', message: 'already the owner id of another rep' }]);
+  }
+}
+
 /** The preferences as columns; what is not given is left as it is. */
 function prefColumns(p: RepCreate['notifications']): Partial<Pick<reps.RepRow, 'notify_email' | 'notify_slack' | 'slack_user_id'>> {
   if (!p) return {};
@@ -86,9 +104,11 @@ export async function createRep(deps: Pick<ServiceDeps, 'db'>, orgId: string, in
       out_of_office: input.out_of_office ?? [],
       manager_id: input.manager_id ?? null,
       ...prefColumns(input.notifications),
+      ...crmColumn({}, input.crm),
     });
     return presentRep(row);
   } catch (err) {
+    crmIdTaken(err);
     return emailTaken(err, input.email);
   }
 }
@@ -118,12 +138,13 @@ export async function updateRep(deps: Pick<ServiceDeps, 'db'>, orgId: string, id
   if (!current) throw notFound('Rep');
   if (!current.active) throw conflict('This rep has been deleted and can no longer be changed');
   await checkManager(deps, orgId, input.manager_id, id);
-  const { reassign_open_leads: _ignored, notifications, ...patch } = input;
+  const { reassign_open_leads: _ignored, notifications, crm, ...patch } = input;
   try {
-    const row = await reps.updateRep(db, orgId, id, { ...patch, ...prefColumns(notifications) });
+    const row = await reps.updateRep(db, orgId, id, { ...patch, ...prefColumns(notifications), ...crmColumn(current.crm ?? {}, crm) });
     if (!row) throw notFound('Rep');
     return row;
   } catch (err) {
+    crmIdTaken(err);
     return emailTaken(err, input.email);
   }
 }

@@ -194,7 +194,7 @@ export async function simulate(deps: Pick<ServiceDeps, 'db'>, orgId: string, req
   const rs = await rulesetForSimulation(deps, orgId, req);
   const now = req.at ? Date.parse(req.at) : Date.now();
   const match = matchRule(compileRuleset(rs.definition, rs.lists), leadValues(req.lead));
-  const ctx = match.action ? await loadSelectionContext(deps.db, orgId, match.action, { email: req.lead.email, accountDomains: accountCandidates(req.lead) }, { now, lock: false }) : null;
+  const ctx = match.action ? await loadSelectionContext(deps.db, orgId, match.action, { email: req.lead.email, accountDomains: accountCandidates(req.lead), attributes: req.lead.attributes }, { now, lock: false }) : null;
   const selection = match.action && ctx ? selectRep(match.action, ctx) : null;
   const rep = selection?.rep_id ? ctx!.reps[selection.rep_id] : undefined;
   return {

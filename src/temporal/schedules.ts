@@ -86,7 +86,7 @@ export async function deleteSchedule(temporal: Temporal, scheduleId: string): Pr
  * Schedules every deployment has: created when missing, and brought up to date when this code defines them
  * differently (a new interval, another workflow), so a deploy changes them instead of leaving the old ones.
  */
-async function ensureSchedule(temporal: Temporal, options: ScheduleOptions): Promise<void> {
+export async function ensureSchedule(temporal: Temporal, options: ScheduleOptions): Promise<void> {
   try {
     await temporal.client.schedule.create(options);
   } catch (err) {

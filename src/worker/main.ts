@@ -11,6 +11,9 @@ import { startBulkFeeder } from './bulkFeeder';
 import { serveHealth } from './health';
 import { deploymentOptions } from './versioning';
 import { createWorker, defaultBundlePath } from './worker';
+import { crmSettings } from '../activities';
+import { startCrmDispatcher } from './crmDispatcher';
+import { crmLeadSink } from './crmLeads';
 
 /** In a fresh deployment the worker may start before Temporal answers: it waits this long, then gives up. */
 const CONNECT_ATTEMPTS = 30;
@@ -66,6 +69,8 @@ async function main(): Promise<void> {
     outboundTargets: config.OUTBOUND_TARGETS,
     encryptionKeys: config.ENCRYPTION_KEYS,
     notifications: notificationSettings(config),
+    crm: crmSettings(config),
+    crmLeads: crmLeadSink({ db, temporal, logger, config }),
     workflowBundlePath: config.WORKFLOW_BUNDLE_PATH ?? defaultBundlePath(),
     poolSize: config.DATABASE_POOL_MAX,
     shutdown: { graceSeconds: config.WORKER_SHUTDOWN_GRACE_SECONDS, forceSeconds: config.WORKER_SHUTDOWN_FORCE_SECONDS },
@@ -74,6 +79,7 @@ async function main(): Promise<void> {
   const health = config.WORKER_HEALTH_PORT === undefined ? null : await serveHealth(worker, config.WORKER_HEALTH_PORT, config.WORKER_HEALTH_HOST);
   const sweeper = startSweeper({ db, temporal, logger, intervalMs: config.SWEEPER_INTERVAL_MS });
   const dispatcher = startDispatcher({ db, temporal, logger, notificationRetry: notificationRetry(config) });
+  const crmDispatcher = startCrmDispatcher({ db, temporal, logger });
   const feeder = startBulkFeeder({ db, temporal, logger, maxRouting: config.BULK_LEADS_ROUTING, maxRoutingShared: config.BULK_LEADS_ROUTING_SHARED });
   logger.info({ task_queue: config.TEMPORAL_TASK_QUEUE, address: config.TEMPORAL_ADDRESS, version: versioning?.version, metrics: config.WORKER_METRICS_ADDRESS }, 'worker polling');
   const running = worker.run();
@@ -86,7 +92,7 @@ async function main(): Promise<void> {
   health?.close();
   // With Postgres unreachable a background round can hang on the pool: the process leaves regardless.
   const cleanup = (async () => {
-    await Promise.all([sweeper.stop(), dispatcher.stop(), feeder.stop()]);
+    await Promise.all([sweeper.stop(), dispatcher.stop(), crmDispatcher.stop(), feeder.stop()]);
     await Promise.allSettled([connection.close(), temporal.close()]);
     await db.destroy();
   })();

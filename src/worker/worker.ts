@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { NativeConnection, Worker, type WorkerDeploymentOptions, type WorkerOptions } from '@temporalio/worker';
-import { createActivities } from '../activities';
+import { createActivities, type ActivityDeps } from '../activities';
 import type { NotificationSettings } from '../activities/notifications';
 import type { Db } from '../db/knex';
 import type { Temporal } from '../temporal/client';
@@ -22,6 +22,9 @@ export interface RouteswitWorkerOptions {
   encryptionKeys: string | undefined;
   /** How notifications are sent (see activities/notifications). */
   notifications: NotificationSettings;
+  /** CRM settings and where CRM leads go in (see activities/crmInbound). */
+  crm?: ActivityDeps['crm'];
+  crmLeads?: ActivityDeps['crmLeads'];
   /** Defaults to the database's; tests set another to play a second deployment. */
   deploymentId?: string;
   /** The database pool's size: local activities (Postgres I/O) run at most this many at once. */
@@ -62,7 +65,7 @@ export async function createWorker(opts: RouteswitWorkerOptions): Promise<Worker
     identity: workerIdentity(deployment),
     dataConverter: routeswitDataConverter(opts.encryptionKeys),
     ...(bundle ? { workflowBundle: { codePath: bundle } } : { workflowsPath: WORKFLOWS_PATH }),
-    activities: createActivities({ db: opts.db, outboundTargets: opts.outboundTargets, encryptionKeys: opts.encryptionKeys, notifications: opts.notifications, temporal: opts.temporal }),
+    activities: createActivities({ db: opts.db, taskQueue: opts.taskQueue, outboundTargets: opts.outboundTargets, encryptionKeys: opts.encryptionKeys, notifications: opts.notifications, temporal: opts.temporal, crm: opts.crm, crmLeads: opts.crmLeads }),
     // Each local activity holds a pooled connection: more at once than the pool only queues them inside the
     // pool, where they time out. Regular activities include webhook calls that wait on the network.
     maxConcurrentLocalActivityExecutions: poolSize,

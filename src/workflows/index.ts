@@ -7,3 +7,4 @@ export { maintenanceWorkflow } from './maintenance';
 export { notificationWorkflow } from './notification';
 export { rerouteJobWorkflow } from './rerouteJob';
 export { backtestWorkflow } from './backtest';
+export { crmInboundWorkflow, crmOwnerSyncWorkflow, crmWriteWorkflow } from './crm';

@@ -18,7 +18,7 @@ const config = testConfig();
 const db = createDb(config.DATABASE_URL, 20);
 const temporal = createTemporal(config);
 const deps = { db, temporal, logger: silentLogger, config };
-const acts = routingActivities({ db, rulesets: new RulesetCache(), notify: notificationSettings(config) });
+const acts = routingActivities({ db, rulesets: new RulesetCache(), notify: notificationSettings(config), taskQueue: config.TEMPORAL_TASK_QUEUE });
 afterAll(async () => {
   await db.destroy();
   await temporal.close();

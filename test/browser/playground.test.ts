@@ -79,9 +79,11 @@ describe('API Playground at /docs', () => {
     await page.getByRole('heading', { name: /Routeswit API/ }).waitFor();
 
     await page.locator('.scheme-container button.authorize').click();
-    await page.locator('.modal-ux input').fill(org.key);
-    await page.locator('.modal-ux button.modal-btn.authorize').click();
-    await page.locator('.modal-ux button.btn-done').click();
+    // The dialog also lists hubspotSignature (HubSpot's webhook signs its requests): the key goes in bearer's form.
+    const bearer = page.locator('.modal-ux form', { has: page.locator('#auth-bearer-value') });
+    await bearer.locator('#auth-bearer-value').fill(org.key);
+    await bearer.locator('button.modal-btn.authorize').click();
+    await page.locator('.modal-ux button.btn-done').first().click();
 
     const op = page.locator('.opblock-get', { has: page.locator('[data-path="/v1/reps"]') }).first();
     await op.locator('.opblock-summary').click();

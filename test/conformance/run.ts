@@ -18,7 +18,8 @@ import { dataDir, ensurePythonTool, SCHEMATHESIS, type PythonCommand } from '../
  * under five minutes. Exits non-zero on any failure.
  *
  * Nothing leaves the machine: Schemathesis talks only to the API on 127.0.0.1, and the stack's
- * OUTBOUND_TARGETS is loopback only, so a generated webhook, Slack or SMTP URL is refused before any DNS query.
+ * OUTBOUND_TARGETS is loopback only, so a generated webhook, Slack or SMTP URL is refused before any DNS query,
+ * and HUBSPOT_API_URL is a closed loopback port.
  */
 const { values: args } = parseArgs({
   options: {
@@ -157,6 +158,8 @@ async function main(): Promise<void> {
       RATE_LIMIT_PER_SECOND: '0',
       AUTH_FAILURES_PER_MINUTE: '0',
       OUTBOUND_TARGETS: '127.0.0.0/8,::1/128',
+      // A closed loopback port: an integration Schemathesis connects is never called off the machine.
+      HUBSPOT_API_URL: 'http://127.0.0.1:9',
     },
     onLine: (name, line) => {
       if (/error|fatal/i.test(line)) log(`[${name}] ${line}`);

@@ -15,6 +15,9 @@ import { createTemporal } from '../../src/temporal/client';
 import { notificationRetry, startDispatcher } from '../../src/worker/dispatcher';
 import { createWorker } from '../../src/worker/worker';
 import { startBulkFeeder } from '../../src/worker/bulkFeeder';
+import { startCrmDispatcher } from '../../src/worker/crmDispatcher';
+import { crmLeadSink } from '../../src/worker/crmLeads';
+import { crmSettings } from '../../src/activities';
 
 export function testConfig(overrides: Record<string, string> = {}): Config {
   return loadConfig({ ...process.env, LOG_LEVEL: 'silent', NODE_ENV: 'test', ...overrides });
@@ -95,6 +98,8 @@ export async function startWorker(taskQueue = testConfig().TEMPORAL_TASK_QUEUE, 
     outboundTargets: config.OUTBOUND_TARGETS,
     encryptionKeys: config.ENCRYPTION_KEYS,
     notifications: notificationSettings(config),
+    crm: crmSettings(config),
+    crmLeads: crmLeadSink({ db, temporal, logger: createLogger('silent', 'test-crm'), config }),
     workflowBundlePath: process.env.TEST_WORKFLOW_BUNDLE,
   });
   const running = worker.run();
@@ -102,13 +107,15 @@ export async function startWorker(taskQueue = testConfig().TEMPORAL_TASK_QUEUE, 
   const dispatcher = startDispatcher({ db, temporal, logger: createLogger('silent', 'test-dispatcher'), intervalMs: 200, notificationRetry: notificationRetry(config) });
   // And leads taken in bulk are started, a few at a time (only this task queue's).
   const feeder = startBulkFeeder({ db, temporal, logger: createLogger('silent', 'test-feeder'), maxRouting: config.BULK_LEADS_ROUTING, maxRoutingShared: config.BULK_LEADS_ROUTING_SHARED });
+  // And CRM work (owner writes, webhook batches) of this task queue.
+  const crmDispatcher = startCrmDispatcher({ db, temporal, logger: createLogger('silent', 'test-crm-dispatcher'), intervalMs: 200 });
   return {
     worker,
     connection,
     db,
     running,
     stop: async () => {
-      await Promise.all([dispatcher.stop(), feeder.stop()]);
+      await Promise.all([dispatcher.stop(), feeder.stop(), crmDispatcher.stop()]);
       if (worker.getState() === 'RUNNING') worker.shutdown();
       await running;
       await connection.close();

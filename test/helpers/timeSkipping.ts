@@ -2,7 +2,9 @@ import { notificationSettings } from '../../src/activities/notifications';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { Worker } from '@temporalio/worker';
 import { temporal as proto } from '@temporalio/proto';
-import { createActivities } from '../../src/activities';
+import { createActivities, crmSettings } from '../../src/activities';
+import { startCrmDispatcher } from '../../src/worker/crmDispatcher';
+import { crmLeadSink } from '../../src/worker/crmLeads';
 import { createDb, type Db } from '../../src/db/knex';
 import { createLogger } from '../../src/logger';
 import type { ServiceDeps } from '../../src/services/deps';
@@ -27,9 +29,10 @@ export interface TimeSkippingStack {
  * The time-skipping test server with Routeswit's search attributes, a real worker with the real activities on
  * the test database, and a Temporal handle the services can use: only the clock is simulated.
  */
-export async function startTimeSkipping(): Promise<TimeSkippingStack> {
+export async function startTimeSkipping(overrides: Record<string, string> = {}): Promise<TimeSkippingStack> {
   quietTemporalRuntime();
-  const dataConverter = routeswitDataConverter(testConfig().ENCRYPTION_KEYS);
+  const config = testConfig(overrides);
+  const dataConverter = routeswitDataConverter(config.ENCRYPTION_KEYS);
   const env = await TestWorkflowEnvironment.createTimeSkipping({
     server: { executable: { type: 'existing-path', path: process.env.TEMPORAL_TEST_SERVER_PATH! } },
     client: { dataConverter },
@@ -41,7 +44,7 @@ export async function startTimeSkipping(): Promise<TimeSkippingStack> {
     connection: env.connection,
     taskQueue,
     namespace: env.namespace ?? 'default',
-    apiUrl: testConfig().PUBLIC_API_URL,
+    apiUrl: config.PUBLIC_API_URL,
     ping: async () => undefined,
     close: async () => undefined,
   };
@@ -54,19 +57,28 @@ export async function startTimeSkipping(): Promise<TimeSkippingStack> {
     taskQueue,
     workflowBundle: { codePath: process.env.TEST_WORKFLOW_BUNDLE! },
     dataConverter,
-    activities: createActivities({ db, outboundTargets: testConfig().OUTBOUND_TARGETS, encryptionKeys: testConfig().ENCRYPTION_KEYS, notifications: notificationSettings(testConfig()) }),
+    activities: createActivities({
+      db,
+      taskQueue,
+      outboundTargets: config.OUTBOUND_TARGETS,
+      encryptionKeys: config.ENCRYPTION_KEYS,
+      notifications: notificationSettings(config),
+      crm: crmSettings(config),
+      crmLeads: crmLeadSink({ db, temporal, logger: silentLogger, config: { ...config, TEMPORAL_TASK_QUEUE: taskQueue } }),
+    }),
   });
   // One worker polls for the whole file: a worker cannot be run again once it has stopped.
   const running = worker.run();
   const dispatcher = startDispatcher({ db, temporal, logger: silentLogger, intervalMs: 100 });
+  const crmDispatcher = startCrmDispatcher({ db, temporal, logger: silentLogger, intervalMs: 100 });
   return {
     env,
     temporal,
     db,
-    deps: { db, temporal, logger: silentLogger, config: testConfig() },
+    deps: { db, temporal, logger: silentLogger, config: { ...config, TEMPORAL_TASK_QUEUE: taskQueue } },
     worker,
     teardown: async () => {
-      await dispatcher.stop();
+      await Promise.all([dispatcher.stop(), crmDispatcher.stop()]);
       worker.shutdown();
       await running;
       await env.teardown();

@@ -31,7 +31,15 @@ import { createWebhook } from '../../src/services/webhooks';
 import { createTemporal } from '../../src/temporal/client';
 import { dispatchOnce } from '../../src/worker/dispatcher';
 import { createWorker, WORKFLOWS_PATH } from '../../src/worker/worker';
-import { wakeSignal } from '../../src/lead/messages';
+import { crmInboundWorkflowId, crmOwnerSyncWorkflowId, crmWriteWorkflowId, wakeSignal } from '../../src/lead/messages';
+import { crmSettings } from '../../src/activities';
+import { createApp } from '../../src/api/app';
+import { createRateLimits } from '../../src/api/rateLimit';
+import { putHubSpot, syncHubSpotOwners } from '../../src/services/integrations';
+import { HubSpotConnectionPut } from '../../src/schemas/integrations';
+import { dispatchCrmOnce } from '../../src/worker/crmDispatcher';
+import { crmLeadSink } from '../../src/worker/crmLeads';
+import { startFakeHubSpot } from '../fakes/hubspot';
 import { workflowIdFor } from '../../src/lead/model';
 
 /**
@@ -70,7 +78,8 @@ async function main(): Promise<void> {
   dbUrl.pathname = '/routeswit_replay_record';
   await ensureDatabase(dbUrl.toString(), { fresh: true });
   const mail = await startMailCapture();
-  const config = loadConfig({ ...process.env, DATABASE_URL: dbUrl.toString(), TEMPORAL_ADDRESS: server.address, LOG_LEVEL: 'silent', TEMPORAL_TASK_QUEUE: 'routeswit-record', SMTP_URL: mail.url });
+  const hubspot = await startFakeHubSpot();
+  const config = loadConfig({ ...process.env, DATABASE_URL: dbUrl.toString(), TEMPORAL_ADDRESS: server.address, LOG_LEVEL: 'silent', TEMPORAL_TASK_QUEUE: 'routeswit-record', SMTP_URL: mail.url, HUBSPOT_API_URL: hubspot.url });
   const db = createDb(config.DATABASE_URL, 10);
   await migrateLatest(db);
   const temporal = createTemporal(config);
@@ -80,7 +89,7 @@ async function main(): Promise<void> {
   const bundlePath = path.join(OUT, '..', '.record-bundle.js');
   fs.writeFileSync(bundlePath, code);
   const connection = await NativeConnection.connect({ address: server.address });
-  const worker = await createWorker({ connection, db, temporal, namespace: 'default', taskQueue: config.TEMPORAL_TASK_QUEUE, outboundTargets: config.OUTBOUND_TARGETS, encryptionKeys: config.ENCRYPTION_KEYS, notifications: notificationSettings(config), workflowBundlePath: bundlePath });
+  const worker = await createWorker({ connection, db, temporal, namespace: 'default', taskQueue: config.TEMPORAL_TASK_QUEUE, outboundTargets: config.OUTBOUND_TARGETS, encryptionKeys: config.ENCRYPTION_KEYS, notifications: notificationSettings(config), crm: crmSettings(config), crmLeads: crmLeadSink(deps), workflowBundlePath: bundlePath });
   const running = worker.run();
   const only = process.argv.includes('--only') ? process.argv[process.argv.indexOf('--only') + 1]?.split(',') : undefined;
   type Entry = { file: string; workflowId: string; shows: string; events: number };
@@ -236,6 +245,37 @@ async function main(): Promise<void> {
       await save('notification-sent', 'the assignment email to the rep (notify_on_assign), sent by its notification workflow', `notification-${sent.id}`);
     }
 
+    {
+      // HubSpot: owners mapped, a contact taken in from a signed webhook (its read meets a 429 first), its owner written.
+      const o = await org(plain, [{ teams: ['sdr'] }]);
+      const portal = hubspot.portal();
+      await putHubSpot(deps, o.orgId, HubSpotConnectionPut.parse({ portal_id: portal.portalId, client_secret: portal.clientSecret, access_token: portal.privateToken }));
+      portal.addOwner(`rep${n}-0@replay.io`);
+      await syncHubSpotOwners(deps, o.orgId);
+      await save('crm-owner-sync', 'HubSpot owners read and mapped to reps by email', crmOwnerSyncWorkflowId('hubspot', o.orgId));
+      const app = createApp({ ...deps, limits: createRateLimits(config) });
+      const api = await new Promise<http.Server>((r) => {
+        const srv = app.listen(0, '127.0.0.1', () => r(srv));
+      });
+      const url = `http://127.0.0.1:${(api.address() as AddressInfo).port}/v1/integrations/hubspot/webhook`;
+      const contact = portal.createContact({ email: 'hubspot@replay.io', firstname: 'Ada', company: 'Analytical Engines' });
+      portal.state.forced429.push({ 'Retry-After': '1' });
+      await portal.sendWebhook(url, [contact.event]);
+      api.close();
+      const batch = await until('the webhook batch', async () => db('crm_events').where({ org_id: o.orgId }).first());
+      const l = await until('the lead', async () => {
+        await dispatchCrmOnce({ db, temporal, logger: deps.logger });
+        return db('leads').where({ org_id: o.orgId, status: 'ASSIGNED' }).first();
+      });
+      await until('the owner written', async () => {
+        await dispatchCrmOnce({ db, temporal, logger: deps.logger });
+        return db('events').where({ lead_id: l.id, type: 'CRM_SYNCED' }).first();
+      });
+      await temporal.client.workflow.getHandle(crmWriteWorkflowId('hubspot', l.id)).result();
+      await save('crm-inbound-batch', 'a HubSpot webhook batch: the contact read (after a 429 with Retry-After), a lead made from it', crmInboundWorkflowId(batch.batch_id));
+      await save('crm-write-synced', "the routed lead's owner written to HubSpot", crmWriteWorkflowId('hubspot', l.id));
+    }
+
     const kept: Entry[] = only ? (JSON.parse(fs.readFileSync(path.join(OUT, 'index.json'), 'utf8')) as { histories: Entry[] }).histories.filter((h) => !index.some((i) => i.file === h.file)) : [];
     const histories = [...kept, ...index].sort((a, b) => a.file.localeCompare(b.file));
     const recorded = { recorded_at: new Date().toISOString(), commit };
@@ -251,6 +291,7 @@ async function main(): Promise<void> {
     await db.destroy();
     await server.stop();
     await mail.close();
+    await hubspot.close();
     fs.rmSync(bundlePath, { force: true });
   }
 }

@@ -1,27 +1,11 @@
 import fc from 'fast-check';
 import { ActionSchema, type Action } from '../../src/routing/schema';
+import { repState } from '../helpers/repState';
 import { EMPTY_POOL, selectRep, skipReason, takeTurn, type PoolState, type RepState, type SelectionContext, type SharedState } from '../../src/routing/select';
 
 const NOW = Date.parse('2026-11-25T10:00:00Z'); // a Wednesday
 
-function rep(id: string, over: Partial<RepState> = {}): RepState {
-  return {
-    id,
-    status: 'AVAILABLE',
-    active: true,
-    teams: ['t'],
-    weight: 1,
-    max_open_leads: null,
-    daily_cap: null,
-    timezone: 'UTC',
-    working_hours: null,
-    out_of_office: [],
-    open_leads: 0,
-    assigned_today: 0,
-    last_assigned_at: null,
-    ...over,
-  };
-}
+const rep = (id: string, over: Partial<RepState> = {}): RepState => repState(id, over);
 
 const action = (a: unknown): Action => ActionSchema.parse(a);
 const byId = (reps: RepState[]) => Object.fromEntries(reps.map((r) => [r.id, r]));

@@ -18,6 +18,7 @@ const LAYER: Record<string, number> = {
   schemas: 3,
   errors: 4,
   config: 4,
+  crm: 4.5,
   db: 5,
   temporal: 6,
   activities: 7,

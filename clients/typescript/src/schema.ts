@@ -55,6 +55,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/integrations/hubspot/webhook": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * HubSpot's webhook events (contact.creation, contact.propertyChange): taken in at once, handled by the worker
+         * @description Give this URL to the HubSpot app's webhook subscriptions. The request must carry `X-HubSpot-Signature-v3` (base64 HMAC-SHA256 with the app's client secret over method, URI, body and timestamp) and `X-HubSpot-Request-Timestamp` at most 5 minutes old, and every `portalId` in it must be connected; otherwise 401 and nothing is written. Each event (by `eventId`) is taken once, however often HubSpot sends it.
+         */
+        post: operations["hubSpotWebhook"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/leads": {
         parameters: {
             query?: never;
@@ -1062,6 +1082,83 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/integrations": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The CRMs this organization can connect: each connected one with its state (secrets redacted), null for the others
+         * @description Required scope: `integrations:read`.
+         */
+        get: operations["listIntegrations"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/integrations/hubspot": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The HubSpot connection (secrets redacted) and how it is doing: last event, last owner written, failures in 24 h; 404 when not connected
+         * @description Required scope: `integrations:read`.
+         */
+        get: operations["getHubSpotConnection"];
+        /**
+         * Connect HubSpot, or change the connection
+         * @description Secrets are sealed with the deployment's ENCRYPTION_KEYS and never returned (the answer shows `********`). Left out on a later PUT, the stored ones are kept. Point the app's webhook subscriptions (contact.creation, and contact.propertyChange for the properties your rules read) at `webhook_url`. Owners are mapped to reps by email daily, and on demand with POST /v1/integrations/hubspot/owners/sync.
+         *
+         *     Also checked, with 422 when not met:
+         *     - `portal_id` is not connected to another organization (409)
+         *     - connecting the first time needs `client_secret` and `access_token` or `oauth` (422)
+         *     - the deployment has ENCRYPTION_KEYS: secrets are never stored in clear (409)
+         *
+         *     Required scope: `integrations:write`. A key without `integrations:read` gets a `WriteReceipt`: the id, status and the fields it sent.
+         */
+        put: operations["putHubSpotConnection"];
+        post?: never;
+        /**
+         * Disconnect HubSpot: its secrets are deleted, webhooks for its account are refused, owners are no longer written
+         * @description Required scope: `integrations:write`. A key without `integrations:read` gets a `WriteReceipt`: the id, status and the fields it sent.
+         */
+        delete: operations["deleteHubSpotConnection"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/integrations/hubspot/owners/sync": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Map HubSpot owners to reps by email now (it also runs daily), and report who is left unmapped
+         * @description Reads every owner (GET /crm/v3/owners, paged). A rep whose email is an owner's gets `crm.hubspot_owner_id`; 503 when HubSpot cannot be read.
+         *
+         *     Required scope: `integrations:write`. A key without `integrations:read` gets a `WriteReceipt`: the id, status and the fields it sent.
+         */
+        post: operations["syncHubSpotOwners"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/api-keys": {
         parameters: {
             query?: never;
@@ -1150,6 +1247,11 @@ export interface components {
                 request_id: string;
             };
         };
+        CrmWebhookAccepted: {
+            /** @description Events taken in (each handled once, however often HubSpot sends it) */
+            received: number;
+            duplicates: number;
+        };
         Lead: {
             /**
              * @description lead id
@@ -1235,7 +1337,7 @@ export interface components {
             ruleset_version: number | null;
             rule_id: string | null;
             /** @enum {string|null} */
-            strategy: "DIRECT" | "ROUND_ROBIN" | "WEIGHTED" | "LOAD_BALANCED" | "OWNER" | null;
+            strategy: "DIRECT" | "ROUND_ROBIN" | "WEIGHTED" | "LOAD_BALANCED" | "OWNER" | "CRM_OWNER" | null;
             explanation: components["schemas"]["Explanation"];
         };
         Explanation: {
@@ -1275,16 +1377,29 @@ export interface components {
         };
         SelectionStage: {
             /** @enum {string} */
-            strategy: "DIRECT" | "ROUND_ROBIN" | "WEIGHTED" | "LOAD_BALANCED" | "OWNER";
+            strategy: "DIRECT" | "ROUND_ROBIN" | "WEIGHTED" | "LOAD_BALANCED" | "OWNER" | "CRM_OWNER";
             pool_key: string;
             candidates: components["schemas"]["CandidateTrace"][];
             rep_id: string | null;
+            /** @description CRM_OWNER: the owners found, in the order tried; none when the lead has no CRM owner */
+            owners?: components["schemas"]["CrmOwnerTrace"][];
         };
         CandidateTrace: {
             rep_id: string;
             eligible: boolean;
             /** @enum {string} */
             reason?: "UNKNOWN_REP" | "INACTIVE" | "ALREADY_HAD_LEAD" | "AWAY" | "OFFLINE" | "OUT_OF_OFFICE" | "OUTSIDE_WORKING_HOURS" | "HOLIDAY" | "AT_CAPACITY" | "AT_DAILY_CAP" | "ZERO_WEIGHT" | "NOT_IN_POOL";
+        };
+        CrmOwnerTrace: {
+            crm: string;
+            /**
+             * @description Whose owner: the lead's contact, or its company
+             * @enum {string}
+             */
+            source: "contact" | "company";
+            owner_id: string;
+            /** @description The rep mapped to this owner; null: no rep is (the owner sync or PATCH /v1/reps/:id maps one) */
+            rep_id: string | null;
         };
         Sla: {
             /** @description Minutes; fractions allowed (0.05 = 3 s) */
@@ -1657,7 +1772,7 @@ export interface components {
             ended_at: string | null;
             end_reason: string | null;
         };
-        TimelineEvent: components["schemas"]["TimelineEventReceived"] | components["schemas"]["TimelineEventRouted"] | components["schemas"]["TimelineEventAssigned"] | components["schemas"]["TimelineEventSlaBreached"] | components["schemas"]["TimelineEventReminded"] | components["schemas"]["TimelineEventEscalated"] | components["schemas"]["TimelineEventReassigned"] | components["schemas"]["TimelineEventUnassigned"] | components["schemas"]["TimelineEventContacted"] | components["schemas"]["TimelineEventClosed"] | components["schemas"]["TimelineEventAlert"] | components["schemas"]["TimelineEventUpdated"] | components["schemas"]["TimelineEventNotified"];
+        TimelineEvent: components["schemas"]["TimelineEventReceived"] | components["schemas"]["TimelineEventRouted"] | components["schemas"]["TimelineEventAssigned"] | components["schemas"]["TimelineEventSlaBreached"] | components["schemas"]["TimelineEventReminded"] | components["schemas"]["TimelineEventEscalated"] | components["schemas"]["TimelineEventReassigned"] | components["schemas"]["TimelineEventUnassigned"] | components["schemas"]["TimelineEventContacted"] | components["schemas"]["TimelineEventClosed"] | components["schemas"]["TimelineEventAlert"] | components["schemas"]["TimelineEventUpdated"] | components["schemas"]["TimelineEventNotified"] | components["schemas"]["TimelineEventCrmSynced"] | components["schemas"]["TimelineEventCrmSyncSkipped"] | components["schemas"]["TimelineEventCrmSyncFailed"];
         /** @description The lead arrived. */
         TimelineEventReceived: {
             /**
@@ -1701,7 +1816,7 @@ export interface components {
                 /** @enum {string} */
                 source: "RULE" | "FALLBACK" | "NONE";
                 /** @enum {string|null} */
-                strategy: "DIRECT" | "ROUND_ROBIN" | "WEIGHTED" | "LOAD_BALANCED" | "OWNER" | null;
+                strategy: "DIRECT" | "ROUND_ROBIN" | "WEIGHTED" | "LOAD_BALANCED" | "OWNER" | "CRM_OWNER" | null;
                 ruleset_id: string | null;
                 ruleset_version: number | null;
             };
@@ -1731,7 +1846,7 @@ export interface components {
                 previous_rep_id: string | null;
                 rule_id: string | null;
                 /** @enum {string|null} */
-                strategy: "DIRECT" | "ROUND_ROBIN" | "WEIGHTED" | "LOAD_BALANCED" | "OWNER" | null;
+                strategy: "DIRECT" | "ROUND_ROBIN" | "WEIGHTED" | "LOAD_BALANCED" | "OWNER" | "CRM_OWNER" | null;
                 /**
                  * Format: date-time
                  * @description When the first touch is due; null without an SLA
@@ -1851,7 +1966,7 @@ export interface components {
                 previous_rep_id: string | null;
                 rule_id: string | null;
                 /** @enum {string|null} */
-                strategy: "DIRECT" | "ROUND_ROBIN" | "WEIGHTED" | "LOAD_BALANCED" | "OWNER" | null;
+                strategy: "DIRECT" | "ROUND_ROBIN" | "WEIGHTED" | "LOAD_BALANCED" | "OWNER" | "CRM_OWNER" | null;
                 /**
                  * Format: date-time
                  * @description When the first touch is due; null without an SLA
@@ -2044,6 +2159,85 @@ export interface components {
              */
             occurred_at: string;
         };
+        /** @description The assigned rep's owner id was written to the lead's CRM record. */
+        TimelineEventCrmSynced: {
+            /**
+             * @description event id
+             * @example evt_0mijkl000abcdefghijklm
+             */
+            id: string;
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            type: "CRM_SYNCED";
+            rep_id: string | null;
+            data: {
+                crm: string;
+                /** @description The CRM record (a HubSpot contact id) */
+                object_id: string;
+                /** @description The owner id written */
+                owner_id: string;
+            };
+            /**
+             * Format: date-time
+             * @description ISO 8601 timestamp
+             * @example 2026-11-28T09:30:00.000Z
+             */
+            occurred_at: string;
+        };
+        /** @description The owner was not written, and why (the rep has no owner id, the record kept its owner, write_owner is off). */
+        TimelineEventCrmSyncSkipped: {
+            /**
+             * @description event id
+             * @example evt_0mijkl000abcdefghijklm
+             */
+            id: string;
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            type: "CRM_SYNC_SKIPPED";
+            rep_id: string | null;
+            data: {
+                crm: string;
+                object_id: string;
+                reason: string;
+            };
+            /**
+             * Format: date-time
+             * @description ISO 8601 timestamp
+             * @example 2026-11-28T09:30:00.000Z
+             */
+            occurred_at: string;
+        };
+        /** @description Writing the owner failed for good (the CRM refused it, or stayed unreachable through the retries); an alert was raised. */
+        TimelineEventCrmSyncFailed: {
+            /**
+             * @description event id
+             * @example evt_0mijkl000abcdefghijklm
+             */
+            id: string;
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            type: "CRM_SYNC_FAILED";
+            rep_id: string | null;
+            data: {
+                crm: string;
+                object_id: string;
+                /** @description The CRM's HTTP status; null when it could not be reached */
+                status: number | null;
+                reason: string;
+            };
+            /**
+             * Format: date-time
+             * @description ISO 8601 timestamp
+             * @example 2026-11-28T09:30:00.000Z
+             */
+            occurred_at: string;
+        };
         LeadUpdateResult: {
             /**
              * @description lead id
@@ -2218,6 +2412,10 @@ export interface components {
                 slack: boolean;
                 slack_user_id: string | null;
             };
+            /** @description The rep's owner id in each connected CRM (set by the owner sync, or by hand) */
+            crm: {
+                hubspot_owner_id: string | null;
+            };
             /** @description Leads assigned to this rep and not yet closed */
             open_leads: number;
             /** @description false once deleted; history keeps the rep */
@@ -2328,6 +2526,7 @@ export interface components {
              */
             manager_id?: string | null;
             notifications?: components["schemas"]["RepNotificationPreferences"];
+            crm?: components["schemas"]["RepCrm"];
         };
         /** @description How the rep hears of leads; email false and slack false turn notifications off */
         RepNotificationPreferences: {
@@ -2337,6 +2536,10 @@ export interface components {
             slack?: boolean;
             /** @description Slack member id: messages mention the rep */
             slack_user_id?: string | null;
+        };
+        RepCrm: {
+            /** @description The HubSpot owner (not user) id */
+            hubspot_owner_id?: string | null;
         };
         RepUpdate: {
             name?: string;
@@ -2378,6 +2581,7 @@ export interface components {
              */
             manager_id?: string | null;
             notifications?: components["schemas"]["RepNotificationPreferences"];
+            crm?: components["schemas"]["RepCrm"];
             /** @description With status OFFLINE or AWAY: reroute this rep's open leads that have not been touched yet */
             reassign_open_leads?: boolean;
         };
@@ -2525,10 +2729,10 @@ export interface components {
             value?: unknown;
             ignore_case?: boolean;
         } & (unknown | unknown | unknown | unknown);
-        /** @description DIRECT takes rep_id; ROUND_ROBIN, WEIGHTED and LOAD_BALANCED take team or rep_ids (one of them); OWNER may take either as the pool for leads without an owner. */
+        /** @description DIRECT takes rep_id; ROUND_ROBIN, WEIGHTED and LOAD_BALANCED take team or rep_ids (one of them); OWNER may take either as the pool for leads without an owner. CRM_OWNER sends the lead to the rep mapped to its CRM owner (a HubSpot contact's hubspot_owner_id, else its company's owner), when that rep is eligible (and in the pool, when one is named); give it a fallback for leads whose owner cannot take them. */
         Action: {
             /** @enum {string} */
-            strategy: "DIRECT" | "ROUND_ROBIN" | "WEIGHTED" | "LOAD_BALANCED" | "OWNER";
+            strategy: "DIRECT" | "ROUND_ROBIN" | "WEIGHTED" | "LOAD_BALANCED" | "OWNER" | "CRM_OWNER";
             team?: string;
             rep_ids?: string[];
             /** @description DIRECT: the rep who gets the lead */
@@ -2541,11 +2745,13 @@ export interface components {
             fallback?: components["schemas"]["FallbackAction"];
             /** @description Tell the rep who gets the lead by email and Slack (default: the organization's setting) */
             notify_on_assign?: boolean;
+            /** @description OWNER and CRM_OWNER with a ROUND_ROBIN or WEIGHTED fallback: a lead that goes to its owner uses up that rep's next turn in the fallback's rotation (default false: leads routed to their owner count toward load and caps, never toward turns) */
+            owner_takes_turn?: boolean;
         };
         /** @description Where the lead goes when the action above it finds no eligible rep */
         FallbackAction: {
             /** @enum {string} */
-            strategy: "DIRECT" | "ROUND_ROBIN" | "WEIGHTED" | "LOAD_BALANCED" | "OWNER";
+            strategy: "DIRECT" | "ROUND_ROBIN" | "WEIGHTED" | "LOAD_BALANCED" | "OWNER" | "CRM_OWNER";
             team?: string;
             rep_ids?: string[];
             /** @description DIRECT: the rep who gets the lead */
@@ -2561,7 +2767,7 @@ export interface components {
             /** @description Used when no rule matches */
             fallback?: {
                 /** @enum {string} */
-                strategy: "DIRECT" | "ROUND_ROBIN" | "WEIGHTED" | "LOAD_BALANCED" | "OWNER";
+                strategy: "DIRECT" | "ROUND_ROBIN" | "WEIGHTED" | "LOAD_BALANCED" | "OWNER" | "CRM_OWNER";
                 team?: string;
                 rep_ids?: string[];
                 /** @description DIRECT: the rep who gets the lead */
@@ -2574,6 +2780,8 @@ export interface components {
                 fallback?: components["schemas"]["FallbackAction"];
                 /** @description Tell the rep who gets the lead by email and Slack (default: the organization's setting) */
                 notify_on_assign?: boolean;
+                /** @description OWNER and CRM_OWNER with a ROUND_ROBIN or WEIGHTED fallback: a lead that goes to its owner uses up that rep's next turn in the fallback's rotation (default false: leads routed to their owner count toward load and caps, never toward turns) */
+                owner_takes_turn?: boolean;
             };
             /** @description Default SLA for rules that set none */
             sla?: {
@@ -2621,7 +2829,7 @@ export interface components {
                 /** @description Used when no rule matches */
                 fallback?: {
                     /** @enum {string} */
-                    strategy: "DIRECT" | "ROUND_ROBIN" | "WEIGHTED" | "LOAD_BALANCED" | "OWNER";
+                    strategy: "DIRECT" | "ROUND_ROBIN" | "WEIGHTED" | "LOAD_BALANCED" | "OWNER" | "CRM_OWNER";
                     team?: string;
                     rep_ids?: string[];
                     /** @description DIRECT: the rep who gets the lead */
@@ -2634,6 +2842,8 @@ export interface components {
                     fallback?: components["schemas"]["FallbackAction"];
                     /** @description Tell the rep who gets the lead by email and Slack (default: the organization's setting) */
                     notify_on_assign?: boolean;
+                    /** @description OWNER and CRM_OWNER with a ROUND_ROBIN or WEIGHTED fallback: a lead that goes to its owner uses up that rep's next turn in the fallback's rotation (default false: leads routed to their owner count toward load and caps, never toward turns) */
+                    owner_takes_turn?: boolean;
                 };
                 /** @description Default SLA for rules that set none */
                 sla?: {
@@ -3395,7 +3605,7 @@ export interface components {
             id: string;
             url: string;
             description: string | null;
-            events: ("lead.assigned" | "lead.reassigned" | "lead.unassigned" | "lead.contacted" | "lead.sla_breached" | "lead.reminded" | "lead.escalated" | "alert.raised")[];
+            events: ("lead.assigned" | "lead.reassigned" | "lead.unassigned" | "lead.contacted" | "lead.sla_breached" | "lead.reminded" | "lead.escalated" | "alert.raised" | "crm.sync_failed")[];
             active: boolean;
             /**
              * Format: date-time
@@ -3418,7 +3628,7 @@ export interface components {
             id: string;
             url: string;
             description: string | null;
-            events: ("lead.assigned" | "lead.reassigned" | "lead.unassigned" | "lead.contacted" | "lead.sla_breached" | "lead.reminded" | "lead.escalated" | "alert.raised")[];
+            events: ("lead.assigned" | "lead.reassigned" | "lead.unassigned" | "lead.contacted" | "lead.sla_breached" | "lead.reminded" | "lead.escalated" | "alert.raised" | "crm.sync_failed")[];
             active: boolean;
             /**
              * Format: date-time
@@ -3441,8 +3651,8 @@ export interface components {
              * @description Where events are POSTed
              */
             url: string;
-            /** @description Events to receive: lead.assigned, lead.reassigned, lead.unassigned, lead.contacted, lead.sla_breached, lead.reminded, lead.escalated, alert.raised */
-            events: ("lead.assigned" | "lead.reassigned" | "lead.unassigned" | "lead.contacted" | "lead.sla_breached" | "lead.reminded" | "lead.escalated" | "alert.raised")[];
+            /** @description Events to receive: lead.assigned, lead.reassigned, lead.unassigned, lead.contacted, lead.sla_breached, lead.reminded, lead.escalated, alert.raised, crm.sync_failed */
+            events: ("lead.assigned" | "lead.reassigned" | "lead.unassigned" | "lead.contacted" | "lead.sla_breached" | "lead.reminded" | "lead.escalated" | "alert.raised" | "crm.sync_failed")[];
             /** @description Empty or blank is the same as null */
             description?: string | null;
         };
@@ -3452,8 +3662,8 @@ export interface components {
              * @description Where events are POSTed
              */
             url?: string;
-            /** @description Events to receive: lead.assigned, lead.reassigned, lead.unassigned, lead.contacted, lead.sla_breached, lead.reminded, lead.escalated, alert.raised */
-            events?: ("lead.assigned" | "lead.reassigned" | "lead.unassigned" | "lead.contacted" | "lead.sla_breached" | "lead.reminded" | "lead.escalated" | "alert.raised")[];
+            /** @description Events to receive: lead.assigned, lead.reassigned, lead.unassigned, lead.contacted, lead.sla_breached, lead.reminded, lead.escalated, alert.raised, crm.sync_failed */
+            events?: ("lead.assigned" | "lead.reassigned" | "lead.unassigned" | "lead.contacted" | "lead.sla_breached" | "lead.reminded" | "lead.escalated" | "alert.raised" | "crm.sync_failed")[];
             /** @description Empty or blank is the same as null */
             description?: string | null;
             active?: boolean;
@@ -3466,7 +3676,7 @@ export interface components {
             id: string;
             event_id: string;
             /** @enum {string} */
-            event_type: "lead.assigned" | "lead.reassigned" | "lead.unassigned" | "lead.contacted" | "lead.sla_breached" | "lead.reminded" | "lead.escalated" | "alert.raised";
+            event_type: "lead.assigned" | "lead.reassigned" | "lead.unassigned" | "lead.contacted" | "lead.sla_breached" | "lead.reminded" | "lead.escalated" | "alert.raised" | "crm.sync_failed";
             /** @enum {string} */
             status: "PENDING" | "DELIVERED" | "FAILED";
             attempts: number;
@@ -3667,6 +3877,154 @@ export interface components {
                 [key: string]: unknown;
             }[] | null;
         };
+        Integrations: {
+            /** @description null when HubSpot is not connected */
+            hubspot: {
+                /** @enum {string} */
+                crm: "hubspot";
+                portal_id: string;
+                /** @enum {string} */
+                auth: "ACCESS_TOKEN" | "OAUTH";
+                /** @enum {string} */
+                client_secret: "********";
+                /** @enum {string|null} */
+                access_token: "********" | null;
+                oauth: {
+                    client_id: string;
+                    /** @enum {string} */
+                    refresh_token: "********";
+                } | null;
+                create_leads: boolean;
+                write_owner: boolean;
+                overwrite_owner: boolean;
+                routing_reason_property: string | null;
+                /** @description Where the app's webhook subscriptions send events (PUBLIC_URL + /v1/integrations/hubspot/webhook) */
+                webhook_url: string;
+                status: components["schemas"]["CrmStatus"];
+                /**
+                 * Format: date-time
+                 * @description ISO 8601 timestamp
+                 * @example 2026-11-28T09:30:00.000Z
+                 */
+                created_at: string;
+                /**
+                 * Format: date-time
+                 * @description ISO 8601 timestamp
+                 * @example 2026-11-28T09:30:00.000Z
+                 */
+                updated_at: string;
+            } | null;
+        };
+        CrmStatus: {
+            /**
+             * Format: date-time
+             * @description The last webhook event received
+             * @example 2026-11-28T09:30:00.000Z
+             */
+            last_event_at: string | null;
+            /**
+             * Format: date-time
+             * @description The last owner written to the CRM
+             * @example 2026-11-28T09:30:00.000Z
+             */
+            last_write_at: string | null;
+            /** @description Owners written in the last 24 hours */
+            writes_24h: number;
+            /** @description Owner writes that failed for good in the last 24 hours */
+            failures_24h: number;
+            /** @description Owner writes waiting or being retried */
+            pending_writes: number;
+            /**
+             * Format: date-time
+             * @description ISO 8601 timestamp
+             * @example 2026-11-28T09:30:00.000Z
+             */
+            last_owner_sync_at: string | null;
+        };
+        HubSpotConnection: {
+            /** @enum {string} */
+            crm: "hubspot";
+            portal_id: string;
+            /** @enum {string} */
+            auth: "ACCESS_TOKEN" | "OAUTH";
+            /** @enum {string} */
+            client_secret: "********";
+            /** @enum {string|null} */
+            access_token: "********" | null;
+            oauth: {
+                client_id: string;
+                /** @enum {string} */
+                refresh_token: "********";
+            } | null;
+            create_leads: boolean;
+            write_owner: boolean;
+            overwrite_owner: boolean;
+            routing_reason_property: string | null;
+            /** @description Where the app's webhook subscriptions send events (PUBLIC_URL + /v1/integrations/hubspot/webhook) */
+            webhook_url: string;
+            status: components["schemas"]["CrmStatus"];
+            /**
+             * Format: date-time
+             * @description ISO 8601 timestamp
+             * @example 2026-11-28T09:30:00.000Z
+             */
+            created_at: string;
+            /**
+             * Format: date-time
+             * @description ISO 8601 timestamp
+             * @example 2026-11-28T09:30:00.000Z
+             */
+            updated_at: string;
+        };
+        HubSpotConnectionPut: {
+            /** @description The HubSpot account (Hub ID); one organization per account */
+            portal_id: string;
+            /** @description The app's client secret: verifies HubSpot's webhook signatures, and is the OAuth client secret. Required when connecting; omitted later, the stored one is kept */
+            client_secret?: string;
+            /** @description A private app access token (or use oauth) */
+            access_token?: string;
+            /** @description A public app installed by OAuth: access tokens are refreshed with the client secret */
+            oauth?: {
+                client_id: string;
+                refresh_token: string;
+            };
+            /** @description A contact created in HubSpot becomes a lead (default true) */
+            create_leads?: boolean;
+            /** @description An assignment writes the rep's HubSpot owner to the contact's hubspot_owner_id (default true) */
+            write_owner?: boolean;
+            /** @description A contact that had an owner when it came in gets the assigned rep written over it (default false: it keeps its owner; route it to that owner with a CRM_OWNER rule) */
+            overwrite_owner?: boolean;
+            /** @description A contact property (single-line text) that receives the one-line routing explanation with each owner written; null: none */
+            routing_reason_property?: string | null;
+        };
+        OwnerSyncReport: {
+            /** @description Reps with a CRM owner after the sync */
+            mapped: number;
+            /** @description Reps whose owner id this sync set or changed */
+            changed: number;
+            /** @description Active reps no owner matches by email */
+            unmapped_reps: {
+                /**
+                 * @description rep id
+                 * @example rep_0mijkl000abcdefghijklm
+                 */
+                id: string;
+                name: string;
+                email: string;
+            }[];
+            /** @description Owners no active rep matches by email */
+            unmapped_owners: {
+                id: string;
+                email: string | null;
+                name: string;
+            }[];
+            /**
+             * Format: date-time
+             * @description ISO 8601 timestamp
+             * @example 2026-11-28T09:30:00.000Z
+             */
+            synced_at: string;
+        };
         ApiKey: {
             /**
              * @description key id
@@ -3700,7 +4058,7 @@ export interface components {
             revoked_at: string | null;
         };
         /** @enum {string} */
-        Scope: "leads:read" | "leads:write" | "reps:read" | "reps:write" | "rules:read" | "rules:write" | "contacts:read" | "contacts:write" | "intelligence:read" | "intelligence:write" | "keys:read" | "keys:write" | "organization:read" | "organization:write" | "notifications:read" | "audit:read" | "payloads:decode";
+        Scope: "leads:read" | "leads:write" | "reps:read" | "reps:write" | "rules:read" | "rules:write" | "contacts:read" | "contacts:write" | "intelligence:read" | "intelligence:write" | "keys:read" | "keys:write" | "organization:read" | "organization:write" | "notifications:read" | "audit:read" | "integrations:read" | "integrations:write" | "payloads:decode";
         ApiKeyCreated: {
             /**
              * @description key id
@@ -3749,7 +4107,7 @@ export interface components {
             /** @enum {string} */
             action: "created" | "updated" | "deleted" | "published" | "revoked";
             /** @enum {string} */
-            resource_type: "rep" | "ruleset" | "organization" | "api_key" | "webhook" | "monitor" | "list" | "calendar";
+            resource_type: "rep" | "ruleset" | "organization" | "api_key" | "webhook" | "monitor" | "list" | "calendar" | "integration";
             resource_id: string | null;
             /** @description The API key that made the change (null: the admin CLI or the system) */
             actor_key_id: string | null;
@@ -3785,10 +4143,10 @@ export interface components {
             /** @description Tell the organization's escalation contacts when routing gives up after max_reassignments (default: the organization's setting) */
             notify_on_give_up?: boolean;
         };
-        /** @description DIRECT takes rep_id; ROUND_ROBIN, WEIGHTED and LOAD_BALANCED take team or rep_ids (one of them); OWNER may take either as the pool for leads without an owner. */
+        /** @description DIRECT takes rep_id; ROUND_ROBIN, WEIGHTED and LOAD_BALANCED take team or rep_ids (one of them); OWNER may take either as the pool for leads without an owner. CRM_OWNER sends the lead to the rep mapped to its CRM owner (a HubSpot contact's hubspot_owner_id, else its company's owner), when that rep is eligible (and in the pool, when one is named); give it a fallback for leads whose owner cannot take them. */
         ActionInput: {
             /** @enum {string} */
-            strategy: "DIRECT" | "ROUND_ROBIN" | "WEIGHTED" | "LOAD_BALANCED" | "OWNER";
+            strategy: "DIRECT" | "ROUND_ROBIN" | "WEIGHTED" | "LOAD_BALANCED" | "OWNER" | "CRM_OWNER";
             team?: string;
             rep_ids?: string[];
             /** @description DIRECT: the rep who gets the lead */
@@ -3801,6 +4159,8 @@ export interface components {
             fallback?: components["schemas"]["FallbackAction"];
             /** @description Tell the rep who gets the lead by email and Slack (default: the organization's setting) */
             notify_on_assign?: boolean;
+            /** @description OWNER and CRM_OWNER with a ROUND_ROBIN or WEIGHTED fallback: a lead that goes to its owner uses up that rep's next turn in the fallback's rotation (default false: leads routed to their owner count toward load and caps, never toward turns) */
+            owner_takes_turn?: boolean;
         };
         RuleInput: {
             id: string;
@@ -4017,6 +4377,49 @@ export interface operations {
                 };
             };
             403: components["responses"]["Forbidden"];
+        };
+    };
+    hubSpotWebhook: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description Milliseconds since the epoch, when HubSpot sent the request */
+                "X-HubSpot-Request-Timestamp": string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    eventId: number | string;
+                    subscriptionType: string;
+                    portalId: number | string;
+                    objectId: number | string;
+                    occurredAt?: number;
+                    propertyName?: string;
+                    propertyValue?: unknown;
+                    changeSource?: string;
+                    attemptNumber?: number;
+                }[];
+            };
+        };
+        responses: {
+            /** @description Taken in */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CrmWebhookAccepted"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            413: components["responses"]["PayloadTooLarge"];
+            422: components["responses"]["ValidationError"];
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["ServerError"];
         };
     };
     listLeads: {
@@ -6208,6 +6611,152 @@ export interface operations {
             500: components["responses"]["ServerError"];
         };
     };
+    listIntegrations: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Integrations"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            422: components["responses"]["ValidationError"];
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["ServerError"];
+        };
+    };
+    getHubSpotConnection: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HubSpotConnection"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            422: components["responses"]["ValidationError"];
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["ServerError"];
+        };
+    };
+    putHubSpotConnection: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["HubSpotConnectionPut"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HubSpotConnection"] | components["schemas"]["WriteReceipt"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["PayloadTooLarge"];
+            422: components["responses"]["ValidationError"];
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["ServerError"];
+        };
+    };
+    deleteHubSpotConnection: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HubSpotConnection"] | components["schemas"]["WriteReceipt"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            422: components["responses"]["ValidationError"];
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["ServerError"];
+        };
+    };
+    syncHubSpotOwners: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Replays the first response for a retried request with the same body; 409 with a different body. 1–255 printable ASCII characters, no spaces */
+                "Idempotency-Key"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Idempotent-Replayed": components["headers"]["Idempotent-Replayed"];
+                    "Idempotent-Replay-Kept": components["headers"]["Idempotent-Replay-Kept"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OwnerSyncReport"] | components["schemas"]["WriteReceipt"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            422: components["responses"]["ValidationError"];
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["ServerError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
     listApiKeys: {
         parameters: {
             query?: {
@@ -6314,7 +6863,7 @@ export interface operations {
                 limit?: number;
                 /** @description Opaque cursor from the Link header of the previous page */
                 cursor?: string;
-                resource_type?: "rep" | "ruleset" | "organization" | "api_key" | "webhook" | "monitor" | "list" | "calendar";
+                resource_type?: "rep" | "ruleset" | "organization" | "api_key" | "webhook" | "monitor" | "list" | "calendar" | "integration";
                 resource_id?: string;
                 /** @description key id */
                 actor_key_id?: string;

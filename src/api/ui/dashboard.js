@@ -211,9 +211,24 @@
       leads.map((l) => [fmtTime(l.received_at), l.id, l.email, l.status, l.assigned_rep_id ? repName.get(l.assigned_rep_id) || l.assigned_rep_id : '–', fmtTime(l.sla_due_at), workflowLink(l.workflow_url)]),
       'No leads yet.',
     );
+    await crm(alerts);
     await notifications();
     await rulesets();
     say(`Updated ${new Date().toLocaleTimeString()} · ${summary.leads.received} leads in the window · refreshes every minute`);
+  }
+
+  // ---- HubSpot: the connection's state, and the owner writes that failed (their alerts). Hidden when the
+  // organization is not connected or the key may not read integrations.
+  async function crm(alerts) {
+    const hubspot = await api('/v1/integrations').then((i) => i.hubspot, () => null);
+    $('crm-panel').hidden = !hubspot;
+    if (!hubspot) return;
+    const st = hubspot.status;
+    $('crm-status').textContent =
+      `Account ${hubspot.portal_id} · last event ${fmtTime(st.last_event_at)} · last owner written ${fmtTime(st.last_write_at)} · ` +
+      `${fmtInt(st.writes_24h)} written and ${fmtInt(st.failures_24h)} failed in 24 h · ${fmtInt(st.pending_writes)} waiting`;
+    const failed = alerts.filter((a) => a.kind === 'CRM_SYNC_FAILED');
+    fillTable('crm-failures', failed.map((a) => [fmtTime(a.raised_at), a.message]), 'No owner write has failed.');
   }
 
   // ---- Backtest panel: runs a backtest of the chosen ruleset on the dashboard's window and shows the diff.
