@@ -99,6 +99,14 @@ const EnvSchema = z
     HUBSPOT_API_URL: z.url().refine((u) => /^https?:\/\//.test(u), 'an http(s) URL').default('https://api.hubapi.com'),
     /** Requests per 10 seconds per HubSpot account, shared by every worker: HubSpot's own limit for the app (100 for private apps on Free and Starter, 110 for public apps, 150-190 above). */
     HUBSPOT_RATE_LIMIT: z.coerce.number().int().min(1).max(1000).default(100),
+    /** Console sessions end after this long without a request, and in any case SESSION_MAX_HOURS after sign-in. */
+    SESSION_IDLE_MINUTES: z.coerce.number().min(1).max(24 * 60).default(30),
+    SESSION_MAX_HOURS: z.coerce.number().min(1).max(24 * 30).default(12),
+    /** An invitation link works once, for this long. */
+    INVITATION_HOURS: z.coerce.number().min(1).max(24 * 30).default(72),
+    /** This many wrong passwords in a row lock the account for SIGN_IN_LOCK_MINUTES. */
+    SIGN_IN_MAX_FAILURES: z.coerce.number().int().min(1).max(100).default(5),
+    SIGN_IN_LOCK_MINUTES: z.coerce.number().min(1).max(24 * 60).default(15),
     /** A notification is tried this many times, waits doubling from NOTIFICATION_RETRY_INITIAL_SECONDS (capped at 5 min). */
     NOTIFICATION_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(100).default(8),
     NOTIFICATION_RETRY_INITIAL_SECONDS: z.coerce.number().min(0.1).max(3600).default(5),

@@ -25,6 +25,8 @@ export const ID_PREFIXES = {
   crmEvent: 'cre',
   crmWrite: 'crw',
   crmBatch: 'crb',
+  user: 'usr',
+  invitation: 'inv',
 } as const;
 export type IdKind = keyof typeof ID_PREFIXES;
 

@@ -22,6 +22,8 @@ import { calendarRoutes } from './routes/calendars';
 import { backtestRoutes } from './routes/backtests';
 import { integrationRoutes } from './routes/integrations';
 import { crmWebhookRouter } from './crmWebhook';
+import { ACCEPT_INVITATION_PATH, SESSION_PATH, sessionRouter } from './session';
+import { userRoutes } from './routes/users';
 import { uiRouter } from './ui';
 
 /** Served outside the route table (probes, the document), so that 405 and OPTIONS know them too. */
@@ -30,6 +32,10 @@ const PUBLIC_ROUTES = [
   { method: 'get', path: '/readyz' },
   { method: 'get', path: '/v1/openapi.json' },
   { method: 'post', path: '/v1/integrations/hubspot/webhook' },
+  { method: 'post', path: SESSION_PATH },
+  { method: 'get', path: SESSION_PATH },
+  { method: 'delete', path: SESSION_PATH },
+  { method: 'post', path: ACCEPT_INVITATION_PATH },
 ];
 
 /** TRUST_PROXY as Express takes it: unset or "false" trusts nobody, a number counts hops, anything else lists peers. */
@@ -40,7 +46,7 @@ function trustProxy(setting: string | undefined): boolean | number | string {
 }
 
 export function allRoutes(): AnyRoute[] {
-  return [...leadRoutes, ...repRoutes, ...calendarRoutes, ...rulesetRoutes, ...backtestRoutes, ...listRoutes, ...contactRoutes, ...accountRoutes, ...intelligenceRoutes, ...monitorRoutes, ...webhookRoutes, ...organizationRoutes, ...integrationRoutes, ...apiKeyRoutes, ...auditRoutes];
+  return [...leadRoutes, ...repRoutes, ...calendarRoutes, ...rulesetRoutes, ...backtestRoutes, ...listRoutes, ...contactRoutes, ...accountRoutes, ...intelligenceRoutes, ...monitorRoutes, ...webhookRoutes, ...organizationRoutes, ...integrationRoutes, ...userRoutes, ...apiKeyRoutes, ...auditRoutes];
 }
 
 export function createApp(deps: ApiDeps): Express {
@@ -57,6 +63,7 @@ export function createApp(deps: ApiDeps): Express {
   app.use(uiRouter());
   app.use(codecRouter(deps));
   app.use(crmWebhookRouter(deps));
+  app.use(sessionRouter(deps));
 
   const routes = allRoutes();
   const openapi = buildOpenApi(routes);

@@ -10,6 +10,7 @@ import type { ApiDeps } from './deps';
 import { uiContentSecurityPolicy } from './headers';
 import { limitingFailures } from './route';
 import { readJsonBody } from './body';
+import { readCookie } from './cookies';
 
 /**
  * Temporal's remote codec protocol (POST …/encode, …/decode with protobuf-JSON Payloads), so the Web UI and
@@ -22,13 +23,7 @@ const COOKIE = 'routeswit_codec';
 const SESSION_HOURS = 8;
 const PAGES = path.join(__dirname, 'ui');
 
-function cookieKey(req: Request): string | undefined {
-  for (const part of (req.headers.cookie ?? '').split(';')) {
-    const [name, ...value] = part.trim().split('=');
-    if (name === COOKIE) return decodeURIComponent(value.join('='));
-  }
-  return undefined;
-}
+const cookieKey = (req: Request): string | undefined => readCookie(req, COOKIE);
 
 /**
  * An operator key (not a tenant's: those are unknown here), limited like any key, with failed attempts

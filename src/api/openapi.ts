@@ -2,14 +2,17 @@ import { OpenAPIRegistry, OpenApiGeneratorV31, type ResponseConfig } from '@aste
 import { z } from 'zod';
 import { ErrorBody } from '../schemas/common';
 import { HubSpotWebhookBody, WebhookAccepted } from '../schemas/integrations';
+import { InvitationAccept, Session, SignIn } from '../schemas/users';
+import { ACCEPT_INVITATION_PATH, SESSION_PATH } from './session';
+import { SESSION_COOKIE } from '../services/sessions';
 import { IDEMPOTENCY_KEY_RE } from './idempotency';
 import { correctShapes } from './openapiShapes';
 import { openApiPath, type AnyRoute } from './route';
 import { readScopeOf, WriteReceipt } from './receipt';
 
 const ERRORS: Record<number, { name: string; description: string }> = {
-  401: { name: 'Unauthorized', description: 'Missing, malformed, unknown or revoked API key' },
-  403: { name: 'Forbidden', description: 'The key lacks the scope, or plain HTTP where HTTPS is required' },
+  401: { name: 'Unauthorized', description: 'Missing, malformed, unknown or revoked API key, or a console session that has ended' },
+  403: { name: 'Forbidden', description: "The key or the person's role lacks the scope, a console change without its X-CSRF-Token, or plain HTTP where HTTPS is required" },
   404: { name: 'NotFound', description: 'No such object in this organization' },
   409: { name: 'Conflict', description: 'Idempotency-Key reused with a different body, or an illegal state change' },
   413: { name: 'PayloadTooLarge', description: 'Body over the route\'s limit (1 MB; 8 MB for PUT /v1/lists/{name}), after decompression' },
@@ -33,6 +36,8 @@ const TAGS = [
   { name: 'Organization', description: 'Settings: time zone, escalation contacts, email and Slack' },
   { name: 'Notifications', description: 'What was sent to reps and managers, by email and Slack' },
   { name: 'Integrations', description: 'CRM connections (HubSpot): leads in from the CRM, owners written back, owners mapped to reps' },
+  { name: 'Users', description: 'People who sign in to the console, their roles and invitations' },
+  { name: 'Sessions', description: 'Signing in to the console and out, and accepting an invitation: no key needed' },
   { name: 'API keys', description: 'Secret and restricted keys' },
   { name: 'Audit', description: 'Who changed the configuration, and how' },
   { name: 'Health', description: 'Probes and this document; no key needed' },
@@ -58,6 +63,12 @@ function registerShared(registry: OpenAPIRegistry): void {
     type: 'http',
     scheme: 'bearer',
     description: 'A secret (sk_live_…) or restricted (rk_live_…) API key',
+  });
+  registry.registerComponent('securitySchemes', 'session', {
+    type: 'apiKey',
+    in: 'cookie',
+    name: SESSION_COOKIE,
+    description: "A person's console session (POST /v1/session sets it; HttpOnly). Requests that change something also send the session's csrf_token as X-CSRF-Token; a role's scopes decide as a key's do",
   });
   registry.registerComponent('securitySchemes', 'hubspotSignature', {
     type: 'apiKey',
@@ -110,7 +121,7 @@ function registerRoute(registry: OpenAPIRegistry, r: AnyRoute): void {
     ]
       .filter(Boolean)
       .join('\n\n'),
-    security: [{ bearer: [] }],
+    security: [{ bearer: [] }, { session: [] }],
     request: {
       ...(r.params ? { params: r.params } : {}),
       ...(r.query ? { query: r.query } : {}),
@@ -159,6 +170,47 @@ function registerPublic(registry: OpenAPIRegistry): void {
   });
 }
 
+/** The console's sign-in: a person's email and password (or an invitation) for a session cookie. */
+function registerSessions(registry: OpenAPIRegistry): void {
+  const session = (description: string): ResponseConfig => ({
+    description,
+    headers: { ...headers('X-Request-Id'), 'Set-Cookie': { description: 'routeswit_session: HttpOnly; Secure; SameSite=Lax', schema: { type: 'string' } } },
+    content: { 'application/json': { schema: Session } },
+  });
+  const body = (schema: z.ZodType) => ({ body: { required: true, content: { 'application/json': { schema } } } });
+  const errors = (...statuses: number[]) => Object.fromEntries(statuses.map((st) => [st, errorRef(st)]));
+  const common = { tags: ['Sessions'], security: [] };
+  registry.registerPath({
+    ...common,
+    method: 'post',
+    path: SESSION_PATH,
+    operationId: 'signIn',
+    summary: 'Sign in with email and password: sets the session cookie',
+    description: `Wrong email and wrong password read the same (401). SIGN_IN_MAX_FAILURES wrong passwords in a row (default 5) lock the account for SIGN_IN_LOCK_MINUTES (default 15): 429 with Retry-After. Sessions end after SESSION_IDLE_MINUTES idle (30) and SESSION_MAX_HOURS (12).`,
+    request: body(SignIn),
+    responses: { 200: session('Signed in'), ...errors(401, 413, 422, 429, 500) },
+  });
+  registry.registerPath({ ...common, method: 'get', path: SESSION_PATH, operationId: 'getSession', summary: 'The signed-in person, their scopes and the CSRF token', responses: { 200: session('The session'), ...errors(401, 429, 500) } });
+  registry.registerPath({
+    ...common,
+    method: 'delete',
+    path: SESSION_PATH,
+    operationId: 'signOut',
+    summary: 'Sign out: the session ends at once (send X-CSRF-Token)',
+    responses: { 200: { description: 'Signed out (also when no session was open)', headers: headers('X-Request-Id'), content: { 'application/json': { schema: z.object({ signed_out: z.literal(true) }) } } }, ...errors(403, 500) },
+  });
+  registry.registerPath({
+    ...common,
+    method: 'post',
+    path: ACCEPT_INVITATION_PATH,
+    operationId: 'acceptInvitation',
+    summary: "Accept an invitation: the token from the link, the person's name and password; signs them in",
+    description: 'An unknown, used or expired token is 404; the link works once.',
+    request: body(InvitationAccept),
+    responses: { 200: session('The new user, signed in'), ...errors(404, 409, 413, 422, 429, 500) },
+  });
+}
+
 /** HubSpot's webhook target: no API key, HubSpot's signature instead. */
 function registerCrmWebhooks(registry: OpenAPIRegistry): void {
   registry.registerPath({
@@ -187,6 +239,7 @@ export function buildOpenApi(routes: AnyRoute[]) {
   registerShared(registry);
   registerPublic(registry);
   registerCrmWebhooks(registry);
+  registerSessions(registry);
   for (const r of routes) registerRoute(registry, r);
   const document = new OpenApiGeneratorV31(registry.definitions).generateDocument({
     openapi: '3.1.0',

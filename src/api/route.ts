@@ -1,6 +1,8 @@
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import { z } from 'zod';
 import { authenticate, hasScope, type Principal } from '../services/apiKeys';
+import { authenticateSession, SESSION_COOKIE } from '../services/sessions';
+import { readCookie } from './cookies';
 import { ApiError, forbidden, fromZod, invalid, notFound } from '../errors';
 import type { Scope } from '../schemas/apiKeys';
 import type { Page } from '../schemas/common';
@@ -173,8 +175,12 @@ function nextLink(req: Request, cursor: string): string {
  * lookup costs a query, and nobody needs many wrong keys a minute.
  */
 function authenticated(req: Request, deps: ApiDeps, authorization = req.headers.authorization): Promise<Principal> {
+  // A key when one is sent; else a console session's cookie, whose changes must carry its CSRF token.
+  const session = authorization === undefined ? readCookie(req, SESSION_COOKIE) : undefined;
+  if (session !== undefined) return limitingFailures(req, deps, () => authenticateSession(deps, session, req.header('x-csrf-token'), !SAFE_METHODS.has(req.method)));
   return limitingFailures(req, deps, () => authenticate(deps, authorization));
 }
+const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
 
 /** Runs an authentication with the per-address limit on failures around it (tenant keys, operator keys alike). */
 export async function limitingFailures<T>(req: Request, deps: ApiDeps, authenticateOnce: () => Promise<T>): Promise<T> {
@@ -197,7 +203,7 @@ export function handlerFor(spec: AnyRoute, deps: ApiDeps): RequestHandler {
       principal = await authenticated(req, deps);
       res.locals.keyId = principal.keyId;
       deps.limits.perKey.take(principal.keyId);
-      if (!hasScope(principal, spec.scope)) throw forbidden(`This key lacks the ${spec.scope} scope`);
+      if (!hasScope(principal, spec.scope)) throw forbidden(principal.userId ? `Your role does not allow this (it needs ${spec.scope})` : `This key lacks the ${spec.scope} scope`);
 
       const paramsResult = spec.params ? spec.params.safeParse(req.params) : { success: true as const, data: {} };
       // A malformed id cannot name anything: that is "not found", not a validation problem.
@@ -253,7 +259,7 @@ export function handlerFor(spec: AnyRoute, deps: ApiDeps): RequestHandler {
         // A delete or revoke answers with the object as it is left (inactive, revoked): that is its "after".
         const after = withoutSecrets(payload, spec.secretFields);
         const resourceId = targetId ?? (after && typeof after === 'object' && 'id' in after ? String(after.id) : null);
-        await recordAudit(deps, { orgId: principal.orgId, actorKeyId: principal.keyId, action: audited.action, resource: audited.resource, resourceId, before, after, requestId });
+        await recordAudit(deps, { orgId: principal.orgId, actorKeyId: principal.userId ? null : principal.keyId, actorUserId: principal.userId ?? null, action: audited.action, resource: audited.resource, resourceId, before, after, requestId });
       }
       res.status(200).json(answer);
     } catch (err) {

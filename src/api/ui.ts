@@ -3,7 +3,7 @@ import { uiContentSecurityPolicy } from './headers';
 import path from 'node:path';
 
 /**
- * The browser pages: the API Playground (/docs) and the dashboard (/dashboard). Everything they load comes
+ * The browser pages: the API Playground (/docs), the dashboard (/dashboard) and the console's sign-in (/console). Everything they load comes
  * from this server, from the project's own files and from npm packages, so they work offline and behind a
  * firewall. They hold no secret: the user pastes a key, and every call goes through the public API.
  */
@@ -17,7 +17,8 @@ const file = (dir: string, name: string): RequestHandler => (_req, res, next) =>
 
 export function uiRouter(): Router {
   const router = Router();
-  router.use(['/docs', '/dashboard', '/ui'], uiContentSecurityPolicy);
+  router.use(['/docs', '/dashboard', '/console', '/ui'], uiContentSecurityPolicy);
+  router.get(['/console', '/console/', '/console/accept'], file(PAGES, 'console.html'));
   router.get(['/docs', '/docs/'], file(PAGES, 'docs.html'));
   router.get(['/dashboard', '/dashboard/'], file(PAGES, 'dashboard.html'));
   router.get('/ui/vendor/swagger-ui.css', file(SWAGGER_UI, 'swagger-ui.css'));

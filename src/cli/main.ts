@@ -1,5 +1,9 @@
 import { parseArgs } from 'node:util';
-import { loadConfigOrExit } from '../config';
+import { loadConfigOrExit, type Config } from '../config';
+import { createLogger } from '../logger';
+import { Email } from '../schemas/common';
+import { Role, ROLES } from '../schemas/users';
+import { createUserWithLink } from '../services/users';
 import { dbFromConfig, type Db } from '../db/knex';
 import { listApiKeys } from '../db/apiKeys';
 import { migrateLatest, openMigrationDb, migrateRollback, migrateUnlock, migrateWait, migrationStatus } from '../db/migrate';
@@ -25,6 +29,8 @@ const USAGE = `Routeswit admin CLI
   npm run routeswit -- keys list --org <org_id> | --operator
   npm run routeswit -- keys revoke <key_id>
   npm run routeswit -- keys generate-encryption-key [--id <key id>]   (a line for ENCRYPTION_KEYS)
+  npm run routeswit -- users create --org <org_id> --email <email> [--role owner|admin|manager|viewer] [--name <name>]
+                       (prints a single-use link where the person sets their password and signs in)
   npm run routeswit -- migrate [latest|status]   (latest also rebuilds indexes a stopped run left invalid)
   npm run routeswit -- migrate unlock   (frees the lock a killed migration left; then run migrate latest)
   npm run routeswit -- migrate wait [--timeout 600]   (until the database has this build's migrations)
@@ -55,6 +61,20 @@ async function orgs(db: Db, args: string[]): Promise<void> {
   } else if (sub === 'list') {
     print(await listOrgs(db));
   } else throw new UsageError(`unknown orgs command: ${sub ?? '(none)'}`);
+}
+
+async function users(db: Db, config: Config, args: string[]): Promise<void> {
+  const [sub, ...rest] = args;
+  if (sub !== 'create') throw new UsageError(`unknown users command: ${sub ?? '(none)'}`);
+  const { values } = parseArgs({ args: rest, options: { org: { type: 'string' }, email: { type: 'string' }, role: { type: 'string', default: 'owner' }, name: { type: 'string' } } });
+  if (!values.org || !isId('org', values.org) || !(await findOrg(db, values.org))) throw new UsageError('users create needs --org <existing org id>');
+  const email = Email.safeParse(values.email);
+  if (!email.success) throw new UsageError('users create needs --email <an email address>');
+  const role = Role.safeParse(values.role);
+  if (!role.success) throw new UsageError(`--role is one of ${ROLES.join(', ')}`);
+  const made = await createUserWithLink({ db, config, logger: createLogger('warn', 'cli') }, values.org, email.data, role.data, values.name);
+  print({ user: made.user, accept_url: made.acceptUrl });
+  process.stderr.write(`Open the link to set a password and sign in (it works once, for ${config.INVITATION_HOURS} hours).\n`);
 }
 
 async function keys(db: Db, args: string[]): Promise<void> {
@@ -236,6 +256,7 @@ async function main(argv: string[]): Promise<number> {
   try {
     if (group === 'orgs') await orgs(db, rest);
     else if (group === 'keys') await keys(db, rest);
+    else if (group === 'users') await users(db, config, rest);
     else if (group === 'migrate') await migrate(db, rest);
     else throw new UsageError(`unknown command: ${group}`);
     return 0;

@@ -4,6 +4,7 @@ export interface AuditRow {
   id: string;
   org_id: string;
   actor_key_id: string | null;
+  actor_user_id: string | null;
   action: string;
   resource_type: string;
   resource_id: string | null;
@@ -21,6 +22,7 @@ export interface AuditFilter {
   resourceType?: string;
   resourceId?: string;
   actorKeyId?: string;
+  actorUserId?: string;
   action?: string;
   after?: string;
   before?: string;
@@ -32,6 +34,7 @@ export function listAudit(db: Db, orgId: string, f: AuditFilter, cursor: string 
   if (f.resourceType) q.andWhere({ resource_type: f.resourceType });
   if (f.resourceId) q.andWhere({ resource_id: f.resourceId });
   if (f.actorKeyId) q.andWhere({ actor_key_id: f.actorKeyId });
+  if (f.actorUserId) q.andWhere({ actor_user_id: f.actorUserId });
   if (f.action) q.andWhere({ action: f.action });
   if (f.after) q.andWhere('at', '>=', f.after);
   if (f.before) q.andWhere('at', '<', f.before);

@@ -4,6 +4,10 @@ import type { Db } from '../db/knex';
 import { findApiKeyByHash } from '../db/apiKeys';
 import { createOrg, findOrg } from '../db/orgs';
 import { createKey, hashToken } from '../services/apiKeys';
+import type { Config } from '../config';
+import { createLogger } from '../logger';
+import { findOwnerWithPassword } from '../db/users';
+import { createUserWithLink } from '../services/users';
 
 export interface DevIdentity {
   orgId: string;
@@ -29,4 +33,17 @@ export async function ensureDevIdentity(db: Db, dataDir: string): Promise<DevIde
   fs.mkdirSync(dataDir, { recursive: true });
   fs.writeFileSync(keyFile, `${key.secret}\n`, { mode: 0o600 });
   return { orgId: org.id, orgName: org.name, key: key.secret, created: true };
+}
+
+export const DEV_OWNER_EMAIL = 'owner@example.com';
+
+/**
+ * The development organization's first owner, for the console: a link to set their password until they have
+ * one (a new link each start, the older ones still valid until they expire), then just who signs in.
+ */
+export async function ensureDevOwner(db: Db, config: Config, orgId: string): Promise<{ email: string; acceptUrl: string | null }> {
+  const owner = await findOwnerWithPassword(db, orgId);
+  if (owner) return { email: owner.email, acceptUrl: null };
+  const made = await createUserWithLink({ db, config: { ...config, SMTP_URL: undefined }, logger: createLogger('silent', 'dev') }, orgId, DEV_OWNER_EMAIL, 'owner', 'Dev Owner');
+  return { email: made.user.email, acceptUrl: made.acceptUrl };
 }

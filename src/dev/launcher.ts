@@ -1,7 +1,7 @@
 import path from 'node:path';
 import { loadConfigOrExit } from '../config';
 import { createDb } from '../db/knex';
-import { ensureDevIdentity } from './bootstrap';
+import { ensureDevIdentity, ensureDevOwner } from './bootstrap';
 import { startMailCapture } from './mailCapture';
 import { Stack } from './stack';
 import { dataDir } from './tools';
@@ -54,6 +54,7 @@ async function main(): Promise<void> {
 
     const db = createDb(stack.database.url, 2);
     const identity = await ensureDevIdentity(db, data);
+    const owner = await ensureDevOwner(db, config, identity.orgId);
     await db.destroy();
 
     for (const child of [stack.startWorker(), stack.startApi()]) {
@@ -69,6 +70,7 @@ async function main(): Promise<void> {
     say('');
     say(`API:             ${base}  (OpenAPI: ${base}/v1/openapi.json)`);
     say(`Playground:      ${base}/docs   Dashboard: ${base}/dashboard`);
+    say(owner.acceptUrl ? `Sign in:         ${owner.acceptUrl.replace(config.PUBLIC_API_URL, base)}  (sets the password of ${owner.email}, the owner; works once)` : `Console:         ${base}/console  (sign in as ${owner.email})`);
     say(`Temporal Web UI: ${stack.uiUrl ?? config.TEMPORAL_UI_URL}  (lead data is encrypted; to read it there, start a session at ${stack.baseUrl}/codec`);
     say(`                 with an operator key: npm run routeswit -- keys create --operator)`);
     say(`Email:           ${capture ? `captured locally on ${capture.url} (no SMTP_URL): see [mail] lines and the dashboard's Notifications panel` : `through ${config.SMTP_URL!.replace(/:[^:@/]*@/, ':***@')}`}`);

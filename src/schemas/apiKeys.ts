@@ -20,6 +20,8 @@ export const SCOPES = [
   'audit:read',
   'integrations:read',
   'integrations:write',
+  'users:read',
+  'users:write',
   'payloads:decode',
 ] as const;
 /**

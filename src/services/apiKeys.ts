@@ -9,7 +9,10 @@ import { iso, toPage } from './paging';
 
 export interface Principal {
   orgId: string;
+  /** The API key, or for a person signed in to the console their user id (what limits and idempotency key on). */
   keyId: string;
+  /** Set when a person signed in to the console makes the request. */
+  userId?: string;
   kind: 'SECRET' | 'RESTRICTED';
   scopes: ReadonlySet<Scope>;
 }

@@ -13,6 +13,7 @@ import { toPage } from './paging';
 /** How each audited resource is read, for the "before" of a change: as its API answers (no secrets in it). */
 import { getListSummary } from './lists';
 import { getCalendar } from './calendars';
+import { getUser } from './users';
 import { getHubSpot } from './integrations';
 
 const READERS: Partial<Record<AuditedResource, (deps: Pick<ServiceDeps, 'db' | 'config'>, orgId: string, id: string) => Promise<unknown>>> = {
@@ -24,6 +25,7 @@ const READERS: Partial<Record<AuditedResource, (deps: Pick<ServiceDeps, 'db' | '
   calendar: getCalendar,
   organization: (deps, orgId) => getOrganization(deps, orgId),
   integration: (deps, orgId) => getHubSpot(deps, orgId),
+  user: getUser,
 };
 
 /** The object before a change, or null when there is none (a create) or it cannot be read. */
@@ -37,6 +39,8 @@ export async function auditBefore(deps: Pick<ServiceDeps, 'db' | 'config'>, orgI
 export interface AuditRecord {
   orgId: string;
   actorKeyId: string | null;
+  /** The person signed in to the console who made the change (then actorKeyId is null). */
+  actorUserId?: string | null;
   action: AuditAction;
   resource: AuditedResource;
   resourceId: string | null;
@@ -50,6 +54,7 @@ export async function recordAudit(deps: Pick<ServiceDeps, 'db'>, r: AuditRecord)
     id: newId('audit'),
     org_id: r.orgId,
     actor_key_id: r.actorKeyId,
+    actor_user_id: r.actorUserId ?? null,
     action: r.action,
     resource_type: r.resource,
     resource_id: r.resourceId,
@@ -60,13 +65,14 @@ export async function recordAudit(deps: Pick<ServiceDeps, 'db'>, r: AuditRecord)
 }
 
 export async function listAuditEntries(deps: Pick<ServiceDeps, 'db'>, orgId: string, q: AuditQuery): Promise<Page<AuditEntry>> {
-  const rows = await listAudit(deps.db, orgId, { resourceType: q.resource_type, resourceId: q.resource_id, actorKeyId: q.actor_key_id, action: q.action, after: q.after, before: q.before }, q.cursor, q.limit + 1);
+  const rows = await listAudit(deps.db, orgId, { resourceType: q.resource_type, resourceId: q.resource_id, actorKeyId: q.actor_key_id, actorUserId: q.actor_user_id, action: q.action, after: q.after, before: q.before }, q.cursor, q.limit + 1);
   return toPage(rows, q.limit, (r) => ({
     id: r.id,
     action: r.action as AuditAction,
     resource_type: r.resource_type as AuditedResource,
     resource_id: r.resource_id,
     actor_key_id: r.actor_key_id,
+    actor_user_id: r.actor_user_id,
     before: r.before,
     after: r.after,
     request_id: r.request_id,

@@ -6,6 +6,7 @@ import { chromium, type Browser, type Page } from 'playwright-core';
 import { CHROMIUM_ARGS, chromiumPath } from '../helpers/chromium';
 import { newOrg, startApi, startWorker, type TestApi, type TestOrg, type TestWorker } from '../helpers/stack';
 import { waitFor } from '../helpers/wait';
+import { createUserWithLink } from '../../src/services/users';
 
 const ARTIFACTS = path.join(__dirname, '..', 'artifacts');
 
@@ -177,6 +178,41 @@ describe('Dashboard at /dashboard', () => {
     await page.screenshot({ path: path.join(ARTIFACTS, 'dashboard-backtest.png'), fullPage: true });
     expect(offsite).toEqual([]);
     expect(errors).toEqual([]);
+    await page.close();
+  });
+});
+
+describe('Console sign-in at /console', () => {
+  it('sets a password from the invitation link, signs in, reads the dashboard with the session, and signs out', async () => {
+    const email = `console-${process.pid}@playground.io`;
+    const made = await createUserWithLink(api.deps, org.orgId, email, 'viewer', 'Vera Viewer');
+    const link = `${base}${new URL(made.acceptUrl).pathname}${new URL(made.acceptUrl).hash}`;
+    const { page, errors } = await openPage();
+    await page.goto(link);
+    await page.getByLabel('Your name').fill('Vera Viewer');
+    await page.getByLabel(/Choose a password/).fill('vera reads everything');
+    await page.getByRole('button', { name: 'Set password and sign in' }).click();
+    await page.getByRole('heading', { name: 'Signed in' }).waitFor();
+    expect(await page.locator('#who').innerText()).toContain(`${email}), viewer`);
+    // The used token is gone from the address bar.
+    expect(page.url()).toBe(`${base}/console`);
+
+    await page.getByRole('link', { name: 'Open the dashboard' }).click();
+    // No key pasted: the dashboard reads with the session cookie.
+    await page.locator('#board:not([hidden])').waitFor();
+    expect(await page.locator('#key').inputValue()).toBe('');
+    await page.screenshot({ path: path.join(ARTIFACTS, 'console-dashboard.png'), fullPage: false });
+
+    await page.goto(`${base}/console`);
+    await page.getByRole('button', { name: 'Sign out' }).click();
+    await page.getByRole('heading', { name: 'Sign in' }).waitFor();
+    await page.getByLabel('Email').fill(email);
+    await page.getByLabel('Password', { exact: true }).fill('not her password');
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.locator('#status', { hasText: 'Wrong email or password' }).waitFor();
+    expect(offsite).toEqual([]);
+    // The one console error is the refused sign-in's 401, which the page shows in words.
+    expect(errors.filter((e) => !/status of 401/.test(e))).toEqual([]);
     await page.close();
   });
 });

@@ -75,6 +75,48 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/session": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The signed-in person, their scopes and the CSRF token */
+        get: operations["getSession"];
+        put?: never;
+        /**
+         * Sign in with email and password: sets the session cookie
+         * @description Wrong email and wrong password read the same (401). SIGN_IN_MAX_FAILURES wrong passwords in a row (default 5) lock the account for SIGN_IN_LOCK_MINUTES (default 15): 429 with Retry-After. Sessions end after SESSION_IDLE_MINUTES idle (30) and SESSION_MAX_HOURS (12).
+         */
+        post: operations["signIn"];
+        /** Sign out: the session ends at once (send X-CSRF-Token) */
+        delete: operations["signOut"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/invitations/accept": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Accept an invitation: the token from the link, the person's name and password; signs them in
+         * @description An unknown, used or expired token is 404; the link works once.
+         */
+        post: operations["acceptInvitation"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/leads": {
         parameters: {
             query?: never;
@@ -1159,6 +1201,80 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/users": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The people who sign in to the console, with their roles
+         * @description Roles: `owner` (everything, keys and users included), `admin` (configuration, not keys or users), `manager` (reps, leads and contacts; the rest read-only), `viewer` (read only).
+         *
+         *     Required scope: `users:read`.
+         */
+        get: operations["listUsers"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/users/invitations": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Invite a person by email with a role: a single-use link that expires (INVITATION_HOURS, default 72)
+         * @description Roles: `owner` (everything, keys and users included), `admin` (configuration, not keys or users), `manager` (reps, leads and contacts; the rest read-only), `viewer` (read only). The link is emailed through SMTP_URL when it is set, and is in the answer this once (`accept_url`) for passing on by hand. An email that is already a user of another organization is 409.
+         *
+         *     Required scope: `users:write`. A key without `users:read` gets a `WriteReceipt`: the id, status and the fields it sent.
+         */
+        post: operations["inviteUser"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/users/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * A user
+         * @description Required scope: `users:read`.
+         */
+        get: operations["getUser"];
+        put?: never;
+        post?: never;
+        /**
+         * Deactivate a user: signed out everywhere, never signed in again; the audit log keeps naming them
+         * @description Required scope: `users:write`. A key without `users:read` gets a `WriteReceipt`: the id, status and the fields it sent.
+         */
+        delete: operations["deactivateUser"];
+        options?: never;
+        head?: never;
+        /**
+         * Change a user's role, name or whether they may sign in; a new role or a deactivation signs them out at once
+         * @description The last active owner cannot be demoted or deactivated (409).
+         *
+         *     Required scope: `users:write`. A key without `users:read` gets a `WriteReceipt`: the id, status and the fields it sent.
+         */
+        patch: operations["updateUser"];
+        trace?: never;
+    };
     "/v1/api-keys": {
         parameters: {
             query?: never;
@@ -1251,6 +1367,76 @@ export interface components {
             /** @description Events taken in (each handled once, however often HubSpot sends it) */
             received: number;
             duplicates: number;
+        };
+        Session: {
+            user: components["schemas"]["User"];
+            /**
+             * @description org id
+             * @example org_0mijkl000abcdefghijklm
+             */
+            organization_id: string;
+            /** @description What the user's role lets them do */
+            scopes: string[];
+            /** @description Send it as X-CSRF-Token with every request that changes something */
+            csrf_token: string;
+            /**
+             * Format: date-time
+             * @description ISO 8601 timestamp
+             * @example 2026-11-28T09:30:00.000Z
+             */
+            idle_expires_at: string;
+            /**
+             * Format: date-time
+             * @description ISO 8601 timestamp
+             * @example 2026-11-28T09:30:00.000Z
+             */
+            expires_at: string;
+        };
+        User: {
+            /**
+             * @description user id
+             * @example usr_0mijkl000abcdefghijklm
+             */
+            id: string;
+            email: string;
+            name: string;
+            role: components["schemas"]["Role"];
+            active: boolean;
+            /**
+             * @description NONE: invited but never accepted, or signed in by single sign-on only
+             * @enum {string}
+             */
+            sign_in: "PASSWORD" | "NONE";
+            /**
+             * Format: date-time
+             * @description Set after repeated failed sign-ins
+             * @example 2026-11-28T09:30:00.000Z
+             */
+            locked_until: string | null;
+            /**
+             * Format: date-time
+             * @description ISO 8601 timestamp
+             * @example 2026-11-28T09:30:00.000Z
+             */
+            last_sign_in_at: string | null;
+            /**
+             * Format: date-time
+             * @description ISO 8601 timestamp
+             * @example 2026-11-28T09:30:00.000Z
+             */
+            created_at: string;
+        };
+        /** @enum {string} */
+        Role: "owner" | "admin" | "manager" | "viewer";
+        SignIn: {
+            email: string;
+            password: string;
+        };
+        InvitationAccept: {
+            token: string;
+            name: string;
+            /** @description 12 to 256 characters */
+            password: string;
         };
         Lead: {
             /**
@@ -4025,6 +4211,45 @@ export interface components {
              */
             synced_at: string;
         };
+        Invitation: {
+            /**
+             * @description invitation id
+             * @example inv_0mijkl000abcdefghijklm
+             */
+            id: string;
+            email: string;
+            role: components["schemas"]["Role"];
+            /**
+             * Format: date-time
+             * @description ISO 8601 timestamp
+             * @example 2026-11-28T09:30:00.000Z
+             */
+            expires_at: string;
+            /** @description The single-use link, shown once (null on a replay); it is also emailed when SMTP is set up */
+            accept_url: string | null;
+            /** @description Whether the invitation email was handed to the SMTP server */
+            emailed: boolean;
+            /**
+             * Format: date-time
+             * @description ISO 8601 timestamp
+             * @example 2026-11-28T09:30:00.000Z
+             */
+            created_at: string;
+        };
+        InvitationCreate: {
+            /**
+             * Format: email
+             * @example ann@acme.io
+             */
+            email: string;
+            role: components["schemas"]["Role"];
+        };
+        UserUpdate: {
+            role?: components["schemas"]["Role"];
+            /** @description false signs the user out everywhere and keeps them out */
+            active?: boolean;
+            name?: string;
+        };
         ApiKey: {
             /**
              * @description key id
@@ -4058,7 +4283,7 @@ export interface components {
             revoked_at: string | null;
         };
         /** @enum {string} */
-        Scope: "leads:read" | "leads:write" | "reps:read" | "reps:write" | "rules:read" | "rules:write" | "contacts:read" | "contacts:write" | "intelligence:read" | "intelligence:write" | "keys:read" | "keys:write" | "organization:read" | "organization:write" | "notifications:read" | "audit:read" | "integrations:read" | "integrations:write" | "payloads:decode";
+        Scope: "leads:read" | "leads:write" | "reps:read" | "reps:write" | "rules:read" | "rules:write" | "contacts:read" | "contacts:write" | "intelligence:read" | "intelligence:write" | "keys:read" | "keys:write" | "organization:read" | "organization:write" | "notifications:read" | "audit:read" | "integrations:read" | "integrations:write" | "users:read" | "users:write" | "payloads:decode";
         ApiKeyCreated: {
             /**
              * @description key id
@@ -4107,10 +4332,12 @@ export interface components {
             /** @enum {string} */
             action: "created" | "updated" | "deleted" | "published" | "revoked";
             /** @enum {string} */
-            resource_type: "rep" | "ruleset" | "organization" | "api_key" | "webhook" | "monitor" | "list" | "calendar" | "integration";
+            resource_type: "rep" | "ruleset" | "organization" | "api_key" | "webhook" | "monitor" | "list" | "calendar" | "integration" | "user" | "invitation";
             resource_id: string | null;
-            /** @description The API key that made the change (null: the admin CLI or the system) */
+            /** @description The API key that made the change (null: a person in the console, the admin CLI or the system) */
             actor_key_id: string | null;
+            /** @description The person signed in to the console who made the change */
+            actor_user_id: string | null;
             /** @description The object as it was (null when created); secrets are never in it */
             before?: unknown;
             /** @description The object as it became (null when deleted); secrets are never in it */
@@ -4173,7 +4400,7 @@ export interface components {
         };
     };
     responses: {
-        /** @description Missing, malformed, unknown or revoked API key */
+        /** @description Missing, malformed, unknown or revoked API key, or a console session that has ended */
         Unauthorized: {
             headers: {
                 "X-Request-Id": components["headers"]["X-Request-Id"];
@@ -4183,7 +4410,7 @@ export interface components {
                 "application/json": components["schemas"]["Error"];
             };
         };
-        /** @description The key lacks the scope, or plain HTTP where HTTPS is required */
+        /** @description The key or the person's role lacks the scope, a console change without its X-CSRF-Token, or plain HTTP where HTTPS is required */
         Forbidden: {
             headers: {
                 "X-Request-Id": components["headers"]["X-Request-Id"];
@@ -4416,6 +4643,123 @@ export interface operations {
                 };
             };
             401: components["responses"]["Unauthorized"];
+            413: components["responses"]["PayloadTooLarge"];
+            422: components["responses"]["ValidationError"];
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["ServerError"];
+        };
+    };
+    getSession: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The session */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    /** @description routeswit_session: HttpOnly; Secure; SameSite=Lax */
+                    "Set-Cookie"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Session"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["ServerError"];
+        };
+    };
+    signIn: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["SignIn"];
+            };
+        };
+        responses: {
+            /** @description Signed in */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    /** @description routeswit_session: HttpOnly; Secure; SameSite=Lax */
+                    "Set-Cookie"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Session"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            413: components["responses"]["PayloadTooLarge"];
+            422: components["responses"]["ValidationError"];
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["ServerError"];
+        };
+    };
+    signOut: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Signed out (also when no session was open) */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {boolean} */
+                        signed_out: true;
+                    };
+                };
+            };
+            403: components["responses"]["Forbidden"];
+            500: components["responses"]["ServerError"];
+        };
+    };
+    acceptInvitation: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["InvitationAccept"];
+            };
+        };
+        responses: {
+            /** @description The new user, signed in */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    /** @description routeswit_session: HttpOnly; Secure; SameSite=Lax */
+                    "Set-Cookie"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Session"];
+                };
+            };
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
             413: components["responses"]["PayloadTooLarge"];
             422: components["responses"]["ValidationError"];
             429: components["responses"]["RateLimited"];
@@ -6757,6 +7101,172 @@ export interface operations {
             503: components["responses"]["ServiceUnavailable"];
         };
     };
+    listUsers: {
+        parameters: {
+            query?: {
+                /** @description Page size (max 500) */
+                limit?: number;
+                /** @description Opaque cursor from the Link header of the previous page */
+                cursor?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of results; the next page is in the Link header (rel="next") */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    Link: components["headers"]["Link"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["User"][];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            422: components["responses"]["ValidationError"];
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["ServerError"];
+        };
+    };
+    inviteUser: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Replays the first response for a retried request with the same body; 409 with a different body. 1–255 printable ASCII characters, no spaces */
+                "Idempotency-Key"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["InvitationCreate"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Idempotent-Replayed": components["headers"]["Idempotent-Replayed"];
+                    "Idempotent-Replay-Kept": components["headers"]["Idempotent-Replay-Kept"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Invitation"] | components["schemas"]["WriteReceipt"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["PayloadTooLarge"];
+            422: components["responses"]["ValidationError"];
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["ServerError"];
+        };
+    };
+    getUser: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description user id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["User"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            422: components["responses"]["ValidationError"];
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["ServerError"];
+        };
+    };
+    deactivateUser: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description user id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["User"] | components["schemas"]["WriteReceipt"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            422: components["responses"]["ValidationError"];
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["ServerError"];
+        };
+    };
+    updateUser: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description user id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["UserUpdate"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["User"] | components["schemas"]["WriteReceipt"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["PayloadTooLarge"];
+            422: components["responses"]["ValidationError"];
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["ServerError"];
+        };
+    };
     listApiKeys: {
         parameters: {
             query?: {
@@ -6863,10 +7373,12 @@ export interface operations {
                 limit?: number;
                 /** @description Opaque cursor from the Link header of the previous page */
                 cursor?: string;
-                resource_type?: "rep" | "ruleset" | "organization" | "api_key" | "webhook" | "monitor" | "list" | "calendar" | "integration";
+                resource_type?: "rep" | "ruleset" | "organization" | "api_key" | "webhook" | "monitor" | "list" | "calendar" | "integration" | "user" | "invitation";
                 resource_id?: string;
                 /** @description key id */
                 actor_key_id?: string;
+                /** @description user id */
+                actor_user_id?: string;
                 action?: "created" | "updated" | "deleted" | "published" | "revoked";
                 /** @description Changes at or after */
                 after?: string;

@@ -16,8 +16,12 @@
     $('status').className = isError ? 'status error' : 'status';
   }
 
+  // Signed in to the console (/console): the session cookie instead of a key, its CSRF token on changes.
+  let csrf = null;
+
   async function api(path, body) {
-    const headers = { Authorization: `Bearer ${$('key').value.trim()}`, Accept: 'application/json' };
+    const key = $('key').value.trim();
+    const headers = key || !csrf ? { Authorization: `Bearer ${key}`, Accept: 'application/json' } : { Accept: 'application/json', 'X-CSRF-Token': csrf };
     const init = body === undefined ? { headers } : { method: 'POST', headers: { ...headers, 'Content-Type': 'application/json' }, body: JSON.stringify(body) };
     const res = await fetch(path, init);
     const answer = await res.json().catch(() => null);
@@ -343,4 +347,15 @@
     say('Key forgotten.');
   });
   if ($('key').value) run();
+  // Only after a sign-in in this browser (console.js leaves the mark): otherwise asking would log a 401.
+  else if (localStorage.getItem('routeswit.signedIn'))
+    fetch('/v1/session', { headers: { Accept: 'application/json' } })
+      .then((res) => (res.ok ? res.json() : null))
+      .then((session) => {
+        if (!session) return;
+        csrf = session.csrf_token;
+        $('key').required = false;
+        say(`Signed in as ${session.user.email}.`);
+        run();
+      }, () => undefined);
 })();
