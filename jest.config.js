@@ -12,7 +12,10 @@ module.exports = {
         sourceMaps: 'inline',
       },
     ],
+    // ECMAScript-only packages the code require()s (Node loads them as they are; Jest's loader needs CommonJS).
+    '/node_modules/(openid-client|oauth4webapi|jose)/.+\\.js$': ['@swc/jest', { jsc: { target: 'es2022' }, module: { type: 'commonjs' } }],
   },
+  transformIgnorePatterns: ['/node_modules/(?!(openid-client|oauth4webapi|jose)/)'],
   globalSetup: '<rootDir>/test/setup/globalSetup.ts',
   globalTeardown: '<rootDir>/test/setup/globalTeardown.ts',
   setupFiles: ['<rootDir>/test/setup/env.ts'],

@@ -23,7 +23,8 @@ import { backtestRoutes } from './routes/backtests';
 import { integrationRoutes } from './routes/integrations';
 import { crmWebhookRouter } from './crmWebhook';
 import { ACCEPT_INVITATION_PATH, SESSION_PATH, sessionRouter } from './session';
-import { userRoutes } from './routes/users';
+import { ssoRoutes, userRoutes } from './routes/users';
+import { SSO_CALLBACK_PATH, SSO_START_PATH } from '../services/sso';
 import { uiRouter } from './ui';
 
 /** Served outside the route table (probes, the document), so that 405 and OPTIONS know them too. */
@@ -36,6 +37,8 @@ const PUBLIC_ROUTES = [
   { method: 'get', path: SESSION_PATH },
   { method: 'delete', path: SESSION_PATH },
   { method: 'post', path: ACCEPT_INVITATION_PATH },
+  { method: 'get', path: SSO_START_PATH },
+  { method: 'get', path: SSO_CALLBACK_PATH },
 ];
 
 /** TRUST_PROXY as Express takes it: unset or "false" trusts nobody, a number counts hops, anything else lists peers. */
@@ -46,7 +49,7 @@ function trustProxy(setting: string | undefined): boolean | number | string {
 }
 
 export function allRoutes(): AnyRoute[] {
-  return [...leadRoutes, ...repRoutes, ...calendarRoutes, ...rulesetRoutes, ...backtestRoutes, ...listRoutes, ...contactRoutes, ...accountRoutes, ...intelligenceRoutes, ...monitorRoutes, ...webhookRoutes, ...organizationRoutes, ...integrationRoutes, ...userRoutes, ...apiKeyRoutes, ...auditRoutes];
+  return [...leadRoutes, ...repRoutes, ...calendarRoutes, ...rulesetRoutes, ...backtestRoutes, ...listRoutes, ...contactRoutes, ...accountRoutes, ...intelligenceRoutes, ...monitorRoutes, ...webhookRoutes, ...organizationRoutes, ...integrationRoutes, ...userRoutes, ...ssoRoutes, ...apiKeyRoutes, ...auditRoutes];
 }
 
 export function createApp(deps: ApiDeps): Express {

@@ -1,6 +1,7 @@
 import { Router, type Request, type Response } from 'express';
 import type { z } from 'zod';
-import { fromZod, invalid } from '../errors';
+import { ApiError, fromZod, invalid } from '../errors';
+import { finishSso, SSO_CALLBACK_PATH, SSO_START_PATH, startSso } from '../services/sso';
 import { InvitationAccept, SignIn } from '../schemas/users';
 import { currentSession, signIn, signOut, startSession, SESSION_COOKIE } from '../services/sessions';
 import { acceptInvitation } from '../services/users';
@@ -11,9 +12,10 @@ import { limitingFailures } from './route';
 
 /**
  * Signing in and out of the console, and accepting an invitation: the routes a person reaches without a
- * session. Their bodies are a few hundred bytes; failures count against the address like wrong API keys.
+ * session. Their bodies are small; failures count against the address like wrong API keys.
  */
-const LIMITS: BodyLimits = { bytes: 4096, values: 10 };
+// Room for every schema-valid body even when each character is sent as a 12-byte JSON escape pair.
+const LIMITS: BodyLimits = { bytes: 16 * 1024, values: 10 };
 export const SESSION_PATH = '/v1/session';
 export const ACCEPT_INVITATION_PATH = '/v1/invitations/accept';
 
@@ -26,8 +28,10 @@ async function bodyOf<T extends z.ZodType>(req: Request, schema: T): Promise<z.o
 }
 
 /** Secure and HttpOnly always (browsers take Secure cookies from http://localhost too); Lax, so the sign-in link in an email opens signed in. */
+const sessionCookie = (token: string, maxAgeSeconds: number) => `${SESSION_COOKIE}=${token}; Path=/; HttpOnly; Secure; SameSite=Lax; Max-Age=${Math.floor(maxAgeSeconds)}`;
+
 function setSessionCookie(res: Response, token: string, maxAgeSeconds: number): void {
-  res.setHeader('Set-Cookie', `${SESSION_COOKIE}=${token}; Path=/; HttpOnly; Secure; SameSite=Lax; Max-Age=${Math.floor(maxAgeSeconds)}`);
+  res.setHeader('Set-Cookie', sessionCookie(token, maxAgeSeconds));
 }
 
 export function sessionRouter(deps: ApiDeps): Router {
@@ -75,5 +79,36 @@ export function sessionRouter(deps: ApiDeps): Router {
       next(err);
     }
   });
+  router.get(SSO_START_PATH, async (req, res) => {
+    try {
+      const email = typeof req.query.email === 'string' ? req.query.email.slice(0, 320) : '';
+      const { url, state } = await startSso(deps, email);
+      // Binds the answer to this browser: the callback's state must be the cookie's (no sign-in slipped in from elsewhere).
+      res.setHeader('Set-Cookie', `${SSO_COOKIE}=${state}; Path=${SSO_CALLBACK_PATH}; HttpOnly; Secure; SameSite=Lax; Max-Age=600`);
+      res.redirect(303, url);
+    } catch (err) {
+      backToConsole(res, err);
+    }
+  });
+
+  router.get(SSO_CALLBACK_PATH, async (req, res) => {
+    try {
+      const here = new URL(req.originalUrl, deps.config.PUBLIC_API_URL);
+      const user = await limitingFailures(req, deps, () => finishSso(deps, here, readCookie(req, SSO_COOKIE)));
+      const { token } = await startSession(deps, user);
+      res.setHeader('Set-Cookie', [`${SSO_COOKIE}=; Path=${SSO_CALLBACK_PATH}; HttpOnly; Secure; SameSite=Lax; Max-Age=0`, sessionCookie(token, maxAge)]);
+      res.redirect(303, '/console#signed_in');
+    } catch (err) {
+      backToConsole(res, err);
+    }
+  });
   return router;
+}
+
+const SSO_COOKIE = 'routeswit_sso';
+
+/** A browser on its way through the provider gets the console back, saying what went wrong, not a JSON error. */
+function backToConsole(res: Response, err: unknown): void {
+  const message = err instanceof ApiError ? err.message : 'Single sign-on failed; try again or sign in with a password';
+  res.redirect(303, `/console#sso_error=${encodeURIComponent(message)}`);
 }

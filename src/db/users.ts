@@ -77,6 +77,15 @@ export async function countFailedSignIn(db: Db, id: string, max: number, lockSec
   return row!;
 }
 
+/** The role an identity provider says a person has now; their other sessions end, as with any role change. */
+export async function setRole(db: Db, id: string, role: string): Promise<UserRow> {
+  return db.transaction(async (trx) => {
+    const [row] = await trx<UserRow>('users').where({ id }).update({ role, updated_at: trx.fn.now() }).returning('*');
+    await trx('sessions').where({ user_id: id }).delete();
+    return row!;
+  });
+}
+
 export async function countSignIn(db: Db, id: string): Promise<void> {
   await db('users').where({ id }).update({ failed_sign_ins: 0, locked_until: null, last_sign_in_at: db.fn.now() });
 }

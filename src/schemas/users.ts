@@ -88,3 +88,37 @@ export const Session = z
   })
   .meta({ id: 'Session' });
 export type Session = z.infer<typeof Session>;
+
+const Domain = z
+  .string()
+  .regex(/^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/, 'a lower-case domain name such as acme.io')
+  .meta({ description: 'A lower-case domain name' });
+
+export const SsoConnectionPut = z
+  .strictObject({
+    issuer: z.url().max(500).meta({ description: "The identity provider's issuer URL (its /.well-known/openid-configuration is read from it)" }),
+    client_id: z.string().min(1).max(500),
+    client_secret: z.string().min(1).max(2000).optional().meta({ description: 'Required the first time; left out later, the stored one is kept' }),
+    email_domains: z.array(Domain).min(1).max(50).meta({ description: 'People whose email is at one of these sign in here; each domain belongs to one organization', uniqueItems: true }),
+    default_role: Role.default('viewer').meta({ description: 'The role of a person the provider signs in for the first time, when role_claim says nothing' }),
+    role_claim: z.string().min(1).max(200).nullable().optional().meta({ description: "A claim (such as groups) whose value, or any of whose values, role_map turns into a role; it then decides at every sign-in" }),
+    role_map: z.record(z.string().min(1).max(200), Role).optional().meta({ description: 'Claim value → role; the highest role that matches wins' }),
+  })
+  .meta({ id: 'SsoConnectionPut' });
+export type SsoConnectionPut = z.infer<typeof SsoConnectionPut>;
+
+export const SsoConnection = z
+  .object({
+    issuer: z.string(),
+    client_id: z.string(),
+    client_secret: z.literal('********'),
+    email_domains: z.array(z.string()),
+    default_role: Role,
+    role_claim: z.string().nullable(),
+    role_map: z.record(z.string(), Role),
+    redirect_uri: z.string().meta({ description: 'Register it with the provider as the redirect URI' }),
+    start_url: z.string().meta({ description: 'Where a person starts signing in (the console links here): add ?email=' }),
+    updated_at: Timestamp,
+  })
+  .meta({ id: 'SsoConnection' });
+export type SsoConnection = z.infer<typeof SsoConnection>;

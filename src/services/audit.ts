@@ -14,6 +14,7 @@ import { toPage } from './paging';
 import { getListSummary } from './lists';
 import { getCalendar } from './calendars';
 import { getUser } from './users';
+import { getSso } from './sso';
 import { getHubSpot } from './integrations';
 
 const READERS: Partial<Record<AuditedResource, (deps: Pick<ServiceDeps, 'db' | 'config'>, orgId: string, id: string) => Promise<unknown>>> = {
@@ -26,13 +27,14 @@ const READERS: Partial<Record<AuditedResource, (deps: Pick<ServiceDeps, 'db' | '
   organization: (deps, orgId) => getOrganization(deps, orgId),
   integration: (deps, orgId) => getHubSpot(deps, orgId),
   user: getUser,
+  sso: (deps, orgId) => getSso(deps, orgId),
 };
 
 /** The object before a change, or null when there is none (a create) or it cannot be read. */
 export async function auditBefore(deps: Pick<ServiceDeps, 'db' | 'config'>, orgId: string, resource: AuditedResource, id: string | undefined): Promise<unknown> {
   const read = READERS[resource];
-  // The organization and its integrations are one per organization: no id names them.
-  if (!read || (resource !== 'organization' && resource !== 'integration' && !id)) return null;
+  // The organization, its integrations and its single sign-on are one per organization: no id names them.
+  if (!read || (resource !== 'organization' && resource !== 'integration' && resource !== 'sso' && !id)) return null;
   return read(deps, orgId, id ?? orgId).catch(() => null);
 }
 

@@ -206,9 +206,9 @@ describe('Console sign-in at /console', () => {
     await page.goto(`${base}/console`);
     await page.getByRole('button', { name: 'Sign out' }).click();
     await page.getByRole('heading', { name: 'Sign in' }).waitFor();
-    await page.getByLabel('Email').fill(email);
+    await page.getByLabel('Email', { exact: true }).fill(email);
     await page.getByLabel('Password', { exact: true }).fill('not her password');
-    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.getByRole('button', { name: 'Sign in', exact: true }).click();
     await page.locator('#status', { hasText: 'Wrong email or password' }).waitFor();
     expect(offsite).toEqual([]);
     // The one console error is the refused sign-in's 401, which the page shows in words.

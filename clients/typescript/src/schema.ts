@@ -1275,6 +1275,41 @@ export interface paths {
         patch: operations["updateUser"];
         trace?: never;
     };
+    "/v1/organization/sso": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The single sign-on connection (its secret redacted); 404 when none is set up
+         * @description Required scope: `users:read`.
+         */
+        get: operations["getSsoConnection"];
+        /**
+         * Set up single sign-on with an OpenID Connect provider for people at the given email domains
+         * @description Register `redirect_uri` (in the answer) with the provider. People at `email_domains` then sign in at `start_url?email=…` (the console does this); the first sign-in makes their user with the role `role_claim` maps to, else `default_role`. The client secret is sealed with ENCRYPTION_KEYS and never shown again. A domain another organization signs in is 409.
+         *
+         *     Also checked, with 422 when not met:
+         *     - each of `email_domains` is not signed in by another organization (409)
+         *     - connecting the first time needs `client_secret` (422)
+         *     - the deployment has ENCRYPTION_KEYS (409)
+         *
+         *     Required scope: `users:write`. A key without `users:read` gets a `WriteReceipt`: the id, status and the fields it sent.
+         */
+        put: operations["putSsoConnection"];
+        post?: never;
+        /**
+         * Turn single sign-on off: people it made keep their accounts and sign in with a password once they have set one by invitation
+         * @description Required scope: `users:write`. A key without `users:read` gets a `WriteReceipt`: the id, status and the fields it sent.
+         */
+        delete: operations["deleteSsoConnection"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/api-keys": {
         parameters: {
             query?: never;
@@ -4250,6 +4285,52 @@ export interface components {
             active?: boolean;
             name?: string;
         };
+        SsoConnection: {
+            issuer: string;
+            client_id: string;
+            /** @enum {string} */
+            client_secret: "********";
+            email_domains: string[];
+            default_role: components["schemas"]["Role"];
+            role_claim: string | null;
+            role_map: {
+                [key: string]: components["schemas"]["Role"];
+            };
+            /** @description Register it with the provider as the redirect URI */
+            redirect_uri: string;
+            /** @description Where a person starts signing in (the console links here): add ?email= */
+            start_url: string;
+            /**
+             * Format: date-time
+             * @description ISO 8601 timestamp
+             * @example 2026-11-28T09:30:00.000Z
+             */
+            updated_at: string;
+        };
+        SsoConnectionPut: {
+            /**
+             * Format: uri
+             * @description The identity provider's issuer URL (its /.well-known/openid-configuration is read from it)
+             */
+            issuer: string;
+            client_id: string;
+            /** @description Required the first time; left out later, the stored one is kept */
+            client_secret?: string;
+            /** @description People whose email is at one of these sign in here; each domain belongs to one organization */
+            email_domains: string[];
+            /**
+             * @description The role of a person the provider signs in for the first time, when role_claim says nothing
+             * @default viewer
+             * @enum {string}
+             */
+            default_role?: "owner" | "admin" | "manager" | "viewer";
+            /** @description A claim (such as groups) whose value, or any of whose values, role_map turns into a role; it then decides at every sign-in */
+            role_claim?: string | null;
+            /** @description Claim value → role; the highest role that matches wins */
+            role_map?: {
+                [key: string]: components["schemas"]["Role"];
+            };
+        };
         ApiKey: {
             /**
              * @description key id
@@ -4332,7 +4413,7 @@ export interface components {
             /** @enum {string} */
             action: "created" | "updated" | "deleted" | "published" | "revoked";
             /** @enum {string} */
-            resource_type: "rep" | "ruleset" | "organization" | "api_key" | "webhook" | "monitor" | "list" | "calendar" | "integration" | "user" | "invitation";
+            resource_type: "rep" | "ruleset" | "organization" | "api_key" | "webhook" | "monitor" | "list" | "calendar" | "integration" | "user" | "invitation" | "sso";
             resource_id: string | null;
             /** @description The API key that made the change (null: a person in the console, the admin CLI or the system) */
             actor_key_id: string | null;
@@ -7267,6 +7348,92 @@ export interface operations {
             500: components["responses"]["ServerError"];
         };
     };
+    getSsoConnection: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SsoConnection"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            422: components["responses"]["ValidationError"];
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["ServerError"];
+        };
+    };
+    putSsoConnection: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["SsoConnectionPut"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SsoConnection"] | components["schemas"]["WriteReceipt"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["PayloadTooLarge"];
+            422: components["responses"]["ValidationError"];
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["ServerError"];
+        };
+    };
+    deleteSsoConnection: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SsoConnection"] | components["schemas"]["WriteReceipt"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            422: components["responses"]["ValidationError"];
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["ServerError"];
+        };
+    };
     listApiKeys: {
         parameters: {
             query?: {
@@ -7373,7 +7540,7 @@ export interface operations {
                 limit?: number;
                 /** @description Opaque cursor from the Link header of the previous page */
                 cursor?: string;
-                resource_type?: "rep" | "ruleset" | "organization" | "api_key" | "webhook" | "monitor" | "list" | "calendar" | "integration" | "user" | "invitation";
+                resource_type?: "rep" | "ruleset" | "organization" | "api_key" | "webhook" | "monitor" | "list" | "calendar" | "integration" | "user" | "invitation" | "sso";
                 resource_id?: string;
                 /** @description key id */
                 actor_key_id?: string;

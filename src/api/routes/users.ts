@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { IdOf, PageQuery } from '../../schemas/common';
-import { Invitation, InvitationCreate, User, UserUpdate } from '../../schemas/users';
+import { Invitation, InvitationCreate, SsoConnection, SsoConnectionPut, User, UserUpdate } from '../../schemas/users';
+import * as sso from '../../services/sso';
 import * as service from '../../services/users';
 import { listRoute, route } from '../route';
 
@@ -75,5 +76,48 @@ export const userRoutes = [
     response: User,
     errors: [409],
     handler: (ctx, { params }) => service.deactivateUser(ctx.deps, ctx.orgId, params.id),
+  }),
+];
+
+export const ssoRoutes = [
+  route({
+    method: 'put',
+    path: '/v1/organization/sso',
+    operationId: 'putSsoConnection',
+    audit: { resource: 'sso', action: 'updated' },
+    tag,
+    summary: 'Set up single sign-on with an OpenID Connect provider for people at the given email domains',
+    description:
+      'Register `redirect_uri` (in the answer) with the provider. People at `email_domains` then sign in at `start_url?email=…` (the console does this); the first sign-in makes their user with the role `role_claim` maps to, else `default_role`. ' +
+      'The client secret is sealed with ENCRYPTION_KEYS and never shown again. A domain another organization signs in is 409.',
+    alsoChecked: ['each of `email_domains` is not signed in by another organization (409)', 'connecting the first time needs `client_secret` (422)', 'the deployment has ENCRYPTION_KEYS (409)'],
+    scope: 'users:write',
+    body: SsoConnectionPut,
+    response: SsoConnection,
+    errors: [409],
+    handler: (ctx, { body }) => sso.putSso(ctx.deps, ctx.orgId, body),
+  }),
+  route({
+    method: 'get',
+    path: '/v1/organization/sso',
+    operationId: 'getSsoConnection',
+    tag,
+    summary: 'The single sign-on connection (its secret redacted); 404 when none is set up',
+    scope: 'users:read',
+    response: SsoConnection,
+    errors: [404],
+    handler: (ctx) => sso.getSso(ctx.deps, ctx.orgId),
+  }),
+  route({
+    method: 'delete',
+    path: '/v1/organization/sso',
+    operationId: 'deleteSsoConnection',
+    audit: { resource: 'sso', action: 'deleted' },
+    tag,
+    summary: 'Turn single sign-on off: people it made keep their accounts and sign in with a password once they have set one by invitation',
+    scope: 'users:write',
+    response: SsoConnection,
+    errors: [404],
+    handler: (ctx) => sso.deleteSso(ctx.deps, ctx.orgId),
   }),
 ];

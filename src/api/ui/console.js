@@ -26,6 +26,7 @@
 
   function show(which) {
     for (const id of ['sign-in', 'accept', 'signed-in']) $(id).hidden = id !== which;
+    $('sso').hidden = which !== 'sign-in';
     const first = $(which).querySelector('input, button');
     if (first) first.focus();
   }
@@ -40,7 +41,14 @@
     say('');
   }
 
-  const token = new URLSearchParams(location.hash.slice(1)).get('token');
+  const fragment = new URLSearchParams(location.hash.slice(1));
+  const token = fragment.get('token');
+
+  $('sso').addEventListener('submit', (ev) => {
+    ev.preventDefault();
+    say('Going to your identity provider…');
+    location.assign(`/v1/sso/start?email=${encodeURIComponent($('sso-email').value.trim())}`);
+  });
 
   $('sign-in').addEventListener('submit', async (ev) => {
     ev.preventDefault();
@@ -78,7 +86,11 @@
     }
   });
 
-  if (token) show('accept');
-  else if (localStorage.getItem(MARK)) call('GET', '/v1/session').then(signedIn, () => (localStorage.removeItem(MARK), show('sign-in')));
+  if (fragment.get('sso_error')) {
+    show('sign-in');
+    say(fragment.get('sso_error'), true);
+    history.replaceState(null, '', '/console');
+  } else if (token) show('accept');
+  else if (localStorage.getItem(MARK) || fragment.has('signed_in')) call('GET', '/v1/session').then(signedIn, () => (localStorage.removeItem(MARK), show('sign-in')));
   else show('sign-in');
 })();
