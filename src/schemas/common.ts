@@ -80,7 +80,8 @@ export const OptionalText = (max: number) =>
     .meta({ description: 'Empty or blank is the same as null' });
 
 /** Query strings arrive as text; these accept "10" and "true" the way a URL writes them. */
-export const QueryInt = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
+// An empty value (`?wait_ms=`) is not a number: refused, not read as 0.
+export const QueryInt = (min: number, max: number) => z.preprocess((v) => (typeof v === 'string' && v.trim() === '' ? Number.NaN : v), z.coerce.number().int().min(min).max(max));
 export const QueryBool = z.enum(['true', 'false']).transform((v) => v === 'true');
 
 export const PageQuery = z.object({

@@ -91,7 +91,8 @@ export type Session = z.infer<typeof Session>;
 
 const Domain = z
   .string()
-  .regex(/^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/, 'a lower-case domain name such as acme.io')
+  .max(253)
+  .regex(/^[a-z0-9-]{1,63}(\.[a-z0-9-]{1,63})+$/, 'a lower-case domain name such as acme.io')
   .meta({ description: 'A lower-case domain name' });
 
 export const SsoConnectionPut = z
