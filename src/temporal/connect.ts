@@ -7,7 +7,7 @@ import type { TemporalConnection } from '../config';
 export function describeConnectError(err: unknown, c: Pick<TemporalConnection, 'address' | 'tls'>): { message: string; permanent: boolean } {
   const text = `${(err as Error)?.message ?? err} ${String((err as { cause?: unknown })?.cause ?? '')}`;
   // Over TLS, a connection the server cuts during the handshake (reset, early end of stream) is a refusal too.
-  const refused = /certificate|handshake|tls|ssl|alert|unknown ca|close_notify/i.test(text) || (c.tls && /reset by peer|connection ?reset|unexpected ?eof|early eof|broken ?pipe/i.test(text));
+  const refused = /certificate|handshake|tls|ssl|alert|unknown ca|close_notify/i.test(text) || (c.tls && /reset by peer|connection ?reset|unexpected ?eof|early eof|broken ?pipe|connection closed/i.test(text));
   if (refused) {
     return {
       permanent: true,

@@ -2,11 +2,15 @@ import { mkdirSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
 import path from 'node:path';
+import AxeBuilder from '@axe-core/playwright';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { CHROMIUM_ARGS, chromiumPath } from '../helpers/chromium';
 import { newOrg, startApi, startWorker, type TestApi, type TestOrg, type TestWorker } from '../helpers/stack';
 import { waitFor } from '../helpers/wait';
 import { createUserWithLink } from '../../src/services/users';
+import { quietFile } from '../helpers/quiet';
+// Keeps the cores busy (password hashing, a browser): not while another file measures latency (see quiet.ts).
+quietFile();
 
 const ARTIFACTS = path.join(__dirname, '..', 'artifacts');
 
@@ -214,5 +218,31 @@ describe('Console sign-in at /console', () => {
     // The one console error is the refused sign-in's 401, which the page shows in words.
     expect(errors.filter((e) => !/status of 401/.test(e))).toEqual([]);
     await page.close();
+  });
+});
+
+describe('accessibility (axe-core)', () => {
+  /** Serious and critical violations on the page as it stands: each with the rule and the first element. */
+  async function violations(page: Page): Promise<string[]> {
+    const result = await new AxeBuilder({ page }).analyze();
+    return result.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical').map((v) => `${v.id}: ${v.nodes[0]?.target.join(' ')}`);
+  }
+
+  it('the console sign-in, the invitation page and the dashboard have no serious or critical violations', async () => {
+    // axe-core needs a page of an explicit browser context.
+    const context = await browser.newContext({ viewport: { width: 1400, height: 1000 } });
+    const page = await context.newPage();
+    await page.goto(`${base}/console`);
+    await page.getByRole('heading', { name: 'Sign in' }).waitFor();
+    expect(await violations(page)).toEqual([]);
+    await page.goto(`${base}/console/accept#token=${'x'.repeat(43)}`);
+    await page.getByRole('heading', { name: 'Accept your invitation' }).waitFor();
+    expect(await violations(page)).toEqual([]);
+    await page.goto(`${base}/dashboard`);
+    await page.getByLabel('API key').fill(org.key);
+    await page.getByRole('button', { name: 'Load', exact: true }).click();
+    await page.locator('#board:not([hidden])').waitFor();
+    expect(await violations(page)).toEqual([]);
+    await context.close();
   });
 });

@@ -26,7 +26,8 @@ export async function startHubSpotStack(name: string, fakeOptions: FakeHubSpotOp
     const s = api.app.listen(0, '127.0.0.1', () => resolve(s));
   });
   const webhookUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}/v1/integrations/hubspot/webhook`;
-  const worker = await startWorker(queue, settings);
+  // HubSpot's flows need no webhook deliveries or notifications: this stack leaves the outbox to the others.
+  const worker = await startWorker(queue, settings, { outbox: false });
   return {
     fake,
     api,

@@ -83,7 +83,7 @@ export interface TestWorker {
 }
 
 /** A real worker polling the run's Temporal server, using the bundle prebuilt by global setup. */
-export async function startWorker(taskQueue = testConfig().TEMPORAL_TASK_QUEUE, overrides: Record<string, string> = {}): Promise<TestWorker> {
+export async function startWorker(taskQueue = testConfig().TEMPORAL_TASK_QUEUE, overrides: Record<string, string> = {}, opts: { outbox?: boolean } = {}): Promise<TestWorker> {
   quietTemporalRuntime();
   const config = testConfig(overrides);
   const connection = await NativeConnection.connect(config.TEMPORAL_CONNECTION.options);
@@ -103,8 +103,13 @@ export async function startWorker(taskQueue = testConfig().TEMPORAL_TASK_QUEUE, 
     workflowBundlePath: process.env.TEST_WORKFLOW_BUNDLE,
   });
   const running = worker.run();
-  // As in the worker process: the outbox (webhook deliveries, wake-ups of waiting leads) is dispatched.
-  const dispatcher = startDispatcher({ db, temporal, logger: createLogger('silent', 'test-dispatcher'), intervalMs: 200, notificationRetry: notificationRetry(config) });
+  // As in the worker process: the outbox (webhook deliveries, notifications, wake-ups of waiting leads) is
+  // dispatched. Its rows name no task queue (a deployment has one), so every stack that dispatches takes every
+  // test file's rows and sends them with its own settings: stacks that need no outbox leave it to the others.
+  const dispatcher =
+    opts.outbox === false
+      ? { stop: async () => undefined }
+      : startDispatcher({ db, temporal, logger: createLogger('silent', 'test-dispatcher'), intervalMs: 200, notificationRetry: notificationRetry(config) });
   // And leads taken in bulk are started, a few at a time (only this task queue's).
   const feeder = startBulkFeeder({ db, temporal, logger: createLogger('silent', 'test-feeder'), maxRouting: config.BULK_LEADS_ROUTING, maxRoutingShared: config.BULK_LEADS_ROUTING_SHARED });
   // And CRM work (owner writes, webhook batches) of this task queue.

@@ -16,7 +16,7 @@ const rules = { rules: [{ id: 'all', then: { strategy: 'ROUND_ROBIN', team: 'sdr
 beforeAll(async () => {
   // A task queue of its own: the feeder here starts only this file's bulk leads.
   api = startApi({ TEMPORAL_TASK_QUEUE: queue, RATE_LIMIT_PER_SECOND: '0' });
-  worker = await startWorker(queue, { TEMPORAL_TASK_QUEUE: queue });
+  worker = await startWorker(queue, { TEMPORAL_TASK_QUEUE: queue }, { outbox: false });
 });
 afterAll(async () => {
   await worker.stop();

@@ -32,7 +32,7 @@ describe('workers of another deployment', () => {
   const queue = `isolation-${process.pid}`;
   beforeAll(async () => {
     api = startApi({ TEMPORAL_TASK_QUEUE: queue });
-    worker = await startWorker(queue);
+    worker = await startWorker(queue, {}, { outbox: false });
   });
   afterAll(async () => {
     await worker.stop();

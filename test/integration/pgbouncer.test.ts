@@ -55,7 +55,7 @@ it('migrates an empty database through PgBouncer (routeswit migrate)', async () 
 
 it('routes leads through PgBouncer: one at a time, and in bulk through the feeder', async () => {
   api = startApi(settings);
-  worker = await startWorker(queue, settings);
+  worker = await startWorker(queue, settings, { outbox: false });
   const { org, reps } = await orgWithRules(api, { rules: [{ id: 'all', then: { strategy: 'ROUND_ROBIN', team: 'sdr' } }] }, [{ teams: ['sdr'] }, { teams: ['sdr'] }]);
   const lead = await api.http.post('/v1/leads?wait_ms=15000').set(org.auth).send({ email: 'pooled@bouncer.io' });
   expect(lead.body.status).toBe('ASSIGNED');

@@ -29,7 +29,7 @@ beforeAll(async () => {
     TEMPORAL_TASK_QUEUE: queue,
   };
   api = startApi(settings);
-  worker = await startWorker(queue, settings);
+  worker = await startWorker(queue, settings, { outbox: false });
 });
 afterAll(async () => {
   await worker?.stop();
@@ -90,4 +90,8 @@ it('counts a handshake cut short, as the native client words it, as a refusal ov
   const cut = new Error(`Failed to call GetSystemInfo: code: 'Unknown error', message: "transport error", source: tonic::transport::Error(Transport, hyper::Error(Io, Kind(ConnectionReset)))`);
   expect(describeConnectError(cut, { address: 'temporal:7233', tls: true }).permanent).toBe(true);
   expect(describeConnectError(cut, { address: 'temporal:7233', tls: false }).permanent).toBe(false);
+  // And another: the server closed the connection while the client was still handshaking.
+  const closed = new Error(`Failed to call GetSystemInfo: code: 'The operation was cancelled', message: "operation was canceled", source: tonic::transport::Error(Transport, hyper::Error(Canceled, "connection closed"))`);
+  expect(describeConnectError(closed, { address: 'temporal:7233', tls: true }).permanent).toBe(true);
+  expect(describeConnectError(closed, { address: 'temporal:7233', tls: false }).permanent).toBe(false);
 });

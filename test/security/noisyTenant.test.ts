@@ -3,6 +3,7 @@ import type { AddressInfo } from 'node:net';
 import zlib from 'node:zlib';
 import { startLatencyProbe } from '../helpers/latencyProbe';
 import { orgWithRules, restrictedKey, startApi, startWorker, type TestApi, type TestOrg, type TestWorker } from '../helpers/stack';
+import { holdQuiet } from '../helpers/quiet';
 
 /**
  * Round 2, acceptance: findings 1-4 fired at the API by one organization (and by nobody at all) while another
@@ -18,19 +19,26 @@ let attacker: TestOrg;
 const queue = `noisy-${process.pid}`;
 const then = { strategy: 'ROUND_ROBIN', team: 'sdr' };
 
+let release: (() => void) | undefined;
+// One more try for a measurement a passing neighbour spoilt (a Postgres vacuum, say): a real stall fails both.
+jest.retryTimes(1, { logErrorsBeforeRetry: true });
+
 beforeAll(async () => {
+  // Ratios against idle mean nothing while another file loads the machine for long: see quiet.ts.
+  release = await holdQuiet();
   api = startApi({ TEMPORAL_TASK_QUEUE: queue, RATE_LIMIT_PER_SECOND: '0' });
-  worker = await startWorker(queue, { TEMPORAL_TASK_QUEUE: queue });
+  worker = await startWorker(queue, { TEMPORAL_TASK_QUEUE: queue }, { outbox: false });
   server = http.createServer(api.app);
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   ({ org: victim } = await orgWithRules(api, { rules: [{ id: 'all', then }] }, [{ teams: ['sdr'] }, { teams: ['sdr'] }]));
   ({ org: attacker } = await orgWithRules(api, { rules: [{ id: 'all', then }] }, [{ teams: ['sdr'] }]));
-});
+}, 11 * 60_000);
 afterAll(async () => {
   await new Promise((r) => server.close(r));
   await worker.stop();
   await api.close();
+  release?.();
 });
 
 const post = (path: string, auth: Record<string, string>, body: unknown, headers: Record<string, string> = {}) =>
