@@ -19,6 +19,8 @@ module.exports = {
   globalSetup: '<rootDir>/test/setup/globalSetup.ts',
   globalTeardown: '<rootDir>/test/setup/globalTeardown.ts',
   setupFiles: ['<rootDir>/test/setup/env.ts'],
+  // Every file holds the machine shared; files that measure latency against idle hold it alone.
+  setupFilesAfterEnv: ['<rootDir>/test/setup/shared.ts'],
   testTimeout: 60000,
   // Jest's summary, then one plain closing line that CI's log reader counts.
   reporters: ['default', '<rootDir>/test/setup/closingLine.js'],

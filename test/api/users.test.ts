@@ -4,15 +4,12 @@ import { createUserWithLink } from '../../src/services/users';
 import { personOf, tokenOf } from '../helpers/people';
 import { startApi, type TestApi } from '../helpers/stack';
 import { waitFor } from '../helpers/wait';
-import { quietFile } from '../helpers/quiet';
 
 /**
  * Issue 29, the people part end to end through the API: the first owner made as the CLI makes them, an
  * invitation emailed through SMTP (read from the local capture), accepted, and the audit log naming each
  * person for what they changed.
  */
-// Keeps the cores busy (password hashing, a browser): not while another file measures latency (see quiet.ts).
-quietFile();
 let api: TestApi;
 let mail: MailCapture;
 beforeAll(async () => {

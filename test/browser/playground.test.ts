@@ -8,9 +8,6 @@ import { CHROMIUM_ARGS, chromiumPath } from '../helpers/chromium';
 import { newOrg, startApi, startWorker, type TestApi, type TestOrg, type TestWorker } from '../helpers/stack';
 import { waitFor } from '../helpers/wait';
 import { createUserWithLink } from '../../src/services/users';
-import { quietFile } from '../helpers/quiet';
-// Keeps the cores busy (password hashing, a browser): not while another file measures latency (see quiet.ts).
-quietFile();
 
 const ARTIFACTS = path.join(__dirname, '..', 'artifacts');
 

@@ -6,15 +6,12 @@ import readline from 'node:readline';
 import { chromium, type Browser } from 'playwright-core';
 import { CHROMIUM_ARGS, chromiumPath } from '../helpers/chromium';
 import { newOrg, startApi, type TestApi, type TestOrg } from '../helpers/stack';
-import { quietFile } from '../helpers/quiet';
 
 /**
  * Issue 29: single sign-on with OpenID Connect against a real provider (oidc-provider, started here on
  * loopback), driven in Chromium as a person would: the console sends them to the provider, they sign in and
  * consent, and come back signed in, their account made just in time with the role their groups map to.
  */
-// Keeps the cores busy (password hashing, a browser): not while another file measures latency (see quiet.ts).
-quietFile();
 let api: TestApi;
 let server: Server;
 let base: string;

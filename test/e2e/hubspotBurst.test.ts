@@ -1,5 +1,4 @@
 import { connectedOrg, startHubSpotStack, type HubSpotStack } from '../helpers/hubspotStack';
-import { holdQuiet } from '../helpers/quiet';
 import { waitFor } from '../helpers/wait';
 
 /**
@@ -8,16 +7,10 @@ import { waitFor } from '../helpers/wait';
  * never sees more than 100 requests in any 10 seconds: the budget is shared by every lead, not per lead.
  */
 let s: HubSpotStack;
-let release: (() => void) | undefined;
 beforeAll(async () => {
-  // 300 leads and their CRM work load the machine for half a minute: not while a latency ratio is measured.
-  release = await holdQuiet();
   s = await startHubSpotStack('hubspot-burst');
-}, 11 * 60_000);
-afterAll(async () => {
-  await s?.close();
-  release?.();
-});
+}, 60_000);
+afterAll(() => s.close());
 
 it('routes 300 new contacts and writes 300 owners without passing 100 requests per 10 s', async () => {
   const team = ['a', 'b', 'c'].map((n) => ({ name: n.toUpperCase(), email: `${n}@seller.io`, teams: ['sdr'] }));

@@ -2,12 +2,15 @@ import fs from 'node:fs';
 import path from 'node:path';
 
 /**
- * A lock between test files that must not overlap: the ones that measure latency against an idle baseline
- * (noisy neighbours) and the ones that load the machine for a long time (a 300-contact burst). Jest runs two
- * files at once; without it, which of them meet decides whether a ratio holds. A directory made atomically,
- * holding the holder's pid, so a lock left by a killed run is taken over.
+ * Test files that measure latency against an idle baseline (noisy neighbours, body bombs, hostile patterns)
+ * run alone: Jest runs two files at once, and whatever the other file does decides whether a ratio holds. Every
+ * file holds the machine shared (test/setup/shared.ts); a latency file holds it exclusively, waiting for the
+ * other file to end, while the next one waits for it. Locks are files naming their holder's pid, so a lock a
+ * killed run left behind is taken over.
  */
-const LOCK = path.join(__dirname, '..', '..', '.data', 'quiet-test.lock');
+const DIR = path.join(__dirname, '..', '..', '.data', 'test-locks');
+const EXCLUSIVE = path.join(DIR, 'exclusive');
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 const alive = (pid: number) => {
   try {
@@ -18,32 +21,72 @@ const alive = (pid: number) => {
   }
 };
 
-export async function holdQuiet(timeoutMs = 10 * 60_000): Promise<() => void> {
-  fs.mkdirSync(path.dirname(LOCK), { recursive: true });
+/** The pid a lock file names, or null when the file is gone or its holder is dead (then it is removed). */
+function holder(file: string): number | null {
+  let pid: number;
+  try {
+    pid = Number(fs.readFileSync(file, 'utf8'));
+  } catch {
+    return null;
+  }
+  if (pid && pid !== process.pid && !alive(pid)) {
+    fs.rmSync(file, { force: true });
+    return null;
+  }
+  return pid || null;
+}
+
+const othersShared = () =>
+  fs
+    .readdirSync(DIR)
+    .filter((f) => f.startsWith('shared-'))
+    .map((f) => holder(path.join(DIR, f)))
+    .filter((pid) => pid !== null && pid !== process.pid);
+
+async function waitUntil(what: string, ready: () => boolean, timeoutMs: number): Promise<void> {
   const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    try {
-      fs.mkdirSync(LOCK);
-      fs.writeFileSync(path.join(LOCK, 'pid'), String(process.pid));
-      return () => fs.rmSync(LOCK, { recursive: true, force: true });
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
-      const holder = Number(fs.readFileSync(path.join(LOCK, 'pid'), { encoding: 'utf8', flag: 'a+' }) || 0);
-      if (holder && !alive(holder)) fs.rmSync(LOCK, { recursive: true, force: true });
-      if (Date.now() > deadline) throw new Error(`the quiet-test lock is still held by pid ${holder}`);
-      await new Promise((r) => setTimeout(r, 250));
-    }
+  while (!ready()) {
+    if (Date.now() > deadline) throw new Error(`gave up waiting for ${what}`);
+    await sleep(100);
   }
 }
 
-/**
- * Holds the lock for the whole test file: call it first, at the top level, in a file that measures latency
- * against idle or one that keeps both cores busy (password hashing, a browser, hundreds of leads).
- */
+/** Every test file: held while no latency file runs. */
+export async function holdShared(timeoutMs = 15 * 60_000): Promise<() => void> {
+  fs.mkdirSync(DIR, { recursive: true });
+  const mine = path.join(DIR, `shared-${process.pid}`);
+  for (;;) {
+    await waitUntil('a latency test to end', () => holder(EXCLUSIVE) === null, timeoutMs);
+    fs.writeFileSync(mine, String(process.pid));
+    // A latency file may have claimed the machine meanwhile: then it goes first.
+    if (holder(EXCLUSIVE) === null) return () => fs.rmSync(mine, { force: true });
+    fs.rmSync(mine, { force: true });
+  }
+}
+
+/** A latency file: the machine to itself once the other running file has ended. */
+export async function holdExclusive(timeoutMs = 15 * 60_000): Promise<() => void> {
+  fs.mkdirSync(DIR, { recursive: true });
+  for (;;) {
+    try {
+      fs.writeFileSync(EXCLUSIVE, String(process.pid), { flag: 'wx' });
+      break;
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+      await waitUntil('another latency test to end', () => holder(EXCLUSIVE) === null, timeoutMs);
+    }
+  }
+  // This file's own shared hold (the setup file took it) does not count.
+  fs.rmSync(path.join(DIR, `shared-${process.pid}`), { force: true });
+  await waitUntil('the other test file to end', () => othersShared().length === 0, timeoutMs);
+  return () => fs.rmSync(EXCLUSIVE, { force: true });
+}
+
+/** Call first, at the top level, in a file that measures latency against idle. */
 export function quietFile(): void {
   let release: (() => void) | undefined;
   beforeAll(async () => {
-    release = await holdQuiet();
-  }, 11 * 60_000);
+    release = await holdExclusive();
+  }, 16 * 60_000);
   afterAll(() => release?.());
 }

@@ -2,15 +2,12 @@ import { allRoutes } from '../../src/api/app';
 import { openApiPath } from '../../src/api/route';
 import { cookieOf, emailFor, personOf, personWithRole, tokenOf } from '../helpers/people';
 import { apiSuite, newOrg } from '../helpers/stack';
-import { quietFile } from '../helpers/quiet';
 
 /**
  * Issue 29: people sign in to the console. Sessions are server side (sign-out and role changes act on the
  * next request), cookies are HttpOnly, Secure and SameSite, changes need the CSRF token, wrong passwords
  * lock the account, sessions end when idle and at their absolute end, and a viewer can change nothing.
  */
-// Keeps the cores busy (password hashing, a browser): not while another file measures latency (see quiet.ts).
-quietFile();
 const suite = apiSuite({ SESSION_IDLE_MINUTES: '5', SIGN_IN_MAX_FAILURES: '3' });
 const http = () => suite.api.http;
 const db = () => suite.api.deps.db;
