@@ -4,7 +4,7 @@ import { crmTransport, type RateLimiter, type TokenSource } from '../crm/http';
 import { hubspotConnector, hubspotRetryAfter, refreshHubSpotToken } from '../crm/hubspot/connector';
 import { openText, parseKeyring, sealText, type Keyring } from '../crypto/keyring';
 import { findConnection, saveAccessToken, type CrmConnectionRow } from '../db/crmConnections';
-import { pauseCrmAccount, takeCrmSlot } from '../db/crmLimiter';
+import { endCrmSlot, pauseCrmAccount, takeCrmSlot } from '../db/crmLimiter';
 import type { Db } from '../db/knex';
 import { outboundPolicy } from '../net/outbound';
 
@@ -28,10 +28,10 @@ export interface CrmSecrets {
 }
 
 /**
- * The window the budget is counted over: HubSpot's ten seconds, and one more, so requests a slow network
- * delivers late still fit HubSpot's own count.
+ * The window the budget is counted over: HubSpot's ten seconds, and half a second for the two clocks'
+ * granularity. Lateness on the way needs no margin: a slot counts until its request has answered.
  */
-const WINDOW_MS = 11_000;
+const WINDOW_MS = 10_500;
 /** How long one request may wait for a slot before its activity gives up and is retried later. */
 const MAX_SLOT_WAIT_MS = 30_000;
 /** A token this close to expiring is refreshed before use. */
@@ -44,13 +44,14 @@ export function keyringOf(encryptionKeys: string | undefined): Keyring {
   return parseKeyring(encryptionKeys);
 }
 
-function limiterFor(db: Db, crm: CrmName, accountId: string, max: number): RateLimiter {
+function limiterFor(db: Db, crm: CrmName, accountId: string, max: number, maxRequestMs: number): RateLimiter {
   return {
     async acquire() {
       const started = Date.now();
       for (;;) {
-        const wait = await takeCrmSlot(db, crm, accountId, max, WINDOW_MS);
-        if (wait === 0) return;
+        const taken = await takeCrmSlot(db, crm, accountId, { max, windowMs: WINDOW_MS, maxRequestMs });
+        if ('slot' in taken) return () => endCrmSlot(db, taken.slot);
+        const wait = taken.waitMs;
         if (Date.now() - started + wait > MAX_SLOT_WAIT_MS) throw new CrmHttpError(429, `the ${crm} account's request budget is spent for now`, wait);
         await sleep(Math.min(wait, 1000));
       }
@@ -72,7 +73,8 @@ export function crmAccess(db: Db, s: CrmSettings) {
     if (!connection) return null;
     const keyring = keyringOf(s.encryptionKeys);
     const secrets = JSON.parse(openText(keyring, connection.secrets)) as CrmSecrets;
-    const limiter = limiterFor(db, crm, connection.account_id, s.hubspotRateLimit);
+    const timeoutMs = s.timeoutMs ?? 20_000;
+    const limiter = limiterFor(db, crm, connection.account_id, s.hubspotRateLimit, timeoutMs + 5_000);
     let cached = connection.access_token && connection.access_token_expires_at && connection.access_token_expires_at.getTime() - Date.now() > TOKEN_MARGIN_MS ? openText(keyring, connection.access_token) : null;
     const tokens: TokenSource = {
       current: async () => secrets.access_token ?? cached ?? tokens.refresh(),
@@ -84,7 +86,7 @@ export function crmAccess(db: Db, s: CrmSettings) {
         return t.accessToken;
       },
     };
-    const request = crmTransport({ baseUrl: s.hubspotApiUrl, policy, limiter, tokens, timeoutMs: s.timeoutMs ?? 20_000, ca: s.outboundCa, retryAfterOf: hubspotRetryAfter });
+    const request = crmTransport({ baseUrl: s.hubspotApiUrl, policy, limiter, tokens, timeoutMs, ca: s.outboundCa, retryAfterOf: hubspotRetryAfter });
     return { connection, connector: hubspotConnector(request) };
   };
 }

@@ -9,8 +9,8 @@ import { CrmHttpError, CrmUnreachable } from './connector';
  * made the call, so there is one retry policy, not two fighting each other.
  */
 export interface RateLimiter {
-  /** Waits for a request slot of this account's budget (shared by every worker). */
-  acquire(): Promise<void>;
+  /** Waits for a request slot of this account's budget (shared by every worker); call the answer once the request has ended. */
+  acquire(): Promise<() => Promise<void>>;
   /** The CRM said 429: nobody sends for this account for `ms`. */
   pause(ms: number): Promise<void>;
 }
@@ -70,7 +70,7 @@ function errorOf(res: OutboundResponse, what: string, fallback?: (res: OutboundR
 
 export function crmTransport(o: CrmTransportOptions) {
   async function once(r: CrmRequest, token: string | null): Promise<OutboundResponse> {
-    await o.limiter.acquire();
+    const release = await o.limiter.acquire();
     const url = new URL(r.path, o.baseUrl.endsWith('/') ? o.baseUrl : `${o.baseUrl}/`);
     for (const [k, v] of Object.entries(r.query ?? {})) if (v !== undefined) url.searchParams.set(k, v);
     const body = r.form ? new URLSearchParams(r.form).toString() : r.json === undefined ? '' : JSON.stringify(r.json);
@@ -80,6 +80,9 @@ export function crmTransport(o: CrmTransportOptions) {
       return await sendGuarded(url.toString(), body, o.policy, { method: r.method, headers, timeoutMs: o.timeoutMs, maxBodyBytes: MAX_ANSWER_BYTES, ...(o.ca ? { ca: o.ca } : {}) });
     } catch (err) {
       throw new CrmUnreachable(`${r.method} ${r.path}: ${describeFailure(err)}`);
+    } finally {
+      // A slot that cannot be ended counts until its timeout: safe, so a database blip here fails nothing.
+      await release().catch(() => undefined);
     }
   }
 
