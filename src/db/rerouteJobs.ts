@@ -15,6 +15,7 @@ export interface RerouteJobRow {
   failed: number;
   failures: Array<{ lead_id: string; reason: string }>;
   actor_key_id: string | null;
+  actor_user_id: string | null;
   created_at: Date;
   finished_at: Date | null;
 }
@@ -22,7 +23,7 @@ export interface RerouteJobRow {
 /** Failures kept on the job for people to read; the counters count them all. */
 const FAILURES_KEPT = 100;
 
-export async function insertRerouteJob(db: Conn, row: Pick<RerouteJobRow, 'id' | 'org_id' | 'selection' | 'lead_ids' | 'actor_key_id'>): Promise<RerouteJobRow> {
+export async function insertRerouteJob(db: Conn, row: Pick<RerouteJobRow, 'id' | 'org_id' | 'selection' | 'lead_ids' | 'actor_key_id' | 'actor_user_id'>): Promise<RerouteJobRow> {
   const [created] = await db('reroute_jobs')
     .insert({ ...row, selection: JSON.stringify(row.selection), status: row.lead_ids.length ? 'RUNNING' : 'COMPLETED', finished_at: row.lead_ids.length ? null : db.fn.now() })
     .returning('*');

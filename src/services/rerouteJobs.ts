@@ -33,7 +33,7 @@ function present(row: RerouteJobRow): RerouteJob {
  * routes each again through its own lead workflow. A dry run only chooses. The job row and its workflow come
  * together: when the workflow cannot be started the row is removed and the request fails (503).
  */
-export async function createRerouteJob(deps: ServiceDeps, orgId: string, keyId: string, req: RerouteRequest): Promise<RerouteJob> {
+export async function createRerouteJob(deps: ServiceDeps, orgId: string, actor: { keyId: string; userId?: string | null }, req: RerouteRequest): Promise<RerouteJob> {
   const { limit, dry_run: dryRun, ...selection } = req;
   const ids = await leads.leadIdsMatching(
     deps.db,
@@ -47,7 +47,7 @@ export async function createRerouteJob(deps: ServiceDeps, orgId: string, keyId: 
   }
   const row = await deps.db.transaction(async (trx) => {
     if (ids.length) await checkQuota(trx, deps.config, orgId, 'MAX_RUNNING_REROUTE_JOBS_PER_ORG');
-    return insertRerouteJob(trx, { id: newId('rerouteJob'), org_id: orgId, selection, lead_ids: ids, actor_key_id: keyId });
+    return insertRerouteJob(trx, { id: newId('rerouteJob'), org_id: orgId, selection, lead_ids: ids, actor_key_id: actor.userId ? null : actor.keyId, actor_user_id: actor.userId ?? null });
   });
   if (!ids.length) return present(row);
   try {

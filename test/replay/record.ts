@@ -216,7 +216,7 @@ async function main(): Promise<void> {
       );
       const l = (await ingestLead(deps, o.orgId, { email: 'moved@replay.io', country: 'US' }, { waitMs: 5000 })) as { id: string };
       await updateLead(deps, o.orgId, l.id, { country: 'DE' });
-      const job = await createRerouteJob(deps, o.orgId, 'key_replay', RerouteRequest.parse({ rule_id: 'de' }));
+      const job = await createRerouteJob(deps, o.orgId, { keyId: 'key_replay' }, RerouteRequest.parse({ rule_id: 'de' }));
       await temporal.client.workflow.getHandle(`reroute-job-${job.id}`).result();
       await closeLead(deps, o.orgId, l.id, 'done');
       await done(l.id);

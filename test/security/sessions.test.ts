@@ -152,3 +152,11 @@ it('API keys work exactly as before, beside a session cookie', async () => {
   const res = await http().post('/v1/reps').set({ ...suite.org.auth, Cookie: viewer.cookie }).send({ name: 'By key', email: emailFor('rep') });
   expect(res.status).toBe(200);
 });
+
+it('a reroute job started by a person names that person, not their session as a key', async () => {
+  const manager = await personWithRole(suite.api, suite.org, 'manager');
+  const res = await http().post('/v1/leads/reroute').set(manager.write).send({ rule_id: 'no-such-rule' });
+  expect(res.status).toBe(200);
+  const row = await db()('reroute_jobs').where({ id: res.body.id }).first();
+  expect(row).toMatchObject({ actor_user_id: manager.id, actor_key_id: null });
+});

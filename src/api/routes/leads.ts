@@ -89,7 +89,7 @@ export const leadRoutes = [
     handler: (ctx, { body }) => {
       // A dry run answers with the leads a selection names: it is a read.
       if (body.dry_run && !ctx.canRead) throw forbidden('A dry run lists the leads it would choose: it needs the leads:read scope too');
-      return createRerouteJob(deps(ctx), ctx.orgId, ctx.principal.keyId, body);
+      return createRerouteJob(deps(ctx), ctx.orgId, ctx.principal, body);
     },
   }),
   route({
