@@ -9,7 +9,11 @@ COPY tsconfig.json tsconfig.build.json ./
 COPY src ./src
 COPY migrations ./migrations
 COPY deploy/image/prune.js ./deploy/image/prune.js
+# The console (React, built by Vite into dist/console) talks to the API through the generated client.
+COPY console ./console
+COPY clients/typescript/src ./clients/typescript/src
 RUN npm run compile \
+ && npm run console:build \
  && npm prune --omit=dev --no-audit --no-fund \
  && node deploy/image/prune.js
 

@@ -1,13 +1,21 @@
 import express, { Router, type RequestHandler } from 'express';
+import fs from 'node:fs';
 import { uiContentSecurityPolicy } from './headers';
 import path from 'node:path';
 
 /**
- * The browser pages: the API Playground (/docs), the dashboard (/dashboard) and the console's sign-in (/console). Everything they load comes
- * from this server, from the project's own files and from npm packages, so they work offline and behind a
- * firewall. They hold no secret: the user pastes a key, and every call goes through the public API.
+ * The browser pages: the API Playground (/docs), the dashboard (/dashboard) and the console (/console, the
+ * React app in console/, built by Vite into dist/console). Everything they load comes from this server, so
+ * they work offline and behind a firewall. They hold no secret: every call goes through the public API, with
+ * a pasted key or the console's session cookie.
  */
 const PAGES = path.join(__dirname, 'ui');
+/**
+ * The built console: <root>/dist/console when running from src, dist/console beside dist/src when running the
+ * build. A build has an assets folder, which tells it from the sources in <root>/console.
+ */
+const CONSOLE_DIRS = [path.join(__dirname, '..', '..', 'dist', 'console'), path.join(__dirname, '..', '..', 'console')];
+const consoleDir = (): string | undefined => CONSOLE_DIRS.find((d) => fs.existsSync(path.join(d, 'index.html')) && fs.existsSync(path.join(d, 'assets')));
 const SWAGGER_UI = path.dirname(require.resolve('swagger-ui-dist/package.json'));
 const CHART_JS = path.dirname(require.resolve('chart.js'));
 
@@ -18,7 +26,20 @@ const file = (dir: string, name: string): RequestHandler => (_req, res, next) =>
 export function uiRouter(): Router {
   const router = Router();
   router.use(['/docs', '/dashboard', '/console', '/ui'], uiContentSecurityPolicy);
-  router.get(['/console', '/console/', '/console/accept'], file(PAGES, 'console.html'));
+  // Asset names carry their content's hash, so they may be cached for good; the page itself never is.
+  router.use('/console/assets', (req, res, next) => {
+    const dir = consoleDir();
+    if (!dir) return next();
+    return express.static(path.join(dir, 'assets'), { index: false, immutable: true, maxAge: '365d', fallthrough: false })(req, res, next);
+  });
+  router.get(/^\/console(\/.*)?$/, (_req, res, next) => {
+    const dir = consoleDir();
+    if (!dir) {
+      res.status(503).type('text/plain').send('The console is not built: run `npm run build` (or `npm run dev`, which builds it).\n');
+      return;
+    }
+    res.sendFile('index.html', { root: dir, headers: { 'Cache-Control': 'no-cache' } }, (err) => err && next(err));
+  });
   router.get(['/docs', '/docs/'], file(PAGES, 'docs.html'));
   router.get(['/dashboard', '/dashboard/'], file(PAGES, 'dashboard.html'));
   router.get('/ui/vendor/swagger-ui.css', file(SWAGGER_UI, 'swagger-ui.css'));

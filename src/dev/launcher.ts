@@ -2,6 +2,7 @@ import path from 'node:path';
 import { loadConfigOrExit } from '../config';
 import { createDb } from '../db/knex';
 import { ensureDevIdentity, ensureDevOwner } from './bootstrap';
+import { ensureConsoleBuilt } from './console';
 import { startMailCapture } from './mailCapture';
 import { Stack } from './stack';
 import { dataDir } from './tools';
@@ -49,6 +50,7 @@ async function main(): Promise<void> {
   try {
     if (process.env.TEMPORAL_ADDRESS) say(`Temporal: using ${process.env.TEMPORAL_ADDRESS} (TEMPORAL_ADDRESS is set; starting none)`);
     else say('starting the Temporal dev server (state in .data/temporal.sqlite)');
+    if (ensureConsoleBuilt()) say('console built (dist/console)');
     await stack.startInfrastructure(say);
     say(`Postgres: ${stack.database.source} (${stack.database.url.replace(/:[^:@/]*@/, ':***@')}); schema up to date`);
 

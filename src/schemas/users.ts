@@ -18,8 +18,9 @@ export const ROLE_SCOPES: Record<Role, readonly Scope[]> = {
   owner: TENANT_SCOPES,
   // The configuration: everything but keys and people (whom they may see).
   admin: TENANT_SCOPES.filter((s) => !s.startsWith('keys:') && s !== 'users:write'),
-  // The daily work: reps, leads and reassignments, contacts; the rest read-only.
-  manager: [...new Set<Scope>([...READS, 'leads:write', 'reps:write', 'contacts:write'])],
+  // The daily work: reps, leads and reassignments, contacts, and the routing rules (sales-ops managers own
+  // them: the console's rules editor is theirs); the rest of the configuration read-only.
+  manager: [...new Set<Scope>([...READS, 'leads:write', 'reps:write', 'contacts:write', 'rules:write'])],
   viewer: READS,
 };
 

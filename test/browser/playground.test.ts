@@ -193,12 +193,12 @@ describe('Console sign-in at /console', () => {
     await page.getByLabel('Your name').fill('Vera Viewer');
     await page.getByLabel(/Choose a password/).fill('vera reads everything');
     await page.getByRole('button', { name: 'Set password and sign in' }).click();
-    await page.getByRole('heading', { name: 'Signed in' }).waitFor();
+    await page.getByRole('heading', { name: 'Overview' }).waitFor();
     expect(await page.locator('#who').innerText()).toContain(`${email}), viewer`);
     // The used token is gone from the address bar.
     expect(page.url()).toBe(`${base}/console`);
 
-    await page.getByRole('link', { name: 'Open the dashboard' }).click();
+    await page.getByRole('link', { name: 'Charts over time on the dashboard' }).click();
     // No key pasted: the dashboard reads with the session cookie.
     await page.locator('#board:not([hidden])').waitFor();
     expect(await page.locator('#key').inputValue()).toBe('');
@@ -210,7 +210,7 @@ describe('Console sign-in at /console', () => {
     await page.getByLabel('Email', { exact: true }).fill(email);
     await page.getByLabel('Password', { exact: true }).fill('not her password');
     await page.getByRole('button', { name: 'Sign in', exact: true }).click();
-    await page.locator('#status', { hasText: 'Wrong email or password' }).waitFor();
+    await page.getByRole('alert').filter({ hasText: 'Wrong email or password' }).waitFor();
     expect(offsite).toEqual([]);
     // The one console error is the refused sign-in's 401, which the page shows in words.
     expect(errors.filter((e) => !/status of 401/.test(e))).toEqual([]);

@@ -79,7 +79,7 @@ async function signInWithSso(email: string) {
 
 it('signs a person in through the provider and makes their account with the role their groups map to', async () => {
   const page = await signInWithSso('ann@sso-corp.io');
-  await page.getByRole('heading', { name: 'Signed in' }).waitFor();
+  await page.getByRole('heading', { name: 'Overview' }).waitFor();
   expect(await page.locator('#who').innerText()).toContain('Ann Admin (ann@sso-corp.io), admin');
   const user = await api.deps.db('users').where({ email: 'ann@sso-corp.io' }).first();
   expect(user).toMatchObject({ org_id: org.orgId, role: 'admin', password_hash: null });
@@ -88,7 +88,7 @@ it('signs a person in through the provider and makes their account with the role
 
 it('gives the default role when the groups map to none', async () => {
   const page = await signInWithSso('bob@sso-corp.io');
-  await page.getByRole('heading', { name: 'Signed in' }).waitFor();
+  await page.getByRole('heading', { name: 'Overview' }).waitFor();
   expect(await page.locator('#who').innerText()).toContain('bob@sso-corp.io), viewer');
   await page.close();
 });
@@ -98,7 +98,7 @@ it('says so in the console when no organization signs in that email domain', asy
   await page.goto(`${base}/console`);
   await page.getByLabel('Work email').fill('carl@elsewhere.io');
   await page.getByRole('button', { name: 'Continue with single sign-on' }).click();
-  await page.locator('#status', { hasText: 'Single sign-on for this email domain not found' }).waitFor();
+  await page.getByRole('alert').filter({ hasText: 'Single sign-on for this email domain not found' }).waitFor();
   await page.close();
 });
 

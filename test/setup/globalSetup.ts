@@ -3,6 +3,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { bundleWorkflowCode } from '@temporalio/worker';
 import { startDevServer } from '../../src/dev/temporalServer';
+import { ensureConsoleBuilt } from '../../src/dev/console';
 import { ensureTemporalCli, ensureTestServer, projectRoot } from '../../src/dev/tools';
 import { WORKFLOWS_PATH } from '../../src/worker/worker';
 import { freshDatabase } from '../helpers/database';
@@ -14,6 +15,8 @@ import { freshDatabase } from '../helpers/database';
  */
 export default async function globalSetup(): Promise<void> {
   const cli = ensureTemporalCli();
+  // The browser tests drive the console as users get it: built, served by the API.
+  ensureConsoleBuilt();
   process.env.TEMPORAL_TEST_SERVER_PATH ??= ensureTestServer();
   process.env.TEMPORAL_CLI_PATH ??= cli;
 

@@ -27,6 +27,29 @@ export function routeswitClient({ apiKey, headers, ...options }: RouteswitOption
   return createClient<paths>({ ...options, headers: { ...headers, Authorization: `Bearer ${apiKey}` } });
 }
 
+export interface RouteswitSessionOptions extends Omit<ClientOptions, 'baseUrl' | 'credentials'> {
+  /** Where the API is; '' for the page's own origin (the console). */
+  baseUrl?: string;
+  /** The signed-in session's CSRF token (from POST /v1/session), or null before sign-in. */
+  csrfToken: () => string | null;
+}
+
+/**
+ * A client for a page the API serves, signed in with the session cookie instead of a key: the browser sends
+ * the cookie, and every request that changes something carries the session's X-CSRF-Token.
+ */
+export function routeswitSessionClient({ csrfToken, baseUrl = '', ...options }: RouteswitSessionOptions): RouteswitClient {
+  const client = createClient<paths>({ ...options, baseUrl, credentials: 'same-origin' });
+  client.use({
+    onRequest({ request }) {
+      const token = csrfToken();
+      if (token && request.method !== 'GET' && request.method !== 'HEAD') request.headers.set('X-CSRF-Token', token);
+      return request;
+    },
+  });
+  return client;
+}
+
 /** The cursor of the next page, from a list response's Link header (null on the last page). */
 export function nextCursor(response: Response): string | null {
   const link = response.headers.get('link');

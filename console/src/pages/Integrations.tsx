@@ -1,0 +1,88 @@
+import { useState } from 'react';
+import { api, ApiProblem, can, must, type Schemas, type Session } from '../api';
+import { ConfirmButton, Field, Loaded, Notice, useAction, useLoad, when } from '../ui';
+
+/** The CRMs: connect, see the sync's state and failures, sync owners now, disconnect. */
+export function Integrations({ session }: { session: Session }) {
+  const all = useLoad(() => must(api.GET('/v1/integrations')), []);
+  const { notice, run } = useAction();
+  const writer = can(session, 'integrations:write');
+  return (
+    <>
+      <h1>Integrations</h1>
+      <section aria-labelledby="hs">
+        <h2 id="hs">HubSpot</h2>
+        <Loaded value={all} what="integrations">
+          {({ hubspot }) =>
+            hubspot ? (
+              <>
+                <dl className="facts">
+                  <dt>Account</dt><dd>{hubspot.portal_id} ({hubspot.auth === 'OAUTH' ? 'OAuth app' : 'private app token'})</dd>
+                  <dt>Webhook URL</dt><dd><code>{hubspot.webhook_url}</code></dd>
+                  <dt>Last event</dt><dd>{when(hubspot.status.last_event_at)}</dd>
+                  <dt>Last owner written</dt><dd>{when(hubspot.status.last_write_at)}</dd>
+                  <dt>Owners written, 24 h</dt><dd>{hubspot.status.writes_24h}</dd>
+                  <dt>Failed, 24 h</dt><dd className={hubspot.status.failures_24h ? 'error' : undefined}>{hubspot.status.failures_24h}</dd>
+                  <dt>Waiting</dt><dd>{hubspot.status.pending_writes}</dd>
+                  <dt>Last owner sync</dt><dd>{when(hubspot.status.last_owner_sync_at)}</dd>
+                </dl>
+                {writer && (
+                  <div className="row">
+                    <button type="button" onClick={() => run(async () => {
+                      const r = await must(api.POST('/v1/integrations/hubspot/owners/sync'));
+                      all.reload();
+                      return `${r.mapped} reps mapped; reps without an owner: ${r.unmapped_reps.map((x) => x.email).join(', ') || 'none'}.`;
+                    })}>Sync owners now</button>
+                    <ConfirmButton label="Disconnect HubSpot" danger question="Disconnect HubSpot? Leads stop coming in from it and owners are no longer written back." onConfirm={() => run(async () => { await must(api.DELETE('/v1/integrations/hubspot')); all.reload(); return 'HubSpot disconnected.'; })} />
+                  </div>
+                )}
+              </>
+            ) : writer ? (
+              <ConnectHubSpot onDone={(m) => { all.reload(); void run(async () => m); }} />
+            ) : (
+              <p className="muted">Not connected.</p>
+            )
+          }
+        </Loaded>
+      </section>
+      <Notice text={notice.text} error={notice.error} />
+    </>
+  );
+}
+
+function ConnectHubSpot({ onDone }: { onDone: (message: string) => void }) {
+  const [errors, setErrors] = useState<Record<string, string>>({});
+  const [problem, setProblem] = useState<string | null>(null);
+  return (
+    <form
+      className="card"
+      onSubmit={async (ev) => {
+        ev.preventDefault();
+        const f = new FormData(ev.currentTarget);
+        const body: Schemas['HubSpotConnectionPut'] = {
+          portal_id: String(f.get('portal_id')).trim(),
+          client_secret: String(f.get('client_secret')),
+          access_token: String(f.get('access_token')),
+          write_owner: f.get('write_owner') === 'on',
+          overwrite_owner: f.get('overwrite_owner') === 'on',
+        };
+        try {
+          await must(api.PUT('/v1/integrations/hubspot', { body }));
+          onDone('HubSpot connected.');
+        } catch (err) {
+          if (err instanceof ApiProblem) setErrors(Object.fromEntries(err.details.map((d) => [d.path, d.message])));
+          setProblem(err instanceof Error ? err.message : String(err));
+        }
+      }}
+    >
+      <p>Create a private app in HubSpot with the contacts and owners scopes, then paste its details.</p>
+      <Field label="Account id (portal id)" error={errors.portal_id}>{(id) => <input id={id} name="portal_id" inputMode="numeric" required />}</Field>
+      <Field label="App client secret" error={errors.client_secret}>{(id) => <input id={id} name="client_secret" type="password" autoComplete="off" required />}</Field>
+      <Field label="Private app access token" error={errors.access_token}>{(id) => <input id={id} name="access_token" type="password" autoComplete="off" required />}</Field>
+      <label className="inline"><input type="checkbox" name="write_owner" defaultChecked /> write the owner back to HubSpot</label>
+      <label className="inline"><input type="checkbox" name="overwrite_owner" /> replace an owner a contact already has</label>
+      <button type="submit" className="primary">Connect HubSpot</button>
+      {problem && <p className="error" role="alert">{problem}</p>}
+    </form>
+  );
+}
