@@ -203,6 +203,34 @@ it('a viewer reaches no write in the console, and the API refuses one anyway', a
   await context.close();
 }, 120_000);
 
+it('a refused save keeps the half-edited rule and shows the API\'s words at the field', async () => {
+  const { context, page, errors } = await person();
+  await signIn(page, OWNER);
+  await go(page, 'Rules', 'Rules');
+  await page.getByRole('button', { name: 'New draft' }).click();
+  await page.getByRole('heading', { name: /^Draft:/ }).waitFor();
+  await page.getByRole('button', { name: 'Add rule' }).click();
+  await page.getByLabel('Rule id').last().fill('big-scores');
+  await page.getByRole('button', { name: 'Add condition' }).last().click();
+  const leaf = page.getByRole('group', { name: 'Conditions of rule big-scores, condition 1' });
+  await leaf.getByLabel('Field').selectOption('score');
+  await leaf.getByLabel('Comparison').selectOption('gt');
+  await leaf.getByLabel('Value').fill('lots');
+  await page.getByRole('button', { name: 'Save draft' }).click();
+  await page.getByRole('alert').filter({ hasText: /gt needs a number value/ }).waitFor();
+  // The message sits at the field, and nothing typed is gone.
+  await leaf.getByText('gt needs a number value').waitFor();
+  expect(await leaf.getByLabel('Value').inputValue()).toBe('lots');
+  expect(await page.getByLabel('Rule id').last().inputValue()).toBe('big-scores');
+  await page.getByText('Unsaved changes').waitFor();
+  await leaf.getByLabel('Value').fill('90');
+  await page.getByRole('button', { name: 'Save draft' }).click();
+  await page.getByText('Draft saved.').waitFor();
+  expect(await leaf.getByText('gt needs a number value').count()).toBe(0);
+  expect(errors).toEqual([]);
+  await context.close();
+}, 120_000);
+
 const PAGES: Array<[string, string, string]> = [
   ['overview', '/console', 'Overview'],
   ['leads', '/console/leads', 'Leads'],
