@@ -99,6 +99,12 @@ const EnvSchema = z
     HUBSPOT_API_URL: z.url().refine((u) => /^https?:\/\//.test(u), 'an http(s) URL').default('https://api.hubapi.com'),
     /** Requests per 10 seconds per HubSpot account, shared by every worker: HubSpot's own limit for the app (100 for private apps on Free and Starter, 110 for public apps, 150-190 above). */
     HUBSPOT_RATE_LIMIT: z.coerce.number().int().min(1).max(1000).default(100),
+    /** Salesforce's login host (https://test.salesforce.com for sandboxes); API calls go to the instance_url its token names. */
+    SALESFORCE_LOGIN_URL: z.url().refine((u) => /^https?:\/\//.test(u), 'an http(s) URL').default('https://login.salesforce.com'),
+    /** Requests per 10 seconds per Salesforce org, each counted until it answers: so also at most this many at once (Salesforce allows 25 long-running). */
+    SALESFORCE_RATE_LIMIT: z.coerce.number().int().min(1).max(1000).default(25),
+    /** After REQUEST_LIMIT_EXCEEDED (the org's daily API allocation is spent): how long nothing is sent for that org. */
+    SALESFORCE_LIMIT_PAUSE_SECONDS: z.coerce.number().min(1).max(86_400).default(900),
     /** Console sessions end after this long without a request, and in any case SESSION_MAX_HOURS after sign-in. */
     SESSION_IDLE_MINUTES: z.coerce.number().min(1).max(24 * 60).default(30),
     SESSION_MAX_HOURS: z.coerce.number().min(1).max(24 * 30).default(12),

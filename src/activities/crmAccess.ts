@@ -2,6 +2,7 @@ import { ApplicationFailure } from '@temporalio/activity';
 import { CrmHttpError, CrmUnreachable, type CrmConnector, type CrmName } from '../crm/connector';
 import { crmTransport, type RateLimiter, type TokenSource } from '../crm/http';
 import { hubspotConnector, hubspotRetryAfter, refreshHubSpotToken } from '../crm/hubspot/connector';
+import { refreshSalesforceToken, salesforceConnector, salesforceExhausted } from '../crm/salesforce/connector';
 import { openText, parseKeyring, sealText, type Keyring } from '../crypto/keyring';
 import { findConnection, saveAccessToken, type CrmConnectionRow } from '../db/crmConnections';
 import { endCrmSlot, pauseCrmAccount, takeCrmSlot } from '../db/crmLimiter';
@@ -14,6 +15,12 @@ export interface CrmSettings {
   hubspotApiUrl: string;
   /** HUBSPOT_RATE_LIMIT: requests per 10 seconds per HubSpot account. */
   hubspotRateLimit: number;
+  /** SALESFORCE_LOGIN_URL */
+  salesforceLoginUrl: string;
+  /** SALESFORCE_RATE_LIMIT: requests per 10 seconds per Salesforce org, in flight included (so also the concurrency). */
+  salesforceRateLimit: number;
+  /** SALESFORCE_LIMIT_PAUSE_SECONDS: how long an org whose daily API allocation is spent is left alone. */
+  salesforceLimitPauseSeconds: number;
   outboundTargets: string;
   outboundCa?: string;
   encryptionKeys?: string;
@@ -26,6 +33,9 @@ export interface CrmSecrets {
   access_token?: string;
   refresh_token?: string;
 }
+
+/** Salesforce names no lifetime for its access tokens (the org's session timeout, 2 hours by default): keep one for less, and refresh on 401 anyway. */
+const SALESFORCE_TOKEN_MS = 60 * 60_000;
 
 /**
  * The window the budget is counted over: HubSpot's ten seconds, and half a second for the two clocks'
@@ -74,20 +84,40 @@ export function crmAccess(db: Db, s: CrmSettings) {
     const keyring = keyringOf(s.encryptionKeys);
     const secrets = JSON.parse(openText(keyring, connection.secrets)) as CrmSecrets;
     const timeoutMs = s.timeoutMs ?? 20_000;
-    const limiter = limiterFor(db, crm, connection.account_id, s.hubspotRateLimit, timeoutMs + 5_000);
+    const budget = crm === 'salesforce' ? s.salesforceRateLimit : s.hubspotRateLimit;
+    const limiter = limiterFor(db, crm, connection.account_id, budget, timeoutMs + 5_000);
     let cached = connection.access_token && connection.access_token_expires_at && connection.access_token_expires_at.getTime() - Date.now() > TOKEN_MARGIN_MS ? openText(keyring, connection.access_token) : null;
+    let instanceUrl = cached ? connection.instance_url : null;
+    const refresh = async (): Promise<string> => {
+      if (!secrets.refresh_token || !connection.oauth_client_id) throw new CrmHttpError(401, `${crm === 'hubspot' ? 'HubSpot refused the private app access token: give the connection a valid access_token' : 'Salesforce refused the access token and the connection has no refresh token'}`);
+      const oauth = { clientId: connection.oauth_client_id, clientSecret: secrets.client_secret, refreshToken: secrets.refresh_token };
+      if (crm === 'salesforce') {
+        const t = await refreshSalesforceToken(request, oauth);
+        await saveAccessToken(db, orgId, crm, sealText(keyring, t.accessToken), new Date(Date.now() + SALESFORCE_TOKEN_MS), t.instanceUrl);
+        instanceUrl = t.instanceUrl;
+        return (cached = t.accessToken);
+      }
+      const t = await refreshHubSpotToken(request, oauth);
+      await saveAccessToken(db, orgId, crm, sealText(keyring, t.accessToken), t.expiresAt);
+      return (cached = t.accessToken);
+    };
     const tokens: TokenSource = {
-      current: async () => secrets.access_token ?? cached ?? tokens.refresh(),
-      async refresh() {
-        if (secrets.access_token || !secrets.refresh_token || !connection.oauth_client_id) throw new CrmHttpError(401, 'HubSpot refused the private app access token: give the connection a valid access_token');
-        const t = await refreshHubSpotToken(request, { clientId: connection.oauth_client_id, clientSecret: secrets.client_secret, refreshToken: secrets.refresh_token });
-        await saveAccessToken(db, orgId, crm, sealText(keyring, t.accessToken), t.expiresAt);
-        cached = t.accessToken;
-        return t.accessToken;
+      current: async () => secrets.access_token ?? cached ?? refresh(),
+      refresh: () => (secrets.access_token ? Promise.reject(new CrmHttpError(401, 'HubSpot refused the private app access token: give the connection a valid access_token')) : refresh()),
+    };
+    const request =
+      crm === 'salesforce'
+        ? crmTransport({ baseUrl: s.salesforceLoginUrl, policy, limiter, tokens, timeoutMs, ca: s.outboundCa, exhaustedFor: salesforceExhausted(s.salesforceLimitPauseSeconds * 1000) })
+        : crmTransport({ baseUrl: s.hubspotApiUrl, policy, limiter, tokens, timeoutMs, ca: s.outboundCa, retryAfterOf: hubspotRetryAfter });
+    if (crm === 'hubspot') return { connection, connector: hubspotConnector(request) };
+    const session = {
+      apiVersion: connection.options.api_version ?? 'v62.0',
+      async instanceUrl() {
+        if (!instanceUrl || !cached) await refresh();
+        return instanceUrl!;
       },
     };
-    const request = crmTransport({ baseUrl: s.hubspotApiUrl, policy, limiter, tokens, timeoutMs, ca: s.outboundCa, retryAfterOf: hubspotRetryAfter });
-    return { connection, connector: hubspotConnector(request) };
+    return { connection, connector: salesforceConnector(request, session) };
   };
 }
 

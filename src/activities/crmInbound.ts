@@ -1,6 +1,5 @@
-import type { CrmName, CrmRecord } from '../crm/connector';
-import { COMPANY_PROPERTY, OWNER_PROPERTY } from '../crm/hubspot/contract';
-import { COMPANY_OWNER_ATTRIBUTE, contactProperties, externalIdOf, leadFromContact, OWNER_ATTRIBUTE, propertyMatters, type LeadFromContact } from '../crm/hubspot/leads';
+import type { CrmModel, CrmName, CrmRecord, LeadFromCrm } from '../crm/connector';
+import { crmModel } from '../crm/models';
 import { finishCrmEvents, pendingCrmEvents, type CrmEventOutcome, type CrmEventRow } from '../db/crmEvents';
 import type { Db } from '../db/knex';
 import { findActiveRuleset } from '../db/rulesets';
@@ -14,28 +13,27 @@ import { asActivityFailure, type CrmAccess } from './crmAccess';
  */
 export interface CrmLeadSink {
   /** Takes the lead in (one lead per external_id, however often asked) without waiting for its routing. */
-  create(orgId: string, lead: LeadFromContact): Promise<{ leadId: string; duplicate: boolean } | { invalid: string }>;
+  create(orgId: string, lead: LeadFromCrm): Promise<{ leadId: string; duplicate: boolean } | { invalid: string }>;
   /** Changes the lead with this external_id, re-routing it as its rule says; `key` makes a retry harmless. */
-  update(orgId: string, externalId: string, lead: Omit<LeadFromContact, 'email' | 'external_id'>, key: string): Promise<{ leadId: string } | { missing: true } | { invalid: string }>;
+  update(orgId: string, externalId: string, lead: Omit<LeadFromCrm, 'email' | 'external_id'>, key: string): Promise<{ leadId: string } | { missing: true } | { invalid: string }>;
 }
 
 type AccessFor = (orgId: string, crm: CrmName) => Promise<CrmAccess | null>;
 
-/** The contacts' companies' owners, for contacts without an owner of their own (CRM_OWNER falls back to it). */
-async function companyOwners(access: CrmAccess, contacts: Map<string, CrmRecord>): Promise<Map<string, string>> {
-  const wanted = [...contacts.values()].filter((c) => !c.properties[OWNER_PROPERTY] && c.properties[COMPANY_PROPERTY]).map((c) => c.properties[COMPANY_PROPERTY]!);
-  if (!wanted.length) return new Map();
-  const companies = await access.connector.readCompanies(wanted, [OWNER_PROPERTY]);
-  return new Map([...companies.values()].flatMap((c) => (c.properties[OWNER_PROPERTY] ? [[c.id, c.properties[OWNER_PROPERTY]!]] : [])));
+interface Batch {
+  model: CrmModel;
+  people: Map<string, CrmRecord>;
+  hints: Map<string, Record<string, string>>;
+  fields: string[];
 }
 
-async function one(sink: CrmLeadSink, access: CrmAccess, e: CrmEventRow, contacts: Map<string, CrmRecord>, companies: Map<string, string>, fields: string[]): Promise<CrmEventOutcome> {
+async function one(sink: CrmLeadSink, access: CrmAccess, e: CrmEventRow, b: Batch): Promise<CrmEventOutcome> {
   const ignored = (note: string): CrmEventOutcome => ({ id: e.id, status: 'IGNORED', note });
   if (e.kind === 'created' && !access.connection.options.create_leads) return ignored('create_leads is off');
-  if (e.kind === 'changed' && !propertyMatters(e.property ?? '', fields)) return ignored(`no rule reads ${e.property}`);
-  const contact = contacts.get(e.object_id);
-  if (!contact) return ignored('the contact is not in HubSpot (deleted or merged)');
-  const lead = leadFromContact(contact, companies.get(contact.properties[COMPANY_PROPERTY] ?? '') ?? null);
+  if (e.kind === 'changed' && !b.model.fieldMatters(e.property ?? '', b.fields)) return ignored(`no rule reads ${e.property}`);
+  const person = b.people.get(e.object_id);
+  if (!person) return ignored(`the ${b.model.crm} record is not there (deleted or merged)`);
+  const lead = b.model.leadOf(person, b.hints.get(person.id) ?? {});
   if ('ignored' in lead) return ignored(lead.ignored);
   if (e.kind === 'created') {
     const r = await sink.create(e.org_id, lead);
@@ -43,17 +41,17 @@ async function one(sink: CrmLeadSink, access: CrmAccess, e: CrmEventRow, contact
   }
   // The owners stay as the lead came in: Routeswit writes the owner, and its own write is no news.
   const { email: _email, external_id: _id, ...data } = lead;
-  const { [OWNER_ATTRIBUTE]: _owner, [COMPANY_OWNER_ATTRIBUTE]: _company, ...attributes } = data.attributes;
-  const r = await sink.update(e.org_id, externalIdOf(contact.id), { ...data, attributes }, `${e.crm}:${e.event_key}`);
-  if ('missing' in r) return ignored('no lead came from this contact');
+  const attributes = Object.fromEntries(Object.entries(data.attributes).filter(([k]) => !b.model.ownerAttributes.includes(k)));
+  const r = await sink.update(e.org_id, b.model.externalIdOf(person.id), { ...data, attributes }, `${e.crm}:${e.event_key}`);
+  if ('missing' in r) return ignored(`no lead came from this ${b.model.crm} record`);
   return 'invalid' in r ? ignored(r.invalid) : { id: e.id, status: 'DONE', lead_id: r.leadId };
 }
 
 export function crmInboundActivities(db: Db, accessFor: AccessFor, sink: CrmLeadSink | undefined) {
   return {
     /**
-     * A webhook's batch of events: the contacts read in one request per 100, each creation made a lead and each
-     * change of a property the rules read made a lead update. Retried while the CRM is away; an event done is
+     * A batch of CRM events (a webhook's, an outbound message's, a poll's): the people read in one request per
+     * 100, each creation made a lead and each change of a field the rules read made a lead update. Retried while the CRM is away; an event done is
      * not done again.
      */
     async ingestCrmBatch({ batchId }: { batchId: string }): Promise<{ done: number; ignored: number }> {
@@ -69,10 +67,11 @@ export function crmInboundActivities(db: Db, accessFor: AccessFor, sink: CrmLead
         }
         const ruleset = await findActiveRuleset(db, orgId);
         const fields = ruleset ? fieldsRead(ruleset.definition) : [];
+        const model = crmModel(access.connector.crm);
         try {
-          const contacts = await access.connector.readPeople([...new Set(mine.map((e) => e.object_id))], contactProperties(fields));
-          const companies = await companyOwners(access, contacts);
-          for (const e of mine) outcomes.push(await one(sink, access, e, contacts, companies, fields));
+          const people = await access.connector.readPeople([...new Set(mine.map((e) => e.object_id))], model.personFields(fields));
+          const hints = await access.connector.ownerHints(people);
+          for (const e of mine) outcomes.push(await one(sink, access, e, { model, people, hints, fields }));
         } catch (err) {
           await finishCrmEvents(db, outcomes);
           throw asActivityFailure(err);

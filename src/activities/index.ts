@@ -27,18 +27,27 @@ export interface ActivityDeps {
   temporal?: Temporal;
   /** The worker's task queue: work it asks for in the outbox (CRM writes) is taken by its dispatcher. */
   taskQueue: string;
-  /** Where CRMs are and how fast they may be called (HUBSPOT_API_URL, HUBSPOT_RATE_LIMIT). */
-  crm?: Pick<CrmSettings, 'hubspotApiUrl' | 'hubspotRateLimit' | 'outboundCa'>;
+  /** Where CRMs are and how fast they may be called (HUBSPOT_*, SALESFORCE_*). */
+  crm?: Partial<Pick<CrmSettings, 'hubspotApiUrl' | 'hubspotRateLimit' | 'salesforceLoginUrl' | 'salesforceRateLimit' | 'salesforceLimitPauseSeconds' | 'outboundCa'>>;
   /** Where leads from CRM webhooks go in (the worker builds it from the lead services). */
   crmLeads?: CrmLeadSink;
 }
 
-/** HubSpot's documented base and its smallest budget (private apps on Free and Starter: 100 per 10 s). */
-const CRM_DEFAULTS = { hubspotApiUrl: 'https://api.hubapi.com', hubspotRateLimit: 100 };
+/** The CRMs' documented bases and smallest budgets (HubSpot private apps on Free and Starter: 100 per 10 s). */
+const CRM_DEFAULTS = { hubspotApiUrl: 'https://api.hubapi.com', hubspotRateLimit: 100, salesforceLoginUrl: 'https://login.salesforce.com', salesforceRateLimit: 25, salesforceLimitPauseSeconds: 900 };
+
+type CrmConfig = Pick<Config, 'HUBSPOT_API_URL' | 'HUBSPOT_RATE_LIMIT' | 'SALESFORCE_LOGIN_URL' | 'SALESFORCE_RATE_LIMIT' | 'SALESFORCE_LIMIT_PAUSE_SECONDS' | 'OUTBOUND_CA_FILE'>;
 
 /** The CRM settings from the configuration. */
-export function crmSettings(config: Pick<Config, 'HUBSPOT_API_URL' | 'HUBSPOT_RATE_LIMIT' | 'OUTBOUND_CA_FILE'>): NonNullable<ActivityDeps['crm']> {
-  return { hubspotApiUrl: config.HUBSPOT_API_URL, hubspotRateLimit: config.HUBSPOT_RATE_LIMIT, outboundCa: config.OUTBOUND_CA_FILE ? fs.readFileSync(config.OUTBOUND_CA_FILE, 'utf8') : undefined };
+export function crmSettings(config: CrmConfig): NonNullable<ActivityDeps['crm']> {
+  return {
+    hubspotApiUrl: config.HUBSPOT_API_URL,
+    hubspotRateLimit: config.HUBSPOT_RATE_LIMIT,
+    salesforceLoginUrl: config.SALESFORCE_LOGIN_URL,
+    salesforceRateLimit: config.SALESFORCE_RATE_LIMIT,
+    salesforceLimitPauseSeconds: config.SALESFORCE_LIMIT_PAUSE_SECONDS,
+    outboundCa: config.OUTBOUND_CA_FILE ? fs.readFileSync(config.OUTBOUND_CA_FILE, 'utf8') : undefined,
+  };
 }
 
 /** All activities the worker registers, bound to their dependencies. */

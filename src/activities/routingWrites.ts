@@ -11,7 +11,7 @@ import { eligibilityChangeAt, slaDeadline, slaPlan, stagesOf, type PoolState, ty
 import type { Routing } from '../schemas/routing';
 import { queueNotifications, type NotifyDeps } from './notify';
 import { enqueueCrmWrites } from '../db/crmWrites';
-import { contactIdOf } from '../crm/hubspot/leads';
+import { allCrmModels } from '../crm/models';
 import type { RulesetMatch } from './rulesetCache';
 
 /**
@@ -169,16 +169,18 @@ export async function writeDecisions(trx: Knex.Transaction, notify: NotifyDeps, 
 }
 
 /**
- * An assignment of a lead that came from HubSpot (its external_id is hubspot:contact:<id>) asks for the owner
- * to be written back, in this transaction (the write itself is the lead's CRM workflow's: workflows/crm.ts).
- * Other leads cost nothing here.
+ * An assignment of a lead that came from a CRM (its external_id is hubspot:contact:<id>, salesforce:lead:<id>)
+ * asks for the owner to be written back, in this transaction (the write itself is the lead's CRM workflow's:
+ * workflows/crm.ts). Other leads cost nothing here.
  */
 async function askForCrmWrites(trx: Knex.Transaction, orgId: string, made: Map<Decision, Made>, taskQueue: string): Promise<void> {
-  const writes = [...made].flatMap(([d, m]) => {
-    const contactId = contactIdOf(d.lead.external_id);
-    return contactId ? [{ org_id: orgId, lead_id: d.req.leadId, object_id: contactId, rep_id: m.rep.id, step_key: `attempt:${d.req.attempt}:assigned` }] : [];
-  });
-  await enqueueCrmWrites(trx, 'hubspot', orgId, taskQueue, writes);
+  for (const model of allCrmModels()) {
+    const writes = [...made].flatMap(([d, m]) => {
+      const personId = model.personIdOf(d.lead.external_id);
+      return personId ? [{ org_id: orgId, lead_id: d.req.leadId, object_id: personId, rep_id: m.rep.id, step_key: `attempt:${d.req.attempt}:assigned` }] : [];
+    });
+    await enqueueCrmWrites(trx, model.crm, orgId, taskQueue, writes);
+  }
 }
 
 /** Why a lead has nobody, and when someone may become eligible. */

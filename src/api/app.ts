@@ -33,6 +33,7 @@ const PUBLIC_ROUTES = [
   { method: 'get', path: '/readyz' },
   { method: 'get', path: '/v1/openapi.json' },
   { method: 'post', path: '/v1/integrations/hubspot/webhook' },
+  { method: 'post', path: '/v1/integrations/salesforce/outbound-message' },
   { method: 'post', path: SESSION_PATH },
   { method: 'get', path: SESSION_PATH },
   { method: 'delete', path: SESSION_PATH },

@@ -2,6 +2,10 @@ import { Router, type Request } from 'express';
 import { SIGNATURE_HEADER, TIMESTAMP_HEADER, timestampProblem } from '../crm/hubspot/signature';
 import { unauthorized } from '../errors';
 import { takeHubSpotEvents } from '../services/crmWebhook';
+import { ackXml, faultXml, OutboundMessageProblem } from '../crm/salesforce/outboundMessage';
+import { SALESFORCE_OUTBOUND_PATH } from '../services/salesforce';
+import { outboundConnection, takeOutboundMessage } from '../services/salesforceIntake';
+import { ApiError } from '../errors';
 import { HUBSPOT_WEBHOOK_PATH } from '../services/integrations';
 import { readBodyBytes, type BodyLimits } from './body';
 import type { ApiDeps } from './deps';
@@ -43,6 +47,25 @@ export function crmWebhookRouter(deps: ApiDeps): Router {
       res.status(200).json(result);
     } catch (err) {
       next(err);
+    }
+  });
+  // Salesforce waits for a SOAP answer: the Ack, or a fault (then it sends the message again later).
+  const OUTBOUND_LIMITS: BodyLimits = { bytes: 1024 * 1024, values: 1_000_000 };
+  router.post(SALESFORCE_OUTBOUND_PATH, async (req, res) => {
+    const soap = (status: number, xml: string) => res.status(status).type('text/xml; charset=utf-8').send(xml);
+    try {
+      const token = typeof req.query.token === 'string' ? req.query.token : undefined;
+      await limitingFailures(req, deps, async () => {
+        const connection = await outboundConnection(deps, token);
+        const body = await readBodyBytes(req, OUTBOUND_LIMITS, { decode: false });
+        return takeOutboundMessage(deps, connection, body.toString('utf8'));
+      });
+      soap(200, ackXml());
+    } catch (err) {
+      if (err instanceof OutboundMessageProblem) return soap(422, faultXml('Client', `Not an outbound message Routeswit can take: ${err.message}`));
+      if (err instanceof ApiError) return soap(err.status, faultXml(err.status >= 500 ? 'Server' : 'Client', err.message));
+      deps.logger.error({ err }, 'a Salesforce outbound message could not be taken in');
+      return soap(503, faultXml('Server', 'The message could not be stored now; Salesforce will send it again'));
     }
   });
   return router;

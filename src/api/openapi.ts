@@ -70,6 +70,12 @@ function registerShared(registry: OpenAPIRegistry): void {
     name: SESSION_COOKIE,
     description: "A person's console session (POST /v1/session sets it; HttpOnly). Requests that change something also send the session's csrf_token as X-CSRF-Token; a role's scopes decide as a key's do",
   });
+  registry.registerComponent('securitySchemes', 'salesforceOutboundToken', {
+    type: 'apiKey',
+    in: 'query',
+    name: 'token',
+    description: "The token in a Salesforce connection's outbound_message_url (shown once when made)",
+  });
   registry.registerComponent('securitySchemes', 'hubspotSignature', {
     type: 'apiKey',
     in: 'header',
@@ -234,11 +240,38 @@ function registerCrmWebhooks(registry: OpenAPIRegistry): void {
   });
 }
 
+/** Salesforce's outbound messages: SOAP in, SOAP out; the token in the URL is the credential. */
+function registerSalesforceOutbound(registry: OpenAPIRegistry): void {
+  const soap = (description: string) => ({ description, headers: headers('X-Request-Id'), content: { 'text/xml': { schema: z.string().meta({ description: 'A SOAP 1.1 envelope' }) } } });
+  registry.registerPath({
+    method: 'post',
+    path: '/v1/integrations/salesforce/outbound-message',
+    operationId: 'salesforceOutboundMessage',
+    tags: ['Integrations'],
+    summary: "Salesforce's outbound messages on Lead create: taken in, acknowledged, routed by the worker",
+    description:
+      'Give the connection\'s `outbound_message_url` (with its `token`) to an outbound message on Lead. The token and the message\'s `OrganizationId` must name a connection here; ' +
+      'otherwise 401 with a SOAP fault and nothing written. A message that is not a `notifications` envelope of 1 to 100 Lead notifications is 422 with a fault. ' +
+      'The `Ack` comes only once the notifications are stored; each Lead id is taken once, however often Salesforce sends it.',
+    security: [{ salesforceOutboundToken: [] }],
+    request: { body: { required: true, content: { 'text/xml': { schema: z.string().max(1024 * 1024).meta({ description: 'The SOAP notifications envelope' }) } } } },
+    responses: {
+      200: soap('`<Ack>true</Ack>`: stored'),
+      401: soap('A SOAP fault: the token or the OrganizationId is not a connection here'),
+      413: soap('A SOAP fault: the message is over 1 MB'),
+      422: soap('A SOAP fault: not an outbound message of Leads'),
+      429: soap('A SOAP fault: too many refused messages from this address; wait'),
+      503: soap('A SOAP fault: not stored now; Salesforce sends it again'),
+    },
+  });
+}
+
 export function buildOpenApi(routes: AnyRoute[]) {
   const registry = new OpenAPIRegistry();
   registerShared(registry);
   registerPublic(registry);
   registerCrmWebhooks(registry);
+  registerSalesforceOutbound(registry);
   registerSessions(registry);
   for (const r of routes) registerRoute(registry, r);
   const document = new OpenApiGeneratorV31(registry.definitions).generateDocument({

@@ -1,10 +1,53 @@
 /**
- * What Routeswit needs of a CRM, whichever it is: its owners (to map them to reps), the people and companies
- * a lead comes from, and a way to write the owner back. One implementation per CRM, in a folder of its own
- * (crm/hubspot); the activities and services speak only this interface.
+ * What Routeswit needs of a CRM, whichever it is: its owners (to map them to reps), the people a lead comes
+ * from with the owners that may claim them, and a way to write the owner back. One implementation per CRM, in
+ * a folder of its own (crm/hubspot, crm/salesforce): a connector (I/O) and a model (pure: how a CRM person
+ * becomes a lead). The activities and services speak only these interfaces.
  */
-export const CRMS = ['hubspot'] as const;
+export const CRMS = ['hubspot', 'salesforce'] as const;
 export type CrmName = (typeof CRMS)[number];
+
+export const CRM_TITLES: Record<CrmName, string> = { hubspot: 'HubSpot', salesforce: 'Salesforce' };
+/** What a rep's id in each CRM is called, in messages. */
+export const CRM_OWNER_WORDS: Record<CrmName, string> = { hubspot: 'HubSpot owner id', salesforce: 'Salesforce user id' };
+
+/** The rep field that holds a rep's id in each CRM. */
+export const REP_CRM_KEYS = { hubspot: 'hubspot_owner_id', salesforce: 'salesforce_user_id' } as const satisfies Record<CrmName, string>;
+export type RepCrmKey = (typeof REP_CRM_KEYS)[CrmName];
+
+/** A CRM person as a lead, in the shape POST /v1/leads takes. */
+export interface LeadFromCrm {
+  email: string;
+  first_name?: string;
+  last_name?: string;
+  company?: string;
+  domain?: string;
+  country?: string;
+  state?: string;
+  industry?: string;
+  source: string;
+  employees?: number;
+  external_id: string;
+  attributes: Record<string, string>;
+}
+
+/** How one CRM's people become leads: pure, so the intake activity is the same for every CRM. */
+export interface CrmModel {
+  readonly crm: CrmName;
+  /** The fields to read of a person: the lead's own, and those the rules name as attributes. */
+  personFields(fieldsRead: readonly string[]): string[];
+  /** Whether a change of this field should update the lead (one the lead is made of, or the rules read). */
+  fieldMatters(field: string, fieldsRead: readonly string[]): boolean;
+  /** The lead, or why the person makes none; `hints` are the owner attributes the connector looked up. */
+  leadOf(person: CrmRecord, hints: Readonly<Record<string, string>>): LeadFromCrm | { ignored: string };
+  /** Attributes that hold owners: kept as the lead came in, never changed by a later update. */
+  readonly ownerAttributes: readonly string[];
+  /** The person's own owner when it came in (an owner overwrite_owner off never replaces), if any. */
+  ownerAtIntake(attributes: Record<string, unknown> | null | undefined): string | null;
+  /** The person id in a lead's external_id, when the lead came from this CRM. */
+  personIdOf(externalId: string | null | undefined): string | null;
+  externalIdOf(personId: string): string;
+}
 
 export interface CrmOwner {
   id: string;
@@ -27,6 +70,11 @@ export interface CrmConnector {
   readCompanies(ids: readonly string[], properties: readonly string[]): Promise<Map<string, CrmRecord>>;
   /** Makes `ownerId` the person's owner, and sets `extra` properties with it (the routing reason). */
   writeOwner(personId: string, ownerId: string, extra: Readonly<Record<string, string>>): Promise<void>;
+  /**
+   * The owners that may claim each person's lead, looked up in the CRM (a HubSpot contact's company's owner; a
+   * Salesforce Contact or Lead with the same email, or the Account of the same domain), as lead attributes.
+   */
+  ownerHints(people: ReadonlyMap<string, CrmRecord>): Promise<Map<string, Record<string, string>>>;
 }
 
 /**

@@ -32,6 +32,11 @@ export interface CrmTransportOptions {
   ca?: string;
   /** How the CRM says how long to wait after a 429, when it does not send Retry-After. */
   retryAfterOf?: (res: OutboundResponse) => number | null;
+  /**
+   * An answer other than 429 that means the account's allocation is spent (Salesforce's REQUEST_LIMIT_EXCEEDED):
+   * how long nobody should send for it; null for any other answer.
+   */
+  exhaustedFor?: (res: OutboundResponse) => number | null;
 }
 
 export interface CrmRequest {
@@ -42,6 +47,7 @@ export interface CrmRequest {
   form?: Record<string, string>;
   /** Send the bearer token (not for the token endpoint itself). */
   auth?: boolean;
+  headers?: Record<string, string>;
 }
 
 /** Large enough for a page of 100 owners or a batch of 100 objects with their properties. */
@@ -59,9 +65,12 @@ function errorOf(res: OutboundResponse, what: string, fallback?: (res: OutboundR
   let message = '';
   let category: string | null = null;
   try {
-    const body = JSON.parse(res.body) as { message?: unknown; category?: unknown };
-    if (typeof body.message === 'string') message = body.message.slice(0, 300);
-    if (typeof body.category === 'string') category = body.category.slice(0, 100);
+    // HubSpot answers {message, category}; Salesforce a list of {message, errorCode}.
+    const parsed = JSON.parse(res.body) as unknown;
+    const body = (Array.isArray(parsed) ? parsed[0] : parsed) as { message?: unknown; category?: unknown; errorCode?: unknown } | undefined;
+    if (typeof body?.message === 'string') message = body.message.slice(0, 300);
+    const kind = body?.category ?? body?.errorCode;
+    if (typeof kind === 'string') category = kind.slice(0, 100);
   } catch {
     // Not JSON (a proxy's error page): the status says enough.
   }
@@ -74,7 +83,7 @@ export function crmTransport(o: CrmTransportOptions) {
     const url = new URL(r.path, o.baseUrl.endsWith('/') ? o.baseUrl : `${o.baseUrl}/`);
     for (const [k, v] of Object.entries(r.query ?? {})) if (v !== undefined) url.searchParams.set(k, v);
     const body = r.form ? new URLSearchParams(r.form).toString() : r.json === undefined ? '' : JSON.stringify(r.json);
-    const headers: Record<string, string> = { accept: 'application/json', ...(r.form ? { 'content-type': 'application/x-www-form-urlencoded' } : {}) };
+    const headers: Record<string, string> = { accept: 'application/json', ...(r.form ? { 'content-type': 'application/x-www-form-urlencoded' } : {}), ...r.headers };
     if (token) headers.authorization = `Bearer ${token}`;
     try {
       return await sendGuarded(url.toString(), body, o.policy, { method: r.method, headers, timeoutMs: o.timeoutMs, maxBodyBytes: MAX_ANSWER_BYTES, ...(o.ca ? { ca: o.ca } : {}) });
@@ -94,6 +103,12 @@ export function crmTransport(o: CrmTransportOptions) {
       const err = errorOf(res, what, o.retryAfterOf);
       await o.limiter.pause(err.retryAfterMs ?? 10_000);
       throw err;
+    }
+    const exhausted = o.exhaustedFor?.(res);
+    if (exhausted) {
+      const err = errorOf(res, what);
+      await o.limiter.pause(exhausted);
+      throw new CrmHttpError(429, err.message, exhausted, err.category);
     }
     if (res.status < 200 || res.status > 299) throw errorOf(res, what, o.retryAfterOf);
     let json: unknown;

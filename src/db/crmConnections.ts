@@ -9,7 +9,12 @@ export interface CrmOptions {
   create_leads: boolean;
   write_owner: boolean;
   overwrite_owner: boolean;
+  /** HubSpot: a contact property; Salesforce: a Lead field (routing_reason_field). */
   routing_reason_property: string | null;
+  /** Salesforce: the REST API version (v62.0). */
+  api_version?: string;
+  /** Salesforce: how leads come in. */
+  intake?: 'outbound_messages';
 }
 
 export interface CrmConnectionRow {
@@ -22,6 +27,10 @@ export interface CrmConnectionRow {
   /** Sealed: the access token the last OAuth refresh gave. */
   access_token: string | null;
   access_token_expires_at: Date | null;
+  /** Salesforce: the API host the last token answer named. */
+  instance_url: string | null;
+  /** Salesforce: SHA-256 of the token outbound messages carry. */
+  intake_token_hash: string | null;
   options: CrmOptions;
   paused_until: Date | null;
   last_event_at: Date | null;
@@ -45,7 +54,7 @@ export async function accountTakenElsewhere(db: Conn, orgId: string, crm: CrmNam
   return Boolean(await db('crm_connections').where({ crm, account_id: accountId }).whereNot({ org_id: orgId }).first('org_id'));
 }
 
-export type ConnectionWrite = Pick<CrmConnectionRow, 'account_id' | 'secrets' | 'oauth_client_id' | 'options'>;
+export type ConnectionWrite = Pick<CrmConnectionRow, 'account_id' | 'secrets' | 'oauth_client_id' | 'options'> & Partial<Pick<CrmConnectionRow, 'intake_token_hash'>>;
 
 /** Creates or replaces the connection; a changed credential drops the cached access token. */
 export async function putConnection(db: Conn, orgId: string, crm: CrmName, w: ConnectionWrite): Promise<CrmConnectionRow> {
@@ -68,8 +77,15 @@ export async function deleteConnection(db: Conn, orgId: string, crm: CrmName): P
   return row as CrmConnectionRow | undefined;
 }
 
-export async function saveAccessToken(db: Conn, orgId: string, crm: CrmName, sealed: string, expiresAt: Date): Promise<void> {
-  await db('crm_connections').where({ org_id: orgId, crm }).update({ access_token: sealed, access_token_expires_at: expiresAt });
+export async function saveAccessToken(db: Conn, orgId: string, crm: CrmName, sealed: string, expiresAt: Date, instanceUrl?: string): Promise<void> {
+  await db('crm_connections')
+    .where({ org_id: orgId, crm })
+    .update({ access_token: sealed, access_token_expires_at: expiresAt, ...(instanceUrl ? { instance_url: instanceUrl } : {}) });
+}
+
+/** The Salesforce connection whose outbound messages carry this token (by its hash). */
+export function connectionByIntakeToken(db: Conn, crm: CrmName, tokenHash: string): Promise<CrmConnectionRow | undefined> {
+  return db<CrmConnectionRow>('crm_connections').where({ crm, intake_token_hash: tokenHash }).first();
 }
 
 export async function touchConnection(db: Conn, orgId: string, crm: CrmName, column: 'last_event_at' | 'last_write_at' | 'last_owner_sync_at'): Promise<void> {

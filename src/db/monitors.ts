@@ -125,6 +125,18 @@ export async function insertAlert(trx: Knex.Transaction, a: Omit<AlertRow, 'reso
 }
 
 /** Resolves the monitor's open alert; returns its id, if there was one. */
+/**
+ * Raises an alert of this kind unless one of the same kind is open and younger than `quietMs`: a condition
+ * many leads hit at once (a CRM's daily allocation spent) is said once, not per lead. Returns whether it did.
+ */
+export async function insertAlertOnce(trx: Knex.Transaction, a: Omit<AlertRow, 'resolved_at'>, quietMs: number): Promise<boolean> {
+  await trx.raw('SELECT pg_advisory_xact_lock(hashtext(?))', [`routeswit:alert:${a.org_id}:${a.kind}`]);
+  const open = await trx('alerts').where({ org_id: a.org_id, kind: a.kind }).whereNull('resolved_at').andWhere('raised_at', '>', new Date(a.raised_at.getTime() - quietMs)).first('id');
+  if (open) return false;
+  await insertAlert(trx, a);
+  return true;
+}
+
 export async function resolveOpenAlert(trx: Knex.Transaction, monitorId: string, at: Date): Promise<string | null> {
   const [open] = await trx<AlertRow>('alerts').where({ monitor_id: monitorId }).whereNull('resolved_at').update({ resolved_at: at }).returning('id');
   return (open as { id: string } | undefined)?.id ?? null;

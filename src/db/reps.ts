@@ -21,7 +21,7 @@ export interface RepRow {
   notify_email: boolean;
   notify_slack: boolean;
   slack_user_id: string | null;
-  /** The rep's ids in the CRMs: { hubspot_owner_id }. */
+  /** The rep's ids in the CRMs: { hubspot_owner_id, salesforce_user_id }. */
   crm: RepCrmIds;
   open_leads: number;
   active: boolean;
@@ -32,6 +32,7 @@ export interface RepRow {
 
 export interface RepCrmIds {
   hubspot_owner_id?: string;
+  salesforce_user_id?: string;
 }
 
 export type RepInsert = Omit<RepRow, 'open_leads' | 'active' | 'deactivated_at' | 'created_at' | 'updated_at' | 'notify_email' | 'notify_slack' | 'slack_user_id' | 'crm'> &
@@ -109,7 +110,7 @@ export function repsForCrmSync(db: Db | Knex.Transaction, orgId: string): Promis
 }
 
 /**
- * Sets each rep's id in a CRM (`key`: hubspot_owner_id), first taking it from any other rep of the
+ * Sets each rep's id in a CRM (`key`: hubspot_owner_id, salesforce_user_id), first taking it from any other rep of the
  * organization that holds it (an id names one rep). Returns how many reps changed.
  */
 export async function setRepCrmIds(db: Db | Knex.Transaction, orgId: string, key: keyof RepCrmIds, pairs: ReadonlyArray<{ repId: string; crmId: string }>): Promise<number> {
@@ -121,6 +122,12 @@ export async function setRepCrmIds(db: Db | Knex.Transaction, orgId: string, key
     changed += await db('reps').where({ org_id: orgId, id: p.repId }).whereRaw('crm->>? IS DISTINCT FROM ?', [key, p.crmId]).update({ crm: db.raw('jsonb_set(crm, ?::text[], to_jsonb(?::text))', [`{${key}}`, p.crmId]), updated_at: db.fn.now() });
   }
   return changed;
+}
+
+/** Takes these reps' id in a CRM off them (an owner the CRM no longer has). Returns how many changed. */
+export async function clearRepCrmIds(db: Db | Knex.Transaction, orgId: string, key: keyof RepCrmIds, repIds: readonly string[]): Promise<number> {
+  if (!repIds.length) return 0;
+  return db('reps').where({ org_id: orgId }).whereIn('id', [...repIds]).update({ crm: db.raw('crm - ?', [key]), updated_at: db.fn.now() });
 }
 
 /** The active reps who are these CRM owners: owner id → rep id. */

@@ -50,6 +50,7 @@ export const CrmStatus = z
     last_owner_sync_at: Timestamp.nullable(),
   })
   .meta({ id: 'CrmStatus' });
+export type CrmStatus = z.infer<typeof CrmStatus>;
 
 const REDACTED = z.literal('********');
 export const HubSpotConnection = z
@@ -72,8 +73,64 @@ export const HubSpotConnection = z
   .meta({ id: 'HubSpotConnection' });
 export type HubSpotConnection = z.infer<typeof HubSpotConnection>;
 
+const SalesforceField = z.string().regex(/^[A-Za-z][A-Za-z0-9_]{0,39}$/, 'a Salesforce field API name, e.g. Routeswit_Reason__c');
+
+export const SalesforceConnectionPut = z
+  .strictObject({
+    organization_id: z
+      .string()
+      .regex(/^00D[A-Za-z0-9]{15}$/, 'the 18-character Salesforce org id (00D…): Setup → Company Information')
+      .meta({ description: 'The Salesforce org (18 characters); one organization here per Salesforce org' }),
+    client_id: z.string().min(1).max(300).regex(/^\S+$/).meta({ description: "The connected app's consumer key" }),
+    client_secret: Secret('client_secret').optional().meta({ description: "The connected app's consumer secret. Required when connecting; omitted later, the stored one is kept" }),
+    refresh_token: Secret('refresh_token').optional().meta({ description: 'From the web-server OAuth flow with the scopes api and refresh_token. Required when connecting' }),
+    api_version: z.string().regex(/^v\d{2,3}\.0$/, 'a REST API version such as v62.0').optional().meta({ description: 'The REST API version (default v62.0)' }),
+    create_leads: z.boolean().optional().meta({ description: 'A Lead created in Salesforce becomes a lead (default true)' }),
+    write_owner: z.boolean().optional().meta({ description: "An assignment writes the rep's Salesforce user as the Lead's OwnerId (default true)" }),
+    overwrite_owner: z
+      .boolean()
+      .optional()
+      .meta({ description: 'A Lead a user owned when it came in gets the assigned rep written over it (default false: a Lead owned by a queue is always written)' }),
+    routing_reason_field: SalesforceField.nullable().optional().meta({ description: 'A Lead text field (e.g. a custom field Routeswit_Reason__c) that receives the one-line routing explanation; null: none' }),
+    intake: z.enum(['outbound_messages']).optional().meta({ description: 'How Leads come in: outbound_messages (a flow or workflow rule on Lead create sends them to outbound_message_url)' }),
+    rotate_outbound_token: z.boolean().optional().meta({ description: 'true: a new outbound message token (the answer shows the new URL once; the old one stops working)' }),
+  })
+  .meta({ id: 'SalesforceConnectionPut' });
+export type SalesforceConnectionPut = z.infer<typeof SalesforceConnectionPut>;
+
+export const SalesforceConnection = z
+  .object({
+    crm: z.literal('salesforce'),
+    organization_id: z.string(),
+    client_id: z.string(),
+    client_secret: REDACTED,
+    refresh_token: REDACTED,
+    api_version: z.string(),
+    create_leads: z.boolean(),
+    write_owner: z.boolean(),
+    overwrite_owner: z.boolean(),
+    routing_reason_field: z.string().nullable(),
+    intake: z.enum(['outbound_messages']),
+    instance_url: z.string().nullable().meta({ description: 'Where the org\'s API is, from the last token (null before the first call)' }),
+    outbound_message_url: z
+      .string()
+      .nullable()
+      .meta({
+        description:
+          'The endpoint URL for the outbound message. It carries a secret token: shown in full when made (first PUT, or rotate_outbound_token), redacted (token=********) after; null on an idempotent replay of the PUT',
+      }),
+    status: CrmStatus,
+    created_at: Timestamp,
+    updated_at: Timestamp,
+  })
+  .meta({ id: 'SalesforceConnection' });
+export type SalesforceConnection = z.infer<typeof SalesforceConnection>;
+
 export const Integrations = z
-  .object({ hubspot: HubSpotConnection.nullable().meta({ description: 'null when HubSpot is not connected' }) })
+  .object({
+    hubspot: HubSpotConnection.nullable().meta({ description: 'null when HubSpot is not connected' }),
+    salesforce: SalesforceConnection.nullable().meta({ description: 'null when Salesforce is not connected' }),
+  })
   .meta({ id: 'Integrations' });
 export type Integrations = z.infer<typeof Integrations>;
 
@@ -83,6 +140,9 @@ export const OwnerSyncReport = z
     changed: z.number().int().meta({ description: "Reps whose owner id this sync set or changed" }),
     unmapped_reps: z.array(z.object({ id: IdOf('rep'), name: z.string(), email: z.string() })).meta({ description: 'Active reps no owner matches by email' }),
     unmapped_owners: z.array(z.object({ id: z.string(), email: z.string().nullable(), name: z.string() })).meta({ description: 'Owners no active rep matches by email' }),
+    inactive_owners: z
+      .array(z.object({ rep_id: IdOf('rep'), owner_id: z.string() }))
+      .meta({ description: 'Reps whose CRM id is no active owner any more (a deactivated user): the id was taken off them, so no lead is written to it' }),
     synced_at: Timestamp,
   })
   .meta({ id: 'OwnerSyncReport' });
@@ -92,6 +152,12 @@ export type OwnerSyncReport = z.infer<typeof OwnerSyncReport>;
 export const RepCrm = z
   .strictObject({
     hubspot_owner_id: z.string().regex(/^\d{1,20}$/, 'a HubSpot owner id: digits').nullable().optional().meta({ description: 'The HubSpot owner (not user) id' }),
+    salesforce_user_id: z
+      .string()
+      .regex(/^005[A-Za-z0-9]{12}(?:[A-Za-z0-9]{3})?$/, 'a Salesforce user id: 005 and 12 or 15 more letters and digits')
+      .nullable()
+      .optional()
+      .meta({ description: 'The Salesforce user (005…) written as OwnerId' }),
   })
   .meta({ id: 'RepCrm' });
 export type RepCrm = z.infer<typeof RepCrm>;

@@ -139,7 +139,7 @@ export const Rep = z
     out_of_office: z.array(z.object({ start: Timestamp, end: Timestamp })),
     manager_id: z.string().nullable(),
     notifications: z.object({ email: z.boolean(), slack: z.boolean(), slack_user_id: z.string().nullable() }),
-    crm: z.object({ hubspot_owner_id: z.string().nullable() }).meta({ description: "The rep's owner id in each connected CRM (set by the owner sync, or by hand)" }),
+    crm: z.object({ hubspot_owner_id: z.string().nullable(), salesforce_user_id: z.string().nullable() }).meta({ description: "The rep's owner id in each connected CRM (set by the owner sync, or by hand)" }),
     open_leads: z.number().int().meta({ description: 'Leads assigned to this rep and not yet closed' }),
     active: z.boolean().meta({ description: 'false once deleted; history keeps the rep' }),
     created_at: Timestamp,

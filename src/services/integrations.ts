@@ -1,16 +1,18 @@
-import { openText, parseKeyring, sealText } from '../crypto/keyring';
+import { CRM_TITLES, type CrmName } from '../crm/connector';
+import { openText, sealText } from '../crypto/keyring';
 import * as store from '../db/crmConnections';
-import { conflict, invalid, notFound, serviceUnavailable } from '../errors';
+import { invalid, notFound, serviceUnavailable, conflict } from '../errors';
 import type { HubSpotConnection, HubSpotConnectionPut, Integrations, OwnerSyncReport } from '../schemas/integrations';
 import { deleteOwnerSyncSchedule, ensureOwnerSyncSchedule, OwnerSyncFailed, runOwnerSync } from '../temporal/crm';
 import type { ServiceDeps } from './deps';
+import { keyring, SECRET_SHOWN, statusOf } from './crmShared';
+import { presentSalesforce } from './salesforce';
 
 /**
  * An organization's HubSpot connection: its secrets sealed with ENCRYPTION_KEYS and never shown again, its
  * account held by one organization only, the daily owner sync scheduled while it exists.
  */
 export const HUBSPOT_WEBHOOK_PATH = '/v1/integrations/hubspot/webhook';
-const SECRET_SHOWN = '********' as const;
 
 interface Secrets {
   client_secret: string;
@@ -18,15 +20,9 @@ interface Secrets {
   refresh_token?: string;
 }
 
-function keyring(deps: Pick<ServiceDeps, 'config'>) {
-  if (!deps.config.ENCRYPTION_KEYS) throw conflict('This deployment has no ENCRYPTION_KEYS: CRM secrets are never stored in clear, so the operator must set it first');
-  return parseKeyring(deps.config.ENCRYPTION_KEYS);
-}
 
 async function present(deps: Pick<ServiceDeps, 'db' | 'config'>, row: store.CrmConnectionRow): Promise<HubSpotConnection> {
   const secrets = JSON.parse(openText(keyring(deps), row.secrets)) as Secrets;
-  const counts = await store.connectionCounts(deps.db, row.org_id, 'hubspot');
-  const iso = (d: Date | null) => (d ? d.toISOString() : null);
   return {
     crm: 'hubspot',
     portal_id: row.account_id,
@@ -36,7 +32,7 @@ async function present(deps: Pick<ServiceDeps, 'db' | 'config'>, row: store.CrmC
     oauth: row.oauth_client_id ? { client_id: row.oauth_client_id, refresh_token: SECRET_SHOWN } : null,
     ...row.options,
     webhook_url: `${deps.config.PUBLIC_API_URL.replace(/\/$/, '')}${HUBSPOT_WEBHOOK_PATH}`,
-    status: { last_event_at: iso(row.last_event_at), last_write_at: iso(row.last_write_at), last_owner_sync_at: iso(row.last_owner_sync_at), ...counts },
+    status: await statusOf(deps, row),
     created_at: row.created_at.toISOString(),
     updated_at: row.updated_at.toISOString(),
   };
@@ -87,8 +83,8 @@ export async function getHubSpot(deps: Pick<ServiceDeps, 'db' | 'config'>, orgId
 
 /** Every CRM the organization may connect, each connected one with its state. */
 export async function listIntegrations(deps: Pick<ServiceDeps, 'db' | 'config'>, orgId: string): Promise<Integrations> {
-  const row = await store.findConnection(deps.db, orgId, 'hubspot');
-  return { hubspot: row ? await present(deps, row) : null };
+  const [hubspot, salesforce] = await Promise.all([store.findConnection(deps.db, orgId, 'hubspot'), store.findConnection(deps.db, orgId, 'salesforce')]);
+  return { hubspot: hubspot ? await present(deps, hubspot) : null, salesforce: salesforce ? await presentSalesforce(deps, salesforce, null) : null };
 }
 
 export async function deleteHubSpot(deps: ServiceDeps, orgId: string): Promise<HubSpotConnection> {
@@ -100,12 +96,13 @@ export async function deleteHubSpot(deps: ServiceDeps, orgId: string): Promise<H
   return shown;
 }
 
-export async function syncHubSpotOwners(deps: ServiceDeps, orgId: string): Promise<OwnerSyncReport> {
-  if (!(await store.findConnection(deps.db, orgId, 'hubspot'))) throw notFound('HubSpot connection');
+/** Maps the CRM's owners (HubSpot owners, Salesforce users) to reps now, and reports. */
+export async function syncCrmOwners(deps: ServiceDeps, orgId: string, crm: CrmName): Promise<OwnerSyncReport> {
+  if (!(await store.findConnection(deps.db, orgId, crm))) throw notFound(`${CRM_TITLES[crm]} connection`);
   try {
-    return await runOwnerSync(deps.temporal, orgId, 'hubspot');
+    return await runOwnerSync(deps.temporal, orgId, crm);
   } catch (err) {
-    if (err instanceof OwnerSyncFailed) throw serviceUnavailable(`The owners could not be read from HubSpot: ${err.message}`);
+    if (err instanceof OwnerSyncFailed) throw serviceUnavailable(`The owners could not be read from ${CRM_TITLES[crm]}: ${err.message}`);
     throw err;
   }
 }

@@ -26,7 +26,7 @@ export function presentRep(row: reps.RepRow): Rep {
     out_of_office: row.out_of_office,
     manager_id: row.manager_id,
     notifications: { email: row.notify_email, slack: row.notify_slack, slack_user_id: row.slack_user_id },
-    crm: { hubspot_owner_id: row.crm?.hubspot_owner_id ?? null },
+    crm: { hubspot_owner_id: row.crm?.hubspot_owner_id ?? null, salesforce_user_id: row.crm?.salesforce_user_id ?? null },
     open_leads: row.open_leads,
     active: row.active,
     created_at: row.created_at.toISOString(),
@@ -72,8 +72,12 @@ function crmColumn(current: reps.RepCrmIds, given: RepCreate['crm']): Pick<reps.
 }
 
 function crmIdTaken(err: unknown): void {
-  if (pgCode(err) === PG.UNIQUE_VIOLATION && pgConstraint(err) === 'reps_hubspot_owner') {
+  if (pgCode(err) !== PG.UNIQUE_VIOLATION) return;
+  if (pgConstraint(err) === 'reps_hubspot_owner') {
     throw conflict('Another rep of this organization is this HubSpot owner already', [{ path: 'crm.hubspot_owner_id', message: 'already the owner id of another rep' }]);
+  }
+  if (pgConstraint(err) === 'reps_salesforce_user') {
+    throw conflict('Another rep of this organization is this Salesforce user already', [{ path: 'crm.salesforce_user_id', message: 'already the user id of another rep' }]);
   }
 }
 

@@ -1,4 +1,5 @@
 import { WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
+import { CRM_TITLES, type CrmName } from '../crm/connector';
 import { markCrmBatchDispatched, stalledCrmBatches, undispatchedCrmBatches } from '../db/crmEvents';
 import { markCrmWritesDispatched, stalledCrmWrites, undispatchedCrmWrites } from '../db/crmWrites';
 import { withJobLock } from '../db/jobLocks';
@@ -19,7 +20,7 @@ const BATCH = 200;
 /** Past the workflows' retry budget (two hours): a row still pending this long after it was handed on lost its run. */
 export const CRM_REDRIVE_AFTER_SECONDS = 150 * 60;
 
-async function handWrites(o: CrmDispatcherDeps, lead: { org_id: string; lead_id: string; crm: 'hubspot' }): Promise<void> {
+async function handWrites(o: CrmDispatcherDeps, lead: { org_id: string; lead_id: string; crm: CrmName }): Promise<void> {
   const args: Parameters<typeof crmWriteWorkflow> = [{ orgId: lead.org_id, leadId: lead.lead_id, crm: lead.crm }];
   // Signal-with-start: a run that is finishing sees the signal before it may complete, so no write waits unseen.
   await o.temporal.client.workflow.signalWithStart('crmWriteWorkflow', {
@@ -27,7 +28,7 @@ async function handWrites(o: CrmDispatcherDeps, lead: { org_id: string; lead_id:
     workflowId: crmWriteWorkflowId(lead.crm, lead.lead_id),
     args,
     signal: crmWritePendingSignal,
-    staticSummary: `Write the owner of lead ${lead.lead_id} to ${lead.crm === 'hubspot' ? 'HubSpot' : lead.crm}`,
+    staticSummary: `Write the owner of lead ${lead.lead_id} to ${CRM_TITLES[lead.crm]}`,
     // Found beside the lead's own workflow in the Web UI: RouteswitLeadId = "<lead id>" lists both.
     typedSearchAttributes: [
       { key: SA.orgId, value: lead.org_id },

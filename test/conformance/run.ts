@@ -19,7 +19,7 @@ import { dataDir, ensurePythonTool, SCHEMATHESIS, type PythonCommand } from '../
  *
  * Nothing leaves the machine: Schemathesis talks only to the API on 127.0.0.1, and the stack's
  * OUTBOUND_TARGETS is loopback only, so a generated webhook, Slack or SMTP URL is refused before any DNS query,
- * and HUBSPOT_API_URL is a closed loopback port.
+ * and HUBSPOT_API_URL and SALESFORCE_LOGIN_URL are a closed loopback port.
  */
 const { values: args } = parseArgs({
   options: {
@@ -160,6 +160,7 @@ async function main(): Promise<void> {
       OUTBOUND_TARGETS: '127.0.0.0/8,::1/128',
       // A closed loopback port: an integration Schemathesis connects is never called off the machine.
       HUBSPOT_API_URL: 'http://127.0.0.1:9',
+      SALESFORCE_LOGIN_URL: 'http://127.0.0.1:9',
     },
     onLine: (name, line) => {
       if (/error|fatal/i.test(line)) log(`[${name}] ${line}`);

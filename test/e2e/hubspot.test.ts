@@ -23,7 +23,7 @@ it('maps owners to reps by email, creates a lead from a new contact, routes it a
   const sync = await s.api.http.post('/v1/integrations/hubspot/owners/sync').set(org.auth);
   expect(sync.status).toBe(200);
   expect(sync.body).toMatchObject({ mapped: 1, changed: 1, unmapped_reps: [], unmapped_owners: [{ email: 'nobody@seller.io' }] });
-  expect((await s.api.http.get(`/v1/reps/${reps[0]}`).set(org.auth)).body.crm).toEqual({ hubspot_owner_id: ownerId });
+  expect((await s.api.http.get(`/v1/reps/${reps[0]}`).set(org.auth)).body.crm).toEqual({ hubspot_owner_id: ownerId, salesforce_user_id: null });
 
   const contact = portal.createContact({ email: 'buyer@acme.io', firstname: 'Bea', lastname: 'Buyer', company: 'Acme', numemployees: '250', lifecyclestage: 'lead' });
   const hook = await portal.sendWebhook(s.webhookUrl, [contact.event]);

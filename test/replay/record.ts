@@ -35,7 +35,7 @@ import { crmInboundWorkflowId, crmOwnerSyncWorkflowId, crmWriteWorkflowId, wakeS
 import { crmSettings } from '../../src/activities';
 import { createApp } from '../../src/api/app';
 import { createRateLimits } from '../../src/api/rateLimit';
-import { putHubSpot, syncHubSpotOwners } from '../../src/services/integrations';
+import { putHubSpot, syncCrmOwners } from '../../src/services/integrations';
 import { HubSpotConnectionPut } from '../../src/schemas/integrations';
 import { dispatchCrmOnce } from '../../src/worker/crmDispatcher';
 import { crmLeadSink } from '../../src/worker/crmLeads';
@@ -251,7 +251,7 @@ async function main(): Promise<void> {
       const portal = hubspot.portal();
       await putHubSpot(deps, o.orgId, HubSpotConnectionPut.parse({ portal_id: portal.portalId, client_secret: portal.clientSecret, access_token: portal.privateToken }));
       portal.addOwner(`rep${n}-0@replay.io`);
-      await syncHubSpotOwners(deps, o.orgId);
+      await syncCrmOwners(deps, o.orgId, 'hubspot');
       await save('crm-owner-sync', 'HubSpot owners read and mapped to reps by email', crmOwnerSyncWorkflowId('hubspot', o.orgId));
       const app = createApp({ ...deps, limits: createRateLimits(config) });
       const api = await new Promise<http.Server>((r) => {

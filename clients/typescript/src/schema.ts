@@ -75,6 +75,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/integrations/salesforce/outbound-message": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Salesforce's outbound messages on Lead create: taken in, acknowledged, routed by the worker
+         * @description Give the connection's `outbound_message_url` (with its `token`) to an outbound message on Lead. The token and the message's `OrganizationId` must name a connection here; otherwise 401 with a SOAP fault and nothing written. A message that is not a `notifications` envelope of 1 to 100 Lead notifications is 422 with a fault. The `Ack` comes only once the notifications are stored; each Lead id is taken once, however often Salesforce sends it.
+         */
+        post: operations["salesforceOutboundMessage"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/session": {
         parameters: {
             query?: never;
@@ -1195,6 +1215,63 @@ export interface paths {
          *     Required scope: `integrations:write`. A key without `integrations:read` gets a `WriteReceipt`: the id, status and the fields it sent.
          */
         post: operations["syncHubSpotOwners"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/integrations/salesforce": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The Salesforce connection (secrets and the outbound token redacted) and how it is doing; 404 when not connected
+         * @description Required scope: `integrations:read`.
+         */
+        get: operations["getSalesforceConnection"];
+        /**
+         * Connect Salesforce, or change the connection
+         * @description The connected app's consumer key and secret and a refresh token (web-server flow, scopes `api refresh_token`) are sealed with ENCRYPTION_KEYS and never returned. Access tokens come from SALESFORCE_LOGIN_URL; every API call goes to the `instance_url` the token names. The first answer (and one with `rotate_outbound_token`) shows `outbound_message_url` with its token: give it to the outbound message of a flow or workflow rule on Lead create. Users are mapped to reps by email daily, and on demand with POST /v1/integrations/salesforce/users/sync.
+         *
+         *     Also checked, with 422 when not met:
+         *     - `organization_id` is not connected to another organization (409)
+         *     - connecting the first time needs `client_secret` and `refresh_token` (422)
+         *     - the deployment has ENCRYPTION_KEYS: secrets are never stored in clear (409)
+         *
+         *     Required scope: `integrations:write`. A key without `integrations:read` gets a `WriteReceipt`: the id, status and the fields it sent.
+         */
+        put: operations["putSalesforceConnection"];
+        post?: never;
+        /**
+         * Disconnect Salesforce: its secrets are deleted, its outbound messages refused, owners no longer written
+         * @description Required scope: `integrations:write`. A key without `integrations:read` gets a `WriteReceipt`: the id, status and the fields it sent.
+         */
+        delete: operations["deleteSalesforceConnection"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/integrations/salesforce/users/sync": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Map active Salesforce users to reps by email now (it also runs daily), and report who is left unmapped
+         * @description Runs `SELECT Id, Email, Name FROM User WHERE IsActive = true` (following nextRecordsUrl). A rep whose email is a user's gets `crm.salesforce_user_id`; a rep whose user was deactivated loses it (in `inactive_owners`), so no lead is written to that user. 503 when Salesforce cannot be read.
+         *
+         *     Required scope: `integrations:write`. A key without `integrations:read` gets a `WriteReceipt`: the id, status and the fields it sent.
+         */
+        post: operations["syncSalesforceUsers"];
         delete?: never;
         options?: never;
         head?: never;
@@ -2636,6 +2713,7 @@ export interface components {
             /** @description The rep's owner id in each connected CRM (set by the owner sync, or by hand) */
             crm: {
                 hubspot_owner_id: string | null;
+                salesforce_user_id: string | null;
             };
             /** @description Leads assigned to this rep and not yet closed */
             open_leads: number;
@@ -2761,6 +2839,8 @@ export interface components {
         RepCrm: {
             /** @description The HubSpot owner (not user) id */
             hubspot_owner_id?: string | null;
+            /** @description The Salesforce user (005…) written as OwnerId */
+            salesforce_user_id?: string | null;
         };
         RepUpdate: {
             name?: string;
@@ -4135,6 +4215,41 @@ export interface components {
                  */
                 updated_at: string;
             } | null;
+            /** @description null when Salesforce is not connected */
+            salesforce: {
+                /** @enum {string} */
+                crm: "salesforce";
+                organization_id: string;
+                client_id: string;
+                /** @enum {string} */
+                client_secret: "********";
+                /** @enum {string} */
+                refresh_token: "********";
+                api_version: string;
+                create_leads: boolean;
+                write_owner: boolean;
+                overwrite_owner: boolean;
+                routing_reason_field: string | null;
+                /** @enum {string} */
+                intake: "outbound_messages";
+                /** @description Where the org's API is, from the last token (null before the first call) */
+                instance_url: string | null;
+                /** @description The endpoint URL for the outbound message. It carries a secret token: shown in full when made (first PUT, or rotate_outbound_token), redacted (token=********) after; null on an idempotent replay of the PUT */
+                outbound_message_url: string | null;
+                status: components["schemas"]["CrmStatus"];
+                /**
+                 * Format: date-time
+                 * @description ISO 8601 timestamp
+                 * @example 2026-11-28T09:30:00.000Z
+                 */
+                created_at: string;
+                /**
+                 * Format: date-time
+                 * @description ISO 8601 timestamp
+                 * @example 2026-11-28T09:30:00.000Z
+                 */
+                updated_at: string;
+            } | null;
         };
         CrmStatus: {
             /**
@@ -4239,12 +4354,82 @@ export interface components {
                 email: string | null;
                 name: string;
             }[];
+            /** @description Reps whose CRM id is no active owner any more (a deactivated user): the id was taken off them, so no lead is written to it */
+            inactive_owners: {
+                /**
+                 * @description rep id
+                 * @example rep_0mijkl000abcdefghijklm
+                 */
+                rep_id: string;
+                owner_id: string;
+            }[];
             /**
              * Format: date-time
              * @description ISO 8601 timestamp
              * @example 2026-11-28T09:30:00.000Z
              */
             synced_at: string;
+        };
+        SalesforceConnection: {
+            /** @enum {string} */
+            crm: "salesforce";
+            organization_id: string;
+            client_id: string;
+            /** @enum {string} */
+            client_secret: "********";
+            /** @enum {string} */
+            refresh_token: "********";
+            api_version: string;
+            create_leads: boolean;
+            write_owner: boolean;
+            overwrite_owner: boolean;
+            routing_reason_field: string | null;
+            /** @enum {string} */
+            intake: "outbound_messages";
+            /** @description Where the org's API is, from the last token (null before the first call) */
+            instance_url: string | null;
+            /** @description The endpoint URL for the outbound message. It carries a secret token: shown in full when made (first PUT, or rotate_outbound_token), redacted (token=********) after; null on an idempotent replay of the PUT */
+            outbound_message_url: string | null;
+            status: components["schemas"]["CrmStatus"];
+            /**
+             * Format: date-time
+             * @description ISO 8601 timestamp
+             * @example 2026-11-28T09:30:00.000Z
+             */
+            created_at: string;
+            /**
+             * Format: date-time
+             * @description ISO 8601 timestamp
+             * @example 2026-11-28T09:30:00.000Z
+             */
+            updated_at: string;
+        };
+        SalesforceConnectionPut: {
+            /** @description The Salesforce org (18 characters); one organization here per Salesforce org */
+            organization_id: string;
+            /** @description The connected app's consumer key */
+            client_id: string;
+            /** @description The connected app's consumer secret. Required when connecting; omitted later, the stored one is kept */
+            client_secret?: string;
+            /** @description From the web-server OAuth flow with the scopes api and refresh_token. Required when connecting */
+            refresh_token?: string;
+            /** @description The REST API version (default v62.0) */
+            api_version?: string;
+            /** @description A Lead created in Salesforce becomes a lead (default true) */
+            create_leads?: boolean;
+            /** @description An assignment writes the rep's Salesforce user as the Lead's OwnerId (default true) */
+            write_owner?: boolean;
+            /** @description A Lead a user owned when it came in gets the assigned rep written over it (default false: a Lead owned by a queue is always written) */
+            overwrite_owner?: boolean;
+            /** @description A Lead text field (e.g. a custom field Routeswit_Reason__c) that receives the one-line routing explanation; null: none */
+            routing_reason_field?: string | null;
+            /**
+             * @description How Leads come in: outbound_messages (a flow or workflow rule on Lead create sends them to outbound_message_url)
+             * @enum {string}
+             */
+            intake?: "outbound_messages";
+            /** @description true: a new outbound message token (the answer shows the new URL once; the old one stops working) */
+            rotate_outbound_token?: boolean;
         };
         Invitation: {
             /**
@@ -4728,6 +4913,81 @@ export interface operations {
             422: components["responses"]["ValidationError"];
             429: components["responses"]["RateLimited"];
             500: components["responses"]["ServerError"];
+        };
+    };
+    salesforceOutboundMessage: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "text/xml": string;
+            };
+        };
+        responses: {
+            /** @description `<Ack>true</Ack>`: stored */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/xml": string;
+                };
+            };
+            /** @description A SOAP fault: the token or the OrganizationId is not a connection here */
+            401: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/xml": string;
+                };
+            };
+            /** @description A SOAP fault: the message is over 1 MB */
+            413: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/xml": string;
+                };
+            };
+            /** @description A SOAP fault: not an outbound message of Leads */
+            422: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/xml": string;
+                };
+            };
+            /** @description A SOAP fault: too many refused messages from this address; wait */
+            429: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/xml": string;
+                };
+            };
+            /** @description A SOAP fault: not stored now; Salesforce sends it again */
+            503: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/xml": string;
+                };
+            };
         };
     };
     getSession: {
@@ -7149,6 +7409,126 @@ export interface operations {
         };
     };
     syncHubSpotOwners: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Replays the first response for a retried request with the same body; 409 with a different body. 1–255 printable ASCII characters, no spaces */
+                "Idempotency-Key"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Idempotent-Replayed": components["headers"]["Idempotent-Replayed"];
+                    "Idempotent-Replay-Kept": components["headers"]["Idempotent-Replay-Kept"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OwnerSyncReport"] | components["schemas"]["WriteReceipt"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            422: components["responses"]["ValidationError"];
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["ServerError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    getSalesforceConnection: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SalesforceConnection"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            422: components["responses"]["ValidationError"];
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["ServerError"];
+        };
+    };
+    putSalesforceConnection: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["SalesforceConnectionPut"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SalesforceConnection"] | components["schemas"]["WriteReceipt"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["PayloadTooLarge"];
+            422: components["responses"]["ValidationError"];
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["ServerError"];
+        };
+    };
+    deleteSalesforceConnection: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SalesforceConnection"] | components["schemas"]["WriteReceipt"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            422: components["responses"]["ValidationError"];
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["ServerError"];
+        };
+    };
+    syncSalesforceUsers: {
         parameters: {
             query?: never;
             header?: {

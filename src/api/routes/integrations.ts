@@ -1,5 +1,6 @@
-import { HubSpotConnection, HubSpotConnectionPut, Integrations, OwnerSyncReport } from '../../schemas/integrations';
+import { HubSpotConnection, HubSpotConnectionPut, Integrations, OwnerSyncReport, SalesforceConnection, SalesforceConnectionPut } from '../../schemas/integrations';
 import * as service from '../../services/integrations';
+import * as salesforce from '../../services/salesforce';
 import { route } from '../route';
 
 const tag = 'Integrations';
@@ -66,6 +67,63 @@ export const integrationRoutes = [
     scope: 'integrations:write',
     response: OwnerSyncReport,
     errors: [404, 503],
-    handler: (ctx) => service.syncHubSpotOwners(ctx.deps, ctx.orgId),
+    handler: (ctx) => service.syncCrmOwners(ctx.deps, ctx.orgId, 'hubspot'),
+  }),
+  route({
+    method: 'put',
+    path: '/v1/integrations/salesforce',
+    operationId: 'putSalesforceConnection',
+    audit: { resource: 'integration', action: 'updated' },
+    alsoChecked: ['`organization_id` is not connected to another organization (409)', 'connecting the first time needs `client_secret` and `refresh_token` (422)', 'the deployment has ENCRYPTION_KEYS: secrets are never stored in clear (409)'],
+    tag,
+    summary: 'Connect Salesforce, or change the connection',
+    description:
+      "The connected app's consumer key and secret and a refresh token (web-server flow, scopes `api refresh_token`) are sealed with ENCRYPTION_KEYS and never returned. " +
+      'Access tokens come from SALESFORCE_LOGIN_URL; every API call goes to the `instance_url` the token names. ' +
+      'The first answer (and one with `rotate_outbound_token`) shows `outbound_message_url` with its token: give it to the outbound message of a flow or workflow rule on Lead create. ' +
+      'Users are mapped to reps by email daily, and on demand with POST /v1/integrations/salesforce/users/sync.',
+    scope: 'integrations:write',
+    body: SalesforceConnectionPut,
+    response: SalesforceConnection,
+    // The URL carries the outbound token: never in the audit log, nor kept for an idempotent replay.
+    secretFields: ['outbound_message_url'],
+    errors: [409],
+    handler: (ctx, { body }) => salesforce.putSalesforce(ctx.deps, ctx.orgId, body),
+  }),
+  route({
+    method: 'get',
+    path: '/v1/integrations/salesforce',
+    operationId: 'getSalesforceConnection',
+    tag,
+    summary: 'The Salesforce connection (secrets and the outbound token redacted) and how it is doing; 404 when not connected',
+    scope: 'integrations:read',
+    response: SalesforceConnection,
+    errors: [404],
+    handler: (ctx) => salesforce.getSalesforce(ctx.deps, ctx.orgId),
+  }),
+  route({
+    method: 'delete',
+    path: '/v1/integrations/salesforce',
+    operationId: 'deleteSalesforceConnection',
+    audit: { resource: 'integration', action: 'deleted' },
+    tag,
+    summary: 'Disconnect Salesforce: its secrets are deleted, its outbound messages refused, owners no longer written',
+    scope: 'integrations:write',
+    response: SalesforceConnection,
+    errors: [404],
+    handler: (ctx) => salesforce.deleteSalesforce(ctx.deps, ctx.orgId),
+  }),
+  route({
+    method: 'post',
+    path: '/v1/integrations/salesforce/users/sync',
+    operationId: 'syncSalesforceUsers',
+    tag,
+    summary: 'Map active Salesforce users to reps by email now (it also runs daily), and report who is left unmapped',
+    description:
+      "Runs `SELECT Id, Email, Name FROM User WHERE IsActive = true` (following nextRecordsUrl). A rep whose email is a user's gets `crm.salesforce_user_id`; a rep whose user was deactivated loses it (in `inactive_owners`), so no lead is written to that user. 503 when Salesforce cannot be read.",
+    scope: 'integrations:write',
+    response: OwnerSyncReport,
+    errors: [404, 503],
+    handler: (ctx) => service.syncCrmOwners(ctx.deps, ctx.orgId, 'salesforce'),
   }),
 ];

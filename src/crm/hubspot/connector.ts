@@ -2,7 +2,8 @@ import { z } from 'zod';
 import type { CrmConnector, CrmRecord } from '../connector';
 import type { CrmRequester } from '../http';
 import type { OutboundResponse } from '../../net/outbound';
-import { BatchReadResponse, HUBSPOT_PATHS, OWNER_PROPERTY, OwnersPage, TokenResponse, type BatchReadRequest, type ObjectUpdate } from './contract';
+import { BatchReadResponse, COMPANY_PROPERTY, HUBSPOT_PATHS, OWNER_PROPERTY, OwnersPage, TokenResponse, type BatchReadRequest, type ObjectUpdate } from './contract';
+import { COMPANY_OWNER_ATTRIBUTE } from './leads';
 
 /** HubSpot's batch endpoints take at most 100 ids. */
 const BATCH = 100;
@@ -25,6 +26,7 @@ export function hubspotConnector(request: CrmRequester): CrmConnector {
     return found;
   }
 
+  const readCompanies = (ids: readonly string[], properties: readonly string[]) => batchRead(HUBSPOT_PATHS.companiesBatchRead, ids, properties, 'reading HubSpot companies');
   return {
     crm: 'hubspot',
     async *owners() {
@@ -38,7 +40,19 @@ export function hubspotConnector(request: CrmRequester): CrmConnector {
       } while (after);
     },
     readPeople: (ids, properties) => batchRead(HUBSPOT_PATHS.contactsBatchRead, ids, properties, 'reading HubSpot contacts'),
-    readCompanies: (ids, properties) => batchRead(HUBSPOT_PATHS.companiesBatchRead, ids, properties, 'reading HubSpot companies'),
+    readCompanies,
+    // A contact without an owner of its own may be claimed by its primary company's owner.
+    async ownerHints(contacts) {
+      const hints = new Map<string, Record<string, string>>();
+      const wanted = [...contacts.values()].filter((c) => !c.properties[OWNER_PROPERTY] && c.properties[COMPANY_PROPERTY]);
+      if (!wanted.length) return hints;
+      const companies = await readCompanies(wanted.map((c) => c.properties[COMPANY_PROPERTY]!), [OWNER_PROPERTY]);
+      for (const c of wanted) {
+        const owner = companies.get(c.properties[COMPANY_PROPERTY]!)?.properties[OWNER_PROPERTY];
+        if (owner) hints.set(c.id, { [COMPANY_OWNER_ATTRIBUTE]: owner });
+      }
+      return hints;
+    },
     async writeOwner(personId, ownerId, extra) {
       const body: ObjectUpdate = { properties: { ...extra, [OWNER_PROPERTY]: ownerId } };
       await request({ method: 'PATCH', path: HUBSPOT_PATHS.contact(personId), json: body }, Updated, `writing the owner of HubSpot contact ${personId}`);

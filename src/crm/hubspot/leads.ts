@@ -1,4 +1,4 @@
-import type { CrmRecord } from '../connector';
+import type { CrmModel, CrmRecord, LeadFromCrm } from '../connector';
 import { COMPANY_PROPERTY, CONTACT_FIELDS, OWNER_PROPERTY } from './contract';
 
 /**
@@ -39,20 +39,7 @@ export function propertyMatters(property: string, fieldsRead: readonly string[])
   return property in CONTACT_FIELDS || fieldsRead.includes(`attributes.${property}`);
 }
 
-export interface LeadFromContact {
-  email: string;
-  first_name?: string;
-  last_name?: string;
-  company?: string;
-  domain?: string;
-  country?: string;
-  state?: string;
-  industry?: string;
-  employees?: number;
-  source: 'hubspot';
-  external_id: string;
-  attributes: Record<string, string>;
-}
+export type LeadFromContact = LeadFromCrm;
 
 /** The lead, or why the contact makes none (a contact without an email address). */
 export function leadFromContact(contact: CrmRecord, companyOwnerId: string | null): LeadFromContact | { ignored: string } {
@@ -80,4 +67,16 @@ export function leadFromContact(contact: CrmRecord, companyOwnerId: string | nul
 export const ownerAtIntake = (attributes: Record<string, unknown> | null | undefined): string | null => {
   const v = attributes?.[OWNER_ATTRIBUTE];
   return typeof v === 'string' && v !== '' ? v : null;
+};
+
+/** HubSpot's people are contacts; their company's owner comes as a hint (connector.ownerHints). */
+export const hubspotModel: CrmModel = {
+  crm: 'hubspot',
+  personFields: contactProperties,
+  fieldMatters: propertyMatters,
+  leadOf: (contact, hints) => leadFromContact(contact, hints[COMPANY_OWNER_ATTRIBUTE] ?? null),
+  ownerAttributes: [OWNER_ATTRIBUTE, COMPANY_OWNER_ATTRIBUTE],
+  ownerAtIntake,
+  personIdOf: contactIdOf,
+  externalIdOf,
 };
