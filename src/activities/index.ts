@@ -13,6 +13,7 @@ import type { Temporal } from '../temporal/client';
 import { crmAccess, type CrmSettings } from './crmAccess';
 import { crmInboundActivities, type CrmLeadSink } from './crmInbound';
 import { crmOwnerActivities } from './crmOwners';
+import { crmPollActivities } from './crmPoll';
 import { crmWriteActivities } from './crmWrites';
 
 export interface ActivityDeps {
@@ -64,6 +65,7 @@ export function createActivities(deps: ActivityDeps) {
     ...backtestActivities({ db: deps.db }),
     ...crmWriteActivities(deps.db, accessFor),
     ...crmInboundActivities(deps.db, accessFor, deps.crmLeads),
+    ...crmPollActivities(deps.db, accessFor, deps.taskQueue),
     ...crmOwnerActivities(deps.db, accessFor),
   };
 }

@@ -60,6 +60,21 @@ export interface CrmRecord {
   properties: Record<string, string | null>;
 }
 
+/** Where a poll stopped: the time and id of the last record it took, per kind (new, and changed). */
+export interface PollMark {
+  at: string;
+  id: string;
+}
+export interface PollCursor {
+  created: PollMark;
+  modified: PollMark;
+}
+/** One page of what changed since a mark: each record's id and its time, in (time, id) order. */
+export interface PolledPage {
+  kind: 'created' | 'modified';
+  records: PollMark[];
+}
+
 export interface CrmConnector {
   readonly crm: CrmName;
   /** Every active owner, a page at a time. */
@@ -75,6 +90,11 @@ export interface CrmConnector {
    * Salesforce Contact or Lead with the same email, or the Account of the same domain), as lead attributes.
    */
   ownerHints(people: ReadonlyMap<string, CrmRecord>): Promise<Map<string, Record<string, string>>>;
+  /**
+   * For CRMs that can be polled (Salesforce): the records created, then those modified, after the cursor's
+   * marks, oldest first, a page at a time; absent where the CRM pushes instead (HubSpot's webhooks).
+   */
+  changedSince?(cursor: PollCursor): AsyncGenerator<PolledPage>;
 }
 
 /**

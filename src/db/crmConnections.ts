@@ -1,5 +1,5 @@
 import type { Knex } from 'knex';
-import type { CrmName } from '../crm/connector';
+import type { CrmName, PollCursor } from '../crm/connector';
 import type { Db } from './knex';
 
 type Conn = Db | Knex.Transaction;
@@ -14,7 +14,9 @@ export interface CrmOptions {
   /** Salesforce: the REST API version (v62.0). */
   api_version?: string;
   /** Salesforce: how leads come in. */
-  intake?: 'outbound_messages';
+  intake?: 'outbound_messages' | 'polling' | 'both';
+  /** Salesforce with polling: seconds between polls. */
+  poll_seconds?: number;
 }
 
 export interface CrmConnectionRow {
@@ -31,6 +33,9 @@ export interface CrmConnectionRow {
   instance_url: string | null;
   /** Salesforce: SHA-256 of the token outbound messages carry. */
   intake_token_hash: string | null;
+  /** Where polling stopped (null: it never ran). */
+  poll_cursor: PollCursor | null;
+  last_poll_at: Date | null;
   options: CrmOptions;
   paused_until: Date | null;
   last_event_at: Date | null;
@@ -88,7 +93,7 @@ export function connectionByIntakeToken(db: Conn, crm: CrmName, tokenHash: strin
   return db<CrmConnectionRow>('crm_connections').where({ crm, intake_token_hash: tokenHash }).first();
 }
 
-export async function touchConnection(db: Conn, orgId: string, crm: CrmName, column: 'last_event_at' | 'last_write_at' | 'last_owner_sync_at'): Promise<void> {
+export async function touchConnection(db: Conn, orgId: string, crm: CrmName, column: 'last_event_at' | 'last_write_at' | 'last_owner_sync_at' | 'last_poll_at'): Promise<void> {
   await db('crm_connections').where({ org_id: orgId, crm }).update({ [column]: db.fn.now() });
 }
 
@@ -103,4 +108,14 @@ export async function connectionCounts(db: Conn, orgId: string, crm: CrmName): P
       db.raw("count(*) FILTER (WHERE status = 'PENDING')::int AS pending_writes"),
     );
   return row as { writes_24h: number; failures_24h: number; pending_writes: number };
+}
+
+export async function savePollCursor(db: Conn, orgId: string, crm: CrmName, cursor: PollCursor): Promise<void> {
+  await db('crm_connections').where({ org_id: orgId, crm }).update({ poll_cursor: JSON.stringify(cursor) });
+}
+
+/** Polling starts from now when it never ran: what came before came by outbound message, or not at all. */
+export async function startPollingNow(db: Conn, orgId: string, crm: CrmName): Promise<void> {
+  const mark = { at: `${new Date().toISOString().slice(0, 19)}Z`, id: '' };
+  await db('crm_connections').where({ org_id: orgId, crm }).whereNull('poll_cursor').update({ poll_cursor: JSON.stringify({ created: mark, modified: mark }) });
 }

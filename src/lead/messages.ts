@@ -44,3 +44,4 @@ export const crmWritePendingSignal = defineSignal('crmWritePending');
 export const crmWriteWorkflowId = (crm: string, leadId: string): string => `crm-${crm}-${leadId}`;
 export const crmInboundWorkflowId = (batchId: string): string => `crm-in-${batchId}`;
 export const crmOwnerSyncWorkflowId = (crm: string, orgId: string): string => `crm-owners-${crm}-${orgId}`;
+export const crmPollWorkflowId = (crm: string, orgId: string): string => `crm-poll-${crm}-${orgId}`;

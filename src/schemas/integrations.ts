@@ -73,6 +73,7 @@ export const HubSpotConnection = z
   .meta({ id: 'HubSpotConnection' });
 export type HubSpotConnection = z.infer<typeof HubSpotConnection>;
 
+export const SALESFORCE_INTAKES = ['outbound_messages', 'polling', 'both'] as const;
 const SalesforceField = z.string().regex(/^[A-Za-z][A-Za-z0-9_]{0,39}$/, 'a Salesforce field API name, e.g. Routeswit_Reason__c');
 
 export const SalesforceConnectionPut = z
@@ -92,7 +93,14 @@ export const SalesforceConnectionPut = z
       .optional()
       .meta({ description: 'A Lead a user owned when it came in gets the assigned rep written over it (default false: a Lead owned by a queue is always written)' }),
     routing_reason_field: SalesforceField.nullable().optional().meta({ description: 'A Lead text field (e.g. a custom field Routeswit_Reason__c) that receives the one-line routing explanation; null: none' }),
-    intake: z.enum(['outbound_messages']).optional().meta({ description: 'How Leads come in: outbound_messages (a flow or workflow rule on Lead create sends them to outbound_message_url)' }),
+    intake: z
+      .enum(SALESFORCE_INTAKES)
+      .optional()
+      .meta({
+        description:
+          'How Leads come in (default outbound_messages): outbound_messages (a flow or workflow rule on Lead create sends them to outbound_message_url), polling (Routeswit asks every poll_seconds for Leads created or changed since the last poll), or both (each Lead still becomes one lead)',
+      }),
+    poll_seconds: z.number().int().min(15).max(3600).optional().meta({ description: 'With polling: seconds between polls (default 60)' }),
     rotate_outbound_token: z.boolean().optional().meta({ description: 'true: a new outbound message token (the answer shows the new URL once; the old one stops working)' }),
   })
   .meta({ id: 'SalesforceConnectionPut' });
@@ -110,7 +118,9 @@ export const SalesforceConnection = z
     write_owner: z.boolean(),
     overwrite_owner: z.boolean(),
     routing_reason_field: z.string().nullable(),
-    intake: z.enum(['outbound_messages']),
+    intake: z.enum(SALESFORCE_INTAKES),
+    poll_seconds: z.number().int(),
+    last_poll_at: Timestamp.nullable(),
     instance_url: z.string().nullable().meta({ description: 'Where the org\'s API is, from the last token (null before the first call)' }),
     outbound_message_url: z
       .string()

@@ -3,7 +3,7 @@ import { openText, sealText } from '../crypto/keyring';
 import * as store from '../db/crmConnections';
 import { conflict, invalid, notFound } from '../errors';
 import type { SalesforceConnection, SalesforceConnectionPut } from '../schemas/integrations';
-import { deleteOwnerSyncSchedule, ensureOwnerSyncSchedule } from '../temporal/crm';
+import { deleteOwnerSyncSchedule, deletePollSchedule, ensureOwnerSyncSchedule, ensurePollSchedule } from '../temporal/crm';
 import { keyring, SECRET_SHOWN, statusOf } from './crmShared';
 import type { ServiceDeps } from './deps';
 
@@ -14,6 +14,7 @@ import type { ServiceDeps } from './deps';
  */
 export const SALESFORCE_OUTBOUND_PATH = '/v1/integrations/salesforce/outbound-message';
 export const DEFAULT_API_VERSION = 'v62.0';
+export const DEFAULT_POLL_SECONDS = 60;
 
 interface Secrets {
   client_secret: string;
@@ -38,6 +39,8 @@ export async function presentSalesforce(deps: Pick<ServiceDeps, 'db' | 'config'>
     overwrite_owner: row.options.overwrite_owner,
     routing_reason_field: row.options.routing_reason_property,
     intake: row.options.intake ?? 'outbound_messages',
+    poll_seconds: row.options.poll_seconds ?? DEFAULT_POLL_SECONDS,
+    last_poll_at: row.last_poll_at ? row.last_poll_at.toISOString() : null,
     instance_url: row.instance_url,
     outbound_message_url: outboundUrl(deps, token),
     status: await statusOf(deps, row),
@@ -65,6 +68,7 @@ export async function putSalesforce(deps: ServiceDeps, orgId: string, input: Sal
     routing_reason_property: input.routing_reason_field !== undefined ? input.routing_reason_field : (current?.options.routing_reason_property ?? null),
     api_version: input.api_version ?? current?.options.api_version ?? DEFAULT_API_VERSION,
     intake: input.intake ?? current?.options.intake ?? 'outbound_messages',
+    poll_seconds: input.poll_seconds ?? current?.options.poll_seconds ?? DEFAULT_POLL_SECONDS,
   };
   const token = !current?.intake_token_hash || input.rotate_outbound_token ? randomBytes(24).toString('base64url') : null;
   // Sealing the same secrets gives other bytes: keep the stored text when nothing changed, so the cached token survives.
@@ -77,7 +81,12 @@ export async function putSalesforce(deps: ServiceDeps, orgId: string, input: Sal
     ...(token ? { intake_token_hash: intakeTokenHash(token) } : {}),
   });
   await ensureOwnerSyncSchedule(deps.temporal, orgId, 'salesforce');
-  return presentSalesforce(deps, row, token);
+  if (options.intake === 'outbound_messages') await deletePollSchedule(deps.temporal, orgId, 'salesforce');
+  else {
+    await store.startPollingNow(deps.db, orgId, 'salesforce');
+    await ensurePollSchedule(deps.temporal, orgId, 'salesforce', options.poll_seconds!);
+  }
+  return presentSalesforce(deps, (await store.findConnection(deps.db, orgId, 'salesforce')) ?? row, token);
 }
 
 export async function getSalesforce(deps: Pick<ServiceDeps, 'db' | 'config'>, orgId: string): Promise<SalesforceConnection> {
@@ -92,5 +101,6 @@ export async function deleteSalesforce(deps: ServiceDeps, orgId: string): Promis
   const shown = await presentSalesforce(deps, row, null);
   await store.deleteConnection(deps.db, orgId, 'salesforce');
   await deleteOwnerSyncSchedule(deps.temporal, orgId, 'salesforce');
+  await deletePollSchedule(deps.temporal, orgId, 'salesforce');
   return shown;
 }

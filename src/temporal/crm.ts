@@ -1,9 +1,9 @@
 import { WorkflowFailedError } from '@temporalio/client';
 import type { CrmName } from '../crm/connector';
-import { crmOwnerSyncWorkflowId } from '../lead/messages';
+import { crmOwnerSyncWorkflowId, crmPollWorkflowId } from '../lead/messages';
 import { SA } from '../lead/searchAttributes';
 import type { OwnerSyncReport } from '../schemas/integrations';
-import type { crmOwnerSyncWorkflow } from '../workflows/crm';
+import type { crmOwnerSyncWorkflow, crmPollWorkflow } from '../workflows/crm';
 import type { Temporal } from './client';
 import { deleteSchedule, ensureSchedule } from './schedules';
 
@@ -64,3 +64,28 @@ export async function runOwnerSync(temporal: Temporal, orgId: string, crm: CrmNa
     throw err;
   }
 }
+
+export const crmPollScheduleId = (crm: CrmName, orgId: string) => `crm-poll-${crm}-${orgId}`;
+
+/** Polling every `seconds` while the connection polls; a poll still running when the next is due is not doubled. */
+export async function ensurePollSchedule(temporal: Temporal, orgId: string, crm: CrmName, seconds: number): Promise<void> {
+  const args: Parameters<typeof crmPollWorkflow> = [{ orgId, crm }];
+  await ensureSchedule(temporal, {
+    scheduleId: crmPollScheduleId(crm, orgId),
+    spec: { intervals: [{ every: `${seconds} seconds` }] },
+    action: {
+      type: 'startWorkflow',
+      workflowType: 'crmPollWorkflow',
+      taskQueue: temporal.taskQueue,
+      workflowId: crmPollWorkflowId(crm, orgId),
+      args,
+      staticSummary: `Poll ${crm} for new and changed leads of ${orgId}`,
+      typedSearchAttributes: [{ key: SA.orgId, value: orgId }],
+      workflowExecutionTimeout: '20 minutes',
+    },
+    policies: { overlap: 'SKIP', catchupWindow: '1 minute' },
+    memo: { purpose: `${crm} lead polling`, org_id: orgId },
+  });
+}
+
+export const deletePollSchedule = (temporal: Temporal, orgId: string, crm: CrmName) => deleteSchedule(temporal, crmPollScheduleId(crm, orgId));

@@ -1,6 +1,7 @@
 import { ActivityFailure, ApplicationFailure, proxyActivities, setHandler, type ActivityOptions } from '@temporalio/workflow';
 import type { CrmInboundActivities } from '../activities/crmInbound';
 import type { CrmOwnerActivities } from '../activities/crmOwners';
+import type { CrmPollActivities } from '../activities/crmPoll';
 import type { CrmWriteActivities } from '../activities/crmWrites';
 import type { CrmName } from '../crm/connector';
 import { crmWritePendingSignal } from '../lead/messages';
@@ -68,6 +69,14 @@ export async function crmInboundWorkflow(input: { batchId: string }): Promise<{ 
   }
 }
 
+// A poll is cheap to run again: a few tries, then the next scheduled one carries on from the same cursor.
+const poller = proxyActivities<CrmPollActivities>({ startToCloseTimeout: '5 minutes', retry: { initialInterval: '5 seconds', maximumAttempts: 3, nonRetryableErrorTypes: PATIENT.retry!.nonRetryableErrorTypes } });
+
+/** Takes in what a polled CRM created and changed since the last poll (on a schedule, per connection). */
+export async function crmPollWorkflow(input: { orgId: string; crm: CrmName }): Promise<{ created: number; modified: number }> {
+  return poller.pollCrm(input);
+}
+
 /** Maps the CRM's owners to reps by email: on demand (POST …/owners/sync) and daily on a schedule. */
 export async function crmOwnerSyncWorkflow(input: { orgId: string; crm: CrmName }): Promise<OwnerSyncReport> {
   return owners.syncCrmOwners(input);
@@ -77,3 +86,4 @@ export async function crmOwnerSyncWorkflow(input: { orgId: string; crm: CrmName 
 versioning('PINNED', crmWriteWorkflow);
 versioning('PINNED', crmInboundWorkflow);
 versioning('PINNED', crmOwnerSyncWorkflow);
+versioning('PINNED', crmPollWorkflow);

@@ -7,4 +7,4 @@ export { maintenanceWorkflow } from './maintenance';
 export { notificationWorkflow } from './notification';
 export { rerouteJobWorkflow } from './rerouteJob';
 export { backtestWorkflow } from './backtest';
-export { crmInboundWorkflow, crmOwnerSyncWorkflow, crmWriteWorkflow } from './crm';
+export { crmInboundWorkflow, crmOwnerSyncWorkflow, crmPollWorkflow, crmWriteWorkflow } from './crm';

@@ -14,15 +14,24 @@ import type { ErrorResponse, QueryResult, TokenResponse } from '../../src/crm/sa
  * that are not users (400 INVALID_CROSS_REFERENCE_KEY). It sends outbound messages as Salesforce does (SOAP).
  */
 type Row = Record<string, unknown>;
-const ID_CHARS = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789';
-const randomId = (prefix: string) => prefix + Array.from(randomBytes(15), (b) => ID_CHARS[b % ID_CHARS.length]).join('');
+// Salesforce ids grow as records are made (a later record of the same second has a greater id), as here.
+const ID_CHARS = '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz';
+let idCounter = Date.now();
+const randomId = (prefix: string) => {
+  let n = idCounter++;
+  let out = '';
+  for (let i = 0; i < 12; i++, n = Math.floor(n / 62)) out = ID_CHARS[n % 62] + out;
+  return `${prefix}${out}AAA`;
+};
 
 const FIELDS: Record<string, string[]> = {
   User: ['Id', 'Email', 'Name', 'IsActive'],
-  Lead: ['Id', 'Email', 'FirstName', 'LastName', 'Company', 'Website', 'Country', 'State', 'LeadSource', 'Industry', 'NumberOfEmployees', 'OwnerId', 'IsConverted', 'CreatedDate', 'Title', 'Rating', 'Status', 'Routeswit_Reason__c', 'Segment__c'],
+  Lead: ['Id', 'Email', 'FirstName', 'LastName', 'Company', 'Website', 'Country', 'State', 'LeadSource', 'Industry', 'NumberOfEmployees', 'OwnerId', 'IsConverted', 'CreatedDate', 'LastModifiedDate', 'Title', 'Rating', 'Status', 'Routeswit_Reason__c', 'Segment__c'],
   Contact: ['Id', 'Email', 'OwnerId', 'AccountId'],
   Account: ['Id', 'Name', 'Website', 'OwnerId'],
 };
+
+export { sfTime };
 
 export interface LoggedRequest {
   at: number;
@@ -47,9 +56,15 @@ function newOrgData() {
 }
 type OrgData = ReturnType<typeof newOrgData>;
 
-/** A SOQL literal or list: 'text', true, 42, ('a', 'b'). */
+/** Salesforce writes datetimes as 2026-12-07T03:00:00.000+0000 and reads them as 2026-12-07T03:00:00Z. */
+const sfTime = (d: Date) => d.toISOString().replace('Z', '+0000');
+const DATETIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{4})$/;
+const timeOf = (v: unknown) => Date.parse(String(v).replace(/\+0000$/, 'Z'));
+
+/** A SOQL literal or list: 'text', true, 42, 2026-12-07T03:00:00Z, ('a', 'b'). */
 function literal(src: string): unknown {
   const s = src.trim();
+  if (DATETIME.test(s)) return new Date(timeOf(s));
   if (s.startsWith('(')) return [...s.slice(1, -1).matchAll(/'((?:\\.|[^'\\])*)'/g)].map((m) => m[1]!.replace(/\\(.)/g, '$1'));
   if (s.startsWith("'")) return s.slice(1, -1).replace(/\\(.)/g, '$1');
   if (s === 'true' || s === 'false') return s === 'true';
@@ -77,12 +92,29 @@ function splitTop(where: string, word: 'AND' | 'OR'): string[] {
   return parts.map((p) => p.trim());
 }
 
-function matches(row: Row, cond: string): boolean {
+/** Whether the parenthesis opening `s` is the one closing it at its end. */
+function closesAtEnd(s: string): boolean {
+  let depth = 0;
+  let quoted = false;
+  for (let i = 0; i < s.length; i++) {
+    const c = s[i];
+    if (c === '\\' && quoted) i++;
+    else if (c === "'") quoted = !quoted;
+    else if (!quoted && c === '(') depth++;
+    else if (!quoted && c === ')' && --depth === 0 && i < s.length - 1) return false;
+  }
+  return true;
+}
+
+function matches(row: Row, whole: string): boolean {
+  let cond = whole.trim();
+  // A condition wrapped in parentheses (as a whole) is the condition inside.
+  while (cond.startsWith('(') && cond.endsWith(')') && closesAtEnd(cond)) cond = cond.slice(1, -1).trim();
   const ors = splitTop(cond, 'OR');
   if (ors.length > 1) return ors.some((c) => matches(row, c));
   const ands = splitTop(cond, 'AND');
   if (ands.length > 1) return ands.every((c) => matches(row, c));
-  const m = /^(\w+)\s+(NOT IN|IN|=|LIKE)\s+(.+)$/s.exec(cond.trim());
+  const m = /^(\w+)\s+(NOT IN|IN|=|>|<|LIKE)\s+(.+)$/s.exec(cond.trim());
   if (!m) throw new Error(`unsupported condition: ${cond}`);
   const [, field, op, raw] = m;
   const value = literal(raw!);
@@ -91,6 +123,12 @@ function matches(row: Row, cond: string): boolean {
   if (op === 'IN') return (value as string[]).some((v) => norm(v) === norm(actual));
   if (op === 'NOT IN') return !(value as string[]).some((v) => norm(v) === norm(actual));
   if (op === 'LIKE') return typeof actual === 'string' && actual.toLowerCase().includes(String(value).replace(/%/g, '').toLowerCase());
+  if (value instanceof Date) {
+    const a = timeOf(actual);
+    return op === '>' ? a > value.getTime() : op === '<' ? a < value.getTime() : a === value.getTime();
+  }
+  if (op === '>') return String(actual) > String(value);
+  if (op === '<') return String(actual) < String(value);
   return norm(actual) === norm(value);
 }
 
@@ -164,9 +202,9 @@ export async function startFakeSalesforce(o: FakeSalesforceOptions = {}) {
 
   app.get('/services/data/:v/query', (req, res) => {
     const soql = String(req.query.q ?? '');
-    const m = /^SELECT (.+?) FROM (\w+)(?: WHERE (.+?))?(?: ORDER BY (\w+))?$/s.exec(soql);
+    const m = /^SELECT (.+?) FROM (\w+)(?: WHERE (.+?))?(?: ORDER BY ([\w, ]+?))?(?: LIMIT (\d+))?$/s.exec(soql);
     if (!m) return fail(res, 400, 'MALFORMED_QUERY', `unexpected token in: ${soql.slice(0, 80)}`);
-    const [, select, object, where, order] = m;
+    const [, select, object, where, order, limit] = m;
     const fields = select!.split(',').map((f) => f.trim());
     const known = FIELDS[object!];
     if (!known) return fail(res, 400, 'INVALID_TYPE', `sObject type '${object}' is not supported.`);
@@ -179,7 +217,12 @@ export async function startFakeSalesforce(o: FakeSalesforceOptions = {}) {
     } catch (err) {
       return fail(res, 400, 'MALFORMED_QUERY', (err as Error).message);
     }
-    if (order) rows = [...rows].sort((a, b) => String(a[order]).localeCompare(String(b[order])));
+    if (order) {
+      const keys = order.split(',').map((k) => k.trim());
+      const cmp = (a: unknown, b: unknown) => (DATETIME.test(String(a)) ? timeOf(a) - timeOf(b) : String(a) < String(b) ? -1 : String(a) > String(b) ? 1 : 0);
+      rows = [...rows].sort((a, b) => keys.reduce((r, k) => r || cmp(a[k], b[k]), 0));
+    }
+    if (limit) rows = rows.slice(0, Number(limit));
     const out = rows.map((r) => ({ attributes: { type: object, url: `/services/data/${req.params.v}/sobjects/${object}/${r.Id}` }, ...Object.fromEntries(fields.map((f) => [f, r[f] ?? null])) }));
     page(res, req.params.v!, out, 0);
   });
@@ -203,7 +246,7 @@ export async function startFakeSalesforce(o: FakeSalesforceOptions = {}) {
     }
     const unknown = Object.keys(body).find((f) => !FIELDS.Lead!.includes(f));
     if (unknown) return fail(res, 400, 'INVALID_FIELD', `No such column '${unknown}' on sobject of type Lead`);
-    Object.assign(lead, body);
+    Object.assign(lead, body, { LastModifiedDate: sfTime(new Date()) });
     org.writes.push({ at: Date.now(), leadId: id, body, autoAssign: req.header('Sforce-Auto-Assign') });
     res.status(204).end();
   });
@@ -220,7 +263,8 @@ export async function startFakeSalesforce(o: FakeSalesforceOptions = {}) {
     const insert = (object: string, row: Row) => {
       const prefix = { User: '005', Lead: '00Q', Contact: '003', Account: '001' }[object]!;
       const id = randomId(prefix).slice(0, 18);
-      d.tables[object]!.push({ Id: id, CreatedDate: new Date().toISOString(), ...row });
+      const now = sfTime(new Date());
+      d.tables[object]!.push({ Id: id, CreatedDate: now, LastModifiedDate: now, ...row });
       return id;
     };
     return {
@@ -232,6 +276,8 @@ export async function startFakeSalesforce(o: FakeSalesforceOptions = {}) {
       /** A Lead as Web-to-Lead makes it: owned by the default lead queue unless `OwnerId` says otherwise. */
       createLead: (row: Row) => insert('Lead', { OwnerId: '00G000000000001AAA', IsConverted: false, ...row }),
       deleteLead: (id: string) => void d.deleted.add(id),
+      /** Changes a Lead as a person in Salesforce would (LastModifiedDate moves). */
+      changeLead: (id: string, fields: Row) => void Object.assign(d.tables.Lead!.find((l) => l.Id === id)!, fields, { LastModifiedDate: sfTime(new Date()) }),
       lead: (id: string) => d.tables.Lead!.find((l) => l.Id === id),
       /** Ends every session of this org now (the next call with one is 401 INVALID_SESSION_ID). */
       expireSessions: () => {

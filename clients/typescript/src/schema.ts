@@ -4231,7 +4231,14 @@ export interface components {
                 overwrite_owner: boolean;
                 routing_reason_field: string | null;
                 /** @enum {string} */
-                intake: "outbound_messages";
+                intake: "outbound_messages" | "polling" | "both";
+                poll_seconds: number;
+                /**
+                 * Format: date-time
+                 * @description ISO 8601 timestamp
+                 * @example 2026-11-28T09:30:00.000Z
+                 */
+                last_poll_at: string | null;
                 /** @description Where the org's API is, from the last token (null before the first call) */
                 instance_url: string | null;
                 /** @description The endpoint URL for the outbound message. It carries a secret token: shown in full when made (first PUT, or rotate_outbound_token), redacted (token=********) after; null on an idempotent replay of the PUT */
@@ -4385,7 +4392,14 @@ export interface components {
             overwrite_owner: boolean;
             routing_reason_field: string | null;
             /** @enum {string} */
-            intake: "outbound_messages";
+            intake: "outbound_messages" | "polling" | "both";
+            poll_seconds: number;
+            /**
+             * Format: date-time
+             * @description ISO 8601 timestamp
+             * @example 2026-11-28T09:30:00.000Z
+             */
+            last_poll_at: string | null;
             /** @description Where the org's API is, from the last token (null before the first call) */
             instance_url: string | null;
             /** @description The endpoint URL for the outbound message. It carries a secret token: shown in full when made (first PUT, or rotate_outbound_token), redacted (token=********) after; null on an idempotent replay of the PUT */
@@ -4424,10 +4438,12 @@ export interface components {
             /** @description A Lead text field (e.g. a custom field Routeswit_Reason__c) that receives the one-line routing explanation; null: none */
             routing_reason_field?: string | null;
             /**
-             * @description How Leads come in: outbound_messages (a flow or workflow rule on Lead create sends them to outbound_message_url)
+             * @description How Leads come in (default outbound_messages): outbound_messages (a flow or workflow rule on Lead create sends them to outbound_message_url), polling (Routeswit asks every poll_seconds for Leads created or changed since the last poll), or both (each Lead still becomes one lead)
              * @enum {string}
              */
-            intake?: "outbound_messages";
+            intake?: "outbound_messages" | "polling" | "both";
+            /** @description With polling: seconds between polls (default 60) */
+            poll_seconds?: number;
             /** @description true: a new outbound message token (the answer shows the new URL once; the old one stops working) */
             rotate_outbound_token?: boolean;
         };

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { CrmConnector, CrmOwner, CrmRecord } from '../connector';
+import type { CrmConnector, CrmOwner, CrmRecord, PollMark } from '../connector';
 import type { CrmRequester } from '../http';
 import type { OutboundResponse } from '../../net/outbound';
 import { QueryResult, SALESFORCE_ID, SALESFORCE_PATHS, soqlString, TokenResponse, USER_ID } from './contract';
@@ -8,6 +8,8 @@ import { ACCOUNT_OWNER_ATTRIBUTE, CONTACT_OWNER_ATTRIBUTE, domainOfWebsite } fro
 /** Ids per SOQL IN (…): well under the 100,000-character query limit, and Salesforce's 2,000-row first page. */
 const CHUNK = 200;
 const NoContent = z.unknown();
+/** Records one poll takes of each kind; the rest wait for the next poll (the cursor moves only as far as what was taken). */
+const POLL_LIMIT = 2000;
 
 const text = (v: unknown): string | null => (v === null || v === undefined ? null : typeof v === 'object' ? JSON.stringify(v) : String(v));
 
@@ -71,6 +73,13 @@ export function salesforceConnector(request: CrmRequester, session: SalesforceSe
         `writing the owner of Salesforce lead ${leadId}`,
       );
     },
+    async *changedSince(cursor) {
+      for (const [kind, field] of [['created', 'CreatedDate'], ['modified', 'LastModifiedDate']] as const) {
+        for await (const page of query(afterMarkSoql(field, cursor[kind], POLL_LIMIT), `polling Salesforce for ${kind} Leads`)) {
+          yield { kind, records: page.map((r) => ({ id: String(r.Id), at: new Date(String(r[field]).replace(/\+0000$/, 'Z')).toISOString() })) };
+        }
+      }
+    },
     /**
      * A Contact, or another open Lead, with the same email claims the lead for its owner; otherwise the Account
      * whose Website is the lead's domain.
@@ -120,6 +129,19 @@ export function salesforceConnector(request: CrmRequester, session: SalesforceSe
       return hints;
     },
   };
+}
+
+/** A SOQL datetime literal (unquoted, seconds, UTC) for an ISO time. */
+const soqlTime = (iso: string): string => `${new Date(iso).toISOString().slice(0, 19)}Z`;
+
+/**
+ * Records after a mark, oldest first: (time, id) strictly greater than the mark's, so a record created in the
+ * same second as the last one taken is taken next time, never twice and never lost.
+ */
+export function afterMarkSoql(field: 'CreatedDate' | 'LastModifiedDate', mark: PollMark, limit: number): string {
+  const at = soqlTime(mark.at);
+  const tie = mark.id ? ` OR (${field} = ${at} AND Id > ${soqlString(mark.id)})` : '';
+  return `SELECT Id, ${field} FROM Lead WHERE (${field} > ${at}${tie}) ORDER BY ${field}, Id LIMIT ${limit}`;
 }
 
 /** A new access token and the org's instance URL, from the refresh token (web-server flow). */

@@ -73,7 +73,8 @@ export function leadFromSalesforce(record: CrmRecord, hints: Readonly<Record<str
 export const salesforceModel: CrmModel = {
   crm: 'salesforce',
   personFields: leadFields,
-  fieldMatters: (field, fieldsRead) => field in LEAD_FIELDS || fieldsRead.includes(`attributes.${field}`),
+  // A poll cannot say which field changed ('*'): the lead update itself finds out, and re-routes only as the rule says.
+  fieldMatters: (field, fieldsRead) => field === '*' || field in LEAD_FIELDS || fieldsRead.includes(`attributes.${field}`),
   leadOf: leadFromSalesforce,
   ownerAttributes: [OWNER_ATTRIBUTE, CONTACT_OWNER_ATTRIBUTE, ACCOUNT_OWNER_ATTRIBUTE],
   ownerAtIntake: (attributes) => {
