@@ -40,6 +40,10 @@ import { HubSpotConnectionPut } from '../../src/schemas/integrations';
 import { dispatchCrmOnce } from '../../src/worker/crmDispatcher';
 import { crmLeadSink } from '../../src/worker/crmLeads';
 import { startFakeHubSpot } from '../fakes/hubspot';
+import { startFakeSalesforce } from '../fakes/salesforce';
+import { putSalesforce } from '../../src/services/salesforce';
+import { SalesforceConnectionPut } from '../../src/schemas/integrations';
+import { crmPollScheduleId } from '../../src/temporal/crm';
 import { workflowIdFor } from '../../src/lead/model';
 
 /**
@@ -79,7 +83,8 @@ async function main(): Promise<void> {
   await ensureDatabase(dbUrl.toString(), { fresh: true });
   const mail = await startMailCapture();
   const hubspot = await startFakeHubSpot();
-  const config = loadConfig({ ...process.env, DATABASE_URL: dbUrl.toString(), TEMPORAL_ADDRESS: server.address, LOG_LEVEL: 'silent', TEMPORAL_TASK_QUEUE: 'routeswit-record', SMTP_URL: mail.url, HUBSPOT_API_URL: hubspot.url });
+  const salesforce = await startFakeSalesforce({ pageSize: 2 });
+  const config = loadConfig({ ...process.env, DATABASE_URL: dbUrl.toString(), TEMPORAL_ADDRESS: server.address, LOG_LEVEL: 'silent', TEMPORAL_TASK_QUEUE: 'routeswit-record', SMTP_URL: mail.url, HUBSPOT_API_URL: hubspot.url, SALESFORCE_LOGIN_URL: salesforce.url });
   const db = createDb(config.DATABASE_URL, 10);
   await migrateLatest(db);
   const temporal = createTemporal(config);
@@ -276,6 +281,36 @@ async function main(): Promise<void> {
       await save('crm-write-synced', "the routed lead's owner written to HubSpot", crmWriteWorkflowId('hubspot', l.id));
     }
 
+    {
+      // Salesforce: users mapped (two query pages), a Lead polled and taken in, its OwnerId written.
+      const o = await org(plain, [{ teams: ['sdr'] }, { teams: ['sdr'] }, { teams: ['sdr'] }]);
+      const sf = salesforce.org();
+      for (let i = 0; i < 3; i++) sf.addUser(`rep${n}-${i}@replay.io`);
+      await putSalesforce(deps, o.orgId, SalesforceConnectionPut.parse({ organization_id: sf.organizationId, client_id: sf.clientId, client_secret: sf.clientSecret, refresh_token: sf.refreshToken, intake: 'polling', poll_seconds: 3600 }));
+      await syncCrmOwners(deps, o.orgId, 'salesforce');
+      await save('crm-owner-sync-salesforce', 'Salesforce users read (following nextRecordsUrl) and mapped to reps by email', crmOwnerSyncWorkflowId('salesforce', o.orgId));
+      sf.createLead({ Email: 'salesforce@replay.io', FirstName: 'Grace', Company: 'Compilers' });
+      await sleep(1100);
+      const schedule = temporal.client.schedule.getHandle(crmPollScheduleId('salesforce', o.orgId));
+      await schedule.trigger();
+      const batch = await until('the polled batch', async () => db('crm_events').where({ org_id: o.orgId }).first());
+      // A scheduled run's workflow id is the schedule's id for it plus the time it was started.
+      const pollId = await until('the poll run', async () => (await schedule.describe()).info.recentActions.at(-1)?.action.workflow.workflowId);
+      await temporal.client.workflow.getHandle(pollId).result();
+      const l = await until('the lead', async () => {
+        await dispatchCrmOnce({ db, temporal, logger: deps.logger });
+        return db('leads').where({ org_id: o.orgId, status: 'ASSIGNED' }).first();
+      });
+      await until('the owner written', async () => {
+        await dispatchCrmOnce({ db, temporal, logger: deps.logger });
+        return db('events').where({ lead_id: l.id, type: 'CRM_SYNCED' }).first();
+      });
+      await temporal.client.workflow.getHandle(crmWriteWorkflowId('salesforce', l.id)).result();
+      await save('crm-poll-salesforce', 'a Salesforce poll: the Leads created since the cursor stored as events, the cursor moved', pollId);
+      await save('crm-inbound-batch-salesforce', 'a polled Salesforce Lead read and made a lead', crmInboundWorkflowId(batch.batch_id));
+      await save('crm-write-synced-salesforce', "the routed lead's OwnerId written to Salesforce (Sforce-Auto-Assign: FALSE)", crmWriteWorkflowId('salesforce', l.id));
+    }
+
     const kept: Entry[] = only ? (JSON.parse(fs.readFileSync(path.join(OUT, 'index.json'), 'utf8')) as { histories: Entry[] }).histories.filter((h) => !index.some((i) => i.file === h.file)) : [];
     const histories = [...kept, ...index].sort((a, b) => a.file.localeCompare(b.file));
     const recorded = { recorded_at: new Date().toISOString(), commit };
@@ -292,6 +327,7 @@ async function main(): Promise<void> {
     await server.stop();
     await mail.close();
     await hubspot.close();
+    await salesforce.close();
     fs.rmSync(bundlePath, { force: true });
   }
 }
