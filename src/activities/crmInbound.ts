@@ -33,7 +33,7 @@ async function one(sink: CrmLeadSink, access: CrmAccess, e: CrmEventRow, b: Batc
   if (e.kind === 'changed' && !b.model.fieldMatters(e.property ?? '', b.fields)) return ignored(`no rule reads ${e.property}`);
   const person = b.people.get(e.object_id);
   if (!person) return ignored(`the ${b.model.crm} record is not there (deleted or merged)`);
-  const lead = b.model.leadOf(person, b.hints.get(person.id) ?? {});
+  const lead = b.model.leadOf(person, b.hints.get(person.id) ?? {}, access.connection.options.field_map);
   if ('ignored' in lead) return ignored(lead.ignored);
   if (e.kind === 'created') {
     const r = await sink.create(e.org_id, lead);
@@ -69,7 +69,7 @@ export function crmInboundActivities(db: Db, accessFor: AccessFor, sink: CrmLead
         const fields = ruleset ? fieldsRead(ruleset.definition) : [];
         const model = crmModel(access.connector.crm);
         try {
-          const people = await access.connector.readPeople([...new Set(mine.map((e) => e.object_id))], model.personFields(fields));
+          const people = await access.connector.readPeople([...new Set(mine.map((e) => e.object_id))], model.personFields(fields, access.connection.options.field_map));
           const hints = await access.connector.ownerHints(people);
           for (const e of mine) outcomes.push(await one(sink, access, e, { model, people, hints, fields }));
         } catch (err) {

@@ -31,15 +31,18 @@ export interface LeadFromCrm {
   attributes: Record<string, string>;
 }
 
+/** A connection's own mapping: which CRM field a lead field comes from, where it differs from the CRM's default. */
+export type FieldMap = Readonly<Record<string, string>>;
+
 /** How one CRM's people become leads: pure, so the intake activity is the same for every CRM. */
 export interface CrmModel {
   readonly crm: CrmName;
   /** The fields to read of a person: the lead's own, and those the rules name as attributes. */
-  personFields(fieldsRead: readonly string[]): string[];
+  personFields(fieldsRead: readonly string[], fieldMap?: FieldMap): string[];
   /** Whether a change of this field should update the lead (one the lead is made of, or the rules read). */
   fieldMatters(field: string, fieldsRead: readonly string[]): boolean;
   /** The lead, or why the person makes none; `hints` are the owner attributes the connector looked up. */
-  leadOf(person: CrmRecord, hints: Readonly<Record<string, string>>): LeadFromCrm | { ignored: string };
+  leadOf(person: CrmRecord, hints: Readonly<Record<string, string>>, fieldMap?: FieldMap): LeadFromCrm | { ignored: string };
   /** Attributes that hold owners: kept as the lead came in, never changed by a later update. */
   readonly ownerAttributes: readonly string[];
   /** The person's own owner when it came in (an owner overwrite_owner off never replaces), if any. */

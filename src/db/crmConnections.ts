@@ -17,6 +17,8 @@ export interface CrmOptions {
   intake?: 'outbound_messages' | 'polling' | 'both';
   /** Salesforce with polling: seconds between polls. */
   poll_seconds?: number;
+  /** Salesforce: lead field → the Lead field it comes from, over the defaults. */
+  field_map?: Record<string, string>;
 }
 
 export interface CrmConnectionRow {

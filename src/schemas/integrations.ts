@@ -74,6 +74,7 @@ export const HubSpotConnection = z
 export type HubSpotConnection = z.infer<typeof HubSpotConnection>;
 
 export const SALESFORCE_INTAKES = ['outbound_messages', 'polling', 'both'] as const;
+const SALESFORCE_MAPPABLE = ['email', 'first_name', 'last_name', 'company', 'domain', 'country', 'state', 'source', 'industry', 'employees'] as const;
 const SalesforceField = z.string().regex(/^[A-Za-z][A-Za-z0-9_]{0,39}$/, 'a Salesforce field API name, e.g. Routeswit_Reason__c');
 
 export const SalesforceConnectionPut = z
@@ -101,6 +102,13 @@ export const SalesforceConnectionPut = z
           'How Leads come in (default outbound_messages): outbound_messages (a flow or workflow rule on Lead create sends them to outbound_message_url), polling (Routeswit asks every poll_seconds for Leads created or changed since the last poll), or both (each Lead still becomes one lead)',
       }),
     poll_seconds: z.number().int().min(15).max(3600).optional().meta({ description: 'With polling: seconds between polls (default 60)' }),
+    field_map: z
+      .partialRecord(z.enum(SALESFORCE_MAPPABLE), SalesforceField)
+      .optional()
+      .meta({
+        description:
+          'Where a lead field comes from when not the default (email: Email, first_name: FirstName, last_name: LastName, company: Company, domain: Website, country: Country, state: State, source: LeadSource, industry: Industry, employees: NumberOfEmployees), e.g. {"country": "Billing_Country__c"}',
+      }),
     rotate_outbound_token: z.boolean().optional().meta({ description: 'true: a new outbound message token (the answer shows the new URL once; the old one stops working)' }),
   })
   .meta({ id: 'SalesforceConnectionPut' });
@@ -120,6 +128,7 @@ export const SalesforceConnection = z
     routing_reason_field: z.string().nullable(),
     intake: z.enum(SALESFORCE_INTAKES),
     poll_seconds: z.number().int(),
+    field_map: z.record(z.string(), z.string()),
     last_poll_at: Timestamp.nullable(),
     instance_url: z.string().nullable().meta({ description: 'Where the org\'s API is, from the last token (null before the first call)' }),
     outbound_message_url: z

@@ -40,6 +40,7 @@ export async function presentSalesforce(deps: Pick<ServiceDeps, 'db' | 'config'>
     routing_reason_field: row.options.routing_reason_property,
     intake: row.options.intake ?? 'outbound_messages',
     poll_seconds: row.options.poll_seconds ?? DEFAULT_POLL_SECONDS,
+    field_map: row.options.field_map ?? {},
     last_poll_at: row.last_poll_at ? row.last_poll_at.toISOString() : null,
     instance_url: row.instance_url,
     outbound_message_url: outboundUrl(deps, token),
@@ -69,6 +70,7 @@ export async function putSalesforce(deps: ServiceDeps, orgId: string, input: Sal
     api_version: input.api_version ?? current?.options.api_version ?? DEFAULT_API_VERSION,
     intake: input.intake ?? current?.options.intake ?? 'outbound_messages',
     poll_seconds: input.poll_seconds ?? current?.options.poll_seconds ?? DEFAULT_POLL_SECONDS,
+    field_map: input.field_map ?? current?.options.field_map ?? {},
   };
   const token = !current?.intake_token_hash || input.rotate_outbound_token ? randomBytes(24).toString('base64url') : null;
   // Sealing the same secrets gives other bytes: keep the stored text when nothing changed, so the cached token survives.

@@ -151,3 +151,29 @@ it('takes a deactivated Salesforce user off its rep at the sync, so no lead is w
   expect(skipped.data.reason).toMatch(/has no Salesforce user id/);
   expect(c.sf.writes).toHaveLength(0);
 }, 60_000);
+
+it('fails at once when Salesforce says the owner is not a valid user (INVALID_CROSS_REFERENCE_KEY)', async () => {
+  const c = await connectedSalesforce(s, roundRobin, team(1));
+  // Set by hand to a user id this org does not have.
+  const patch = await s.api.http.patch(`/v1/reps/${c.reps[0]}`).set(c.org.auth).send({ crm: { salesforce_user_id: '005000000000404AAA' } });
+  expect(patch.status).toBe(200);
+  const leadId = c.sf.createLead({ Email: 'wrong-owner@acme.io' });
+  await c.sf.sendOutboundMessage(c.outboundUrl, [leadId]);
+  const lead = await leadOfSalesforce(s, c.org, leadId);
+  const failed = await eventOf(s as never, lead.id, 'CRM_SYNC_FAILED');
+  expect(failed.data).toMatchObject({ status: 400 });
+  expect(failed.data.reason).toMatch(/owner cannot be blank or inactive/);
+  expect((await s.api.deps.db('crm_writes').where({ lead_id: lead.id }).first()).attempts).toBe(1);
+}, 60_000);
+
+it("maps a lead field from the Lead field the connection names, and keeps the org's custom fields as attributes", async () => {
+  const rules = { rules: [{ id: 'segment', when: { field: 'attributes.Segment__c', op: 'eq', value: 'Enterprise' }, then: { strategy: 'ROUND_ROBIN', team: 'sdr' } }] };
+  const c = await connectedSalesforce(s, rules, team(1), { field_map: { country: 'Billing_Country__c' } });
+  const leadId = c.sf.createLead({ Email: 'mapped@acme.io', Country: 'US', Billing_Country__c: 'DE', Segment__c: 'Enterprise' });
+  await c.sf.sendOutboundMessage(c.outboundUrl, [leadId]);
+  const lead = await leadOfSalesforce(s, c.org, leadId);
+  expect(lead.country).toBe('DE');
+  expect(lead.attributes).toMatchObject({ Billing_Country__c: 'DE', Segment__c: 'Enterprise' });
+  expect(lead.routing.rule_id).toBe('segment');
+  expect((await s.api.http.get('/v1/integrations/salesforce').set(c.org.auth)).body.field_map).toEqual({ country: 'Billing_Country__c' });
+}, 60_000);

@@ -26,7 +26,7 @@ const randomId = (prefix: string) => {
 
 const FIELDS: Record<string, string[]> = {
   User: ['Id', 'Email', 'Name', 'IsActive'],
-  Lead: ['Id', 'Email', 'FirstName', 'LastName', 'Company', 'Website', 'Country', 'State', 'LeadSource', 'Industry', 'NumberOfEmployees', 'OwnerId', 'IsConverted', 'CreatedDate', 'LastModifiedDate', 'Title', 'Rating', 'Status', 'Routeswit_Reason__c', 'Segment__c'],
+  Lead: ['Id', 'Email', 'FirstName', 'LastName', 'Company', 'Website', 'Country', 'State', 'LeadSource', 'Industry', 'NumberOfEmployees', 'OwnerId', 'IsConverted', 'CreatedDate', 'LastModifiedDate', 'Title', 'Rating', 'Status', 'Routeswit_Reason__c', 'Segment__c', 'Billing_Country__c'],
   Contact: ['Id', 'Email', 'OwnerId', 'AccountId'],
   Account: ['Id', 'Name', 'Website', 'OwnerId'],
 };

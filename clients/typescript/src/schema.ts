@@ -4233,6 +4233,9 @@ export interface components {
                 /** @enum {string} */
                 intake: "outbound_messages" | "polling" | "both";
                 poll_seconds: number;
+                field_map: {
+                    [key: string]: string;
+                };
                 /**
                  * Format: date-time
                  * @description ISO 8601 timestamp
@@ -4394,6 +4397,9 @@ export interface components {
             /** @enum {string} */
             intake: "outbound_messages" | "polling" | "both";
             poll_seconds: number;
+            field_map: {
+                [key: string]: string;
+            };
             /**
              * Format: date-time
              * @description ISO 8601 timestamp
@@ -4444,6 +4450,19 @@ export interface components {
             intake?: "outbound_messages" | "polling" | "both";
             /** @description With polling: seconds between polls (default 60) */
             poll_seconds?: number;
+            /** @description Where a lead field comes from when not the default (email: Email, first_name: FirstName, last_name: LastName, company: Company, domain: Website, country: Country, state: State, source: LeadSource, industry: Industry, employees: NumberOfEmployees), e.g. {"country": "Billing_Country__c"} */
+            field_map?: {
+                email?: string;
+                first_name?: string;
+                last_name?: string;
+                company?: string;
+                domain?: string;
+                country?: string;
+                state?: string;
+                source?: string;
+                industry?: string;
+                employees?: string;
+            };
             /** @description true: a new outbound message token (the answer shows the new URL once; the old one stops working) */
             rotate_outbound_token?: boolean;
         };

@@ -1,4 +1,4 @@
-import type { CrmModel, CrmRecord, LeadFromCrm } from '../connector';
+import type { CrmModel, CrmRecord, FieldMap, LeadFromCrm } from '../connector';
 import { LEAD_FIELDS, SALESFORCE_ID, STANDARD_LEAD_FIELDS, USER_ID } from './contract';
 
 /**
@@ -36,20 +36,29 @@ export function domainOfWebsite(website: string | null | undefined): string | nu
  * The fields to read: the lead's own, the owner, and what the rules name as attributes — a custom field
  * (…__c) or a standard Lead field, since a field the org does not have fails the whole query.
  */
-export function leadFields(fieldsRead: readonly string[]): string[] {
+/** The default mapping with the connection's own on top: Salesforce field → lead field. */
+export function leadFieldMap(fieldMap: FieldMap = {}): Record<string, string> {
+  const out: Record<string, string> = Object.fromEntries(Object.entries(LEAD_FIELDS).filter(([, to]) => !(to in fieldMap)));
+  for (const [to, from] of Object.entries(fieldMap)) out[from] = to;
+  return out;
+}
+
+export function leadFields(fieldsRead: readonly string[], fieldMap?: FieldMap): string[] {
   const named = fieldsRead
     .filter((f) => f.startsWith('attributes.'))
     .map((f) => f.slice('attributes.'.length))
     .filter((f) => FIELD_NAME.test(f) && (f.endsWith('__c') || (STANDARD_LEAD_FIELDS as readonly string[]).includes(f)));
-  return [...new Set(['Id', 'OwnerId', ...Object.keys(LEAD_FIELDS), ...named])].sort();
+  return [...new Set(['Id', 'OwnerId', ...Object.keys(leadFieldMap(fieldMap)), ...named])].sort();
 }
 
-export function leadFromSalesforce(record: CrmRecord, hints: Readonly<Record<string, string>>): LeadFromCrm | { ignored: string } {
+export function leadFromSalesforce(record: CrmRecord, hints: Readonly<Record<string, string>>, fieldMap?: FieldMap): LeadFromCrm | { ignored: string } {
   const p = record.properties;
-  const email = p.Email?.trim();
+  const map = leadFieldMap(fieldMap);
+  const emailField = Object.entries(map).find(([, to]) => to === 'email')?.[0] ?? 'Email';
+  const email = p[emailField]?.trim();
   if (!email) return { ignored: 'the Lead has no email address' };
   const lead: LeadFromCrm = { email, source: 'salesforce', external_id: `${EXTERNAL_ID_PREFIX}${record.id}`, attributes: {} };
-  for (const [field, to] of Object.entries(LEAD_FIELDS)) {
+  for (const [field, to] of Object.entries(map) as Array<[string, (typeof LEAD_FIELDS)[keyof typeof LEAD_FIELDS]]>) {
     const value = p[field]?.trim();
     if (!value || to === 'email') continue;
     if (to === 'employees') {
