@@ -231,6 +231,25 @@ it('a refused save keeps the half-edited rule and shows the API\'s words at the 
   await context.close();
 }, 120_000);
 
+it('connects Salesforce from the Integrations page, showing the outbound message URL once', async () => {
+  const { context, page, errors } = await person();
+  await signIn(page, OWNER);
+  await go(page, 'Integrations', 'Integrations');
+  await page.getByLabel('Org id (18 characters, 00D…)').fill('00D5e000000AbCdEAK');
+  await page.getByLabel('Consumer key').fill('3MVG9.console.test');
+  await page.getByLabel('Consumer secret').fill('consumer-secret-for-the-test');
+  await page.getByLabel('Refresh token').fill('5Aep.refresh.token.for.the.test');
+  await page.getByRole('button', { name: 'Connect Salesforce' }).click();
+  await page.getByLabel('Outbound message URL').or(page.getByRole('alert')).first().waitFor();
+  expect(await page.getByRole('alert').allInnerTexts()).toEqual([]);
+  const url = await page.getByLabel('Outbound message URL').inputValue();
+  expect(url).toMatch(/\/v1\/integrations\/salesforce\/outbound-message\?token=[\w-]{20,}$/);
+  await page.getByRole('button', { name: 'I have stored it' }).click();
+  await page.getByText('token=********').waitFor();
+  expect(errors).toEqual([]);
+  await context.close();
+}, 60_000);
+
 const PAGES: Array<[string, string, string]> = [
   ['overview', '/console', 'Overview'],
   ['leads', '/console/leads', 'Leads'],

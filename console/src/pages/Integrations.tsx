@@ -45,8 +45,100 @@ export function Integrations({ session }: { session: Session }) {
           }
         </Loaded>
       </section>
+      <section aria-labelledby="sf">
+        <h2 id="sf">Salesforce</h2>
+        <Loaded value={all} what="integrations">
+          {({ salesforce }) =>
+            salesforce ? (
+              <>
+                <dl className="facts">
+                  <dt>Org</dt><dd>{salesforce.organization_id} ({salesforce.instance_url ?? 'not called yet'})</dd>
+                  <dt>Leads come in by</dt><dd>{salesforce.intake.replace('_', ' ')}{salesforce.intake !== 'outbound_messages' ? `, polled every ${salesforce.poll_seconds} s (last ${when(salesforce.last_poll_at)})` : ''}</dd>
+                  <dt>Outbound message URL</dt><dd><code>{salesforce.outbound_message_url}</code></dd>
+                  <dt>Last Lead received</dt><dd>{when(salesforce.status.last_event_at)}</dd>
+                  <dt>Owners written, 24 h</dt><dd>{salesforce.status.writes_24h}</dd>
+                  <dt>Failed, 24 h</dt><dd className={salesforce.status.failures_24h ? 'error' : undefined}>{salesforce.status.failures_24h}</dd>
+                  <dt>Waiting</dt><dd>{salesforce.status.pending_writes}</dd>
+                  <dt>Last user sync</dt><dd>{when(salesforce.status.last_owner_sync_at)}</dd>
+                </dl>
+                {writer && (
+                  <div className="row">
+                    <button type="button" onClick={() => run(async () => {
+                      const r = await must(api.POST('/v1/integrations/salesforce/users/sync'));
+                      all.reload();
+                      return `${r.mapped} reps mapped; reps without a user: ${r.unmapped_reps.map((x) => x.email).join(', ') || 'none'}; deactivated users taken off: ${r.inactive_owners.length}.`;
+                    })}>Sync users now</button>
+                    <ConfirmButton label="Disconnect Salesforce" danger question="Disconnect Salesforce? Its outbound messages are refused and owners are no longer written." onConfirm={() => run(async () => { await must(api.DELETE('/v1/integrations/salesforce')); all.reload(); return 'Salesforce disconnected.'; })} />
+                  </div>
+                )}
+              </>
+            ) : writer ? (
+              <ConnectSalesforce onDone={(m) => { all.reload(); void run(async () => m); }} />
+            ) : (
+              <p className="muted">Not connected.</p>
+            )
+          }
+        </Loaded>
+      </section>
       <Notice text={notice.text} error={notice.error} />
     </>
+  );
+}
+
+function ConnectSalesforce({ onDone }: { onDone: (message: string) => void }) {
+  const [errors, setErrors] = useState<Record<string, string>>({});
+  const [problem, setProblem] = useState<string | null>(null);
+  const [made, setMade] = useState<string | null>(null);
+  if (made) {
+    return (
+      <div className="card secret" role="status">
+        <p><strong>Connected. Copy the outbound message URL now: its token is shown once.</strong></p>
+        <label>Outbound message URL <input readOnly value={made} onFocus={(e) => e.currentTarget.select()} /></label>
+        <button type="button" onClick={() => onDone('Salesforce connected.')}>I have stored it</button>
+      </div>
+    );
+  }
+  return (
+    <form
+      className="card"
+      onSubmit={async (ev) => {
+        ev.preventDefault();
+        const f = new FormData(ev.currentTarget);
+        const body: Schemas['SalesforceConnectionPut'] = {
+          organization_id: String(f.get('organization_id')).trim(),
+          client_id: String(f.get('client_id')).trim(),
+          client_secret: String(f.get('client_secret')),
+          refresh_token: String(f.get('refresh_token')),
+          intake: f.get('intake') as Schemas['SalesforceConnectionPut']['intake'],
+          routing_reason_field: String(f.get('routing_reason_field')).trim() || null,
+        };
+        try {
+          const c = await must(api.PUT('/v1/integrations/salesforce', { body }));
+          setMade(c.outbound_message_url);
+        } catch (err) {
+          if (err instanceof ApiProblem) setErrors(Object.fromEntries(err.details.map((d) => [d.path, d.message])));
+          setProblem(err instanceof Error ? err.message : String(err));
+        }
+      }}
+    >
+      <p>Create a connected app (scopes api and refresh_token), get a refresh token as the integration user, then paste the details.</p>
+      <Field label="Org id (18 characters, 00D…)" error={errors.organization_id}>{(id) => <input id={id} name="organization_id" required />}</Field>
+      <Field label="Consumer key" error={errors.client_id}>{(id) => <input id={id} name="client_id" required />}</Field>
+      <Field label="Consumer secret" error={errors.client_secret}>{(id) => <input id={id} name="client_secret" type="password" autoComplete="off" required />}</Field>
+      <Field label="Refresh token" error={errors.refresh_token}>{(id) => <input id={id} name="refresh_token" type="password" autoComplete="off" required />}</Field>
+      <Field label="Leads come in by" error={errors.intake}>
+        {(id) => (
+          <select id={id} name="intake" defaultValue="outbound_messages">
+            <option value="outbound_messages">outbound messages</option>
+            <option value="polling">polling</option>
+            <option value="both">both</option>
+          </select>
+        )}
+      </Field>
+      <Field label="Reason field on Lead (optional)" error={errors.routing_reason_field} hint="e.g. Routeswit_Reason__c">{(id, h) => <input id={id} aria-describedby={h} name="routing_reason_field" />}</Field>
+      <button type="submit" className="primary">Connect Salesforce</button>
+      {problem && <p className="error" role="alert">{problem}</p>}
+    </form>
   );
 }
 

@@ -63,15 +63,19 @@ export function Overview({ session }: { session: Session }) {
       </Loaded>
       <h2>CRM sync</h2>
       <Loaded value={crm} what="integrations">
-        {(i) =>
-          !i.hubspot ? (
-            <p className="muted">No CRM connected. <Link to="/integrations">Connect one</Link>.</p>
-          ) : (
-            <p>
-              HubSpot: {i.hubspot.status.failures_24h} failed owner writes in 24 hours, {i.hubspot.status.pending_writes} waiting; last owner sync {when(i.hubspot.status.last_owner_sync_at)}.
-            </p>
-          )
-        }
+        {(i) => {
+          const connected = ([['HubSpot', i.hubspot], ['Salesforce', i.salesforce]] as const).filter(([, c]) => c);
+          if (!connected.length) return <p className="muted">No CRM connected. <Link to="/integrations">Connect one</Link>.</p>;
+          return (
+            <ul>
+              {connected.map(([name, c]) => (
+                <li key={name}>
+                  {name}: {c!.status.failures_24h} failed owner writes in 24 hours, {c!.status.pending_writes} waiting; last owner sync {when(c!.status.last_owner_sync_at)}.
+                </li>
+              ))}
+            </ul>
+          );
+        }}
       </Loaded>
     </>
   );
