@@ -101,7 +101,12 @@ export const SsoConnectionPut = z
     issuer: z.url().max(500).meta({ description: "The identity provider's issuer URL (its /.well-known/openid-configuration is read from it)" }),
     client_id: z.string().min(1).max(500),
     client_secret: z.string().min(1).max(2000).optional().meta({ description: 'Required the first time; left out later, the stored one is kept' }),
-    email_domains: z.array(Domain).min(1).max(50).meta({ description: 'People whose email is at one of these sign in here; each domain belongs to one organization', uniqueItems: true }),
+    email_domains: z
+      .array(Domain)
+      .min(1)
+      .max(50)
+      .refine((d) => new Set(d).size === d.length, 'email_domains must not repeat')
+      .meta({ description: 'People whose email is at one of these sign in here; each domain belongs to one organization', uniqueItems: true }),
     default_role: Role.default('viewer').meta({ description: 'The role of a person the provider signs in for the first time, when role_claim says nothing' }),
     role_claim: z.string().min(1).max(200).nullable().optional().meta({ description: "A claim (such as groups) whose value, or any of whose values, role_map turns into a role; it then decides at every sign-in" }),
     role_map: z.record(z.string().min(1).max(200), Role).optional().meta({ description: 'Claim value → role; the highest role that matches wins' }),

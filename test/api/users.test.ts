@@ -2,7 +2,7 @@ import { startMailCapture, type MailCapture } from '../../src/dev/mailCapture';
 import { createOrg } from '../../src/db/orgs';
 import { createUserWithLink } from '../../src/services/users';
 import { personOf, tokenOf } from '../helpers/people';
-import { startApi, type TestApi } from '../helpers/stack';
+import { newOrg, startApi, type TestApi } from '../helpers/stack';
 import { waitFor } from '../helpers/wait';
 
 /**
@@ -67,4 +67,14 @@ it('refuses to invite an email that is a user of another organization', async ()
   const res = await api.http.post('/v1/users/invitations').set(ownerB.write).send({ email, role: 'admin' });
   expect(res.status).toBe(409);
   expect(res.body.error.details).toEqual([{ path: 'email', message: 'already a user elsewhere' }]);
+});
+
+it('refuses single sign-on domains that repeat, at the field (conformance finding: they were accepted)', async () => {
+  const org = await newOrg(api.deps.db);
+  const res = await api.http
+    .put('/v1/organization/sso')
+    .set(org.auth)
+    .send({ issuer: 'https://idp.example.com', client_id: 'x', client_secret: 'a secret', email_domains: ['acme.io', 'acme.io'] });
+  expect(res.status).toBe(422);
+  expect(res.body.error.details).toEqual([{ path: 'email_domains', message: 'email_domains must not repeat' }]);
 });
