@@ -125,6 +125,12 @@ const EnvSchema = z
     /** The same while other leads (not taken in bulk) arrived in the last 10 s: what leaves them room. */
     BULK_LEADS_ROUTING_SHARED: z.coerce.number().int().min(1).max(10_000).default(1),
     /** host:port where the worker serves the Temporal SDK's Prometheus metrics (/metrics); off when unset. */
+    /** The API's own metrics (/metrics) on this host:port, apart from the public port; unset: none. */
+    METRICS_ADDRESS: z.string().regex(/^[^\s:]+:\d{1,5}$|^\[[0-9a-fA-F:]+\]:\d{1,5}$/, 'must be host:port, e.g. 0.0.0.0:9465').optional(),
+    /** The worker's own metrics (/metrics: outboxes, routing, SLA, background jobs); the SDK's stay on WORKER_METRICS_ADDRESS. */
+    WORKER_APP_METRICS_ADDRESS: z.string().regex(/^[^\s:]+:\d{1,5}$|^\[[0-9a-fA-F:]+\]:\d{1,5}$/, 'must be host:port, e.g. 0.0.0.0:9466').optional(),
+    /** Label lead → assigned seconds by organization (one series set per organization: mind Prometheus' cardinality). */
+    METRICS_PER_ORG: z.enum(['true', 'false']).default('false'),
     WORKER_METRICS_ADDRESS: z.string().regex(/^[^\s:]+:\d{1,5}$|^\[[0-9a-fA-F:]+\]:\d{1,5}$/, 'must be host:port, e.g. 0.0.0.0:9464').optional(),
     /** Port of the worker's own health endpoint (for a container healthcheck or a Kubernetes probe); off when unset. */
     WORKER_HEALTH_PORT: port.optional(),

@@ -5,6 +5,7 @@ import { claimLatestCrmWrite, countCrmAttempt, findCrmWrite, finishCrmWrite, typ
 import type { Db } from '../db/knex';
 import { findLead } from '../db/leads';
 import { insertAlert, insertAlertOnce } from '../db/monitors';
+import { outboxAttempts } from '../metrics/metrics';
 import { findRep } from '../db/reps';
 import { insertEvent } from '../db/timeline';
 import { enqueueDeliveries } from '../db/webhooks';
@@ -72,11 +73,13 @@ export function crmWriteActivities(db: Db, accessFor: AccessFor) {
       } catch (err) {
         const f = failureOf(err);
         await countCrmAttempt(db, w.id, f.status, f.message);
+        outboxAttempts.inc({ outbox: 'crm_writes', result: 'failed' });
         if (err instanceof CrmHttpError && err.category === 'REQUEST_LIMIT_EXCEEDED') await allocationSpent(db, w, err);
         throw asActivityFailure(err);
       }
       await db.transaction(async (trx) => {
         if (!(await finishCrmWrite(trx, w.id, { status: 'SYNCED', owner_id: ownerId, http_status: 200 }))) return;
+        outboxAttempts.inc({ outbox: 'crm_writes', result: 'ok' });
         await insertEvent(trx, { org_id: w.org_id, lead_id: w.lead_id, type: 'CRM_SYNCED', step_key: stepOf(w), rep_id: w.rep_id, occurred_at: new Date(), data: { crm: w.crm, object_id: w.object_id, owner_id: ownerId } });
       });
       return 'SYNCED';
@@ -91,6 +94,7 @@ export function crmWriteActivities(db: Db, accessFor: AccessFor) {
         const why = /timed? ?out|timeout/i.test(reason) && w.error ? `${w.error} (gave up after ${w.attempts} attempts)` : reason;
         const code = status ?? w.http_status;
         if (!(await finishCrmWrite(trx, w.id, { status: 'FAILED', http_status: code, error: why }))) return;
+        outboxAttempts.inc({ outbox: 'crm_writes', result: 'gave_up' });
         const at = new Date();
         await insertEvent(trx, { org_id: w.org_id, lead_id: w.lead_id, type: 'CRM_SYNC_FAILED', step_key: stepOf(w), rep_id: w.rep_id, occurred_at: at, data: { crm: w.crm, object_id: w.object_id, status: code, reason: why } });
         const alertId = newId('alert');

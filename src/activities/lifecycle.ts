@@ -1,3 +1,4 @@
+import { slaEvents } from '../metrics/metrics';
 import type { Knex } from 'knex';
 import { endOpenAssignment } from '../db/assignments';
 import { markFirstTouch } from '../db/contacts';
@@ -48,14 +49,17 @@ export function lifecycleActivities(deps: { db: Db; notify: NotifyDeps }) {
     /** A timeline event (a breach, a reminder, an escalation, an alert); webhooks deliver from it. */
     async recordEvent(e: { orgId: string; leadId: string; type: RecordedEvent; stepKey: string; at: number; repId: string | null; data: Record<string, unknown> }): Promise<void> {
       const at = notBefore(e.at);
-      await db.transaction(async (trx) => {
+      const recorded = await db.transaction(async (trx) => {
         const data = await eventData(trx, e);
         const eventId = await insertEvent(trx, { org_id: e.orgId, lead_id: e.leadId, type: e.type, step_key: e.stepKey, rep_id: e.repId, occurred_at: at, data });
-        if (!eventId) return;
+        if (!eventId) return false;
         if (e.type === 'SLA_BREACHED') await leads.markBreached(trx, e.leadId, at, e.repId);
         const kind = NOTIFIES[e.type];
         if (kind) await queueNotifications(trx, deps.notify, { kind, orgId: e.orgId, leadId: e.leadId, eventId, stepKey: e.stepKey, repId: e.repId, at });
+        return true;
       });
+      // Once, however often the activity is retried: a retry finds the event and records nothing.
+      if (recorded) slaEvents.inc({ event: e.type, step: typeof e.data.action === 'string' ? e.data.action : 'none' });
     },
 
     /** The SLA clock stops: status CONTACTED, first_touch_at set, the activity marked as the first touch. */

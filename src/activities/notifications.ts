@@ -1,3 +1,4 @@
+import { outboxAttempts } from '../metrics/metrics';
 import fs from 'node:fs';
 import { ApplicationFailure } from '@temporalio/activity';
 import type { Config } from '../config';
@@ -90,6 +91,7 @@ export function notificationActivities(db: Db, deps: { outboundTargets: string; 
       } catch (err) {
         const error = describe(err);
         await recordAttempt(db, n.id, error);
+        outboxAttempts.inc({ outbox: 'notifications', result: 'failed' });
         if (err instanceof ApplicationFailure) throw err;
         throw ApplicationFailure.retryable(error, NOTIFICATION_NOT_SENT);
       }
@@ -97,6 +99,7 @@ export function notificationActivities(db: Db, deps: { outboundTargets: string; 
         const sent = await recordAttempt(trx, n.id, null);
         if (sent) await recordNotified(trx, sent);
       });
+      outboxAttempts.inc({ outbox: 'notifications', result: 'ok' });
       return 'SENT';
     },
 
@@ -105,6 +108,7 @@ export function notificationActivities(db: Db, deps: { outboundTargets: string; 
       await db.transaction(async (trx) => {
         const n = await markFailed(trx, notificationId);
         if (!n) return;
+        outboxAttempts.inc({ outbox: 'notifications', result: 'gave_up' });
         await recordNotified(trx, n);
         const alertId = newId('alert');
         const to = n.recipient || 'nobody';

@@ -12,6 +12,7 @@ import type { Routing } from '../schemas/routing';
 import { queueNotifications, type NotifyDeps } from './notify';
 import { enqueueCrmWrites } from '../db/crmWrites';
 import { allCrmModels } from '../crm/models';
+import { leadAssigned, orgLabel, routingDecisions } from '../metrics/metrics';
 import type { RulesetMatch } from './rulesetCache';
 
 /**
@@ -165,6 +166,8 @@ export async function writeDecisions(trx: Knex.Transaction, notify: NotifyDeps, 
     }
     outcomes.push({ kind: 'assigned', repId: m.rep.id, repName: m.rep.name, ruleId: ruleIdOf(d.decided), sla: m.dueAt === null ? null : slaPlan(m.dueAt, d.decided.match.sla!, m.clock) });
   }
+  // Counted once the transaction commits: a decision rolled back (and routed again) is not counted twice.
+  void trx.executionPromise.then(() => countDecisions(decisions, made), () => undefined);
   return outcomes;
 }
 
@@ -180,6 +183,18 @@ async function askForCrmWrites(trx: Knex.Transaction, orgId: string, made: Map<D
       return personId ? [{ org_id: orgId, lead_id: d.req.leadId, object_id: personId, rep_id: m.rep.id, step_key: `attempt:${d.req.attempt}:assigned` }] : [];
     });
     await enqueueCrmWrites(trx, model.crm, orgId, taskQueue, writes);
+  }
+}
+
+function countDecisions(decisions: readonly Decision[], made: ReadonlyMap<Decision, Made>): void {
+  for (const d of decisions) {
+    if (!made.has(d)) {
+      routingDecisions.inc({ outcome: 'unassigned', reason: waiting(d).reason });
+      continue;
+    }
+    routingDecisions.inc({ outcome: 'assigned', reason: d.req.reason });
+    // The first assignment a lead ever gets: lead → assigned, the product's headline latency.
+    if (d.lead.assigned_at === null) leadAssigned.observe({ org: orgLabel(d.req.orgId) }, Math.max(0, d.at.getTime() - d.lead.received_at.getTime()) / 1000);
   }
 }
 

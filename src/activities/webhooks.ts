@@ -1,3 +1,4 @@
+import { outboxAttempts } from '../metrics/metrics';
 import { ApplicationFailure } from '@temporalio/activity';
 import type { Db } from '../db/knex';
 import * as store from '../db/webhooks';
@@ -42,12 +43,14 @@ export function webhookActivities(db: Db, opts: { outboundTargets: string; encry
         error = describeFailure(err);
       }
       await store.recordAttempt(db, deliveryId, { status, error, at: started });
+      outboxAttempts.inc({ outbox: 'webhook_deliveries', result: error ? 'failed' : 'ok' });
       if (error) throw ApplicationFailure.retryable(error, FAILURE.WEBHOOK_NOT_ACCEPTED);
       return { status };
     },
 
     async markDeliveryFailed({ deliveryId }: { deliveryId: string }): Promise<void> {
       await store.failDelivery(db, deliveryId);
+      outboxAttempts.inc({ outbox: 'webhook_deliveries', result: 'gave_up' });
     },
   };
 }

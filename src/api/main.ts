@@ -5,6 +5,7 @@ import { createTemporal } from '../temporal/client';
 import { createApp } from './app';
 import { createRateLimits } from './rateLimit';
 import { createServer, listen } from './server';
+import { serveMetrics } from '../metrics/server';
 import { drainable } from './drain';
 
 async function main(): Promise<void> {
@@ -19,6 +20,8 @@ async function main(): Promise<void> {
   const port = await listen(server, config.PORT, config.HOST);
   const scheme = config.TLS_CERT_FILE ? 'https' : 'http';
   logger.info({ port, scheme, require_https: config.REQUIRE_HTTPS }, `API listening on ${scheme}://${config.HOST}:${port}`);
+  const metrics = config.METRICS_ADDRESS ? await serveMetrics(config.METRICS_ADDRESS, db, 'api', logger) : null;
+  if (metrics) logger.info({ address: config.METRICS_ADDRESS }, 'API metrics on /metrics');
 
   let stopping = false;
   const stop = async (signal: string) => {
@@ -27,6 +30,7 @@ async function main(): Promise<void> {
     logger.info({ signal, in_flight: drainer.inFlight, grace_seconds: config.API_SHUTDOWN_GRACE_SECONDS }, 'API draining: no new connections, answering the requests in flight');
     const { unfinished } = await drainer.drain(config.API_SHUTDOWN_GRACE_SECONDS * 1000);
     if (unfinished) logger.warn({ unfinished }, 'requests still unanswered at the end of the grace period were cut off');
+    metrics?.close();
     await Promise.allSettled([db.destroy(), temporal.close()]);
     logger.info({ clean: unfinished === 0 }, 'API stopped');
     process.exit(0);

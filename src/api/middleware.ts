@@ -3,6 +3,7 @@ import { newId } from '../ids';
 import { ApiError } from '../errors';
 import type { Logger } from '../logger';
 import { isUnavailable } from '../temporal/errors';
+import { httpRequests } from '../metrics/metrics';
 
 const UNAUTHENTICATED_PATHS = new Set(['/healthz', '/readyz']);
 
@@ -18,6 +19,9 @@ export function accessLog(logger: Logger): RequestHandler {
     const started = process.hrtime.bigint();
     res.on('finish', () => {
       const ms = Number(process.hrtime.bigint() - started) / 1e6;
+      // The route template (/v1/leads/:id), never the path itself: one series per route, not per lead.
+      const route = req.route?.path ? `${req.baseUrl}${String(req.route.path)}` : 'unmatched';
+      httpRequests.observe({ method: req.method, route, status: String(res.statusCode) }, ms / 1000);
       const entry = {
         request_id: res.locals.requestId,
         method: req.method,

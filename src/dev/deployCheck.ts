@@ -48,8 +48,9 @@ function render(root: string, out: string): string[] {
 /** Objects of kinds the Kubernetes schemas do not have, validated with their projects' own schemas. */
 async function validateCustom(docs: Array<Record<string, unknown>>, file: string): Promise<void> {
   const { ServiceMonitor } = await import('@kubernetes-models/prometheus-operator/monitoring.coreos.com/v1/ServiceMonitor');
+  const { PrometheusRule } = await import('@kubernetes-models/prometheus-operator/monitoring.coreos.com/v1/PrometheusRule');
   const { ScaledObject } = await import('@kubernetes-models/keda/keda.sh/v1alpha1/ScaledObject');
-  const models: Record<string, { new (o: never): { validate(): void } }> = { ServiceMonitor: ServiceMonitor as never, ScaledObject: ScaledObject as never };
+  const models: Record<string, { new (o: never): { validate(): void } }> = { ServiceMonitor: ServiceMonitor as never, PrometheusRule: PrometheusRule as never, ScaledObject: ScaledObject as never };
   for (const doc of docs) {
     const Model = models[String(doc.kind)];
     if (!Model) throw new Error(`${file}: ${String(doc.kind)} has no schema here; add its kubernetes-models package`);

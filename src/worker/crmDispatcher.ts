@@ -84,5 +84,6 @@ export function startCrmDispatcher(o: CrmDispatcherDeps & { intervalMs?: number 
       });
     },
     (err) => o.logger.warn({ err }, 'CRM dispatch failed; next round will retry'),
+    'crm_dispatcher',
   );
 }

@@ -113,5 +113,6 @@ export function startDispatcher(o: DispatcherDeps & { intervalMs?: number }): Ba
       });
     },
     (err) => o.logger.warn({ err }, 'dispatch failed; next round will retry'),
+    'dispatcher',
   );
 }

@@ -1,3 +1,4 @@
+import { serveMetrics } from '../metrics/server';
 import { NativeConnection, Runtime, makeTelemetryFilterString } from '@temporalio/worker';
 import { notificationSettings } from '../activities/notifications';
 import { loadConfigOrExit, type TemporalConnection } from '../config';
@@ -77,6 +78,7 @@ async function main(): Promise<void> {
     versioning,
   });
   const health = config.WORKER_HEALTH_PORT === undefined ? null : await serveHealth(worker, config.WORKER_HEALTH_PORT, config.WORKER_HEALTH_HOST);
+  const metrics = config.WORKER_APP_METRICS_ADDRESS ? await serveMetrics(config.WORKER_APP_METRICS_ADDRESS, db, 'worker', logger) : null;
   const sweeper = startSweeper({ db, temporal, logger, intervalMs: config.SWEEPER_INTERVAL_MS });
   const dispatcher = startDispatcher({ db, temporal, logger, notificationRetry: notificationRetry(config) });
   const crmDispatcher = startCrmDispatcher({ db, temporal, logger });
@@ -90,6 +92,7 @@ async function main(): Promise<void> {
   const outcome = await running.then(() => null, (err: unknown) => err);
   if (outcome) logger.error({ err: outcome }, 'worker stopped without draining');
   health?.close();
+  metrics?.close();
   // With Postgres unreachable a background round can hang on the pool: the process leaves regardless.
   const cleanup = (async () => {
     await Promise.all([sweeper.stop(), dispatcher.stop(), crmDispatcher.stop(), feeder.stop()]);

@@ -1,3 +1,4 @@
+import { sweeperFound } from '../metrics/metrics';
 import { touchesNotDelivered } from '../db/contacts';
 import { withJobLock } from '../db/jobLocks';
 import { leadsStuckRouting, markWorkflowStarted } from '../db/leads';
@@ -63,9 +64,12 @@ export function startSweeper(o: SweeperDeps & { intervalMs?: number }): Backgrou
       // One replica sweeps a round; the others find the lock taken and skip it.
       await withJobLock(o.db, 'sweeper', async () => {
         const r = await sweepOnce(o);
+        sweeperFound.inc({ kind: 'started' }, r.started);
+        sweeperFound.inc({ kind: 'touches' }, r.touches);
         if (r.started || r.touches) o.logger.info(r, 'sweeper caught up');
       });
     },
     (err) => o.logger.warn({ err }, 'sweep failed; next round will retry'),
+    'sweeper',
   );
 }
