@@ -21,6 +21,7 @@ const LAYER: Record<string, number> = {
   crm: 4.5,
   db: 5,
   temporal: 6,
+  metrics: 6.5,
   activities: 7,
   workflows: 7,
   services: 8,
