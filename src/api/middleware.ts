@@ -7,8 +7,12 @@ import { httpRequests } from '../metrics/metrics';
 
 const UNAUTHENTICATED_PATHS = new Set(['/healthz', '/readyz']);
 
-export const requestId: RequestHandler = (_req, res, next) => {
-  const id = newId('request');
+/** A caller's request id is kept when it is one a log line can carry safely: 1-128 of letters, digits, . _ : - */
+const CALLER_REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
+
+export const requestId: RequestHandler = (req, res, next) => {
+  const given = req.headers['x-request-id'];
+  const id = typeof given === 'string' && CALLER_REQUEST_ID.test(given) ? given : newId('request');
   res.locals.requestId = id;
   res.setHeader('X-Request-Id', id);
   next();

@@ -45,7 +45,10 @@ const TAGS = [
 
 type HeaderName = 'X-Request-Id' | 'Retry-After' | 'Link' | 'Idempotent-Replayed' | 'Idempotent-Replay-Kept';
 const HEADERS: Record<HeaderName, { description: string; schema: { type: 'string'; pattern?: string; enum?: string[] } }> = {
-  'X-Request-Id': { description: "The request's id; quote it when asking about a request (it is in the logs)", schema: { type: 'string' } },
+  'X-Request-Id': {
+    description: "The request's id, in every log line about it: the caller's own X-Request-Id when it sent one of 1-128 letters, digits, '.', '_', ':' or '-', else a new one. Quote it when asking about a request",
+    schema: { type: 'string' },
+  },
   'Retry-After': { description: 'Seconds to wait before retrying', schema: { type: 'string', pattern: '^[0-9]+$' } },
   Link: { description: 'The next page, when there is one: `</v1/…?cursor=…>; rel="next"`', schema: { type: 'string' } },
   'Idempotent-Replayed': { description: '`true` when this is the stored response to an earlier request with the same Idempotency-Key', schema: { type: 'string', enum: ['true'] } },

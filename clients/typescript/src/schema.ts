@@ -4797,7 +4797,7 @@ export interface components {
     parameters: never;
     requestBodies: never;
     headers: {
-        /** @description The request's id; quote it when asking about a request (it is in the logs) */
+        /** @description The request's id, in every log line about it: the caller's own X-Request-Id when it sent one of 1-128 letters, digits, '.', '_', ':' or '-', else a new one. Quote it when asking about a request */
         "X-Request-Id": string;
         /** @description Seconds to wait before retrying */
         "Retry-After": string;
