@@ -125,6 +125,13 @@ const EnvSchema = z
     /** The same while other leads (not taken in bulk) arrived in the last 10 s: what leaves them room. */
     BULK_LEADS_ROUTING_SHARED: z.coerce.number().int().min(1).max(10_000).default(1),
     /** host:port where the worker serves the Temporal SDK's Prometheus metrics (/metrics); off when unset. */
+    /** Server-wide retention (days), each organization may set its own within RETENTION_MIN_DAYS..RETENTION_MAX_DAYS. */
+    RETENTION_LEADS_DAYS: z.coerce.number().int().min(1).max(36_500).default(365),
+    RETENTION_AUDIT_DAYS: z.coerce.number().int().min(1).max(36_500).default(730),
+    RETENTION_DELIVERIES_DAYS: z.coerce.number().int().min(1).max(36_500).default(30),
+    RETENTION_NOTIFICATIONS_DAYS: z.coerce.number().int().min(1).max(36_500).default(90),
+    RETENTION_MIN_DAYS: z.coerce.number().int().min(1).max(36_500).default(7),
+    RETENTION_MAX_DAYS: z.coerce.number().int().min(1).max(36_500).default(3650),
     /** The API's own metrics (/metrics) on this host:port, apart from the public port; unset: none. */
     METRICS_ADDRESS: z.string().regex(/^[^\s:]+:\d{1,5}$|^\[[0-9a-fA-F:]+\]:\d{1,5}$/, 'must be host:port, e.g. 0.0.0.0:9465').optional(),
     /** The worker's own metrics (/metrics: outboxes, routing, SLA, background jobs); the SDK's stay on WORKER_METRICS_ADDRESS. */

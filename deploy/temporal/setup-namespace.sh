@@ -16,8 +16,14 @@ retry() {
   done
 }
 retry "Temporal at $ADDR" temporal operator cluster health --address "$ADDR"
-temporal operator namespace describe -n "$NS" --address "$ADDR" >/dev/null 2>&1 \
-  || temporal operator namespace create -n "$NS" --retention 30d --address "$ADDR"
+# Closed workflows are kept this long (docs/scaling.md sizes the persistence database for 7 days); an existing
+# namespace is brought to it too.
+RETENTION="${TEMPORAL_RETENTION:-7d}"
+if temporal operator namespace describe -n "$NS" --address "$ADDR" >/dev/null 2>&1; then
+  temporal operator namespace update -n "$NS" --retention "$RETENTION" --address "$ADDR"
+else
+  temporal operator namespace create -n "$NS" --retention "$RETENTION" --address "$ADDR"
+fi
 retry "namespace $NS to be visible" temporal operator search-attribute list -n "$NS" --address "$ADDR"
 for sa in RouteswitOrgId:Keyword RouteswitLeadId:Keyword RouteswitRepId:Keyword RouteswitLeadStatus:Keyword \
           RouteswitSlaDueAt:Datetime RouteswitRuleId:Keyword RouteswitUnassignedReason:Keyword; do

@@ -3,7 +3,7 @@ import type { Config } from '../config';
 import type { Db } from '../db/knex';
 import { diagnosticsActivities } from './diagnostics';
 import { leadActivities } from './lead';
-import { maintenanceActivities } from './maintenance';
+import { maintenanceActivities, type RetentionSettings } from './maintenance';
 import { notificationActivities, type NotificationSettings } from './notifications';
 import { monitorActivities } from './monitors';
 import { webhookActivities } from './webhooks';
@@ -30,6 +30,8 @@ export interface ActivityDeps {
   taskQueue: string;
   /** Where CRMs are and how fast they may be called (HUBSPOT_*, SALESFORCE_*). */
   crm?: Partial<Pick<CrmSettings, 'hubspotApiUrl' | 'hubspotRateLimit' | 'salesforceLoginUrl' | 'salesforceRateLimit' | 'salesforceLimitPauseSeconds' | 'outboundCa'>>;
+  /** How long organizations keep settled data (RETENTION_*); absent: nothing is purged. */
+  retention?: RetentionSettings;
   /** Where leads from CRM webhooks go in (the worker builds it from the lead services). */
   crmLeads?: CrmLeadSink;
 }
@@ -51,6 +53,15 @@ export function crmSettings(config: CrmConfig): NonNullable<ActivityDeps['crm']>
   };
 }
 
+/** The retention settings from the configuration. */
+export function retentionSettings(config: Pick<Config, 'RETENTION_LEADS_DAYS' | 'RETENTION_AUDIT_DAYS' | 'RETENTION_DELIVERIES_DAYS' | 'RETENTION_NOTIFICATIONS_DAYS' | 'RETENTION_MIN_DAYS' | 'RETENTION_MAX_DAYS'>): RetentionSettings {
+  return {
+    defaults: { leads: config.RETENTION_LEADS_DAYS, audit: config.RETENTION_AUDIT_DAYS, deliveries: config.RETENTION_DELIVERIES_DAYS, notifications: config.RETENTION_NOTIFICATIONS_DAYS },
+    minDays: config.RETENTION_MIN_DAYS,
+    maxDays: config.RETENTION_MAX_DAYS,
+  };
+}
+
 /** All activities the worker registers, bound to their dependencies. */
 export function createActivities(deps: ActivityDeps) {
   const accessFor = crmAccess(deps.db, { ...CRM_DEFAULTS, ...deps.crm, outboundTargets: deps.outboundTargets, encryptionKeys: deps.encryptionKeys });
@@ -60,7 +71,7 @@ export function createActivities(deps: ActivityDeps) {
     ...notificationActivities(deps.db, deps),
     ...webhookActivities(deps.db, deps),
     ...monitorActivities(deps.db),
-    ...maintenanceActivities(deps.db),
+    ...maintenanceActivities(deps.db, deps.retention),
     ...rerouteJobActivities({ db: deps.db, temporal: deps.temporal }),
     ...backtestActivities({ db: deps.db }),
     ...crmWriteActivities(deps.db, accessFor),

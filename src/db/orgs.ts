@@ -1,3 +1,4 @@
+import type { RetentionDays } from './retention';
 import type { Knex } from 'knex';
 import type { Db } from './knex';
 import { newId } from '../ids';
@@ -16,6 +17,8 @@ export interface OrgRow {
   mail_from: string | null;
   notify_on_assign: boolean;
   notify_on_give_up: boolean;
+  /** Days to keep each kind, where the organization set its own (db/retention.ts). */
+  retention: RetentionDays;
   created_at: Date;
   updated_at: Date;
 }
@@ -25,6 +28,7 @@ export type OrgSettingsPatch = Partial<Omit<OrgRow, 'id' | 'created_at' | 'updat
 export async function updateOrg(db: Db | Knex.Transaction, id: string, patch: OrgSettingsPatch): Promise<OrgRow> {
   const row: Record<string, unknown> = { ...patch, updated_at: db.fn.now() };
   if (patch.team_slack_webhook_urls) row.team_slack_webhook_urls = JSON.stringify(patch.team_slack_webhook_urls);
+  if (patch.retention) row.retention = JSON.stringify(patch.retention);
   const [updated] = await db('organizations').where({ id }).update(row).returning('*');
   return updated as OrgRow;
 }

@@ -25,6 +25,8 @@ export const SlackWebhookUrl = z
 const Team = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/, 'not a team name');
 const MailFrom = TrimmedText(3, 320).meta({ description: 'The From of notification emails', example: 'Routeswit <routing@acme.io>' });
 
+export const RETENTION_FIELDS = ['leads_days', 'audit_days', 'deliveries_days', 'notifications_days'] as const;
+
 export const Organization = z
   .object({
     id: IdOf('org'),
@@ -43,6 +45,15 @@ export const Organization = z
         team_webhooks: z.array(z.string()).meta({ description: 'Teams with an incoming webhook of their own' }),
       }),
     }),
+    retention: z
+      .object({
+        leads_days: z.number().int().meta({ description: 'Settled (CLOSED) leads, with their timeline, are deleted this many days after they closed' }),
+        audit_days: z.number().int(),
+        deliveries_days: z.number().int().meta({ description: 'Finished webhook deliveries' }),
+        notifications_days: z.number().int().meta({ description: 'Sent or failed notifications' }),
+        own: z.array(z.string()).meta({ description: "Which of them this organization set itself (the others are the server's defaults)" }),
+      })
+      .meta({ description: 'How long data is kept, in days: purged hourly in small batches' }),
     created_at: Timestamp,
     updated_at: Timestamp,
   })
@@ -76,6 +87,10 @@ export const OrganizationUpdate = z
           .optional(),
       })
       .optional(),
+    retention: z
+      .strictObject(Object.fromEntries(RETENTION_FIELDS.map((f) => [f, z.number().int().min(1).max(36_500).nullable().optional()])) as Record<(typeof RETENTION_FIELDS)[number], z.ZodOptional<z.ZodNullable<z.ZodNumber>>>)
+      .optional()
+      .meta({ description: "Days to keep each kind, within the server's RETENTION_MIN_DAYS and RETENTION_MAX_DAYS (else 422); null goes back to the server's default" }),
   })
   .meta({ id: 'OrganizationUpdate' });
 export type OrganizationUpdate = z.infer<typeof OrganizationUpdate>;

@@ -7,7 +7,7 @@ import {
 } from '@temporalio/client';
 import { msToNumber } from '@temporalio/common/lib/time';
 import { SA } from '../lead/searchAttributes';
-import type { maintenanceWorkflow } from '../workflows/maintenance';
+import type { maintenanceWorkflow, retentionWorkflow } from '../workflows/maintenance';
 import type { digestWorkflow, monitorWorkflow, rollupRefreshWorkflow } from '../workflows/monitors';
 import type { Temporal } from './client';
 
@@ -147,6 +147,22 @@ export async function ensureRollupSchedules(temporal: Temporal): Promise<void> {
     };
     await ensureSchedule(temporal, { scheduleId, spec, action, policies: { overlap: 'SKIP', catchupWindow: '1 hour' }, memo: { purpose: summary } });
   }
+}
+
+export const RETENTION_SCHEDULE_ID = 'retention-hourly';
+
+/** Retention every hour: settled leads, audit entries, deliveries and notifications past their time, purged. */
+export async function ensureRetentionSchedule(temporal: Temporal): Promise<void> {
+  const action: ScheduleOptionsStartWorkflowAction<typeof retentionWorkflow> = {
+    type: 'startWorkflow',
+    workflowType: 'retentionWorkflow',
+    taskQueue: temporal.taskQueue,
+    workflowId: RETENTION_SCHEDULE_ID,
+    args: [],
+    staticSummary: 'Retention: purge what organizations keep no longer',
+    workflowExecutionTimeout: RUN_TIMEOUT,
+  };
+  await ensureSchedule(temporal, { scheduleId: RETENTION_SCHEDULE_ID, spec: { intervals: [{ every: '1 hour' }] }, action, policies: { overlap: 'SKIP', catchupWindow: '1 hour' }, memo: { purpose: 'retention' } });
 }
 
 /** Housekeeping every hour (purging expired Idempotency-Keys). */

@@ -12,7 +12,7 @@ import { startBulkFeeder } from './bulkFeeder';
 import { serveHealth } from './health';
 import { deploymentOptions } from './versioning';
 import { createWorker, defaultBundlePath } from './worker';
-import { crmSettings } from '../activities';
+import { crmSettings, retentionSettings } from '../activities';
 import { startCrmDispatcher } from './crmDispatcher';
 import { crmLeadSink } from './crmLeads';
 
@@ -71,6 +71,7 @@ async function main(): Promise<void> {
     encryptionKeys: config.ENCRYPTION_KEYS,
     notifications: notificationSettings(config),
     crm: crmSettings(config),
+    retention: retentionSettings(config),
     crmLeads: crmLeadSink({ db, temporal, logger, config }),
     workflowBundlePath: config.WORKFLOW_BUNDLE_PATH ?? defaultBundlePath(),
     poolSize: config.DATABASE_POOL_MAX,

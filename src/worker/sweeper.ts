@@ -7,7 +7,7 @@ import { deliverFirstTouch } from '../services/contacts';
 import { headlineOf } from '../services/leads';
 import type { ServiceDeps } from '../services/deps';
 import { ensureLeadWorkflow } from '../temporal/leads';
-import { ensureDigestSchedule, ensureMaintenanceSchedule, ensureRollupSchedules } from '../temporal/schedules';
+import { ensureDigestSchedule, ensureMaintenanceSchedule, ensureRetentionSchedule, ensureRollupSchedules } from '../temporal/schedules';
 import { everyInterval, type BackgroundJob } from './job';
 
 /**
@@ -33,6 +33,7 @@ async function ensureSchedules(o: SweeperDeps): Promise<void> {
   if (!scheduled.has('*')) {
     await ensureRollupSchedules(o.temporal);
     await ensureMaintenanceSchedule(o.temporal);
+    await ensureRetentionSchedule(o.temporal);
     scheduled.add('*');
   }
   for (const id of await listOrgIds(o.db)) {

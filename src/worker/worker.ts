@@ -25,6 +25,7 @@ export interface RouteswitWorkerOptions {
   /** CRM settings and where CRM leads go in (see activities/crmInbound). */
   crm?: ActivityDeps['crm'];
   crmLeads?: ActivityDeps['crmLeads'];
+  retention?: ActivityDeps['retention'];
   /** Defaults to the database's; tests set another to play a second deployment. */
   deploymentId?: string;
   /** The database pool's size: local activities (Postgres I/O) run at most this many at once. */
@@ -65,7 +66,7 @@ export async function createWorker(opts: RouteswitWorkerOptions): Promise<Worker
     identity: workerIdentity(deployment),
     dataConverter: routeswitDataConverter(opts.encryptionKeys),
     ...(bundle ? { workflowBundle: { codePath: bundle } } : { workflowsPath: WORKFLOWS_PATH }),
-    activities: createActivities({ db: opts.db, taskQueue: opts.taskQueue, outboundTargets: opts.outboundTargets, encryptionKeys: opts.encryptionKeys, notifications: opts.notifications, temporal: opts.temporal, crm: opts.crm, crmLeads: opts.crmLeads }),
+    activities: createActivities({ db: opts.db, taskQueue: opts.taskQueue, outboundTargets: opts.outboundTargets, encryptionKeys: opts.encryptionKeys, notifications: opts.notifications, temporal: opts.temporal, crm: opts.crm, crmLeads: opts.crmLeads, retention: opts.retention }),
     // Each local activity holds a pooled connection: more at once than the pool only queues them inside the
     // pool, where they time out. Regular activities include webhook calls that wait on the network.
     maxConcurrentLocalActivityExecutions: poolSize,

@@ -3,7 +3,7 @@ export { diagnosticsWorkflow } from './diagnostics';
 export { leadWorkflow } from './lead';
 export { webhookDeliveryWorkflow } from './webhook';
 export { digestWorkflow, monitorWorkflow, rollupRefreshWorkflow } from './monitors';
-export { maintenanceWorkflow } from './maintenance';
+export { maintenanceWorkflow, retentionWorkflow } from './maintenance';
 export { notificationWorkflow } from './notification';
 export { rerouteJobWorkflow } from './rerouteJob';
 export { backtestWorkflow } from './backtest';

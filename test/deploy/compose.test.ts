@@ -130,5 +130,8 @@ describe('deploy/temporal/setup-namespace.sh', () => {
     expect(run()).toContain(`namespace ${namespace} and search attributes ready`);
     const list = execFileSync(cli, ['operator', 'search-attribute', 'list', '-n', namespace, '--address', server.address], { encoding: 'utf8' });
     for (const name of Object.keys(SEARCH_ATTRIBUTE_TYPE_NAMES)) expect(list).toContain(name);
+    // Issue 31: histories are kept the 7 days docs/scaling.md sizes the database for.
+    const described = JSON.parse(execFileSync(cli, ['operator', 'namespace', 'describe', '-n', namespace, '--address', server.address, '-o', 'json'], { encoding: 'utf8' }));
+    expect(described.config.workflowExecutionRetentionTtl).toBe('604800s');
   });
 });

@@ -17,7 +17,7 @@ import { createWorker } from '../../src/worker/worker';
 import { startBulkFeeder } from '../../src/worker/bulkFeeder';
 import { startCrmDispatcher } from '../../src/worker/crmDispatcher';
 import { crmLeadSink } from '../../src/worker/crmLeads';
-import { crmSettings } from '../../src/activities';
+import { crmSettings, retentionSettings } from '../../src/activities';
 
 export function testConfig(overrides: Record<string, string> = {}): Config {
   return loadConfig({ ...process.env, LOG_LEVEL: 'silent', NODE_ENV: 'test', ...overrides });
@@ -99,6 +99,7 @@ export async function startWorker(taskQueue = testConfig().TEMPORAL_TASK_QUEUE, 
     encryptionKeys: config.ENCRYPTION_KEYS,
     notifications: notificationSettings(config),
     crm: crmSettings(config),
+    retention: retentionSettings(config),
     crmLeads: crmLeadSink({ db, temporal, logger: createLogger('silent', 'test-crm'), config }),
     workflowBundlePath: process.env.TEST_WORKFLOW_BUNDLE,
   });

@@ -4033,6 +4033,18 @@ export interface components {
                     team_webhooks: string[];
                 };
             };
+            /** @description How long data is kept, in days: purged hourly in small batches */
+            retention: {
+                /** @description Settled (CLOSED) leads, with their timeline, are deleted this many days after they closed */
+                leads_days: number;
+                audit_days: number;
+                /** @description Finished webhook deliveries */
+                deliveries_days: number;
+                /** @description Sent or failed notifications */
+                notifications_days: number;
+                /** @description Which of them this organization set itself (the others are the server's defaults) */
+                own: string[];
+            };
             /**
              * Format: date-time
              * @description ISO 8601 timestamp
@@ -4072,6 +4084,13 @@ export interface components {
                         [key: string]: string | null;
                     };
                 };
+            };
+            /** @description Days to keep each kind, within the server's RETENTION_MIN_DAYS and RETENTION_MAX_DAYS (else 422); null goes back to the server's default */
+            retention?: {
+                leads_days?: number | null;
+                audit_days?: number | null;
+                deliveries_days?: number | null;
+                notifications_days?: number | null;
             };
         };
         Notification: {
