@@ -27,6 +27,7 @@ export const ID_PREFIXES = {
   crmBatch: 'crb',
   user: 'usr',
   invitation: 'inv',
+  erasure: 'era',
 } as const;
 export type IdKind = keyof typeof ID_PREFIXES;
 

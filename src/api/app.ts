@@ -21,6 +21,7 @@ import { listRoutes } from './routes/lists';
 import { calendarRoutes } from './routes/calendars';
 import { backtestRoutes } from './routes/backtests';
 import { integrationRoutes } from './routes/integrations';
+import { privacyRoutes } from './routes/privacy';
 import { crmWebhookRouter } from './crmWebhook';
 import { ACCEPT_INVITATION_PATH, SESSION_PATH, sessionRouter } from './session';
 import { ssoRoutes, userRoutes } from './routes/users';
@@ -50,7 +51,7 @@ function trustProxy(setting: string | undefined): boolean | number | string {
 }
 
 export function allRoutes(): AnyRoute[] {
-  return [...leadRoutes, ...repRoutes, ...calendarRoutes, ...rulesetRoutes, ...backtestRoutes, ...listRoutes, ...contactRoutes, ...accountRoutes, ...intelligenceRoutes, ...monitorRoutes, ...webhookRoutes, ...organizationRoutes, ...integrationRoutes, ...userRoutes, ...ssoRoutes, ...apiKeyRoutes, ...auditRoutes];
+  return [...leadRoutes, ...repRoutes, ...calendarRoutes, ...rulesetRoutes, ...backtestRoutes, ...listRoutes, ...contactRoutes, ...accountRoutes, ...intelligenceRoutes, ...monitorRoutes, ...webhookRoutes, ...organizationRoutes, ...integrationRoutes, ...userRoutes, ...ssoRoutes, ...apiKeyRoutes, ...auditRoutes, ...privacyRoutes];
 }
 
 export function createApp(deps: ApiDeps): Express {

@@ -40,6 +40,7 @@ const TAGS = [
   { name: 'Sessions', description: 'Signing in to the console and out, and accepting an invitation: no key needed' },
   { name: 'API keys', description: 'Secret and restricted keys' },
   { name: 'Audit', description: 'Who changed the configuration, and how' },
+  { name: 'Privacy', description: 'Forgetting a person on request (GDPR article 17, CCPA)' },
   { name: 'Health', description: 'Probes and this document; no key needed' },
 ];
 

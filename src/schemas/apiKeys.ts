@@ -22,6 +22,8 @@ export const SCOPES = [
   'integrations:write',
   'users:read',
   'users:write',
+  'privacy:read',
+  'privacy:write',
   'payloads:decode',
 ] as const;
 /**

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { IdOf, PageQuery, Timestamp, TimestampInput } from './common';
 
-export const AUDITED_RESOURCES = ['rep', 'ruleset', 'organization', 'api_key', 'webhook', 'monitor', 'list', 'calendar', 'integration', 'user', 'invitation', 'sso'] as const;
+export const AUDITED_RESOURCES = ['rep', 'ruleset', 'organization', 'api_key', 'webhook', 'monitor', 'list', 'calendar', 'integration', 'user', 'invitation', 'sso', 'erasure'] as const;
 export type AuditedResource = (typeof AUDITED_RESOURCES)[number];
 export const AUDIT_ACTIONS = ['created', 'updated', 'deleted', 'published', 'revoked'] as const;
 export type AuditAction = (typeof AUDIT_ACTIONS)[number];

@@ -1459,6 +1459,48 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/privacy/erasures": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Forget a person: every lead and contact with this email redacted, their outboxes scrubbed, their Temporal histories deleted
+         * @description Leads keep their routing facts (rep, rule, strategy, times) with the person's fields redacted (email becomes erased@erased.invalid); an open lead is closed. Contacts lose email, name, phone, company and attributes; timeline data, activity notes, notifications and webhook deliveries are scrubbed (pending ones never go out); stored Idempotency-Key answers naming the leads are deleted; the leads' workflow executions are deleted from Temporal (terminated first if running). The answer (and the audit entry) holds counts, never the email. Asking again erases nothing more.
+         *
+         *     Required scope: `privacy:write`. A key without `privacy:read` gets a `WriteReceipt`: the id, status and the fields it sent.
+         */
+        post: operations["erasePerson"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/privacy/erasures/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * An erasure job and what it removed
+         * @description Required scope: `privacy:read`.
+         */
+        get: operations["getErasure"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -4603,7 +4645,7 @@ export interface components {
             revoked_at: string | null;
         };
         /** @enum {string} */
-        Scope: "leads:read" | "leads:write" | "reps:read" | "reps:write" | "rules:read" | "rules:write" | "contacts:read" | "contacts:write" | "intelligence:read" | "intelligence:write" | "keys:read" | "keys:write" | "organization:read" | "organization:write" | "notifications:read" | "audit:read" | "integrations:read" | "integrations:write" | "users:read" | "users:write" | "payloads:decode";
+        Scope: "leads:read" | "leads:write" | "reps:read" | "reps:write" | "rules:read" | "rules:write" | "contacts:read" | "contacts:write" | "intelligence:read" | "intelligence:write" | "keys:read" | "keys:write" | "organization:read" | "organization:write" | "notifications:read" | "audit:read" | "integrations:read" | "integrations:write" | "users:read" | "users:write" | "privacy:read" | "privacy:write" | "payloads:decode";
         ApiKeyCreated: {
             /**
              * @description key id
@@ -4652,7 +4694,7 @@ export interface components {
             /** @enum {string} */
             action: "created" | "updated" | "deleted" | "published" | "revoked";
             /** @enum {string} */
-            resource_type: "rep" | "ruleset" | "organization" | "api_key" | "webhook" | "monitor" | "list" | "calendar" | "integration" | "user" | "invitation" | "sso";
+            resource_type: "rep" | "ruleset" | "organization" | "api_key" | "webhook" | "monitor" | "list" | "calendar" | "integration" | "user" | "invitation" | "sso" | "erasure";
             resource_id: string | null;
             /** @description The API key that made the change (null: a person in the console, the admin CLI or the system) */
             actor_key_id: string | null;
@@ -4669,6 +4711,47 @@ export interface components {
              * @example 2026-11-28T09:30:00.000Z
              */
             at: string;
+        };
+        /** @description An erasure job. It names no person: what was asked for is not kept */
+        Erasure: {
+            /**
+             * @description erasure id
+             * @example era_0mijkl000abcdefghijklm
+             */
+            id: string;
+            /** @enum {string} */
+            status: "COMPLETED";
+            /** @description What was erased: leads and contacts redacted (leads keep their routing facts: rep, rule, times), their timeline data, activity notes, notifications and webhook deliveries scrubbed (pending ones cancelled), stored idempotent answers deleted, and their Temporal workflow executions deleted */
+            counts: {
+                leads: number;
+                contacts: number;
+                events: number;
+                activities: number;
+                notifications: number;
+                deliveries: number;
+                stored_answers: number;
+                workflows: number;
+            };
+            /**
+             * Format: date-time
+             * @description ISO 8601 timestamp
+             * @example 2026-11-28T09:30:00.000Z
+             */
+            created_at: string;
+            /**
+             * Format: date-time
+             * @description ISO 8601 timestamp
+             * @example 2026-11-28T09:30:00.000Z
+             */
+            finished_at: string | null;
+        };
+        ErasureRequest: {
+            /**
+             * Format: email
+             * @description The person's email address: every lead and contact with it (any case) is erased
+             * @example ann@acme.io
+             */
+            email: string;
         };
         SlaInput: {
             /** @description Minutes; fractions allowed (0.05 = 3 s) */
@@ -7974,7 +8057,7 @@ export interface operations {
                 limit?: number;
                 /** @description Opaque cursor from the Link header of the previous page */
                 cursor?: string;
-                resource_type?: "rep" | "ruleset" | "organization" | "api_key" | "webhook" | "monitor" | "list" | "calendar" | "integration" | "user" | "invitation" | "sso";
+                resource_type?: "rep" | "ruleset" | "organization" | "api_key" | "webhook" | "monitor" | "list" | "calendar" | "integration" | "user" | "invitation" | "sso" | "erasure";
                 resource_id?: string;
                 /** @description key id */
                 actor_key_id?: string;
@@ -8005,6 +8088,73 @@ export interface operations {
             };
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
+            422: components["responses"]["ValidationError"];
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["ServerError"];
+        };
+    };
+    erasePerson: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Replays the first response for a retried request with the same body; 409 with a different body. 1–255 printable ASCII characters, no spaces */
+                "Idempotency-Key"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ErasureRequest"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Idempotent-Replayed": components["headers"]["Idempotent-Replayed"];
+                    "Idempotent-Replay-Kept": components["headers"]["Idempotent-Replay-Kept"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Erasure"] | components["schemas"]["WriteReceipt"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["PayloadTooLarge"];
+            422: components["responses"]["ValidationError"];
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["ServerError"];
+        };
+    };
+    getErasure: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description erasure id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Erasure"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
             422: components["responses"]["ValidationError"];
             429: components["responses"]["RateLimited"];
             500: components["responses"]["ServerError"];
