@@ -72,7 +72,8 @@ interface RouteBase<P extends AnyObject, Q extends AnyObject, B extends z.ZodTyp
    */
   receipt?: readonly string[];
   /** A configuration change, recorded in the audit log with the object before and after (never its secrets). */
-  audit?: { resource: AuditedResource; action: AuditAction };
+  /** `id`: the object's id when no path parameter names it (which CRM an integration route is about). */
+  audit?: { resource: AuditedResource; action: AuditAction; id?: string };
 }
 
 export interface ObjectRoute<P extends AnyObject, Q extends AnyObject, B extends z.ZodType, R extends z.ZodType>
@@ -243,7 +244,7 @@ export function handlerFor(spec: AnyRoute, deps: ApiDeps): RequestHandler {
       const audited = spec.audit;
       // The object a route is about is named by its one path parameter (an id, a list's name).
       const firstParam = Object.values(paramsResult.data as Record<string, unknown>)[0];
-      const targetId = firstParam === undefined ? undefined : String(firstParam);
+      const targetId = audited?.id ?? (firstParam === undefined ? undefined : String(firstParam));
       const before = audited && audited.action !== 'created' ? await auditBefore(deps, principal.orgId, audited.resource, targetId) : null;
       let payload: unknown;
       if (spec.list) {

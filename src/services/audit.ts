@@ -16,6 +16,7 @@ import { getCalendar } from './calendars';
 import { getUser } from './users';
 import { getSso } from './sso';
 import { getHubSpot } from './integrations';
+import { getSalesforce } from './salesforce';
 
 const READERS: Partial<Record<AuditedResource, (deps: Pick<ServiceDeps, 'db' | 'config'>, orgId: string, id: string) => Promise<unknown>>> = {
   rep: getRep,
@@ -25,7 +26,7 @@ const READERS: Partial<Record<AuditedResource, (deps: Pick<ServiceDeps, 'db' | '
   list: getListSummary,
   calendar: getCalendar,
   organization: (deps, orgId) => getOrganization(deps, orgId),
-  integration: (deps, orgId) => getHubSpot(deps, orgId),
+  integration: (deps, orgId, id) => (id === 'salesforce' ? getSalesforce(deps, orgId) : getHubSpot(deps, orgId)),
   user: getUser,
   sso: (deps, orgId) => getSso(deps, orgId),
 };

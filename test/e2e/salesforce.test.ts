@@ -177,3 +177,12 @@ it("maps a lead field from the Lead field the connection names, and keeps the or
   expect(lead.routing.rule_id).toBe('segment');
   expect((await s.api.http.get('/v1/integrations/salesforce').set(c.org.auth)).body.field_map).toEqual({ country: 'Billing_Country__c' });
 }, 60_000);
+
+it("audits a Salesforce change with the Salesforce connection as it was, not HubSpot's", async () => {
+  const c = await connectedSalesforce(s, roundRobin, team(1));
+  const put = await s.api.http.put('/v1/integrations/salesforce').set(c.org.auth).send({ organization_id: c.sf.organizationId, client_id: c.sf.clientId, create_leads: false });
+  expect(put.status).toBe(200);
+  const entries = (await s.api.http.get('/v1/audit?resource_type=integration').set(c.org.auth)).body;
+  expect(entries[0]).toMatchObject({ resource_id: 'salesforce', before: { crm: 'salesforce', create_leads: true }, after: { crm: 'salesforce', create_leads: false } });
+  expect(JSON.stringify(entries)).not.toContain(c.sf.clientSecret);
+}, 60_000);
