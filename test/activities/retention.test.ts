@@ -13,7 +13,8 @@ import { apiSuite, newOrg, publishRules, startWorker, testConfig, type TestOrg, 
 const suite = apiSuite({ RETENTION_MIN_DAYS: '7', RETENTION_MAX_DAYS: '1000' });
 let worker: TestWorker;
 beforeAll(async () => {
-  worker = await startWorker(testConfig().TEMPORAL_TASK_QUEUE);
+  // Notifications and deliveries are left to the files that test them (an outbox dispatcher here would send theirs).
+  worker = await startWorker(testConfig().TEMPORAL_TASK_QUEUE, {}, { outbox: false });
 });
 afterAll(() => worker?.stop());
 

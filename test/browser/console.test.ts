@@ -8,7 +8,7 @@ import { startMailCapture, type MailCapture } from '../../src/dev/mailCapture';
 import { createUserWithLink } from '../../src/services/users';
 import { CHROMIUM_ARGS, chromiumPath } from '../helpers/chromium';
 import { personWithRole } from '../helpers/people';
-import { newOrg, startApi, startWorker, type TestApi, type TestOrg, type TestWorker } from '../helpers/stack';
+import { newOrg, startApi, startWorker, testConfig, type TestApi, type TestOrg, type TestWorker } from '../helpers/stack';
 import { waitFor } from '../helpers/wait';
 
 /**
@@ -35,7 +35,8 @@ beforeAll(async () => {
   const executablePath = chromiumPath();
   mail = await startMailCapture();
   api = startApi({ SMTP_URL: mail.url, MAIL_FROM: 'Routeswit <console@routeswit.test>' });
-  worker = await startWorker();
+  // Invitations are mailed by the API; the outbox (other files' notifications) is left to the files that test it.
+  worker = await startWorker(testConfig().TEMPORAL_TASK_QUEUE, {}, { outbox: false });
   server = api.app.listen(0, '127.0.0.1');
   await new Promise((r) => server.once('listening', r));
   base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;

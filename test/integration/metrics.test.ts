@@ -1,18 +1,21 @@
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { serveMetrics } from '../../src/metrics/server';
-import { apiSuite, publishRules, startWorker, testConfig, type TestWorker } from '../helpers/stack';
+import { apiSuite, publishRules, startWorker, type TestWorker } from '../helpers/stack';
 
 /**
  * Issue 31: /metrics, on an address of its own, tells an operator what the README says to watch: requests by
  * route template, lead → assigned, routing outcomes, the outboxes, the background jobs, the database pool.
  */
-const suite = apiSuite();
+// A task queue of its own: the lead must be routed by this process's worker, whose registry is read here.
+const QUEUE = `metrics-${process.pid}`;
+const suite = apiSuite({ TEMPORAL_TASK_QUEUE: QUEUE });
 let worker: TestWorker;
 let server: Server;
 let url: string;
 beforeAll(async () => {
-  worker = await startWorker(testConfig().TEMPORAL_TASK_QUEUE);
+  // Notifications and deliveries are left to the files that test them (an outbox dispatcher here would send theirs).
+  worker = await startWorker(QUEUE, { TEMPORAL_TASK_QUEUE: QUEUE }, { outbox: false });
   server = await serveMetrics('127.0.0.1:0', suite.api.deps.db, 'api', suite.api.deps.logger);
   url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/metrics`;
 });

@@ -13,7 +13,8 @@ import { waitFor } from '../helpers/wait';
 const suite = apiSuite();
 let worker: TestWorker;
 beforeAll(async () => {
-  worker = await startWorker(testConfig().TEMPORAL_TASK_QUEUE);
+  // Notifications and deliveries are left to the files that test them (an outbox dispatcher here would send theirs).
+  worker = await startWorker(testConfig().TEMPORAL_TASK_QUEUE, {}, { outbox: false });
 });
 afterAll(() => worker?.stop());
 
