@@ -76,8 +76,18 @@ export async function erasePerson(db: Db, orgId: string, email: string): Promise
           })
       : 0;
     const contactCount = contacts.length ? await trx('contacts').whereIn('id', contacts).update({ email: null, external_id: null, name: null, phone: null, company: null, attributes: '{}', updated_at: trx.fn.now() }) : 0;
-    // Timeline data may quote the lead (an update's changes): only the facts in columns stay.
-    const events = leadIds.length ? await trx('events').whereIn('lead_id', leadIds).update({ data: JSON.stringify({ erased: true }) }) : 0;
+    // Timeline data that quotes the person: an update's old and new values (the fields changed stay), and a
+    // closing reason someone typed. Every event keeps the shape its type documents.
+    const events = leadIds.length
+      ? await trx('events')
+          .whereIn('lead_id', leadIds)
+          .whereIn('type', ['UPDATED', 'CLOSED'])
+          .update({
+            data: trx.raw(`CASE type
+              WHEN 'UPDATED' THEN jsonb_build_object('changes', COALESCE((SELECT jsonb_object_agg(k, jsonb_build_object('from', NULL, 'to', NULL)) FROM jsonb_object_keys(data->'changes') AS k), '{}'::jsonb))
+              ELSE jsonb_build_object('reason', '(erased)') END`),
+          })
+      : 0;
     const activities = contacts.length ? await trx('activities').whereIn('contact_id', contacts).update({ notes: null }) : 0;
     const notifications = leadIds.length
       ? await trx('notifications')

@@ -1,4 +1,5 @@
 import { newId } from '../../src/ids';
+import { LeadDetail } from '../../src/schemas/leads';
 import { workflowIdFor } from '../../src/lead/model';
 import { apiSuite, newOrg, publishRules, startWorker, testConfig, type TestOrg, type TestWorker } from '../helpers/stack';
 import { waitFor } from '../helpers/wait';
@@ -73,6 +74,13 @@ it('leaves nothing of the person in any table, outbox or Temporal history, and k
     const lead = await db()('leads').where({ id }).first();
     expect(lead).toMatchObject({ email: 'erased@erased.invalid', assigned_rep_id: planted.rep.id, status: 'CLOSED', first_name: null, attributes: {} });
     expect(lead.routing.rule_id).toBe('everyone');
+    // The lead as the API shows it still has the documented shape (conformance: the timeline's data did not).
+    const shown = await suite.api.http.get(`/v1/leads/${id}`).set(org.auth);
+    expect(LeadDetail.safeParse(shown.body).error?.issues ?? []).toEqual([]);
+    if (id === planted.leads[0]) {
+      // The update is still on the timeline: which field changed, not from what to what.
+      expect(shown.body.timeline.find((e: { type: string }) => e.type === 'UPDATED').data).toEqual({ changes: { company: { from: null, to: null } } });
+    }
     // Temporal deletes asynchronously (a closed execution within about half a minute).
     await waitFor(
       () => suite.api.deps.temporal.client.workflow.getHandle(workflowIdFor(id)).describe().then(() => null, (err: Error) => (/not found/i.test(err.message) ? true : null)),
