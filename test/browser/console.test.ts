@@ -57,6 +57,10 @@ afterAll(async () => {
 
 /** A browser of its own (cookies apart), that may only talk to this server, failing on any page error. */
 async function person(): Promise<{ context: BrowserContext; page: Page; errors: string[] }> {
+  return browserPerson();
+}
+
+async function browserPerson(): Promise<{ context: BrowserContext; page: Page; errors: string[] }> {
   const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
   const page = await context.newPage();
   const errors: string[] = [];
@@ -247,6 +251,25 @@ it('connects Salesforce from the Integrations page, showing the outbound message
   expect(url).toMatch(/\/v1\/integrations\/salesforce\/outbound-message\?token=[\w-]{20,}$/);
   await page.getByRole('button', { name: 'I have stored it' }).click();
   await page.getByText('token=********').waitFor();
+  expect(errors).toEqual([]);
+  await context.close();
+}, 60_000);
+
+it('sets retention and forgets a person from Settings, with a confirmation', async () => {
+  const person = `forget-${process.pid}@console.io`;
+  const lead = (await api.http.post('/v1/leads').set(org.auth).send({ email: person, first_name: 'Fern' })).body;
+  const { context, page, errors } = await browserPerson();
+  await signIn(page, OWNER);
+  await go(page, 'Settings', 'Settings');
+  await page.getByLabel('Audit entries').fill('400');
+  await page.getByRole('button', { name: 'Save retention' }).click();
+  await page.getByText('Retention saved.').waitFor();
+  expect((await api.http.get('/v1/organization').set(org.auth)).body.retention).toMatchObject({ audit_days: 400, own: ['audit_days'] });
+  await page.getByLabel('Email of the person to forget').fill(person);
+  await page.getByRole('button', { name: 'Erase', exact: true }).click();
+  await page.getByRole('dialog').getByRole('button', { name: 'Erase' }).click();
+  await page.getByText(/Erased: 1 leads, 1 contacts/).waitFor();
+  expect((await api.http.get(`/v1/leads/${lead.id}`).set(org.auth)).body).toMatchObject({ email: 'erased@erased.invalid', first_name: null });
   expect(errors).toEqual([]);
   await context.close();
 }, 60_000);
