@@ -27,14 +27,18 @@ export function Integrations({ session }: { session: Session }) {
                   <dt>Last owner sync</dt><dd>{when(hubspot.status.last_owner_sync_at)}</dd>
                 </dl>
                 {writer && (
-                  <div className="row">
-                    <button type="button" onClick={() => run(async () => {
+                  <CrmActions
+                    name="HubSpot"
+                    syncLabel="Sync owners now"
+                    sync={async () => {
                       const r = await must(api.POST('/v1/integrations/hubspot/owners/sync'));
-                      all.reload();
                       return `${r.mapped} reps mapped; reps without an owner: ${r.unmapped_reps.map((x) => x.email).join(', ') || 'none'}.`;
-                    })}>Sync owners now</button>
-                    <ConfirmButton label="Disconnect HubSpot" danger question="Disconnect HubSpot? Leads stop coming in from it and owners are no longer written back." onConfirm={() => run(async () => { await must(api.DELETE('/v1/integrations/hubspot')); all.reload(); return 'HubSpot disconnected.'; })} />
-                  </div>
+                    }}
+                    disconnect={() => must(api.DELETE('/v1/integrations/hubspot'))}
+                    consequence="Leads stop coming in from it and owners are no longer written back."
+                    run={run}
+                    done={all.reload}
+                  />
                 )}
               </>
             ) : writer ? (
@@ -62,14 +66,18 @@ export function Integrations({ session }: { session: Session }) {
                   <dt>Last user sync</dt><dd>{when(salesforce.status.last_owner_sync_at)}</dd>
                 </dl>
                 {writer && (
-                  <div className="row">
-                    <button type="button" onClick={() => run(async () => {
+                  <CrmActions
+                    name="Salesforce"
+                    syncLabel="Sync users now"
+                    sync={async () => {
                       const r = await must(api.POST('/v1/integrations/salesforce/users/sync'));
-                      all.reload();
                       return `${r.mapped} reps mapped; reps without a user: ${r.unmapped_reps.map((x) => x.email).join(', ') || 'none'}; deactivated users taken off: ${r.inactive_owners.length}.`;
-                    })}>Sync users now</button>
-                    <ConfirmButton label="Disconnect Salesforce" danger question="Disconnect Salesforce? Its outbound messages are refused and owners are no longer written." onConfirm={() => run(async () => { await must(api.DELETE('/v1/integrations/salesforce')); all.reload(); return 'Salesforce disconnected.'; })} />
-                  </div>
+                    }}
+                    disconnect={() => must(api.DELETE('/v1/integrations/salesforce'))}
+                    consequence="Its outbound messages are refused and owners are no longer written."
+                    run={run}
+                    done={all.reload}
+                  />
                 )}
               </>
             ) : writer ? (
@@ -139,6 +147,16 @@ function ConnectSalesforce({ onDone }: { onDone: (message: string) => void }) {
       <button type="submit" className="primary">Connect Salesforce</button>
       {problem && <p className="error" role="alert">{problem}</p>}
     </form>
+  );
+}
+
+/** A connected CRM's two actions: map its owners to reps now, and disconnect (confirmed). */
+function CrmActions(p: { name: string; syncLabel: string; sync: () => Promise<string>; disconnect: () => Promise<unknown>; consequence: string; run: (what: () => Promise<string>) => Promise<boolean>; done: () => void }) {
+  return (
+    <div className="row">
+      <button type="button" onClick={() => p.run(async () => { const said = await p.sync(); p.done(); return said; })}>{p.syncLabel}</button>
+      <ConfirmButton label={`Disconnect ${p.name}`} danger question={`Disconnect ${p.name}? ${p.consequence}`} onConfirm={() => p.run(async () => { await p.disconnect(); p.done(); return `${p.name} disconnected.`; })} />
+    </div>
   );
 }
 
