@@ -99,7 +99,14 @@ describe('an SLA with REMIND → NOTIFY_MANAGER → REASSIGN', () => {
     expect(posts[3]).toMatch(new RegExp(`New lead[\\s\\S]*<@${secondId}>`));
     for (const p of posts) expect(p).toContain(leadLink);
 
-    const log = (await api.http.get(`/v1/notifications?lead_id=${lead.id}`).set(org.auth)).body;
+    // A message reaches the receiver a moment before its row says SENT (the send, then the record): wait for the record.
+    const log = await waitFor(
+      async () => {
+        const all = (await api.http.get(`/v1/notifications?lead_id=${lead.id}`).set(org.auth)).body;
+        return all.filter(mine).length >= 8 && all.every((n: { status: string }) => n.status !== 'PENDING') ? all : null;
+      },
+      { timeoutMs: 15_000, what: 'the eight notifications recorded' },
+    );
     expect(log.filter(mine)).toHaveLength(8);
     expect(new Set(log.map((n: { status: string }) => n.status))).toEqual(new Set(['SENT']));
     const timeline = (await api.http.get(`/v1/leads/${lead.id}`).set(org.auth)).body.timeline;
