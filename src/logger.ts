@@ -1,4 +1,5 @@
 import pino, { type Logger } from 'pino';
+import { traceIds } from './telemetry/tracing';
 
 export type { Logger };
 
@@ -8,6 +9,8 @@ export function createLogger(level: string, name: string): Logger {
     name,
     base: { service: name },
     timestamp: pino.stdTimeFunctions.isoTime,
+    // A line written inside a traced span names it, so a log search leads to the trace and back.
+    mixin: () => traceIds() ?? {},
     // Keys and secrets must never reach the logs, even when a request is logged whole.
     redact: { paths: ['req.headers.authorization', 'authorization', 'secret', '*.secret'], censor: '[redacted]' },
   });

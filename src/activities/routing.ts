@@ -13,6 +13,7 @@ import { FAILURE } from '../lead/model';
 import { selectRep, slaPlan, takeTurn, type OwnerInfo, type Selection, type SharedState } from '../routing';
 import type { Action, Stage } from '../routing/schema';
 import { notBefore } from './clock';
+import { currentTraceparent } from '../telemetry/tracing';
 import type { NotifyDeps } from './notify';
 import type { RulesetCache, RulesetMatch } from './rulesetCache';
 import { ruleIdOf, waiting, writeDecisions, type Decision, type RouteLeadRequest } from './routingWrites';
@@ -202,7 +203,9 @@ export function routingActivities(deps: { db: Db; rulesets: RulesetCache; notify
      * (a new run for a lead whose earlier run ended).
      */
     routeLead(req: RouteLeadRequest): Promise<RouteOutcome> {
-      return batches.submit(req.orgId, req);
+      // A batch is written in the trace of whichever attempt began it: each attempt names its own.
+      const traceParent = currentTraceparent();
+      return batches.submit(req.orgId, traceParent ? { ...req, traceParent } : req);
     },
   };
 }

@@ -25,6 +25,8 @@ export interface RouteLeadRequest extends RouteRequest {
   leadId: string;
   /** The workflow's clock (see notBefore). */
   now: number;
+  /** Set by the worker, not the workflow: the trace this attempt runs in, which its webhook deliveries continue. */
+  traceParent?: string;
 }
 
 /** An attempt whose rep (or lack of one) is decided and must be written. */
@@ -118,7 +120,7 @@ async function markLeads(trx: Knex.Transaction, decisions: Decision[], made: Map
 
 /** The decision's outcome event: assigned (or reassigned) to the rep, or left waiting, and why. */
 function outcomeEvent(d: Decision, m: Made | undefined, before: string | null): NewEvent {
-  const base = { org_id: d.req.orgId, lead_id: d.req.leadId, occurred_at: d.at };
+  const base = { org_id: d.req.orgId, lead_id: d.req.leadId, occurred_at: d.at, trace_parent: d.req.traceParent };
   if (!m) {
     const { reason, retryAt } = waiting(d);
     return { ...base, type: 'UNASSIGNED', step_key: `attempt:${d.req.attempt}:no-rep`, data: { reason, previous_rep_id: before, retry_at: retryAt === null ? null : new Date(retryAt).toISOString() } };

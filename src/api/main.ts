@@ -1,3 +1,5 @@
+// First: tracing hooks the loading of express and pg (see src/telemetry).
+import { tracing } from '../telemetry/api';
 import { loadConfigOrExit } from '../config';
 import { dbFromConfig } from '../db/knex';
 import { createLogger } from '../logger';
@@ -31,7 +33,7 @@ async function main(): Promise<void> {
     const { unfinished } = await drainer.drain(config.API_SHUTDOWN_GRACE_SECONDS * 1000);
     if (unfinished) logger.warn({ unfinished }, 'requests still unanswered at the end of the grace period were cut off');
     metrics?.close();
-    await Promise.allSettled([db.destroy(), temporal.close()]);
+    await Promise.allSettled([db.destroy(), temporal.close(), tracing.shutdown()]);
     logger.info({ clean: unfinished === 0 }, 'API stopped');
     process.exit(0);
   };

@@ -4,6 +4,7 @@ import { ApiError } from '../errors';
 import type { Logger } from '../logger';
 import { isUnavailable } from '../temporal/errors';
 import { httpRequests } from '../metrics/metrics';
+import { bindTrace, withRequestId } from '../telemetry/tracing';
 
 const UNAUTHENTICATED_PATHS = new Set(['/healthz', '/readyz']);
 
@@ -15,13 +16,14 @@ export const requestId: RequestHandler = (req, res, next) => {
   const id = typeof given === 'string' && CALLER_REQUEST_ID.test(given) ? given : newId('request');
   res.locals.requestId = id;
   res.setHeader('X-Request-Id', id);
-  next();
+  withRequestId(id, next);
 };
 
 export function accessLog(logger: Logger): RequestHandler {
   return (req, res, next) => {
     const started = process.hrtime.bigint();
-    res.on('finish', () => {
+    // Bound to the request's trace: the line is written when the answer has gone, outside the request's context.
+    res.on('finish', bindTrace(() => {
       const ms = Number(process.hrtime.bigint() - started) / 1e6;
       // The route template (/v1/leads/:id), never the path itself: one series per route, not per lead.
       const route = req.route?.path ? `${req.baseUrl}${String(req.route.path)}` : 'unmatched';
@@ -33,10 +35,12 @@ export function accessLog(logger: Logger): RequestHandler {
         status: res.statusCode,
         ms: Math.round(ms * 10) / 10,
         key_id: res.locals.keyId,
+        org_id: res.locals.orgId,
+        lead_id: res.locals.leadId,
       };
       if (res.statusCode >= 500) logger.error(entry, 'request failed');
       else logger.info(entry, 'request');
-    });
+    }));
     next();
   };
 }

@@ -203,6 +203,7 @@ export function handlerFor(spec: AnyRoute, deps: ApiDeps): RequestHandler {
     try {
       principal = await authenticated(req, deps);
       res.locals.keyId = principal.keyId;
+      res.locals.orgId = principal.orgId;
       deps.limits.perKey.take(principal.keyId);
       if (!hasScope(principal, spec.scope)) throw forbidden(principal.userId ? `Your role does not allow this (it needs ${spec.scope})` : `This key lacks the ${spec.scope} scope`);
 
@@ -254,6 +255,7 @@ export function handlerFor(spec: AnyRoute, deps: ApiDeps): RequestHandler {
       } else {
         payload = await spec.handler(ctx, input);
       }
+      res.locals.leadId = leadIdOf(spec.tag, firstParam, payload);
       const answer = canRead ? payload : receiptOf(payload, body, [...(spec.receipt ?? []), ...(spec.secretFields ?? [])]);
       if (idem && !(await idempotency.finish(deps.db, idem, 200, answer, spec.secretFields))) res.setHeader('Idempotent-Replay-Kept', 'false');
       if (audited) {
@@ -277,6 +279,14 @@ export function handlerFor(spec: AnyRoute, deps: ApiDeps): RequestHandler {
 function withoutSecrets(payload: unknown, fields: readonly string[] = []): unknown {
   if (!fields.length || !payload || typeof payload !== 'object' || Array.isArray(payload)) return payload;
   return Object.fromEntries(Object.entries(payload).filter(([k]) => !fields.includes(k)));
+}
+
+/** The lead a request is about, for its log line: a lead route's path id, or the lead it created. */
+function leadIdOf(tag: string, param: unknown, payload: unknown): string | undefined {
+  if (tag !== 'Leads') return undefined;
+  if (typeof param === 'string') return param;
+  const id = payload && typeof payload === 'object' && 'id' in payload ? payload.id : undefined;
+  return typeof id === 'string' ? id : undefined;
 }
 
 function serializeForReplay(err: unknown, requestId: string): unknown {

@@ -26,6 +26,8 @@ export interface NewEvent {
   rep_id?: string | null;
   data?: object;
   occurred_at?: Date;
+  /** The trace it happens in: handed to the deliveries that announce it, not stored with the event. */
+  trace_parent?: string;
 }
 
 /**
@@ -37,7 +39,7 @@ export interface NewEvent {
 export async function insertEvents(db: Conn, events: NewEvent[]): Promise<Array<string | null>> {
   const ids = events.map(() => newId('event'));
   const insert = db('events')
-    .insert(events.map((e, i) => ({ id: ids[i], rep_id: null, ...e, data: JSON.stringify(e.data ?? {}) })))
+    .insert(events.map(({ trace_parent: _, ...e }, i) => ({ id: ids[i], rep_id: null, ...e, data: JSON.stringify(e.data ?? {}) })))
     .onConflict(['lead_id', 'step_key'])
     .ignore()
     .returning(['id', 'occurred_at']);
@@ -55,7 +57,7 @@ export async function insertEvents(db: Conn, events: NewEvent[]): Promise<Array<
     if (!at || !hook) continue;
     const key = `${e.org_id}/${hook}`;
     if (!announced.has(key)) announced.set(key, { orgId: e.org_id, hook, events: [] });
-    announced.get(key)!.events.push({ eventId: ids[i]!, data: { lead_id: e.lead_id, rep_id: e.rep_id ?? null, ...(e.data ?? {}) }, at });
+    announced.get(key)!.events.push({ eventId: ids[i]!, data: { lead_id: e.lead_id, rep_id: e.rep_id ?? null, ...(e.data ?? {}) }, at, traceParent: e.trace_parent });
   }
   for (const a of announced.values()) await queueDeliveries(db, a.orgId, a.hook, hooksFor(subscribers, a.orgId, a.hook), a.events);
   return ids.map((id) => (written.has(id) ? id : null));

@@ -49,6 +49,8 @@ export interface Announced {
   eventId: string;
   data: object;
   at: Date;
+  /** The trace the event happened in; its delivery continues it. */
+  traceParent?: string;
 }
 
 /** An active webhook and the events it subscribes to, as read beside the events it may announce. */
@@ -76,7 +78,7 @@ export async function queueDeliveries(db: Conn, orgId: string, type: WebhookEven
   if (!hookIds.length || !events.length) return 0;
   const rows = events.flatMap((e) => {
     const payload = JSON.stringify({ id: e.eventId, type, created_at: e.at.toISOString(), data: e.data });
-    return hookIds.map((id) => ({ id: newId('delivery'), org_id: orgId, webhook_id: id, event_id: e.eventId, event_type: type, payload, status: 'PENDING' }));
+    return hookIds.map((id) => ({ id: newId('delivery'), org_id: orgId, webhook_id: id, event_id: e.eventId, event_type: type, payload, status: 'PENDING', trace_parent: e.traceParent ?? null }));
   });
   await db('webhook_deliveries').insert(rows).onConflict(['webhook_id', 'event_id']).ignore();
   return hookIds.length;
@@ -139,9 +141,8 @@ export async function failDelivery(db: Conn, id: string, error?: string): Promis
 }
 
 /** Deliveries waiting for a workflow to carry them, oldest first. */
-export async function undispatchedDeliveries(db: Conn, limit: number): Promise<string[]> {
-  const rows: Array<{ id: string }> = await db('webhook_deliveries').where({ status: 'PENDING' }).whereNull('dispatched_at').orderBy('created_at').limit(limit).select('id');
-  return rows.map((r) => r.id);
+export function undispatchedDeliveries(db: Conn, limit: number): Promise<Array<{ id: string; trace_parent: string | null }>> {
+  return db('webhook_deliveries').where({ status: 'PENDING' }).whereNull('dispatched_at').orderBy('created_at').limit(limit).select('id', 'trace_parent');
 }
 
 export async function markDispatched(db: Conn, id: string): Promise<void> {

@@ -1,4 +1,6 @@
 import { Client, Connection } from '@temporalio/client';
+import { OpenTelemetryWorkflowClientInterceptor } from '@temporalio/interceptors-opentelemetry';
+import { tracingActive } from '../telemetry/tracing';
 import type { Config } from '../config';
 import { routeswitDataConverter } from './codec';
 import { describeConnectError } from './connect';
@@ -24,7 +26,9 @@ export type TemporalConfig = Pick<Config, 'TEMPORAL_CONNECTION' | 'TEMPORAL_NAME
 export function createTemporal(config: TemporalConfig): Temporal {
   const options = config.TEMPORAL_CONNECTION.options;
   const connection = Connection.lazy(options);
-  const client = new Client({ connection, namespace: config.TEMPORAL_NAMESPACE, dataConverter: routeswitDataConverter(config.ENCRYPTION_KEYS) });
+  // Traced, a started or signalled workflow carries the caller's trace in its headers.
+  const interceptors = tracingActive() ? { workflow: [new OpenTelemetryWorkflowClientInterceptor()] } : undefined;
+  const client = new Client({ connection, namespace: config.TEMPORAL_NAMESPACE, dataConverter: routeswitDataConverter(config.ENCRYPTION_KEYS), interceptors });
   // Readiness must answer now, not after the default retry schedule; an empty interceptor list means one attempt.
   const probe = Connection.lazy({ ...options, interceptors: [] });
   return {

@@ -9,6 +9,7 @@ import type { NotificationRetry, notificationWorkflow } from '../workflows/notif
 import type { webhookDeliveryWorkflow } from '../workflows/webhook';
 import { markNotificationDispatched, stalledNotifications, undispatchedNotifications } from '../db/notifications';
 import { everyInterval, type BackgroundJob } from './job';
+import { withTraceparent } from '../telemetry/tracing';
 
 /**
  * Sends what activities and API requests wrote to an outbox in their own transactions, after they commit:
@@ -46,9 +47,10 @@ async function startFor(o: DispatcherDeps, workflowType: string, workflowId: str
     });
 }
 
-async function handDelivery(o: DispatcherDeps, id: string, again: boolean): Promise<void> {
+async function handDelivery(o: DispatcherDeps, id: string, again: boolean, traceParent?: string | null): Promise<void> {
   const args: Parameters<typeof webhookDeliveryWorkflow> = [{ deliveryId: id }];
-  await startFor(o, 'webhookDeliveryWorkflow', `webhook-${id}`, args, again, `Webhook delivery ${id}`);
+  // The delivery's workflow joins the trace of the event it announces (a lead's routing).
+  await withTraceparent(traceParent, () => startFor(o, 'webhookDeliveryWorkflow', `webhook-${id}`, args, again, `Webhook delivery ${id}`));
   await markDispatched(o.db, id);
 }
 
@@ -65,7 +67,7 @@ export const notificationRetry = (config: Pick<Config, 'NOTIFICATION_RETRY_INITI
 
 export async function dispatchOnce(o: DispatcherDeps): Promise<number> {
   const ids = await undispatchedDeliveries(o.db, DISPATCH_BATCH);
-  for (const id of ids) await handDelivery(o, id, false);
+  for (const d of ids) await handDelivery(o, d.id, false, d.trace_parent);
   const notes = await undispatchedNotifications(o.db, DISPATCH_BATCH);
   for (const id of notes) await handNotification(o, id, false);
   return ids.length + notes.length;

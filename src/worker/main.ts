@@ -1,3 +1,5 @@
+// First: tracing hooks the loading of pg and http (see src/telemetry).
+import { tracing } from '../telemetry/worker';
 import { serveMetrics } from '../metrics/server';
 import { NativeConnection, Runtime, makeTelemetryFilterString } from '@temporalio/worker';
 import { notificationSettings } from '../activities/notifications';
@@ -77,6 +79,7 @@ async function main(): Promise<void> {
     poolSize: config.DATABASE_POOL_MAX,
     shutdown: { graceSeconds: config.WORKER_SHUTDOWN_GRACE_SECONDS, forceSeconds: config.WORKER_SHUTDOWN_FORCE_SECONDS },
     versioning,
+    tracing,
   });
   const health = config.WORKER_HEALTH_PORT === undefined ? null : await serveHealth(worker, config.WORKER_HEALTH_PORT, config.WORKER_HEALTH_HOST);
   const metrics = config.WORKER_APP_METRICS_ADDRESS ? await serveMetrics(config.WORKER_APP_METRICS_ADDRESS, db, 'worker', logger) : null;
@@ -99,6 +102,7 @@ async function main(): Promise<void> {
     await Promise.all([sweeper.stop(), dispatcher.stop(), crmDispatcher.stop(), feeder.stop()]);
     await Promise.allSettled([connection.close(), temporal.close()]);
     await db.destroy();
+    await tracing.shutdown();
   })();
   const done = await Promise.race([cleanup.then(() => true), new Promise<false>((r) => setTimeout(() => r(false), CLEANUP_MS).unref())]);
   logger.info({ clean: done && !outcome }, 'worker stopped');

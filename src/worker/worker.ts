@@ -1,6 +1,9 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { NativeConnection, Worker, type WorkerDeploymentOptions, type WorkerOptions } from '@temporalio/worker';
+import { NativeConnection, Worker, type BundleOptions, type WorkerDeploymentOptions, type WorkerOptions } from '@temporalio/worker';
+import { OpenTelemetryActivityInboundInterceptor, OpenTelemetryActivityOutboundInterceptor, makeWorkflowExporter } from '@temporalio/interceptors-opentelemetry';
+import type { Tracing } from '../telemetry/tracing';
+import { leadLogInterceptors } from './activityLog';
 import { createActivities, type ActivityDeps } from '../activities';
 import type { NotificationSettings } from '../activities/notifications';
 import type { Db } from '../db/knex';
@@ -36,6 +39,8 @@ export interface RouteswitWorkerOptions {
   versioning?: WorkerDeploymentOptions;
   /** A bundle prebuilt by `npm run build` (or a test's global setup) skips bundling at start-up. */
   workflowBundlePath?: string;
+  /** Tracing on: workflows from the traced bundle, activities in the trace that scheduled them. */
+  tracing?: Tracing;
   tuning?: Partial<Pick<WorkerOptions, 'maxConcurrentActivityTaskExecutions' | 'maxConcurrentWorkflowTaskExecutions' | 'maxCachedWorkflows' | 'maxConcurrentLocalActivityExecutions'>>;
 }
 
@@ -46,6 +51,36 @@ export function defaultBundlePath(): string | undefined {
   return fs.existsSync(candidate) ? candidate : undefined;
 }
 
+const TRACING_INTERCEPTORS = require.resolve('@temporalio/interceptors-opentelemetry/lib/workflow-interceptors');
+
+/**
+ * What the workflow bundle is built from. The traced bundle adds the tracing interceptors, which cost every
+ * workflow task a few spans: a deployment that does not trace runs the plain one.
+ */
+export function bundleOptions(traced: boolean): Pick<BundleOptions, 'workflowsPath' | 'workflowInterceptorModules'> {
+  return { workflowsPath: WORKFLOWS_PATH, workflowInterceptorModules: traced ? [TRACING_INTERCEPTORS] : [] };
+}
+
+/** `npm run build` writes the traced bundle beside the plain one. */
+export const tracedBundlePath = (plain: string) => plain.replace(/\.js$/, '.traced.js');
+
+/** The prebuilt bundle to run, or none (bundled at start, slower) when the one tracing needs was not built. */
+function chooseBundle(plain: string | undefined, traced: boolean): string | undefined {
+  if (!plain || !traced) return plain;
+  const candidate = tracedBundlePath(plain);
+  return fs.existsSync(candidate) ? candidate : undefined;
+}
+
+function tracingOptions(tracing: Tracing | undefined): Pick<WorkerOptions, 'interceptors' | 'sinks'> {
+  if (!tracing?.enabled) return { interceptors: { activity: [leadLogInterceptors] } };
+  return {
+    interceptors: {
+      activity: [(ctx) => ({ inbound: new OpenTelemetryActivityInboundInterceptor(ctx), outbound: new OpenTelemetryActivityOutboundInterceptor(ctx) }), leadLogInterceptors],
+      workflowModules: [TRACING_INTERCEPTORS],
+    },
+    sinks: { exporter: makeWorkflowExporter(tracing.spanProcessor!, tracing.resource!) },
+  };
+}
 const DEFAULT_POOL_SIZE = 10;
 const DEFAULT_SHUTDOWN = { graceSeconds: 10, forceSeconds: 30 };
 
@@ -54,7 +89,8 @@ const DEFAULT_SHUTDOWN = { graceSeconds: 10, forceSeconds: 30 };
  * of another deployment poll the same queue (see identity.ts).
  */
 export async function createWorker(opts: RouteswitWorkerOptions): Promise<Worker> {
-  const bundle = opts.workflowBundlePath;
+  const traced = opts.tracing?.enabled ?? false;
+  const bundle = chooseBundle(opts.workflowBundlePath, traced);
   const deployment = opts.deploymentId ?? (await deploymentId(opts.db));
   const poolSize = opts.poolSize ?? DEFAULT_POOL_SIZE;
   const shutdown = opts.shutdown ?? DEFAULT_SHUTDOWN;
@@ -66,6 +102,7 @@ export async function createWorker(opts: RouteswitWorkerOptions): Promise<Worker
     identity: workerIdentity(deployment),
     dataConverter: routeswitDataConverter(opts.encryptionKeys),
     ...(bundle ? { workflowBundle: { codePath: bundle } } : { workflowsPath: WORKFLOWS_PATH }),
+    ...tracingOptions(opts.tracing),
     activities: createActivities({ db: opts.db, taskQueue: opts.taskQueue, outboundTargets: opts.outboundTargets, encryptionKeys: opts.encryptionKeys, notifications: opts.notifications, temporal: opts.temporal, crm: opts.crm, crmLeads: opts.crmLeads, retention: opts.retention }),
     // Each local activity holds a pooled connection: more at once than the pool only queues them inside the
     // pool, where they time out. Regular activities include webhook calls that wait on the network.

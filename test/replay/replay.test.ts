@@ -3,6 +3,7 @@ import path from 'node:path';
 import { historyFromJSON } from '@temporalio/common/lib/proto-utils';
 import { Worker } from '@temporalio/worker';
 import { routeswitDataConverter } from '../../src/temporal/codec';
+import { tracedBundlePath } from '../../src/worker/worker';
 import { quietTemporalRuntime, testConfig } from '../helpers/stack';
 
 /**
@@ -19,11 +20,21 @@ describe('the recorded histories', () => {
     for (const h of index.histories) expect(fs.existsSync(path.join(DIR, h.file))).toBe(true);
   });
 
-  it.each(index.histories.map((h) => [h.file, h.shows, h.workflowId] as const))('%s (%s) replays without nondeterminism', async (file, _shows, workflowId) => {
+  // The traced bundle (the tracing interceptors added) must replay the same histories: tracing can be turned
+  // on or off under running workflows.
+  const bundles = { plain: process.env.TEST_WORKFLOW_BUNDLE!, traced: tracedBundlePath(process.env.TEST_WORKFLOW_BUNDLE!) };
+  const cases = index.histories.flatMap((h) => (['plain', 'traced'] as const).map((b) => [h.file, b, h.shows, h.workflowId] as const));
+  it.each(cases)('%s (%s bundle; %s) replays without nondeterminism', async (file, bundle, _shows, workflowId) => {
     quietTemporalRuntime();
     const history = historyFromJSON(JSON.parse(fs.readFileSync(path.join(DIR, file), 'utf8')));
     await Worker.runReplayHistory(
-      { workflowBundle: { codePath: process.env.TEST_WORKFLOW_BUNDLE! }, dataConverter: routeswitDataConverter(testConfig().ENCRYPTION_KEYS), replayName: file },
+      {
+        workflowBundle: { codePath: bundles[bundle] },
+        dataConverter: routeswitDataConverter(testConfig().ENCRYPTION_KEYS),
+        replayName: file,
+        // The traced bundle's workflows hand their spans to this sink; in a replay nothing is exported.
+        ...(bundle === 'traced' ? { sinks: { exporter: { export: { fn: () => undefined } } } } : {}),
+      },
       history,
       workflowId,
     );

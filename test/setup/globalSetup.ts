@@ -5,7 +5,7 @@ import { bundleWorkflowCode } from '@temporalio/worker';
 import { startDevServer } from '../../src/dev/temporalServer';
 import { ensureConsoleBuilt } from '../../src/dev/console';
 import { ensureTemporalCli, ensureTestServer, projectRoot } from '../../src/dev/tools';
-import { WORKFLOWS_PATH } from '../../src/worker/worker';
+import { bundleOptions, tracedBundlePath } from '../../src/worker/worker';
 import { freshDatabase } from '../helpers/database';
 
 /**
@@ -30,9 +30,11 @@ export default async function globalSetup(): Promise<void> {
 
   const artifacts = path.join(projectRoot(), 'test', 'artifacts');
   fs.mkdirSync(artifacts, { recursive: true });
-  const bundle = await bundleWorkflowCode({ workflowsPath: WORKFLOWS_PATH, logger: quietLogger });
   const bundlePath = path.join(artifacts, 'workflow-bundle.js');
-  fs.writeFileSync(bundlePath, bundle.code);
+  // Both as `npm run build` makes them: the traced one is replayed too, and run by the tracing test.
+  for (const [file, traced] of [[bundlePath, false], [tracedBundlePath(bundlePath), true]] as const) {
+    fs.writeFileSync(file, (await bundleWorkflowCode({ ...bundleOptions(traced), logger: quietLogger })).code);
+  }
   process.env.TEST_WORKFLOW_BUNDLE = bundlePath;
 
   // A certificate for local HTTPS receivers (a Slack-format webhook): trusted by the stack under test through
