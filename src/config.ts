@@ -147,6 +147,12 @@ const EnvSchema = z
     WORKER_SHUTDOWN_GRACE_SECONDS: z.coerce.number().int().min(0).max(3600).default(10),
     /** After SIGTERM: the worker stops by this time whatever is in flight (the container's stop grace period must be longer). */
     WORKER_SHUTDOWN_FORCE_SECONDS: z.coerce.number().int().min(1).max(3600).default(20),
+    /**
+     * Workflows the worker keeps in memory between their tasks (the sticky cache). An open lead waiting on its SLA
+     * timer needs none: evicted, it is replayed from its history when its timer fires. Bounds the worker's memory
+     * however many leads are open (bench:soak measures it); unset, the SDK sizes it from the heap.
+     */
+    WORKER_MAX_CACHED_WORKFLOWS: z.coerce.number().int().min(0).max(100_000).optional(),
     /** Worker Versioning: workers announce a deployment version; short-lived workflows stay on the build that started them. */
     WORKER_VERSIONING: bool.default(false),
     WORKER_DEPLOYMENT_NAME: z.string().min(1).default('routeswit'),

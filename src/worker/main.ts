@@ -80,6 +80,7 @@ async function main(): Promise<void> {
     shutdown: { graceSeconds: config.WORKER_SHUTDOWN_GRACE_SECONDS, forceSeconds: config.WORKER_SHUTDOWN_FORCE_SECONDS },
     versioning,
     tracing,
+    ...(config.WORKER_MAX_CACHED_WORKFLOWS === undefined ? {} : { tuning: { maxCachedWorkflows: config.WORKER_MAX_CACHED_WORKFLOWS } }),
   });
   const health = config.WORKER_HEALTH_PORT === undefined ? null : await serveHealth(worker, config.WORKER_HEALTH_PORT, config.WORKER_HEALTH_HOST);
   const metrics = config.WORKER_APP_METRICS_ADDRESS ? await serveMetrics(config.WORKER_APP_METRICS_ADDRESS, db, 'worker', logger) : null;
