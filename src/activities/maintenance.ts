@@ -12,6 +12,12 @@ export interface RetentionSettings {
 
 /** Rows per purge statement: each a short transaction, so routing never waits long behind one. */
 const PURGE_BATCH = 500;
+/**
+ * After each batch the purge rests this many times as long as the batch took: it takes at most a quarter of the
+ * database's time. At full speed (bench:purge: 70,000 timeline rows a second on 2 cores) it tripled lead →
+ * assigned p99 while it ran; an hour's worth at a million leads a day still takes under a minute.
+ */
+const PURGE_REST_FACTOR = 3;
 /** One run's budget; what is left waits for the next hour's run. */
 const PURGE_BUDGET_MS = 4 * 60_000;
 
@@ -31,10 +37,12 @@ export function maintenanceActivities(db: Db, retention?: RetentionSettings) {
         for (const kind of RETAINED) {
           const days = retentionDays(retention, org.retention[`${kind}_days`], kind);
           for (;;) {
+            const started = Date.now();
             const n = await purgeBatch(db, org.id, kind, days, PURGE_BATCH);
             purged[kind] += n;
             heartbeat(purged);
             if (n < PURGE_BATCH || Date.now() > until) break;
+            await new Promise((r) => setTimeout(r, (Date.now() - started) * PURGE_REST_FACTOR));
           }
           if (Date.now() > until) return purged;
         }
