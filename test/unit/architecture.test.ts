@@ -8,7 +8,8 @@ import path from 'node:path';
  */
 const LAYER: Record<string, number> = {
   ids: 0,
-  logger: 0,
+  logger: 0.5,
+  telemetry: 0,
   concurrency: 0,
   crypto: 0,
   net: 0,
