@@ -6,6 +6,8 @@ export interface UserRow {
   email: string;
   name: string;
   role: string;
+  /** A manager's teams: what of the intelligence they see. */
+  teams: string[];
   password_hash: string | null;
   failed_sign_ins: number;
   locked_until: Date | null;
@@ -46,7 +48,7 @@ export const listUsers = (db: Db, orgId: string, after: string | undefined, limi
  * Changes a user unless it would leave the organization without an active owner (then null): the
  * organization's owners are locked for the check, so two demotions at once cannot both pass.
  */
-export async function updateUserKeepingAnOwner(db: Db, orgId: string, id: string, patch: Partial<Pick<UserRow, 'role' | 'active' | 'name'>>): Promise<UserRow | 'LAST_OWNER' | undefined> {
+export async function updateUserKeepingAnOwner(db: Db, orgId: string, id: string, patch: Partial<Pick<UserRow, 'role' | 'active' | 'name' | 'teams'>>): Promise<UserRow | 'LAST_OWNER' | undefined> {
   return db.transaction(async (trx) => {
     const owners = await trx<UserRow>('users').where({ org_id: orgId, role: 'owner', active: true }).forUpdate().select('id');
     const user = await trx<UserRow>('users').where({ org_id: orgId, id }).forUpdate().first();

@@ -26,6 +26,13 @@ export function IdOf(kind: IdKind, description?: string) {
     .meta({ description: description ?? `${kind} id`, example: `${ID_PREFIXES[kind]}_0mijkl000abcdefghijklm` });
 }
 
+/** Teams as reps name them: a manager's teams are these names. */
+export const TeamList = z
+  .array(z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/, 'team names are 1-64 letters, digits, ".", "_" or "-"'))
+  .max(50)
+  .refine((t) => new Set(t).size === t.length, 'teams must not repeat')
+  .meta({ uniqueItems: true });
+
 export const ErrorDetail = z.object({ path: z.string(), message: z.string() });
 
 export const ErrorBody = z

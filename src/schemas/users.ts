@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { SCOPES, OPERATOR_SCOPES, type Scope } from './apiKeys';
-import { Email, IdOf, Timestamp, TrimmedText } from './common';
+import { Email, IdOf, TeamList, Timestamp, TrimmedText } from './common';
 
 /**
  * People who sign in to the console, each with one role. A role is a set of the API's scopes, so a person
@@ -32,6 +32,7 @@ export const User = z
     email: z.string(),
     name: z.string(),
     role: Role,
+    teams: z.array(z.string()).meta({ description: "A manager's teams: the intelligence they see is limited to them" }),
     active: z.boolean(),
     sign_in: z.enum(['PASSWORD', 'NONE']).meta({ description: 'NONE: invited but never accepted, or signed in by single sign-on only' }),
     locked_until: Timestamp.nullable().meta({ description: 'Set after repeated failed sign-ins' }),
@@ -44,6 +45,7 @@ export type User = z.infer<typeof User>;
 export const UserUpdate = z
   .strictObject({
     role: Role.optional(),
+    teams: TeamList.optional().meta({ description: "A manager's teams (reps' team names): their intelligence is limited to these" }),
     active: z.boolean().optional().meta({ description: 'false signs the user out everywhere and keeps them out' }),
     name: TrimmedText(1, 200).optional(),
   })

@@ -15,6 +15,8 @@ export interface Principal {
   userId?: string;
   kind: 'SECRET' | 'RESTRICTED';
   scopes: ReadonlySet<Scope>;
+  /** A manager signed in: the teams whose intelligence they may see (keys and other roles see every team). */
+  teams?: readonly string[];
 }
 
 const TOKEN_RE = /^(sk|rk)_live_[0-9a-z]{40}$/;

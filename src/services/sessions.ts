@@ -93,7 +93,14 @@ export async function authenticateSession(deps: Deps, token: string, csrf: strin
   if (!found) throw unauthorized('Your session has ended: sign in again');
   if (unsafe && !csrfMatches(token, csrf)) throw forbidden('Missing or wrong X-CSRF-Token: send the csrf_token of GET /v1/session with every change');
   const role = found.user.role as Role;
-  return { orgId: found.user.org_id, keyId: found.user.id, userId: found.user.id, kind: role === 'owner' ? 'SECRET' : 'RESTRICTED', scopes: new Set(ROLE_SCOPES[role]) };
+  return {
+    orgId: found.user.org_id,
+    keyId: found.user.id,
+    userId: found.user.id,
+    kind: role === 'owner' ? 'SECRET' : 'RESTRICTED',
+    scopes: new Set(ROLE_SCOPES[role]),
+    ...(role === 'manager' ? { teams: found.user.teams } : {}),
+  };
 }
 
 export async function currentSession(deps: Deps, token: string | undefined): Promise<Session> {

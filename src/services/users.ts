@@ -26,6 +26,7 @@ export function presentUser(row: store.UserRow): User {
     email: row.email,
     name: row.name,
     role: row.role as Role,
+    teams: row.teams,
     active: row.active,
     sign_in: row.password_hash ? 'PASSWORD' : 'NONE',
     locked_until: row.locked_until && row.locked_until.getTime() > Date.now() ? row.locked_until.toISOString() : null,

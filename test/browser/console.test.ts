@@ -102,6 +102,8 @@ it('an owner invites a manager, who builds, tests and publishes a rule, then rea
   await manager.page.getByRole('heading', { name: 'Overview' }).waitFor();
   expect(await manager.page.locator('#who').innerText()).toContain(`${MANAGER.email}), manager`);
   expect(manager.page.url()).toBe(`${base}/console`);
+  // A manager sees their teams' figures; this one has none yet.
+  await manager.page.getByText('You manage no team yet').waitFor();
 
   // Two reps in team emea.
   const m = manager.page;
@@ -181,6 +183,15 @@ it('an owner invites a manager, who builds, tests and publishes a rule, then rea
   await audit.getByRole('cell', { name: 'Olive Owner' }).first().waitFor();
   expect(await audit.getByRole('row', { name: /Max Manager published ruleset/ }).count()).toBe(1);
   expect(await audit.getByRole('row', { name: /Olive Owner created invitation/ }).count()).toBe(1);
+
+  // The owner makes emea the manager's team; the manager's Overview then shows emea's day, its reps by name.
+  await owner.page.getByLabel('Teams of Max Manager').fill('emea');
+  await owner.page.getByRole('button', { name: 'Save teams' }).click();
+  await owner.page.getByText(`${MANAGER.email} manages emea.`).waitFor();
+  await m.goto(`${base}/console`);
+  await m.getByRole('heading', { name: 'Reps today' }).waitFor();
+  await m.getByRole('cell', { name: /Ada Lovelace|Bob Noyce/ }).first().waitFor();
+  expect(await m.getByText('You manage no team yet').count()).toBe(0);
   expect([...owner.errors, ...manager.errors]).toEqual([]);
   await owner.context.close();
   await manager.context.close();

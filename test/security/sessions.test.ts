@@ -103,6 +103,31 @@ it('a role change takes effect at once: the demoted manager is signed out, and a
   expect(refused.body.error.message).toMatch(/Your role does not allow this \(it needs reps:write\)/);
 });
 
+it("a manager sees their own teams' intelligence, not another team's nor the whole organization's", async () => {
+  const owner = await personWithRole(suite.api, suite.org, 'owner');
+  const manager = await personWithRole(suite.api, suite.org, 'manager');
+  const summary = (team?: string) => http().get(`/v1/intelligence/summary${team ? `?team=${team}` : ''}`).set('Cookie', manager.cookie);
+  // Without teams, nothing: an owner gives managers their teams.
+  const none = await summary();
+  expect({ status: none.status, message: none.body.error.message }).toEqual({ status: 403, message: expect.stringMatching(/You manage no team yet/) });
+
+  const reps = await Promise.all(['emea', 'amer'].map((team) => http().post('/v1/reps').set(suite.org.auth).send({ name: `Rep ${team}`, email: emailFor(team), teams: [team] })));
+  const set = await http().patch(`/v1/users/${manager.id}`).set(owner.write).send({ teams: ['emea'] });
+  expect({ status: set.status, teams: set.body.teams }).toEqual({ status: 200, teams: ['emea'] });
+  // One team: theirs by default, and only its reps.
+  const mine = await summary();
+  expect(mine.status).toBe(200);
+  expect(mine.body.reps.map((r: { rep_id: string }) => r.rep_id)).toEqual([reps[0]!.body.id]);
+  expect((await summary('emea')).status).toBe(200);
+  const other = await summary('amer');
+  expect({ status: other.status, message: other.body.error.message }).toEqual({ status: 403, message: "Managers see their own teams' figures: ask for team=emea" });
+  expect((await http().get('/v1/intelligence/timeseries?metric=received&team=amer').set('Cookie', manager.cookie)).status).toBe(403);
+  // An admin and a key see every team, as before.
+  expect((await http().get('/v1/intelligence/summary?team=amer').set(suite.org.auth)).status).toBe(200);
+  // Teams are a manager's: refused when not team names.
+  expect((await http().patch(`/v1/users/${manager.id}`).set(owner.write).send({ teams: ['no spaces'] })).status).toBe(422);
+});
+
 it('keeps an active owner: the last one can be neither demoted nor deactivated', async () => {
   const org = await newOrg(db());
   const owner = await personWithRole(suite.api, org, 'owner');

@@ -1555,6 +1555,8 @@ export interface components {
             email: string;
             name: string;
             role: components["schemas"]["Role"];
+            /** @description A manager's teams: the intelligence they see is limited to them */
+            teams: string[];
             active: boolean;
             /**
              * @description NONE: invited but never accepted, or signed in by single sign-on only
@@ -4562,6 +4564,8 @@ export interface components {
         };
         UserUpdate: {
             role?: components["schemas"]["Role"];
+            /** @description A manager's teams (reps' team names): their intelligence is limited to these */
+            teams?: string[];
             /** @description false signs the user out everywhere and keeps them out */
             active?: boolean;
             name?: string;

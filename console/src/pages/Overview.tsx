@@ -1,3 +1,4 @@
+import { useState } from 'react';
 import { api, must, type Session } from '../api';
 import { Link, Loaded, useLoad, when } from '../ui';
 
@@ -8,15 +9,28 @@ export function Overview({ session }: { session: Session }) {
   const since = new Date();
   since.setHours(0, 0, 0, 0);
   const from = since.toISOString();
-  const summary = useLoad(() => must(api.GET('/v1/intelligence/summary', { params: { query: { from } } })), [from]);
+  // A manager sees their own teams' figures, one team at a time.
+  const teams = session.user.role === 'manager' ? session.user.teams : null;
+  const [team, setTeam] = useState<string | undefined>(teams?.[0]);
+  const teamless = teams !== null && teams.length === 0;
+  const summary = useLoad(() => (teamless ? Promise.resolve(null) : must(api.GET('/v1/intelligence/summary', { params: { query: { from, ...(team ? { team } : {}) } } }))), [from, team, teamless]);
   const alerts = useLoad(() => must(api.GET('/v1/intelligence/alerts', { params: { query: { open: 'true', limit: 20 } } })), []);
   const crm = useLoad(() => must(api.GET('/v1/integrations')), []);
   return (
     <>
       <h1>Overview</h1>
       <p className="muted">Today since {since.toLocaleTimeString()} · signed in as {session.user.role}</p>
+      {teams && teams.length > 1 && (
+        <label>
+          Team{' '}
+          <select value={team} onChange={(e) => setTeam(e.target.value)}>
+            {teams.map((t) => <option key={t}>{t}</option>)}
+          </select>
+        </label>
+      )}
+      {teamless && <p role="status">You manage no team yet: an owner sets your teams in Settings → People.</p>}
       <Loaded value={summary} what="today's numbers">
-        {(s) => (
+        {(s) => s && (
           <>
             <div className="tiles">
               <Tile label="Leads received" value={s.leads.received} />

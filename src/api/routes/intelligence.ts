@@ -5,8 +5,23 @@ import { Alert, AlertListQuery, Digest, Monitor, MonitorCreate, MonitorUpdate } 
 import * as service from '../../services/intelligence';
 import * as monitors from '../../services/monitors';
 import { listRoute, route } from '../route';
+import { forbidden } from '../../errors';
+import type { Principal } from '../../services/apiKeys';
 
 const tag = 'Intelligence';
+
+/**
+ * A manager sees their own teams' figures: the team the query names when it is theirs, their one team when it
+ * names none. Keys and the other roles see every team.
+ */
+function teamFor(principal: Principal, team: string | undefined): string | undefined {
+  const mine = principal.teams;
+  if (!mine) return team;
+  if (team !== undefined && mine.includes(team)) return team;
+  if (team === undefined && mine.length === 1) return mine[0];
+  if (!mine.length) throw forbidden('You manage no team yet: an owner gives managers their teams (PATCH /v1/users/{id} with teams)');
+  throw forbidden(`Managers see their own teams' figures: ask for team=${mine.join(', team=')}`);
+}
 
 export const intelligenceRoutes = [
   route({
@@ -24,7 +39,7 @@ export const intelligenceRoutes = [
     scope: 'intelligence:read',
     query: WindowQuery,
     response: Summary,
-    handler: (ctx, { query }) => service.summary(ctx.deps, ctx.orgId, query),
+    handler: (ctx, { query }) => service.summary(ctx.deps, ctx.orgId, { ...query, team: teamFor(ctx.principal, query.team) }),
   }),
   route({
     method: 'get',
@@ -38,7 +53,7 @@ export const intelligenceRoutes = [
     scope: 'intelligence:read',
     query: TimeseriesQuery,
     response: Timeseries,
-    handler: (ctx, { query }) => service.timeseries(ctx.deps, ctx.orgId, query),
+    handler: (ctx, { query }) => service.timeseries(ctx.deps, ctx.orgId, { ...query, team: teamFor(ctx.principal, query.team) }),
   }),
 ];
 
