@@ -32,6 +32,12 @@ const UNTRACED_PATHS = /^\/(healthz|readyz|metrics)(\/|$|\?)/;
 
 let active = false;
 
+const pathOnly = (url: string | undefined): string => (url ?? '/').split('?')[0]!;
+function originOnly(req: { protocol?: string | null; hostname?: string | null; host?: string | null; port?: number | string | null }): string {
+  const host = req.hostname ?? req.host ?? 'localhost';
+  return `${req.protocol ?? 'http:'}//${host}${req.port ? `:${req.port}` : ''}`;
+}
+
 /** Which exporters the environment asks for: none unless OTEL_TRACES_EXPORTER or an OTLP endpoint is set. */
 export function exportersFromEnv(env: Env): Array<'otlp' | 'console'> {
   if (env.OTEL_SDK_DISABLED?.trim().toLowerCase() === 'true') return [];
@@ -65,7 +71,12 @@ export function startTracing(serviceName: string, env: Env = process.env): Traci
   registerInstrumentations({
     tracerProvider: provider,
     instrumentations: [
-      new HttpInstrumentation({ ignoreIncomingRequestHook: (req) => UNTRACED_PATHS.test(req.url ?? '') }),
+      new HttpInstrumentation({
+        ignoreIncomingRequestHook: (req) => UNTRACED_PATHS.test(req.url ?? ''),
+        // A query may carry a person's email (GET /v1/leads?email=); a webhook's or Slack's URL its secret.
+        startIncomingSpanHook: (req) => ({ 'http.target': pathOnly(req.url), 'http.url': pathOnly(req.url) }),
+        startOutgoingSpanHook: (req) => ({ 'http.url': originOnly(req), 'http.target': '/' }),
+      }),
       new ExpressInstrumentation({ ignoreLayersType: [ExpressLayerType.MIDDLEWARE] }),
       // Statements only, never their values (a lead's email is a value); and no trace of its own for a
       // background job's polling, which no request asked for.

@@ -78,7 +78,8 @@ it('follows one lead from the request through its workflow, routing and SQL to t
   await helper.http.post('/v1/reps').set(org.auth).send({ name: 'Tracy', email: `tracy-${Date.now()}@t.io`, teams: ['t'] });
   const rs = await helper.http.post('/v1/rules').set(org.auth).send({ name: 't', rules: [{ id: 'everyone', then: { strategy: 'ROUND_ROBIN', team: 't' } }] });
   await helper.http.post(`/v1/rules/${rs.body.id}/publish`).set(org.auth);
-  await helper.http.post('/v1/webhooks').set(org.auth).send({ url: `http://127.0.0.1:${(hookServer.address() as AddressInfo).port}/hook`, events: ['lead.assigned'] });
+  // A receiver whose URL holds its secret, as Slack's and many others' do: it must not reach the trace.
+  await helper.http.post('/v1/webhooks').set(org.auth).send({ url: `http://127.0.0.1:${(hookServer.address() as AddressInfo).port}/hook/s3cr3t-path-token`, events: ['lead.assigned'] });
 
   const otel = { OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: `${collector.url}/v1/traces`, OTEL_EXPORTER_OTLP_TRACES_PROTOCOL: 'http/json', OTEL_BSP_SCHEDULE_DELAY: '100' };
   const common = { ...otel, TEMPORAL_TASK_QUEUE: taskQueue, LOG_LEVEL: 'info' };
@@ -105,10 +106,11 @@ it('follows one lead from the request through its workflow, routing and SQL to t
   const hook = await waitFor(async () => calls.find((h) => String(h.traceparent ?? '').includes(traceId)) ?? null, { timeoutMs: 30_000, what: 'the webhook call in the trace' });
   expect(hook['traceparent']).toMatch(new RegExp(`^00-${traceId}-[0-9a-f]{16}-01$`));
   const spanNames = () => collector.spans.filter((s) => s.traceId === traceId).map((s) => s.name);
-  await waitFor(async () => (spanNames().some((n) => /^POST/.test(n) && collector.spans.some((s) => s.traceId === traceId && s.service === 'routeswit-worker' && s.attributes['http.url']?.toString().endsWith('/hook'))) ? true : null), {
-    timeoutMs: 20_000,
-    what: 'the webhook call span exported',
-  });
+  const hookCall = (s: Span) => s.traceId === traceId && s.service === 'routeswit-worker' && s.name === 'POST' && s.attributes['net.peer.name'] === '127.0.0.1';
+  await waitFor(async () => (collector.spans.some(hookCall) ? true : null), { timeoutMs: 20_000, what: 'the webhook call span exported' });
+  // A search by the lead's account, in the same trace: the query stays out of it.
+  const search = await fetch(`${base}/v1/leads?account=traced-account.io`, { headers: { ...org.auth, traceparent: `00-${traceId}-${callerSpan}-01` } });
+  expect(search.status).toBe(200);
 
   // The lead workflow's own span ends when the lead's process does: closing the lead completes the tree.
   const closed = await fetch(`${base}/v1/leads/${lead.id}/close`, { method: 'POST', headers: { ...org.auth, 'content-type': 'application/json' }, body: JSON.stringify({ reason: 'won' }) });
@@ -136,11 +138,15 @@ it('follows one lead from the request through its workflow, routing and SQL to t
   const sql = one("the routing activity's SQL", (s) => s.attributes['db.system'] === 'postgresql' && ancestry(s).includes('RunActivity:routeLead'));
   const delivery = one('the webhook delivery workflow', (s) => s.name === 'RunWorkflow:webhookDeliveryWorkflow');
   const deliver = one('the delivery activity', (s) => s.name === 'RunActivity:deliverWebhook');
-  const call = one('the call to the receiver', (s) => s.attributes['http.url']?.toString().endsWith('/hook') === true);
+  const call = one('the call to the receiver', hookCall);
   for (const s of [started, run, routing, sql, delivery, deliver, call]) expect(ancestry(s)).toContain(request.name);
   expect(ancestry(call)).toEqual(expect.arrayContaining(['RunActivity:deliverWebhook', 'RunWorkflow:webhookDeliveryWorkflow', 'RunActivity:routeLead', 'RunWorkflow:leadWorkflow']));
-  // Statements are traced, never the lead's values.
-  expect(JSON.stringify(spans)).not.toContain('traced@t.io');
+  // Statements are traced, never the lead's values; URLs without their query or a receiver's path.
+  await waitFor(async () => (collector.spans.some((s) => s.traceId === traceId && s.attributes['http.method'] === 'GET') ? true : null), { what: 'the search span exported' });
+  const exported = JSON.stringify(collector.spans.filter((s) => s.traceId === traceId));
+  expect(exported).not.toContain('traced@t.io');
+  expect(exported).not.toContain('traced-account');
+  expect(exported).not.toContain('s3cr3t');
 
   // The log lines of both processes name the trace, the request, the organization and the lead.
   const lines = [...apiLog, ...workerLog].filter((l) => l.startsWith('{')).map((l) => JSON.parse(l) as Record<string, unknown>);
