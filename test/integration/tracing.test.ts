@@ -3,6 +3,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { freePort } from '../../src/dev/temporalServer';
+import { freshDatabase } from '../helpers/database';
 import { newOrg, startApi, type TestApi } from '../helpers/stack';
 import { waitFor } from '../helpers/wait';
 
@@ -65,7 +66,11 @@ afterAll(async () => {
 });
 
 it('follows one lead from the request through its workflow, routing and SQL to the webhook call', async () => {
-  helper = startApi({ TEMPORAL_TASK_QUEUE: taskQueue, RATE_LIMIT_PER_SECOND: '0' });
+  // A database of its own: outbox rows name no task queue, so other files' dispatchers on the shared database
+  // would hand this lead's delivery to their own, untraced workers.
+  const databaseUrl = process.env.DATABASE_URL!.replace(/\/[^/]*$/, '/routeswit_test_tracing');
+  await freshDatabase(databaseUrl);
+  helper = startApi({ TEMPORAL_TASK_QUEUE: taskQueue, RATE_LIMIT_PER_SECOND: '0', DATABASE_URL: databaseUrl });
   collector = await otlpReceiver();
   const calls: http.IncomingHttpHeaders[] = [];
   hookServer = http.createServer((req, res) => {
@@ -82,7 +87,7 @@ it('follows one lead from the request through its workflow, routing and SQL to t
   await helper.http.post('/v1/webhooks').set(org.auth).send({ url: `http://127.0.0.1:${(hookServer.address() as AddressInfo).port}/hook/s3cr3t-path-token`, events: ['lead.assigned'] });
 
   const otel = { OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: `${collector.url}/v1/traces`, OTEL_EXPORTER_OTLP_TRACES_PROTOCOL: 'http/json', OTEL_BSP_SCHEDULE_DELAY: '100' };
-  const common = { ...otel, TEMPORAL_TASK_QUEUE: taskQueue, LOG_LEVEL: 'info' };
+  const common = { ...otel, TEMPORAL_TASK_QUEUE: taskQueue, LOG_LEVEL: 'info', DATABASE_URL: databaseUrl };
   const apiPort = await freePort();
   const [apiLog, workerLog]: string[][] = [[], []];
   children.push(start('src/api/main.ts', { ...common, PORT: String(apiPort), HOST: '127.0.0.1', RATE_LIMIT_PER_SECOND: '0' }, apiLog));
