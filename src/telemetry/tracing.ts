@@ -1,15 +1,7 @@
 import { context, propagation, trace, type Context } from '@opentelemetry/api';
 import { W3CTraceContextPropagator } from '@opentelemetry/core';
-import { OTLPTraceExporter as OtlpGrpc } from '@opentelemetry/exporter-trace-otlp-grpc';
-import { OTLPTraceExporter as OtlpJson } from '@opentelemetry/exporter-trace-otlp-http';
-import { OTLPTraceExporter as OtlpProto } from '@opentelemetry/exporter-trace-otlp-proto';
-import { registerInstrumentations } from '@opentelemetry/instrumentation';
-import { ExpressInstrumentation, ExpressLayerType } from '@opentelemetry/instrumentation-express';
-import { HttpInstrumentation } from '@opentelemetry/instrumentation-http';
-import { PgInstrumentation } from '@opentelemetry/instrumentation-pg';
-import { Resource, detectResourcesSync, envDetectorSync, processDetectorSync, hostDetectorSync } from '@opentelemetry/resources';
-import { BatchSpanProcessor, ConsoleSpanExporter, type SpanExporter, type SpanProcessor } from '@opentelemetry/sdk-trace-base';
-import { NodeTracerProvider } from '@opentelemetry/sdk-trace-node';
+import type { Resource } from '@opentelemetry/resources';
+import type { SpanExporter, SpanProcessor } from '@opentelemetry/sdk-trace-base';
 
 /**
  * OpenTelemetry tracing, configured only by the standard OTEL_* variables and off unless they name an exporter:
@@ -49,11 +41,13 @@ export function exportersFromEnv(env: Env): Array<'otlp' | 'console'> {
   return named as Array<'otlp' | 'console'>;
 }
 
+// The SDK, its exporters and instrumentations load only when tracing is on: a process that does not trace
+// carries none of them.
 function otlpExporter(env: Env): SpanExporter {
   const protocol = (env.OTEL_EXPORTER_OTLP_TRACES_PROTOCOL ?? env.OTEL_EXPORTER_OTLP_PROTOCOL ?? 'http/protobuf').trim();
-  if (protocol === 'grpc') return new OtlpGrpc();
-  if (protocol === 'http/json') return new OtlpJson();
-  if (protocol === 'http/protobuf') return new OtlpProto();
+  if (protocol === 'grpc') return new (require('@opentelemetry/exporter-trace-otlp-grpc') as typeof import('@opentelemetry/exporter-trace-otlp-grpc')).OTLPTraceExporter();
+  if (protocol === 'http/json') return new (require('@opentelemetry/exporter-trace-otlp-http') as typeof import('@opentelemetry/exporter-trace-otlp-http')).OTLPTraceExporter();
+  if (protocol === 'http/protobuf') return new (require('@opentelemetry/exporter-trace-otlp-proto') as typeof import('@opentelemetry/exporter-trace-otlp-proto')).OTLPTraceExporter();
   throw new Error(`OTEL_EXPORTER_OTLP_PROTOCOL: ${protocol} is not one of grpc, http/protobuf, http/json`);
 }
 
@@ -64,6 +58,13 @@ function otlpExporter(env: Env): SpanExporter {
 export function startTracing(serviceName: string, env: Env = process.env): Tracing {
   const exporters = exportersFromEnv(env);
   if (!exporters.length) return OFF;
+  const { Resource, detectResourcesSync, envDetectorSync, processDetectorSync, hostDetectorSync } = require('@opentelemetry/resources') as typeof import('@opentelemetry/resources');
+  const { BatchSpanProcessor, ConsoleSpanExporter } = require('@opentelemetry/sdk-trace-base') as typeof import('@opentelemetry/sdk-trace-base');
+  const { NodeTracerProvider } = require('@opentelemetry/sdk-trace-node') as typeof import('@opentelemetry/sdk-trace-node');
+  const { registerInstrumentations } = require('@opentelemetry/instrumentation') as typeof import('@opentelemetry/instrumentation');
+  const { HttpInstrumentation } = require('@opentelemetry/instrumentation-http') as typeof import('@opentelemetry/instrumentation-http');
+  const { ExpressInstrumentation, ExpressLayerType } = require('@opentelemetry/instrumentation-express') as typeof import('@opentelemetry/instrumentation-express');
+  const { PgInstrumentation } = require('@opentelemetry/instrumentation-pg') as typeof import('@opentelemetry/instrumentation-pg');
   const resource = new Resource({ 'service.name': serviceName }).merge(detectResourcesSync({ detectors: [envDetectorSync, processDetectorSync, hostDetectorSync] }));
   const spanProcessors = exporters.map((e) => new BatchSpanProcessor(e === 'otlp' ? otlpExporter(env) : new ConsoleSpanExporter()));
   const provider = new NodeTracerProvider({ resource, spanProcessors });

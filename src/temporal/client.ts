@@ -1,5 +1,4 @@
 import { Client, Connection } from '@temporalio/client';
-import { OpenTelemetryWorkflowClientInterceptor } from '@temporalio/interceptors-opentelemetry';
 import { tracingActive } from '../telemetry/tracing';
 import type { Config } from '../config';
 import { routeswitDataConverter } from './codec';
@@ -27,7 +26,7 @@ export function createTemporal(config: TemporalConfig): Temporal {
   const options = config.TEMPORAL_CONNECTION.options;
   const connection = Connection.lazy(options);
   // Traced, a started or signalled workflow carries the caller's trace in its headers.
-  const interceptors = tracingActive() ? { workflow: [new OpenTelemetryWorkflowClientInterceptor()] } : undefined;
+  const interceptors = tracingActive() ? { workflow: [new (require('@temporalio/interceptors-opentelemetry/lib/client') as typeof import('@temporalio/interceptors-opentelemetry/lib/client')).OpenTelemetryWorkflowClientInterceptor()] } : undefined;
   const client = new Client({ connection, namespace: config.TEMPORAL_NAMESPACE, dataConverter: routeswitDataConverter(config.ENCRYPTION_KEYS), interceptors });
   // Readiness must answer now, not after the default retry schedule; an empty interceptor list means one attempt.
   const probe = Connection.lazy({ ...options, interceptors: [] });

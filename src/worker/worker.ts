@@ -1,7 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { NativeConnection, Worker, type BundleOptions, type WorkerDeploymentOptions, type WorkerOptions } from '@temporalio/worker';
-import { OpenTelemetryActivityInboundInterceptor, OpenTelemetryActivityOutboundInterceptor, makeWorkflowExporter } from '@temporalio/interceptors-opentelemetry';
 import type { Tracing } from '../telemetry/tracing';
 import { leadLogInterceptors } from './activityLog';
 import { createActivities, type ActivityDeps } from '../activities';
@@ -73,6 +72,9 @@ function chooseBundle(plain: string | undefined, traced: boolean): string | unde
 
 function tracingOptions(tracing: Tracing | undefined): Pick<WorkerOptions, 'interceptors' | 'sinks'> {
   if (!tracing?.enabled) return { interceptors: { activity: [leadLogInterceptors] } };
+  // Loaded only when tracing is on (see src/telemetry).
+  const otel = require('@temporalio/interceptors-opentelemetry/lib/worker') as typeof import('@temporalio/interceptors-opentelemetry/lib/worker');
+  const { OpenTelemetryActivityInboundInterceptor, OpenTelemetryActivityOutboundInterceptor, makeWorkflowExporter } = otel;
   return {
     interceptors: {
       activity: [(ctx) => ({ inbound: new OpenTelemetryActivityInboundInterceptor(ctx), outbound: new OpenTelemetryActivityOutboundInterceptor(ctx) }), leadLogInterceptors],
