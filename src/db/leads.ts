@@ -298,8 +298,8 @@ export async function untouchedLeadsOf(db: Db, orgId: string, repId: string): Pr
  * came), first; then those whose workflow was last seen more than `recheckSeconds` ago and still has not
  * routed them (lost, terminated). A backlog of leads whose workflows run but have not routed yet is skipped.
  */
-export function leadsStuckRouting(db: Db, graceSeconds: number, recheckSeconds: number, limit: number): Promise<Array<Pick<LeadRow, 'id' | 'org_id' | 'first_name' | 'last_name' | 'company' | 'source'>>> {
-  return db('leads')
+export function leadsStuckRouting(db: Db, graceSeconds: number, recheckSeconds: number, limit: number): Knex.QueryBuilder<LeadRow, StuckLead[]> {
+  return db<LeadRow, StuckLead[]>('leads')
     .where({ status: 'ROUTING' })
     .andWhere('received_at', '<', db.raw('now() - make_interval(secs => ?)', [graceSeconds]))
     // A bulk lead not started yet is the bulk feeder's to start (worker/bulkFeeder.ts), not late.
@@ -309,9 +309,25 @@ export function leadsStuckRouting(db: Db, graceSeconds: number, recheckSeconds: 
     .select('id', 'org_id', 'first_name', 'last_name', 'company', 'source');
 }
 
-/** The lead's workflow is running (just started, or found running). */
-export async function markWorkflowStarted(db: Db, ids: string[]): Promise<void> {
-  if (ids.length) await db('leads').whereIn('id', ids).update({ workflow_started_at: db.fn.now() });
+export type StuckLead = Pick<LeadRow, 'id' | 'org_id' | 'first_name' | 'last_name' | 'company' | 'source'>;
+
+/**
+ * Claims a batch of leadsStuckRouting for this sweeper, marking their workflows seen now: a sweeper on another
+ * worker skips them (and any lead a routing holds locked) and claims the next batch, so the sweep spreads over
+ * the workers. `was` is what the mark replaced, for a lead whose workflow could not be started after all.
+ */
+export async function claimLeadsStuckRouting(db: Db, graceSeconds: number, recheckSeconds: number, limit: number): Promise<Array<StuckLead & { was: Date | null }>> {
+  const pick = leadsStuckRouting(db, graceSeconds, recheckSeconds, limit).clearSelect().select('id', 'workflow_started_at AS was').forUpdate().skipLocked();
+  const { rows } = await db.raw<{ rows: Array<StuckLead & { was: Date | null }> }>(
+    'UPDATE leads l SET workflow_started_at = now() FROM (?) c WHERE l.id = c.id RETURNING l.id, l.org_id, l.first_name, l.last_name, l.company, l.source, c.was',
+    [pick],
+  );
+  return rows;
+}
+
+/** Gives back claims whose workflow could not be started: the next sweep takes them again. */
+export async function releaseLeadClaims(db: Db, claims: ReadonlyArray<{ id: string; was: Date | null }>): Promise<void> {
+  for (const c of claims) await db('leads').where({ id: c.id, status: 'ROUTING' }).update({ workflow_started_at: c.was });
 }
 
 /**

@@ -1,5 +1,6 @@
 import type { Knex } from 'knex';
 import type { Db } from './knex';
+import { outboxWritten } from './outbox';
 import type { NotificationChannel, NotificationKind, NotificationStatus } from '../notify/kinds';
 
 type Conn = Db | Knex.Transaction;
@@ -35,11 +36,13 @@ export type NewNotification = Pick<
 /** Queues notifications in the caller's transaction; one already queued under the same key is left alone. Returns those written. */
 export async function insertNotifications(db: Conn, rows: NewNotification[]): Promise<NotificationRow[]> {
   if (!rows.length) return [];
-  return db('notifications')
+  const written: NotificationRow[] = await db('notifications')
     .insert(rows.map((r) => ({ ...r, slack_message: r.slack_message === null ? null : JSON.stringify(r.slack_message) })))
     .onConflict('dedupe_key')
     .ignore()
     .returning('*');
+  if (written.length) outboxWritten(db);
+  return written;
 }
 
 export function findNotification(db: Conn, id: string): Promise<NotificationRow | undefined> {
@@ -64,15 +67,6 @@ export function listNotifications(db: Db, orgId: string, f: NotificationFilter, 
   if (f.status) q.andWhere({ status: f.status });
   if (before) q.andWhere('id', '<', before);
   return q;
-}
-
-export async function undispatchedNotifications(db: Conn, limit: number): Promise<string[]> {
-  const rows: Array<{ id: string }> = await db('notifications').whereNull('dispatched_at').andWhere({ status: 'PENDING' }).orderBy('created_at').limit(limit).select('id');
-  return rows.map((r) => r.id);
-}
-
-export async function markNotificationDispatched(db: Conn, id: string): Promise<void> {
-  await db('notifications').where({ id }).update({ dispatched_at: db.fn.now() });
 }
 
 /** PENDING long after being handed to a workflow: the workflow was lost (see the dispatcher). */

@@ -1,6 +1,7 @@
 import type { Knex } from 'knex';
 import type { Db } from './knex';
 import { newId } from '../ids';
+import { outboxWritten } from './outbox';
 import type { WebhookEvent } from '../lead/model';
 
 type Conn = Db | Knex.Transaction;
@@ -81,6 +82,7 @@ export async function queueDeliveries(db: Conn, orgId: string, type: WebhookEven
     return hookIds.map((id) => ({ id: newId('delivery'), org_id: orgId, webhook_id: id, event_id: e.eventId, event_type: type, payload, status: 'PENDING', trace_parent: e.traceParent ?? null }));
   });
   await db('webhook_deliveries').insert(rows).onConflict(['webhook_id', 'event_id']).ignore();
+  outboxWritten(db);
   return hookIds.length;
 }
 
@@ -140,14 +142,6 @@ export async function failDelivery(db: Conn, id: string, error?: string): Promis
   await db('webhook_deliveries').where({ id, status: 'PENDING' }).update({ status: 'FAILED', ...(error ? { last_error: error } : {}) });
 }
 
-/** Deliveries waiting for a workflow to carry them, oldest first. */
-export function undispatchedDeliveries(db: Conn, limit: number): Promise<Array<{ id: string; trace_parent: string | null }>> {
-  return db('webhook_deliveries').where({ status: 'PENDING' }).whereNull('dispatched_at').orderBy('created_at').limit(limit).select('id', 'trace_parent');
-}
-
-export async function markDispatched(db: Conn, id: string): Promise<void> {
-  await db('webhook_deliveries').where({ id }).update({ dispatched_at: db.fn.now() });
-}
 
 /**
  * Deliveries still PENDING long after they were handed to a workflow: the workflow failed, was terminated,

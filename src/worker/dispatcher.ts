@@ -1,13 +1,15 @@
 import { WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
 import type { Config } from '../config';
 import { withJobLock } from '../db/jobLocks';
-import { markDispatched, stalledDeliveries, undispatchedDeliveries } from '../db/webhooks';
+import { stalledDeliveries } from '../db/webhooks';
+import { claimUndispatched, markDispatched, onOutboxWritten, type OutboxTable } from '../db/outbox';
+import { inBatches } from '../concurrency';
 import { takeWakeRequests } from '../db/wakeRequests';
 import type { ServiceDeps } from '../services/deps';
 import { temporalNotifier } from '../services/leadSignals';
 import type { NotificationRetry, notificationWorkflow } from '../workflows/notification';
 import type { webhookDeliveryWorkflow } from '../workflows/webhook';
-import { markNotificationDispatched, stalledNotifications, undispatchedNotifications } from '../db/notifications';
+import { stalledNotifications } from '../db/notifications';
 import { everyInterval, type BackgroundJob } from './job';
 import { withTraceparent } from '../telemetry/tracing';
 
@@ -21,8 +23,14 @@ export type DispatcherDeps = Pick<ServiceDeps, 'db' | 'temporal' | 'logger'> & {
   notificationRetry?: NotificationRetry;
 };
 
-/** Rows handed on per round; the next round takes the rest. */
+/** Rows handed on per round; a full round is followed by another at once. */
 const DISPATCH_BATCH = 200;
+/** Workflow starts in flight at once: one at a time, a round of 200 took 200 round trips to Temporal. */
+const START_CONCURRENCY = 16;
+/** How long a worker's claim on outbox rows lasts: far longer than starting 200 workflows takes. */
+const CLAIM_SECONDS = 60;
+/** Rounds asked for by new rows run at most this often: under load a round takes many rows, not one each. */
+const NUDGE_GAP_MS = 50;
 const WAKE_BATCH = 100;
 /**
  * A delivery or notification still PENDING this long after it was dispatched has lost its workflow: longer
@@ -47,17 +55,33 @@ async function startFor(o: DispatcherDeps, workflowType: string, workflowId: str
     });
 }
 
-async function handDelivery(o: DispatcherDeps, id: string, again: boolean, traceParent?: string | null): Promise<void> {
+function startDelivery(o: DispatcherDeps, id: string, again: boolean, traceParent?: string | null): Promise<void> {
   const args: Parameters<typeof webhookDeliveryWorkflow> = [{ deliveryId: id }];
   // The delivery's workflow joins the trace of the event it announces (a lead's routing).
-  await withTraceparent(traceParent, () => startFor(o, 'webhookDeliveryWorkflow', `webhook-${id}`, args, again, `Webhook delivery ${id}`));
-  await markDispatched(o.db, id);
+  return withTraceparent(traceParent, () => startFor(o, 'webhookDeliveryWorkflow', `webhook-${id}`, args, again, `Webhook delivery ${id}`));
 }
 
-async function handNotification(o: DispatcherDeps, id: string, again: boolean): Promise<void> {
+function startNotification(o: DispatcherDeps, id: string, again: boolean): Promise<void> {
   const args: Parameters<typeof notificationWorkflow> = [{ notificationId: id, ...(o.notificationRetry ? { retry: o.notificationRetry } : {}) }];
-  await startFor(o, 'notificationWorkflow', `notification-${id}`, args, again, `Notification ${id}`);
-  await markNotificationDispatched(o.db, id);
+  return startFor(o, 'notificationWorkflow', `notification-${id}`, args, again, `Notification ${id}`);
+}
+
+type Row = { id: string; trace_parent?: string | null };
+const START: Record<OutboxTable, (o: DispatcherDeps, row: Row, again: boolean) => Promise<void>> = {
+  webhook_deliveries: (o, r, again) => startDelivery(o, r.id, again, r.trace_parent),
+  notifications: (o, r, again) => startNotification(o, r.id, again),
+};
+
+/**
+ * Starts the rows' workflows, several at once, and marks those started in one statement. A row whose start
+ * failed stays undispatched (a claimed one until its claim runs out) and is tried again; the first error is
+ * thrown once the others are marked.
+ */
+async function handOn(o: DispatcherDeps, table: OutboxTable, rows: readonly Row[], again: boolean): Promise<void> {
+  const errors = await inBatches(rows, START_CONCURRENCY, (r) => START[table](o, r, again).then(() => null, (err: unknown) => err));
+  await markDispatched(o.db, table, rows.filter((_, i) => errors[i] === null).map((r) => r.id));
+  const failed = errors.find((e) => e !== null);
+  if (failed) throw failed;
 }
 
 export const notificationRetry = (config: Pick<Config, 'NOTIFICATION_RETRY_INITIAL_SECONDS' | 'NOTIFICATION_MAX_ATTEMPTS'>): NotificationRetry => ({
@@ -65,20 +89,29 @@ export const notificationRetry = (config: Pick<Config, 'NOTIFICATION_RETRY_INITI
   maximumAttempts: config.NOTIFICATION_MAX_ATTEMPTS,
 });
 
-export async function dispatchOnce(o: DispatcherDeps): Promise<number> {
-  const ids = await undispatchedDeliveries(o.db, DISPATCH_BATCH);
-  for (const d of ids) await handDelivery(o, d.id, false, d.trace_parent);
-  const notes = await undispatchedNotifications(o.db, DISPATCH_BATCH);
-  for (const id of notes) await handNotification(o, id, false);
-  return ids.length + notes.length;
+/**
+ * Hands on a batch of each outbox, each on its own (a delivery that cannot start does not hold up
+ * notifications); true when a batch was full (there is more to take). The first failure is thrown at the end.
+ */
+export async function dispatchOnce(o: DispatcherDeps): Promise<boolean> {
+  const outcomes = await Promise.allSettled(
+    (['webhook_deliveries', 'notifications'] as const).map(async (table) => {
+      const rows = await claimUndispatched(o.db, table, DISPATCH_BATCH, CLAIM_SECONDS);
+      await handOn(o, table, rows, false);
+      return rows.length === DISPATCH_BATCH;
+    }),
+  );
+  const failed = outcomes.find((r) => r.status === 'rejected');
+  if (failed) throw failed.reason;
+  return outcomes.some((r) => r.status === 'fulfilled' && r.value);
 }
 
 /** Deliveries and notifications whose workflow is gone (failed, terminated) get a new one. */
 export async function redriveOnce(o: DispatcherDeps, afterSeconds = REDRIVE_AFTER_SECONDS): Promise<number> {
   const ids = await stalledDeliveries(o.db, afterSeconds, DISPATCH_BATCH);
-  for (const id of ids) await handDelivery(o, id, true);
+  await handOn(o, 'webhook_deliveries', ids.map((id) => ({ id })), true);
   const notes = await stalledNotifications(o.db, afterSeconds, DISPATCH_BATCH);
-  for (const id of notes) await handNotification(o, id, true);
+  await handOn(o, 'notifications', notes.map((id) => ({ id })), true);
   return ids.length + notes.length;
 }
 
@@ -94,7 +127,7 @@ export async function wakeOnce(o: DispatcherDeps): Promise<number> {
  * delays only its own work. They used to run in sequence, and a failing delivery meant no waiting lead was
  * woken for as long as it kept failing: in CI a lead waiting for a rep's capacity sat past its 30 s wait.
  */
-export async function dispatchRound(o: DispatcherDeps, steps: Array<(o: DispatcherDeps) => Promise<unknown>> = [dispatchOnce, wakeOnce, redriveOnce]): Promise<Error[]> {
+export async function dispatchRound(o: DispatcherDeps, steps: Array<(o: DispatcherDeps) => Promise<unknown>>): Promise<Error[]> {
   const failed: Error[] = [];
   for (const step of steps) {
     await step(o).catch((err: Error) => {
@@ -105,16 +138,37 @@ export async function dispatchRound(o: DispatcherDeps, steps: Array<(o: Dispatch
   return failed;
 }
 
+/**
+ * Two jobs. The outbox's rows are handed on by every worker at once, each claiming its own share, as soon as
+ * this process's routing has written some (and every `intervalMs` for rows written elsewhere): more workers
+ * hand on more. Waking leads and re-driving lost workflows are rare and run once per round whatever the number
+ * of workers.
+ */
 export function startDispatcher(o: DispatcherDeps & { intervalMs?: number }): BackgroundJob {
-  return everyInterval(
-    o.intervalMs ?? 1000,
+  const intervalMs = o.intervalMs ?? 1000;
+  const outbox = everyInterval(
+    intervalMs,
+    () => dispatchOnce(o),
+    (err) => o.logger.warn({ err }, 'handing on the outbox failed; the next round retries'),
+    'dispatcher',
+    NUDGE_GAP_MS,
+  );
+  const unsubscribe = onOutboxWritten(outbox.nudge);
+  const rest = everyInterval(
+    intervalMs,
     async () => {
       // One replica does a round; the others find the lock taken and skip it.
       await withJobLock(o.db, 'dispatcher', async () => {
-        await dispatchRound(o);
+        await dispatchRound(o, [wakeOnce, redriveOnce]);
       });
     },
     (err) => o.logger.warn({ err }, 'dispatch failed; next round will retry'),
-    'dispatcher',
+    'dispatcher-wake',
   );
+  return {
+    async stop() {
+      unsubscribe();
+      await Promise.all([outbox.stop(), rest.stop()]);
+    },
+  };
 }
