@@ -69,7 +69,7 @@ export function createActivities(deps: ActivityDeps) {
     ...diagnosticsActivities(deps.db),
     ...leadActivities({ db: deps.db, notify: deps.notifications, taskQueue: deps.taskQueue }),
     ...notificationActivities(deps.db, deps),
-    ...webhookActivities(deps.db, deps),
+    ...webhookActivities(deps.db, { ...deps, outboundCa: deps.notifications.outboundCa }),
     ...monitorActivities(deps.db),
     ...maintenanceActivities(deps.db, deps.retention),
     ...rerouteJobActivities({ db: deps.db, temporal: deps.temporal }),

@@ -9,7 +9,8 @@ import { sign } from '../crypto/webhookSignature';
 
 const TIMEOUT_MS = 10_000;
 
-export function webhookActivities(db: Db, opts: { outboundTargets: string; encryptionKeys?: string }) {
+/** `outboundCa`: a private CA (OUTBOUND_CA_FILE) that receivers' certificates may chain to. */
+export function webhookActivities(db: Db, opts: { outboundTargets: string; encryptionKeys?: string; outboundCa?: string }) {
   const policy = outboundPolicy(opts.outboundTargets);
   const keyring = opts.encryptionKeys ? parseKeyring(opts.encryptionKeys) : null;
   const signingSecret = (stored: string) => (keyring ? openText(keyring, stored) : stored);
@@ -37,7 +38,7 @@ export function webhookActivities(db: Db, opts: { outboundTargets: string; encry
           'routeswit-delivery': d.id,
           'routeswit-signature': sign(signingSecret(hook.secret), body, Math.floor(started.getTime() / 1000)),
         };
-        status = (await postJson(hook.url, body, headers, policy, TIMEOUT_MS)).status;
+        status = (await postJson(hook.url, body, headers, policy, TIMEOUT_MS, opts.outboundCa)).status;
         if (status < 200 || status >= 300) error = `receiver answered ${status}`;
       } catch (err) {
         error = describeFailure(err);

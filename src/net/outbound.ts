@@ -175,6 +175,6 @@ export function sendGuarded(url: string, body: string, policy: OutboundPolicy, o
 }
 
 /** POSTs JSON to `url` under the policy, discarding the answer's body (webhook deliveries). */
-export function postJson(url: string, body: string, headers: Record<string, string>, policy: OutboundPolicy, timeoutMs: number): Promise<OutboundResponse> {
-  return sendGuarded(url, body, policy, { headers, timeoutMs });
+export function postJson(url: string, body: string, headers: Record<string, string>, policy: OutboundPolicy, timeoutMs: number, ca?: string): Promise<OutboundResponse> {
+  return sendGuarded(url, body, policy, { headers, timeoutMs, ca });
 }

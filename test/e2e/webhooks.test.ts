@@ -4,6 +4,7 @@ import { verify } from '../../src/crypto/webhookSignature';
 import { REDRIVE_AFTER_SECONDS, startDispatcher } from '../../src/worker/dispatcher';
 import { newOrg, startApi, startWorker, type TestApi, type TestOrg, type TestWorker } from '../helpers/stack';
 import { waitFor } from '../helpers/wait';
+import { slackReceiver } from '../helpers/slackReceiver';
 
 interface Received {
   headers: http.IncomingHttpHeaders;
@@ -80,6 +81,23 @@ describe('webhooks', () => {
       const payload = JSON.parse(rx.received[2]!.body);
       expect(payload).toMatchObject({ type: 'lead.assigned', data: { lead_id: lead.body.id, rep_id: lead.body.assigned_rep_id } });
       expect(payload.id).toMatch(/^evt_/);
+    } finally {
+      await rx.close();
+    }
+  });
+
+  it('delivers to an HTTPS receiver whose certificate a private CA signed, trusted through OUTBOUND_CA_FILE', async () => {
+    const { org } = await orgWithTeam();
+    const rx = await slackReceiver();
+    try {
+      const hook = await api.http.post('/v1/webhooks').set(org.auth).send({ url: rx.url(`/hooks/${org.orgId}`), events: ['lead.assigned'] });
+      const lead = await api.http.post('/v1/leads').set(org.auth).send({ email: 'tls@acme.io' });
+      const deliveries = await waitFor(async () => {
+        const d = await api.http.get(`/v1/webhooks/${hook.body.id}/deliveries`).set(org.auth);
+        return d.body[0]?.attempts ? d.body : null;
+      }, { timeoutMs: 20_000, what: 'a delivery attempt' });
+      expect(deliveries[0]).toMatchObject({ status: 'DELIVERED', last_status_code: 200, last_error: null });
+      expect(rx.posts.filter((p) => p.path === `/hooks/${org.orgId}`).map((p) => (p.body as unknown as { data: { lead_id: string } }).data.lead_id)).toEqual([lead.body.id]);
     } finally {
       await rx.close();
     }
