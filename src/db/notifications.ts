@@ -88,7 +88,8 @@ export async function recordAttempt(db: Conn, id: string, error: string | null):
       attempts: db.raw('attempts + 1'),
       last_attempt_at: db.fn.now(),
       last_error: error,
-      ...(error === null ? { status: 'SENT', sent_at: db.fn.now() } : {}),
+      // Sent by the dispatcher's first attempt, it never went to a workflow: it was handed on all the same.
+      ...(error === null ? { status: 'SENT', sent_at: db.fn.now(), dispatched_at: db.raw('coalesce(dispatched_at, now())') } : {}),
     })
     .returning('*');
   return row as NotificationRow | undefined;

@@ -133,7 +133,8 @@ export async function recordAttempt(db: Conn, id: string, a: { status: number; e
       last_status_code: a.status || null,
       last_error: a.error,
       last_attempt_at: a.at,
-      ...(a.error ? {} : { status: 'DELIVERED', delivered_at: new Date() }),
+      // Delivered by the dispatcher's first attempt, it never went to a workflow: it was handed on all the same.
+      ...(a.error ? {} : { status: 'DELIVERED', delivered_at: new Date(), dispatched_at: db.raw('coalesce(dispatched_at, now())') }),
     });
 }
 

@@ -117,6 +117,18 @@ export function withTraceparent<T>(traceparent: string | null | undefined, fn: (
   return context.with(parent, fn);
 }
 
+/** Runs `fn` in a span of its own named `name` (the dispatcher's first attempt at an outbox row), ended when it settles. */
+export async function inSpan<T>(name: string, fn: () => Promise<T>): Promise<T> {
+  if (!active) return fn();
+  return trace.getTracer('routeswit').startActiveSpan(name, async (span) => {
+    try {
+      return await fn();
+    } finally {
+      span.end();
+    }
+  });
+}
+
 /** The ids a log line carries to find its trace: none outside a traced span. */
 export function traceIds(): { trace_id: string; span_id: string } | undefined {
   if (!active) return undefined;

@@ -11,20 +11,26 @@ import type { NotificationRetry, notificationWorkflow } from '../workflows/notif
 import type { webhookDeliveryWorkflow } from '../workflows/webhook';
 import { stalledNotifications } from '../db/notifications';
 import { everyInterval, type BackgroundJob } from './job';
-import { withTraceparent } from '../telemetry/tracing';
+import { inSpan, withTraceparent } from '../telemetry/tracing';
+import type { FirstAttempts } from './firstAttempts';
 
 /**
  * Sends what activities and API requests wrote to an outbox in their own transactions, after they commit:
- * webhook deliveries and notifications to their workflows, and wake-ups to the leads waiting for a rep who has room
- * again. Both are idempotent, so two workers doing the same row, or a crash halfway, is harmless.
+ * webhook deliveries and notifications (a first attempt here, their workflows for retries), and wake-ups to the
+ * leads waiting for a rep who has room again. All are idempotent, so two workers doing the same row, or a crash
+ * halfway, is harmless (a receiver may then get a delivery twice: webhooks are at least once).
  */
 export type DispatcherDeps = Pick<ServiceDeps, 'db' | 'temporal' | 'logger'> & {
   /** How notifications are retried (NOTIFICATION_MAX_ATTEMPTS, NOTIFICATION_RETRY_INITIAL_SECONDS); the workflow's default otherwise. */
   notificationRetry?: NotificationRetry;
+  /** The first attempt at each row, made here (see firstAttempts); without it every row goes to its workflow. */
+  firstAttempts?: FirstAttempts;
 };
 
 /** Rows handed on per round; a full round is followed by another at once. */
 const DISPATCH_BATCH = 200;
+/** First attempts in flight at once per worker: receivers answer in milliseconds, or time out after ten seconds. */
+const ATTEMPTS_IN_FLIGHT = 64;
 /** Workflow starts in flight at once: one at a time, a round of 200 took 200 round trips to Temporal. */
 const START_CONCURRENCY = 16;
 /** How long a worker's claim on outbox rows lasts: far longer than starting 200 workflows takes. */
@@ -55,21 +61,22 @@ async function startFor(o: DispatcherDeps, workflowType: string, workflowId: str
     });
 }
 
-function startDelivery(o: DispatcherDeps, id: string, again: boolean, traceParent?: string | null): Promise<void> {
-  const args: Parameters<typeof webhookDeliveryWorkflow> = [{ deliveryId: id }];
+/** `attemptsMade`: the dispatcher's first attempt failed; the workflow retries from there. */
+function startDelivery(o: DispatcherDeps, id: string, again: boolean, traceParent?: string | null, attemptsMade = 0): Promise<void> {
+  const args: Parameters<typeof webhookDeliveryWorkflow> = [{ deliveryId: id, ...(attemptsMade ? { attemptsMade } : {}) }];
   // The delivery's workflow joins the trace of the event it announces (a lead's routing).
   return withTraceparent(traceParent, () => startFor(o, 'webhookDeliveryWorkflow', `webhook-${id}`, args, again, `Webhook delivery ${id}`));
 }
 
-function startNotification(o: DispatcherDeps, id: string, again: boolean): Promise<void> {
-  const args: Parameters<typeof notificationWorkflow> = [{ notificationId: id, ...(o.notificationRetry ? { retry: o.notificationRetry } : {}) }];
+function startNotification(o: DispatcherDeps, id: string, again: boolean, attemptsMade = 0): Promise<void> {
+  const args: Parameters<typeof notificationWorkflow> = [{ notificationId: id, ...(o.notificationRetry ? { retry: o.notificationRetry } : {}), ...(attemptsMade ? { attemptsMade } : {}) }];
   return startFor(o, 'notificationWorkflow', `notification-${id}`, args, again, `Notification ${id}`);
 }
 
 type Row = { id: string; trace_parent?: string | null };
-const START: Record<OutboxTable, (o: DispatcherDeps, row: Row, again: boolean) => Promise<void>> = {
-  webhook_deliveries: (o, r, again) => startDelivery(o, r.id, again, r.trace_parent),
-  notifications: (o, r, again) => startNotification(o, r.id, again),
+const START: Record<OutboxTable, (o: DispatcherDeps, row: Row, again: boolean, attemptsMade?: number) => Promise<void>> = {
+  webhook_deliveries: (o, r, again, made) => startDelivery(o, r.id, again, r.trace_parent, made),
+  notifications: (o, r, again, made) => startNotification(o, r.id, again, made),
 };
 
 /**
@@ -77,8 +84,8 @@ const START: Record<OutboxTable, (o: DispatcherDeps, row: Row, again: boolean) =
  * failed stays undispatched (a claimed one until its claim runs out) and is tried again; the first error is
  * thrown once the others are marked.
  */
-async function handOn(o: DispatcherDeps, table: OutboxTable, rows: readonly Row[], again: boolean): Promise<void> {
-  const errors = await inBatches(rows, START_CONCURRENCY, (r) => START[table](o, r, again).then(() => null, (err: unknown) => err));
+async function handOn(o: DispatcherDeps, table: OutboxTable, rows: readonly Row[], again: boolean, attemptsMade = 0): Promise<void> {
+  const errors = await inBatches(rows, START_CONCURRENCY, (r) => START[table](o, r, again, attemptsMade).then(() => null, (err: unknown) => err));
   await markDispatched(o.db, table, rows.filter((_, i) => errors[i] === null).map((r) => r.id));
   const failed = errors.find((e) => e !== null);
   if (failed) throw failed;
@@ -90,20 +97,60 @@ export const notificationRetry = (config: Pick<Config, 'NOTIFICATION_RETRY_INITI
 });
 
 /**
- * Hands on a batch of each outbox, each on its own (a delivery that cannot start does not hold up
- * notifications); true when a batch was full (there is more to take). The first failure is thrown at the end.
+ * Takes the outbox's rows as they come: claims a batch of each (both on their own: a delivery that cannot start
+ * does not hold up notifications) and makes each row's first attempt, ATTEMPTS_IN_FLIGHT at most, without
+ * waiting for them; a row whose attempt failed is handed to its workflow. Without first attempts, every row is
+ * handed to its workflow at once. `round` resolves true when a batch was full (there is more to take);
+ * `onRoom` is called when attempts finish after a round found no room.
  */
+export function outboxDispatch(o: DispatcherDeps, onRoom: () => void = () => undefined) {
+  const inFlight = new Set<Promise<void>>();
+  let starved = false;
+  const attempt = (table: OutboxTable, row: Row, first: (id: string) => Promise<boolean>) => {
+    const p: Promise<void> = withTraceparent(row.trace_parent, () => inSpan(`FirstAttempt:${table}`, () => first(row.id)))
+      .then((settled) => (settled ? undefined : handOn(o, table, [row], false, 1)))
+      .catch((err: unknown) => o.logger.warn({ err, outbox: table }, 'handing an outbox row to its workflow failed; its claim runs out and it is tried again'))
+      .finally(() => {
+        inFlight.delete(p);
+        if (starved) {
+          starved = false;
+          onRoom();
+        }
+      });
+    inFlight.add(p);
+  };
+  async function take(table: OutboxTable): Promise<boolean> {
+    const first = o.firstAttempts?.[table];
+    const room = first ? Math.min(DISPATCH_BATCH, ATTEMPTS_IN_FLIGHT - inFlight.size) : DISPATCH_BATCH;
+    if (room <= 0) {
+      starved = true;
+      return false;
+    }
+    const rows = await claimUndispatched(o.db, table, room, CLAIM_SECONDS);
+    if (first) rows.forEach((row) => attempt(table, row, first));
+    else await handOn(o, table, rows, false);
+    return rows.length === room;
+  }
+  return {
+    async round(): Promise<boolean> {
+      const outcomes = await Promise.allSettled([take('webhook_deliveries'), take('notifications')]);
+      const failed = outcomes.find((r) => r.status === 'rejected');
+      if (failed) throw failed.reason;
+      return outcomes.some((r) => r.status === 'fulfilled' && r.value);
+    },
+    /** Resolves when every attempt begun so far has finished. */
+    async settled(): Promise<void> {
+      while (inFlight.size) await Promise.all(inFlight);
+    },
+  };
+}
+
+/** One round, its attempts awaited (tests, tools). */
 export async function dispatchOnce(o: DispatcherDeps): Promise<boolean> {
-  const outcomes = await Promise.allSettled(
-    (['webhook_deliveries', 'notifications'] as const).map(async (table) => {
-      const rows = await claimUndispatched(o.db, table, DISPATCH_BATCH, CLAIM_SECONDS);
-      await handOn(o, table, rows, false);
-      return rows.length === DISPATCH_BATCH;
-    }),
-  );
-  const failed = outcomes.find((r) => r.status === 'rejected');
-  if (failed) throw failed.reason;
-  return outcomes.some((r) => r.status === 'fulfilled' && r.value);
+  const d = outboxDispatch(o);
+  const full = await d.round();
+  await d.settled();
+  return full;
 }
 
 /** Deliveries and notifications whose workflow is gone (failed, terminated) get a new one. */
@@ -146,13 +193,17 @@ export async function dispatchRound(o: DispatcherDeps, steps: Array<(o: Dispatch
  */
 export function startDispatcher(o: DispatcherDeps & { intervalMs?: number }): BackgroundJob {
   const intervalMs = o.intervalMs ?? 1000;
+  // Declared before the job that calls it: attempts that free room ask for the next round.
+  let nudge = () => undefined as void;
+  const dispatch = outboxDispatch(o, () => nudge());
   const outbox = everyInterval(
     intervalMs,
-    () => dispatchOnce(o),
+    () => dispatch.round(),
     (err) => o.logger.warn({ err }, 'handing on the outbox failed; the next round retries'),
     'dispatcher',
     NUDGE_GAP_MS,
   );
+  nudge = outbox.nudge;
   const unsubscribe = onOutboxWritten(outbox.nudge);
   const rest = everyInterval(
     intervalMs,
@@ -169,6 +220,7 @@ export function startDispatcher(o: DispatcherDeps & { intervalMs?: number }): Ba
     async stop() {
       unsubscribe();
       await Promise.all([outbox.stop(), rest.stop()]);
+      await dispatch.settled();
     },
   };
 }

@@ -9,6 +9,7 @@ import { createLogger } from '../logger';
 import { createTemporal } from '../temporal/client';
 import { describeConnectError } from '../temporal/connect';
 import { notificationRetry, startDispatcher } from './dispatcher';
+import { firstAttempts } from './firstAttempts';
 import { startSweeper } from './sweeper';
 import { startBulkFeeder } from './bulkFeeder';
 import { serveHealth } from './health';
@@ -85,7 +86,13 @@ async function main(): Promise<void> {
   const health = config.WORKER_HEALTH_PORT === undefined ? null : await serveHealth(worker, config.WORKER_HEALTH_PORT, config.WORKER_HEALTH_HOST);
   const metrics = config.WORKER_APP_METRICS_ADDRESS ? await serveMetrics(config.WORKER_APP_METRICS_ADDRESS, db, 'worker', logger) : null;
   const sweeper = startSweeper({ db, temporal, logger, intervalMs: config.SWEEPER_INTERVAL_MS });
-  const dispatcher = startDispatcher({ db, temporal, logger, notificationRetry: notificationRetry(config) });
+  const dispatcher = startDispatcher({
+    db,
+    temporal,
+    logger,
+    notificationRetry: notificationRetry(config),
+    firstAttempts: firstAttempts(db, { outboundTargets: config.OUTBOUND_TARGETS, encryptionKeys: config.ENCRYPTION_KEYS, notifications: notificationSettings(config) }),
+  });
   const crmDispatcher = startCrmDispatcher({ db, temporal, logger });
   const feeder = startBulkFeeder({ db, temporal, logger, maxRouting: config.BULK_LEADS_ROUTING, maxRoutingShared: config.BULK_LEADS_ROUTING_SHARED });
   logger.info({ task_queue: config.TEMPORAL_TASK_QUEUE, address: config.TEMPORAL_ADDRESS, version: versioning?.version, metrics: config.WORKER_METRICS_ADDRESS }, 'worker polling');

@@ -1,4 +1,4 @@
-import { ActivityFailure, proxyActivities } from '@temporalio/workflow';
+import { ActivityFailure, proxyActivities, sleep } from '@temporalio/workflow';
 import type { WebhookActivities } from '../activities/webhooks';
 import { versioning } from './versioning';
 
@@ -15,19 +15,29 @@ export const DEFAULT_DELIVERY_RETRY: DeliveryRetry = { initialInterval: '1 secon
  * attempts run out, then recorded as FAILED. Its own workflow, so a slow or broken receiver never delays a
  * lead's routing.
  */
-export async function webhookDeliveryWorkflow(input: { deliveryId: string; retry?: DeliveryRetry }): Promise<string> {
+export async function webhookDeliveryWorkflow(input: { deliveryId: string; retry?: DeliveryRetry; attemptsMade?: number }): Promise<string> {
   const retry = input.retry ?? DEFAULT_DELIVERY_RETRY;
+  const left = retry.maximumAttempts - (input.attemptsMade ?? 0);
   const { deliverWebhook, markDeliveryFailed } = proxyActivities<WebhookActivities>({
     startToCloseTimeout: '30 seconds',
-    retry: { initialInterval: retry.initialInterval, backoffCoefficient: 2, maximumInterval: '10 minutes', maximumAttempts: retry.maximumAttempts },
+    retry: { initialInterval: retry.initialInterval, backoffCoefficient: 2, maximumInterval: '10 minutes', maximumAttempts: Math.max(1, left) },
   });
+  const giveUp = async () => {
+    await markDeliveryFailed({ deliveryId: input.deliveryId });
+    return 'FAILED';
+  };
+  // The dispatcher made the first attempt (worker/firstAttempts.ts): the retries go on from there, after the
+  // first wait, and no more of them than the schedule allows.
+  if (input.attemptsMade) {
+    if (left <= 0) return giveUp();
+    await sleep(retry.initialInterval);
+  }
   try {
     await deliverWebhook({ deliveryId: input.deliveryId });
     return 'DELIVERED';
   } catch (err) {
     if (!(err instanceof ActivityFailure)) throw err;
-    await markDeliveryFailed({ deliveryId: input.deliveryId });
-    return 'FAILED';
+    return giveUp();
   }
 }
 

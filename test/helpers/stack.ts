@@ -13,6 +13,7 @@ import type { Scope } from '../../src/schemas/apiKeys';
 import { createKey } from '../../src/services/apiKeys';
 import { createTemporal } from '../../src/temporal/client';
 import { notificationRetry, startDispatcher } from '../../src/worker/dispatcher';
+import { firstAttempts } from '../../src/worker/firstAttempts';
 import { createWorker } from '../../src/worker/worker';
 import { startBulkFeeder } from '../../src/worker/bulkFeeder';
 import { startCrmDispatcher } from '../../src/worker/crmDispatcher';
@@ -110,7 +111,14 @@ export async function startWorker(taskQueue = testConfig().TEMPORAL_TASK_QUEUE, 
   const dispatcher =
     opts.outbox === false
       ? { stop: async () => undefined }
-      : startDispatcher({ db, temporal, logger: createLogger('silent', 'test-dispatcher'), intervalMs: 200, notificationRetry: notificationRetry(config) });
+      : startDispatcher({
+          db,
+          temporal,
+          logger: createLogger('silent', 'test-dispatcher'),
+          intervalMs: 200,
+          notificationRetry: notificationRetry(config),
+          firstAttempts: firstAttempts(db, { outboundTargets: config.OUTBOUND_TARGETS, encryptionKeys: config.ENCRYPTION_KEYS, notifications: notificationSettings(config) }),
+        });
   // And leads taken in bulk are started, a few at a time (only this task queue's).
   const feeder = startBulkFeeder({ db, temporal, logger: createLogger('silent', 'test-feeder'), maxRouting: config.BULK_LEADS_ROUTING, maxRoutingShared: config.BULK_LEADS_ROUTING_SHARED });
   // And CRM work (owner writes, webhook batches) of this task queue.

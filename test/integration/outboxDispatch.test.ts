@@ -4,7 +4,11 @@ import { claimUndispatched } from '../../src/db/outbox';
 import { insertWebhook, queueDeliveries } from '../../src/db/webhooks';
 import { newId } from '../../src/ids';
 import { createTemporal, type Temporal } from '../../src/temporal/client';
-import { dispatchOnce, startDispatcher } from '../../src/worker/dispatcher';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { notificationSettings } from '../../src/activities/notifications';
+import { dispatchOnce, outboxDispatch, startDispatcher } from '../../src/worker/dispatcher';
+import { firstAttempts } from '../../src/worker/firstAttempts';
 import { createLogger } from '../../src/logger';
 import { ownDatabase } from '../helpers/database';
 import { newOrg, testConfig } from '../helpers/stack';
@@ -38,9 +42,9 @@ afterAll(async () => {
 });
 
 /** `n` deliveries waiting for their workflows, each announcing its own event. */
-async function queued(db: Db, n: number): Promise<string[]> {
+async function queued(db: Db, n: number, url = 'http://127.0.0.1:9/hook'): Promise<string[]> {
   const org = await newOrg(db);
-  const hook = await insertWebhook(db, { id: newId('webhook'), org_id: org.orgId, url: 'http://127.0.0.1:9/hook', description: null, events: ['lead.assigned'], secret: 'whsec_test' });
+  const hook = await insertWebhook(db, { id: newId('webhook'), org_id: org.orgId, url, description: null, events: ['lead.assigned'], secret: 'whsec_test' });
   const events = Array.from({ length: n }, (_, i) => ({ eventId: `evt_${org.orgId}_${i}`, data: { i }, at: new Date() }));
   await queueDeliveries(db, org.orgId, 'lead.assigned', [hook.id], events);
   const rows: Array<{ id: string }> = await db('webhook_deliveries').where({ org_id: org.orgId }).select('id');
@@ -92,6 +96,65 @@ describe('the outbox with two workers', () => {
       expect(await workflowOf(row!.id)).toBe('webhookDeliveryWorkflow');
     } finally {
       await job.stop();
+    }
+  });
+});
+
+/** A receiver on 127.0.0.1: /ok answers 200, /refuse 500, /slow 200 once released. */
+async function receiver() {
+  let release!: () => void;
+  const released = new Promise<void>((r) => (release = r));
+  const hits: string[] = [];
+  const server = http.createServer((req, res) => {
+    req.resume();
+    hits.push(req.url!);
+    if (req.url === '/slow') void released.then(() => res.end('ok'));
+    else res.writeHead(req.url === '/ok' ? 200 : 500).end();
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  const url = (p: string) => `http://127.0.0.1:${(server.address() as AddressInfo).port}${p}`;
+  return { url, hits, release, close: () => new Promise((r) => server.close(r)) };
+}
+
+describe("the dispatcher's first attempt", () => {
+  const attempts = () => firstAttempts(workerA, { outboundTargets: '127.0.0.0/8', notifications: notificationSettings(testConfig()) });
+  const started = (id: string) => workflowOf(id).then(() => true, () => false);
+
+  it('delivers what the receiver accepts without a workflow, and hands what it refuses to its workflow for retries', async () => {
+    const rx = await receiver();
+    try {
+      const [ok] = await queued(workerA, 1, rx.url('/ok'));
+      const [refused] = await queued(workerA, 1, rx.url('/refuse'));
+      await dispatchOnce({ db: workerA, temporal, logger, firstAttempts: attempts() });
+      expect(await workerA('webhook_deliveries').where({ id: ok }).first('status', 'attempts', 'last_status_code')).toEqual({ status: 'DELIVERED', attempts: 1, last_status_code: 200 });
+      expect(await started(ok!)).toBe(false);
+      expect(await workerA('webhook_deliveries').where({ id: refused }).first('status', 'attempts', 'last_error')).toEqual({ status: 'PENDING', attempts: 1, last_error: 'receiver answered 500' });
+      expect(await started(refused!)).toBe(true);
+      expect(await workerA('webhook_deliveries').whereIn('id', [ok!, refused!]).whereNull('dispatched_at').count('* as n').first()).toEqual({ n: 0 });
+    } finally {
+      await rx.close();
+    }
+  });
+
+  it('keeps at most 64 attempts in flight: a slow receiver leaves the rest waiting, and their turn comes when it answers', async () => {
+    const rx = await receiver();
+    try {
+      const ids = await queued(workerA, 100, rx.url('/slow'));
+      let roomAgain = 0;
+      const d = outboxDispatch({ db: workerA, temporal, logger, firstAttempts: attempts() }, () => roomAgain++);
+      expect(await d.round()).toBe(true);
+      expect(await d.round()).toBe(false);
+      const waiting = await workerA('webhook_deliveries').whereIn('id', ids).whereNull('dispatch_claimed_until').count('* as n').first();
+      expect(Number(waiting?.n)).toBe(36);
+      rx.release();
+      await d.settled();
+      expect(roomAgain).toBe(1);
+      await d.round();
+      await d.settled();
+      expect(await workerA('webhook_deliveries').whereIn('id', ids).where({ status: 'DELIVERED' }).count('* as n').first()).toEqual({ n: 100 });
+      expect(rx.hits).toHaveLength(100);
+    } finally {
+      await rx.close();
     }
   });
 });

@@ -141,11 +141,11 @@ it('follows one lead from the request through its workflow, routing and SQL to t
   const run = one('the lead workflow', (s) => s.name === 'RunWorkflow:leadWorkflow');
   const routing = one('the routing activity', (s) => s.name === 'RunActivity:routeLead');
   const sql = one("the routing activity's SQL", (s) => s.attributes['db.system'] === 'postgresql' && ancestry(s).includes('RunActivity:routeLead'));
-  const delivery = one('the webhook delivery workflow', (s) => s.name === 'RunWorkflow:webhookDeliveryWorkflow');
-  const deliver = one('the delivery activity', (s) => s.name === 'RunActivity:deliverWebhook');
+  // The receiver took the first attempt, which the worker's dispatcher makes itself (no delivery workflow).
+  const deliver = one("the dispatcher's first attempt", (s) => s.name === 'FirstAttempt:webhook_deliveries');
   const call = one('the call to the receiver', hookCall);
-  for (const s of [started, run, routing, sql, delivery, deliver, call]) expect(ancestry(s)).toContain(request.name);
-  expect(ancestry(call)).toEqual(expect.arrayContaining(['RunActivity:deliverWebhook', 'RunWorkflow:webhookDeliveryWorkflow', 'RunActivity:routeLead', 'RunWorkflow:leadWorkflow']));
+  for (const s of [started, run, routing, sql, deliver, call]) expect(ancestry(s)).toContain(request.name);
+  expect(ancestry(call)).toEqual(expect.arrayContaining(['FirstAttempt:webhook_deliveries', 'RunActivity:routeLead', 'RunWorkflow:leadWorkflow']));
   // Statements are traced, never the lead's values; URLs without their query or a receiver's path.
   await waitFor(async () => (collector.spans.some((s) => s.traceId === traceId && s.attributes['http.method'] === 'GET') ? true : null), { what: 'the search span exported' });
   const exported = JSON.stringify(collector.spans.filter((s) => s.traceId === traceId));
