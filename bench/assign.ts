@@ -21,12 +21,14 @@ import { summarize, table } from './lib/stats';
  * 50-rep team, every lead to it (a webinar import to the SDR team), 16 concurrent assigners calling the
  * routing activity as the worker does. Reports assignments per second and per-assignment latency, and checks
  * that the outcome is still exact: one open assignment per lead, counters equal to assignments, the rotation
- * even. Goal (issue 17): 1,000 assignments/s. Writes bench/results/assign-latest.json.
+ * even. Goal (issue 32): at least 0.8 of what the cores allow at the CPU one assignment costs (cpu_bound_per_s),
+ * a ratio measured in the same run, so it holds or fails alike on a slow and a fast machine. Writes
+ * bench/results/assign-latest.json.
  */
 const REPS = Number(process.env.BENCH_REPS ?? 50);
 const LEADS = Number(process.env.BENCH_LEADS ?? 3000);
 const LANES = Number(process.env.BENCH_LANES ?? 16);
-const GOAL = 1000;
+const GOAL_RATIO = 0.8;
 
 async function main(): Promise<void> {
   const url = (process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/routeswit_bench_assign').replace(/\/[^/]*$/, '/routeswit_bench_assign');
@@ -68,9 +70,9 @@ async function main(): Promise<void> {
     const perRep = counts.map((c) => c.open_leads);
     const exact = Number(open!.n) === LEADS && Number(open!.leads) === LEADS && perRep.reduce((a, b) => a + b, 0) === LEADS;
     const l = summarize(latencies);
-    const result = { at: new Date().toISOString(), leads: LEADS, reps: REPS, lanes: LANES, assignments_per_s: perSecond, cpu_bound_per_s: cpuBoundPerSecond, cpu_ms_per_assignment: cpuMsPerAssignment, latency_ms: { p50: l.p50, p95: l.p95, p99: l.p99, max: l.max }, exact, per_rep_min: Math.min(...perRep), per_rep_max: Math.max(...perRep), goal_per_s: GOAL, goal_met: perSecond >= GOAL, machine: { cores: os.cpus().length, cpu: os.cpus()[0]?.model } };
-    process.stdout.write(`${table([['assignments', 'value'], ['per second', perSecond], [`per second the CPU allows (${os.cpus().length} cores ÷ CPU ms per assignment)`, cpuBoundPerSecond], ['p50 ms', l.p50], ['p99 ms', l.p99], ['CPU ms per assignment, assigner', cpuMsPerAssignment.assigner], ['CPU ms per assignment, Postgres', cpuMsPerAssignment.postgres], ['per rep min', result.per_rep_min], ['per rep max', result.per_rep_max]])}\n`);
-    process.stdout.write(`exactly one open assignment per lead, counters equal: ${exact ? 'yes' : 'NO'}; goal ${GOAL}/s: ${result.goal_met ? 'met' : 'NOT met'}\n`);
+    const result = { at: new Date().toISOString(), leads: LEADS, reps: REPS, lanes: LANES, assignments_per_s: perSecond, cpu_bound_per_s: cpuBoundPerSecond, cpu_ms_per_assignment: cpuMsPerAssignment, latency_ms: { p50: l.p50, p95: l.p95, p99: l.p99, max: l.max }, exact, per_rep_min: Math.min(...perRep), per_rep_max: Math.max(...perRep), ratio: Math.round((perSecond / cpuBoundPerSecond) * 1000) / 1000, goal_ratio: GOAL_RATIO, goal_met: perSecond >= GOAL_RATIO * cpuBoundPerSecond, machine: { cores: os.cpus().length, cpu: os.cpus()[0]?.model } };
+    process.stdout.write(`${table([['assignments', 'value'], ['per second', perSecond], [`per second the CPU allows (${os.cpus().length} cores ÷ CPU ms per assignment)`, cpuBoundPerSecond], ['ratio', result.ratio], ['p50 ms', l.p50], ['p99 ms', l.p99], ['CPU ms per assignment, assigner', cpuMsPerAssignment.assigner], ['CPU ms per assignment, Postgres', cpuMsPerAssignment.postgres], ['per rep min', result.per_rep_min], ['per rep max', result.per_rep_max]])}\n`);
+    process.stdout.write(`exactly one open assignment per lead, counters equal: ${exact ? 'yes' : 'NO'}; goal ≥ ${GOAL_RATIO} of what the CPU allows: ${result.goal_met ? 'met' : 'NOT met'}\n`);
     const dir = path.resolve(__dirname, 'results');
     fs.mkdirSync(dir, { recursive: true });
     fs.writeFileSync(path.join(dir, 'assign-latest.json'), `${JSON.stringify(result, null, 2)}\n`);

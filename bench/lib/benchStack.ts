@@ -33,8 +33,7 @@ export async function startBenchStack(name: string, log: (m: string) => void, op
     fs.mkdirSync(path.dirname(bundlePath), { recursive: true });
     fs.writeFileSync(bundlePath, (await bundleWorkflowCode({ workflowsPath: WORKFLOWS_PATH, logger: quiet })).code);
     stack.opts.env = { ...stack.opts.env, WORKFLOW_BUNDLE_PATH: bundlePath };
-    stack.startWorker();
-    stack.startApi();
+    stack.startAll();
     await stack.waitUntilReady();
     await stack.waitForWorker();
     return stack;
