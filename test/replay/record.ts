@@ -30,6 +30,7 @@ import { createRuleset, publishRuleset } from '../../src/services/rulesets';
 import { createWebhook } from '../../src/services/webhooks';
 import { createTemporal } from '../../src/temporal/client';
 import { dispatchOnce } from '../../src/worker/dispatcher';
+import { firstAttempts } from '../../src/worker/firstAttempts';
 import { createWorker, WORKFLOWS_PATH } from '../../src/worker/worker';
 import { crmInboundWorkflowId, crmOwnerSyncWorkflowId, crmWriteWorkflowId, wakeSignal } from '../../src/lead/messages';
 import { crmSettings } from '../../src/activities';
@@ -205,6 +206,24 @@ async function main(): Promise<void> {
       await dispatchOnce({ db, temporal, logger: deps.logger });
       const delivery = await until('the delivery', async () => db('webhook_deliveries').where({ org_id: o.orgId, status: 'DELIVERED' }).first());
       await save('webhook-delivered-after-retry', 'a webhook delivery refused once (500), then delivered', `webhook-${delivery.id}`);
+      receiver.close();
+    }
+
+    {
+      // The dispatcher's own first attempt is refused; the workflow waits the first backoff and delivers.
+      let calls = 0;
+      const receiver = http.createServer((_req, res) => {
+        res.statusCode = calls++ === 0 ? 500 : 200;
+        res.end();
+      });
+      await new Promise<void>((r) => receiver.listen(0, '127.0.0.1', r));
+      const o = await org(plain, [{ teams: ['sdr'] }]);
+      await createWebhook(deps, o.orgId, { url: `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/hook`, events: ['lead.assigned'] });
+      await lead(o.orgId, 'first-attempt@replay.io');
+      const attempts = firstAttempts(db, { outboundTargets: config.OUTBOUND_TARGETS, encryptionKeys: config.ENCRYPTION_KEYS, notifications: notificationSettings(config) });
+      await dispatchOnce({ db, temporal, logger: deps.logger, firstAttempts: attempts });
+      const delivery = await until('the delivery', async () => db('webhook_deliveries').where({ org_id: o.orgId, status: 'DELIVERED' }).first());
+      await save('webhook-retried-after-first-attempt', "a webhook delivery the dispatcher's first attempt could not make (500): its workflow waits the first backoff, then delivers", `webhook-${delivery.id}`);
       receiver.close();
     }
 
