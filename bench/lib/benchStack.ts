@@ -1,6 +1,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { bundleWorkflowCode } from '@temporalio/worker';
+import pg from 'pg';
+import { LOCAL_ADMIN_URL } from '../../src/dev/postgres';
 import { Stack, type StackOptions } from '../../src/dev/stack';
 import { dataDir } from '../../src/dev/tools';
 import { WORKFLOWS_PATH } from '../../src/worker/worker';
@@ -9,11 +11,29 @@ const noop = () => undefined;
 const quiet = { log: noop, trace: noop, debug: noop, info: noop, warn: noop, error: noop };
 
 /**
- * A whole stack of its own for a benchmark (Temporal dev server, Postgres database, worker, API), running a
- * prebuilt workflow bundle as production does, ready to take leads. Stopped on Ctrl-C; the caller stops it
- * otherwise.
+ * The bench database dropped, when it is the local server's: a run must not inherit an earlier run's outbox
+ * (its deliveries re-driven 20 minutes later, to receivers long gone, loaded a later run's two cores).
  */
-export async function startBenchStack(name: string, log: (m: string) => void, opts: Partial<StackOptions> = {}): Promise<Stack> {
+async function dropBenchDatabase(name: string): Promise<void> {
+  if (process.env.DATABASE_URL) return;
+  const client = new pg.Client({ connectionString: LOCAL_ADMIN_URL });
+  try {
+    await client.connect();
+    await client.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
+  } catch {
+    // No local server: the stack starts an embedded one, with the database as it is.
+  } finally {
+    await client.end().catch(() => undefined);
+  }
+}
+
+/**
+ * A whole stack of its own for a benchmark (Temporal dev server, Postgres database, worker, API), running a
+ * prebuilt workflow bundle as production does, ready to take leads; on a database of its own, emptied first
+ * unless `keepDatabase`. Stopped on Ctrl-C; the caller stops it otherwise.
+ */
+export async function startBenchStack(name: string, log: (m: string) => void, opts: Partial<StackOptions> = {}, keepDatabase = false): Promise<Stack> {
+  if (!keepDatabase) await dropBenchDatabase(`routeswit_bench_${name}`);
   const stack = new Stack({
     dataDir: path.join(dataDir(), 'bench'),
     databaseName: `routeswit_bench_${name}`,

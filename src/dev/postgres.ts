@@ -9,7 +9,7 @@ export interface ResolvedDatabase {
   stop(): Promise<void>;
 }
 
-const LOCAL_ADMIN_URL = 'postgres://postgres@127.0.0.1:5432/postgres';
+export const LOCAL_ADMIN_URL = 'postgres://postgres@127.0.0.1:5432/postgres';
 const EMBEDDED_PORT = 54329;
 
 async function answers(url: string): Promise<boolean> {
