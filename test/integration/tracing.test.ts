@@ -121,6 +121,10 @@ it('follows one lead from the request through its workflow, routing and SQL to t
   const closed = await fetch(`${base}/v1/leads/${lead.id}/close`, { method: 'POST', headers: { ...org.auth, 'content-type': 'application/json' }, body: JSON.stringify({ reason: 'won' }) });
   expect(closed.status).toBe(200);
   await waitFor(async () => (spanNames().includes('RunWorkflow:leadWorkflow') ? true : null), { timeoutMs: 20_000, what: "the lead workflow's span exported" });
+  // Each process exports in batches of its own: the webhook can be delivered (the dispatcher's first attempt,
+  // milliseconds after the routing) before the API has exported the request that routed the lead.
+  const apiRequest = (s: Span) => s.traceId === traceId && s.service === 'routeswit-api' && s.parentSpanId === callerSpan;
+  await waitFor(async () => (collector.spans.some(apiRequest) ? true : null), { timeoutMs: 20_000, what: "the API request's span exported" });
 
   const spans = collector.spans.filter((s) => s.traceId === traceId);
   const byId = new Map(spans.map((s) => [s.spanId, s]));
@@ -135,7 +139,7 @@ it('follows one lead from the request through its workflow, routing and SQL to t
     for (let p: Span | undefined = s; p; p = p.parentSpanId ? byId.get(p.parentSpanId) : undefined) names.push(p.name);
     return names;
   };
-  const request = one('the API request', (s) => s.service === 'routeswit-api' && s.parentSpanId === callerSpan);
+  const request = one('the API request', apiRequest);
   expect(request.attributes['routeswit.request_id']).toBe('caller-req-42');
   const started = one('starting the lead workflow', (s) => s.name === 'UpdateWithStartWorkflow:decision');
   const run = one('the lead workflow', (s) => s.name === 'RunWorkflow:leadWorkflow');
