@@ -193,39 +193,29 @@ async function main(): Promise<void> {
       await save('recovered-run', 'a new run for a lead whose earlier run was terminated: recovers its state from the database, then a close', workflowIdFor(l.id));
     }
 
-    {
+    /** A webhook delivery refused once (500), then delivered; `first` is the dispatcher's own first attempt, if any. */
+    async function refusedOnce(email: string, first?: ReturnType<typeof firstAttempts>): Promise<string> {
       let calls = 0;
       const receiver = http.createServer((_req, res) => {
         res.statusCode = calls++ === 0 ? 500 : 200;
         res.end();
       });
       await new Promise<void>((r) => receiver.listen(0, '127.0.0.1', r));
-      const o = await org(plain, [{ teams: ['sdr'] }]);
-      await createWebhook(deps, o.orgId, { url: `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/hook`, events: ['lead.assigned'] });
-      await lead(o.orgId, 'hooked@replay.io');
-      await dispatchOnce({ db, temporal, logger: deps.logger });
-      const delivery = await until('the delivery', async () => db('webhook_deliveries').where({ org_id: o.orgId, status: 'DELIVERED' }).first());
-      await save('webhook-delivered-after-retry', 'a webhook delivery refused once (500), then delivered', `webhook-${delivery.id}`);
-      receiver.close();
+      try {
+        const o = await org(plain, [{ teams: ['sdr'] }]);
+        await createWebhook(deps, o.orgId, { url: `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/hook`, events: ['lead.assigned'] });
+        await lead(o.orgId, email);
+        await dispatchOnce({ db, temporal, logger: deps.logger, ...(first ? { firstAttempts: first } : {}) });
+        const delivery = await until('the delivery', async () => db('webhook_deliveries').where({ org_id: o.orgId, status: 'DELIVERED' }).first());
+        return `webhook-${delivery.id}`;
+      } finally {
+        receiver.close();
+      }
     }
-
-    {
-      // The dispatcher's own first attempt is refused; the workflow waits the first backoff and delivers.
-      let calls = 0;
-      const receiver = http.createServer((_req, res) => {
-        res.statusCode = calls++ === 0 ? 500 : 200;
-        res.end();
-      });
-      await new Promise<void>((r) => receiver.listen(0, '127.0.0.1', r));
-      const o = await org(plain, [{ teams: ['sdr'] }]);
-      await createWebhook(deps, o.orgId, { url: `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/hook`, events: ['lead.assigned'] });
-      await lead(o.orgId, 'first-attempt@replay.io');
-      const attempts = firstAttempts(db, { outboundTargets: config.OUTBOUND_TARGETS, encryptionKeys: config.ENCRYPTION_KEYS, notifications: notificationSettings(config) });
-      await dispatchOnce({ db, temporal, logger: deps.logger, firstAttempts: attempts });
-      const delivery = await until('the delivery', async () => db('webhook_deliveries').where({ org_id: o.orgId, status: 'DELIVERED' }).first());
-      await save('webhook-retried-after-first-attempt', "a webhook delivery the dispatcher's first attempt could not make (500): its workflow waits the first backoff, then delivers", `webhook-${delivery.id}`);
-      receiver.close();
-    }
+    await save('webhook-delivered-after-retry', 'a webhook delivery refused once (500), then delivered', await refusedOnce('hooked@replay.io'));
+    // The dispatcher's own first attempt is refused; the workflow waits the first backoff and delivers.
+    const attempts = firstAttempts(db, { outboundTargets: config.OUTBOUND_TARGETS, encryptionKeys: config.ENCRYPTION_KEYS, notifications: notificationSettings(config) });
+    await save('webhook-retried-after-first-attempt', "a webhook delivery the dispatcher's first attempt could not make (500): its workflow waits the first backoff, then delivers", await refusedOnce('first-attempt@replay.io', attempts));
 
     {
       // Enrichment moves an assigned lead (its rule's reroute_on_change), then a re-route job moves it again.
