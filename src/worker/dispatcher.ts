@@ -29,7 +29,7 @@ export type DispatcherDeps = Pick<ServiceDeps, 'db' | 'temporal' | 'logger'> & {
 
 /** Rows handed on per round; a full round is followed by another at once. */
 const DISPATCH_BATCH = 200;
-/** First attempts in flight at once per worker: receivers answer in milliseconds, or time out after ten seconds. */
+/** First attempts in flight at once per worker and outbox: receivers answer in milliseconds, or time out after ten seconds. */
 const ATTEMPTS_IN_FLIGHT = 64;
 /** Workflow starts in flight at once: one at a time, a round of 200 took 200 round trips to Temporal. */
 const START_CONCURRENCY = 16;
@@ -98,7 +98,7 @@ export const notificationRetry = (config: Pick<Config, 'NOTIFICATION_RETRY_INITI
 
 /**
  * Takes the outbox's rows as they come: claims a batch of each (both on their own: a delivery that cannot start
- * does not hold up notifications) and makes each row's first attempt, ATTEMPTS_IN_FLIGHT at most, without
+ * does not hold up notifications) and makes each row's first attempt, ATTEMPTS_IN_FLIGHT at most per outbox (the two claim at once), without
  * waiting for them; a row whose attempt failed is handed to its workflow. Without first attempts, every row is
  * handed to its workflow at once. `round` resolves true when a batch was full (there is more to take);
  * `onRoom` is called when attempts finish after a round found no room.
