@@ -119,9 +119,11 @@ const EnvSchema = z
     SWEEPER_INTERVAL_MS: z.coerce.number().int().min(500).max(3_600_000).default(15_000),
     /**
      * Leads taken in bulk (batches, imports) routing at once per deployment: the worker's bulk feeder starts
-     * them as others finish, organizations in turn. Raise it with more workers.
+     * them as others finish, organizations in turn. 32, as many as the ceiling's bare workflows run at once:
+     * with 8, one worker on two cores left a fifth of them idle between a lead's round trips and an import
+     * routed at 0.74-0.80 of the ceiling's rate (bench:bulk). Raise it with more workers.
      */
-    BULK_LEADS_ROUTING: z.coerce.number().int().min(1).max(10_000).default(8),
+    BULK_LEADS_ROUTING: z.coerce.number().int().min(1).max(10_000).default(32),
     /** The same while other leads (not taken in bulk) arrived in the last 10 s: what leaves them room. */
     BULK_LEADS_ROUTING_SHARED: z.coerce.number().int().min(1).max(10_000).default(1),
     /** host:port where the worker serves the Temporal SDK's Prometheus metrics (/metrics); off when unset. */
