@@ -68,3 +68,40 @@ export async function inSlices<T>(items: readonly T[], slice: number, fn: (item:
     for (let i = start; i < end; i++) fn(items[i]!, i);
   }
 }
+
+/**
+ * Synchronous work that may take tens of milliseconds (a lead evaluated against a ruleset, up to its budget)
+ * runs here: process-wide, first come first served, and a turn of the event loop ends once it has run
+ * TURN_MS, so the loop polls I/O (other requests, heartbeats, timers) between each two heavy pieces. Pieces
+ * that became ready together (the attempts of one batch, simulations whose rows arrived in the same poll) would
+ * otherwise run back to back and hold every other request for their sum: one organization's batch of 32 leads
+ * at a 30 ms budget each held a worker for a second. Light pieces still share a turn.
+ */
+const TURN_MS = 5;
+const turns: Array<() => void> = [];
+let turning = false;
+
+function nextTurn(): void {
+  const until = performance.now() + TURN_MS;
+  do turns.shift()!();
+  while (turns.length && performance.now() < until);
+  // An immediate queued from inside one runs on the loop's next iteration, after its poll for I/O.
+  if (turns.length) setImmediate(nextTurn);
+  else turning = false;
+}
+
+export function ownTurn<T>(fn: () => T): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    turns.push(() => {
+      try {
+        resolve(fn());
+      } catch (err) {
+        reject(err);
+      }
+    });
+    if (!turning) {
+      turning = true;
+      setImmediate(nextTurn);
+    }
+  });
+}

@@ -7,7 +7,7 @@ import { routingContext, type ActiveRuleset } from '../db/orgs';
 import { repClock } from '../db/reps';
 import { loadSharedState, ownersFor } from '../db/routingState';
 import { stepKeys } from '../db/timeline';
-import { GroupCommit } from '../concurrency';
+import { GroupCommit, ownTurn } from '../concurrency';
 import type { LeadState, RouteOutcome } from '../lead/machine';
 import { FAILURE } from '../lead/model';
 import { selectRep, slaPlan, takeTurn, type OwnerInfo, type Selection, type SharedState } from '../routing';
@@ -112,8 +112,7 @@ export function routingActivities(deps: { db: Db; rulesets: RulesetCache; notify
    */
   async function prepare(trx: Knex.Transaction, orgId: string, active: ActiveRuleset | null, reqs: RouteLeadRequest[], outcomes: Array<RouteOutcome | Error>): Promise<Pending[]> {
     const locked = await leads.lockLeadsForAttempts(trx, orgId, reqs.map((r) => ({ leadId: r.leadId, attempt: r.attempt })));
-    const pending: Pending[] = [];
-    let matcher: ((lead: Record<string, unknown>) => RulesetMatch) | undefined;
+    const toDecide: Array<{ index: number; req: RouteLeadRequest; lead: leads.LeadRow }> = [];
     for (const [index, req] of reqs.entries()) {
       const found = locked.get(req.leadId);
       if (!found) {
@@ -125,13 +124,18 @@ export function routingActivities(deps: { db: Db; rulesets: RulesetCache; notify
       if (replayed) outcomes[index] = replayed;
       else if (req.reason === 'ROUTED' && lead.status !== 'ROUTING') outcomes[index] = { kind: 'recovered', state: await recoverState(trx, lead) };
       else if (lead.status === 'CLOSED') outcomes[index] = { kind: 'closed' };
-      else {
-        matcher ??= req.repId ? undefined : await deps.rulesets.matcherFor(trx, active);
-        const decided = req.repId ? directTo(req.repId, lead) : matcher!(lead as unknown as Record<string, unknown>);
-        const action = decided.match.action;
-        const owner = action ? await ownersFor(trx, orgId, action, { email: lead.email, accountDomains: lead.account_domain ? [lead.account_domain] : [], attributes: lead.attributes }) : undefined;
-        pending.push({ index, req, lead, decided, at: notBefore(req.now), owner });
-      }
+      else toDecide.push({ index, req, lead });
+    }
+    const matcher = toDecide.some((t) => !t.req.repId) ? await deps.rulesets.matcherFor(trx, active) : undefined;
+    // Each lead's evaluation takes its own turn when it is heavy (ownTurn): a batch of one organization's
+    // leads at their budget would otherwise hold the worker for the sum.
+    const decisions = await Promise.all(toDecide.map(({ req, lead }) => (req.repId ? directTo(req.repId, lead) : ownTurn(() => matcher!(lead as unknown as Record<string, unknown>)))));
+    const pending: Pending[] = [];
+    for (const [i, { index, req, lead }] of toDecide.entries()) {
+      const decided = decisions[i]!;
+      const action = decided.match.action;
+      const owner = action ? await ownersFor(trx, orgId, action, { email: lead.email, accountDomains: lead.account_domain ? [lead.account_domain] : [], attributes: lead.attributes }) : undefined;
+      pending.push({ index, req, lead, decided, at: notBefore(req.now), owner });
     }
     return pending;
   }

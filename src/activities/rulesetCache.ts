@@ -11,29 +11,34 @@ export interface RulesetMatch {
 export const NO_RULESET: RuleMatch = { rule_id: null, source: 'NONE', action: null, sla: null, trace: [] };
 
 /**
- * Compiled rulesets, kept per `id:version` in the worker: a published version never changes, so each is read
- * and compiled once; which version is active, each batch of routing attempts learns with the organization
- * (routingContext).
+ * Compiled rulesets, kept per `id:version` in the worker and the API: a published version never changes, so
+ * each is read and compiled once; which version is active, each batch of routing attempts learns with the
+ * organization (routingContext), and each simulation with a head-only read of the ruleset.
  */
 export class RulesetCache {
-  private readonly compiled = new Map<string, CompiledRuleset>();
+  private readonly byVersion = new Map<string, CompiledRuleset>();
 
   constructor(private readonly capacity = 200) {}
 
-  /** The organization's active ruleset as a function of the lead, for any number of leads. */
-  async matcherFor(db: Db, active: ActiveRuleset | null): Promise<(lead: Record<string, unknown>) => RulesetMatch> {
-    if (!active) return () => ({ match: NO_RULESET, ruleset: null });
-    const key = `${active.id}:${active.version}`;
-    let rs = this.compiled.get(key);
+  /** A published version, compiled (read and compiled on first use); null when it no longer exists. */
+  async compiled(db: Db, ruleset: ActiveRuleset): Promise<CompiledRuleset | null> {
+    const key = `${ruleset.id}:${ruleset.version}`;
+    let rs = this.byVersion.get(key);
     if (!rs) {
-      const published = await publishedRuleset(db, active.id);
-      if (!published) return () => ({ match: NO_RULESET, ruleset: null });
+      const published = await publishedRuleset(db, ruleset.id);
+      if (!published) return null;
       rs = compileRuleset(published.definition, published.lists ?? {});
       // Oldest out first: Map iteration order is insertion order.
-      if (this.compiled.size >= this.capacity) this.compiled.delete(this.compiled.keys().next().value!);
-      this.compiled.set(key, rs);
+      if (this.byVersion.size >= this.capacity) this.byVersion.delete(this.byVersion.keys().next().value!);
+      this.byVersion.set(key, rs);
     }
-    const compiled = rs;
+    return rs;
+  }
+
+  /** The organization's active ruleset as a function of the lead, for any number of leads. */
+  async matcherFor(db: Db, active: ActiveRuleset | null): Promise<(lead: Record<string, unknown>) => RulesetMatch> {
+    const compiled = active ? await this.compiled(db, active) : null;
+    if (!compiled) return () => ({ match: NO_RULESET, ruleset: null });
     return (lead) => ({ match: matchRule(compiled, leadValues(lead)), ruleset: active });
   }
 }

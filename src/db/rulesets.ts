@@ -32,6 +32,15 @@ export function findRuleset(db: Conn, orgId: string, id: string, forUpdate = fal
   return forUpdate ? q.forUpdate() : q;
 }
 
+/**
+ * A ruleset's identity without its definition (which may run to megabytes): enough to find a published
+ * version already compiled. The active one when `id` is absent.
+ */
+export function findRulesetHead(db: Conn, orgId: string, id?: string): Promise<(Pick<RulesetRow, 'id' | 'version' | 'status'> & { has_lists: boolean }) | undefined> {
+  const q = db('rulesets').where(id ? { org_id: orgId, id } : { org_id: orgId, status: 'ACTIVE' });
+  return q.first('id', 'version', 'status', db.raw('lists IS NOT NULL AS has_lists'));
+}
+
 export function findActiveRuleset(db: Conn, orgId: string): Promise<RulesetRow | undefined> {
   return db<RulesetRow>('rulesets').where({ org_id: orgId, status: 'ACTIVE' }).first();
 }

@@ -7,10 +7,12 @@ import { loadSelectionContext } from '../db/routingState';
 import { accountCandidates } from '../routing/domains';
 import { conflict, formatPath, fromZod, invalid, notFound, type ErrorDetail } from '../errors';
 import { newId } from '../ids';
-import { compileRuleset, leadValues, matchRule, selectRep, slaDeadline } from '../routing';
+import { compileRuleset, leadValues, matchRule, selectRep, slaDeadline, type CompiledRuleset } from '../routing';
+import { RulesetCache } from '../activities/rulesetCache';
 import { listReferences, poolReferences, RulesetDefinitionSchema, type RulesetDefinition } from '../routing/schema';
 import { currentListsOf, listValues } from '../db/lists';
 import { requireBacktest } from './backtests';
+import { ownTurn } from '../concurrency';
 import type { Page } from '../schemas/common';
 import type { Ruleset, RulesetCreate, RulesetListQuery, RulesetUpdate, SimulateRequest, SimulateResponse } from '../schemas/rulesets';
 import type { Logger } from '../logger';
@@ -165,25 +167,34 @@ function sameLists(a: Record<string, unknown[]>, b: Record<string, unknown[]>): 
   return JSON.stringify(names) === JSON.stringify(Object.keys(b).sort()) && names.every((n) => JSON.stringify(a[n]) === JSON.stringify(b[n]));
 }
 
-export interface ResolvedRuleset {
+/**
+ * Published rulesets as this process compiled them (a published version never changes): a simulation against
+ * one reads its head, not its definition, and compiles nothing. Drafts change, so they are read each time.
+ */
+const published = new RulesetCache();
+
+interface SimulatedRuleset {
   id: string | null;
   version: number | null;
-  definition: RulesetDefinition;
-  /** A published version's own list values; a draft or an unsaved ruleset uses the lists as they are now. */
-  lists: Record<string, Array<string | number>>;
+  compiled: CompiledRuleset;
 }
 
-async function rulesetForSimulation(deps: Pick<ServiceDeps, 'db'>, orgId: string, req: SimulateRequest): Promise<ResolvedRuleset> {
+async function rulesetForSimulation(deps: Pick<ServiceDeps, 'db'>, orgId: string, req: SimulateRequest): Promise<SimulatedRuleset> {
   const { db } = deps;
+  // Compiling is paid in a turn of its own (ownTurn): simulations that arrive together do not hold the API for their sum.
+  const compile = (definition: RulesetDefinition, lists: Record<string, Array<string | number>>) => ownTurn(() => compileRuleset(definition, lists));
   if (req.ruleset) {
     const definition = definitionOf(req.ruleset);
     await checkReferences(db, orgId, definition);
-    return { id: null, version: null, definition, lists: await currentListsOf(db, orgId, definition) };
+    return { id: null, version: null, compiled: await compile(definition, await currentListsOf(db, orgId, definition)) };
   }
-  const row = req.ruleset_id ? await store.findRuleset(db, orgId, req.ruleset_id) : await store.findActiveRuleset(db, orgId);
-  if (!row) throw req.ruleset_id ? notFound('Ruleset') : notFound('Active ruleset (publish one, or pass ruleset_id or ruleset)');
-  const lists = row.lists ?? (await currentListsOf(db, orgId, row.definition));
-  return { id: row.id, version: row.version, definition: row.definition, lists };
+  const head = await store.findRulesetHead(db, orgId, req.ruleset_id);
+  if (!head) throw req.ruleset_id ? notFound('Ruleset') : notFound('Active ruleset (publish one, or pass ruleset_id or ruleset)');
+  const cached = head.status !== 'DRAFT' && head.version !== null && head.has_lists ? await published.compiled(db, { id: head.id, version: head.version }) : null;
+  if (cached) return { id: head.id, version: head.version, compiled: cached };
+  const row = await store.findRuleset(db, orgId, head.id);
+  if (!row) throw notFound('Ruleset');
+  return { id: row.id, version: row.version, compiled: await compile(row.definition, row.lists ?? (await currentListsOf(db, orgId, row.definition))) };
 }
 
 /**
@@ -193,7 +204,7 @@ async function rulesetForSimulation(deps: Pick<ServiceDeps, 'db'>, orgId: string
 export async function simulate(deps: Pick<ServiceDeps, 'db'>, orgId: string, req: SimulateRequest): Promise<SimulateResponse> {
   const rs = await rulesetForSimulation(deps, orgId, req);
   const now = req.at ? Date.parse(req.at) : Date.now();
-  const match = matchRule(compileRuleset(rs.definition, rs.lists), leadValues(req.lead));
+  const match = await ownTurn(() => matchRule(rs.compiled, leadValues(req.lead)));
   const ctx = match.action ? await loadSelectionContext(deps.db, orgId, match.action, { email: req.lead.email, accountDomains: accountCandidates(req.lead), attributes: req.lead.attributes }, { now, lock: false }) : null;
   const selection = match.action && ctx ? selectRep(match.action, ctx) : null;
   const rep = selection?.rep_id ? ctx!.reps[selection.rep_id] : undefined;

@@ -162,3 +162,43 @@ describe('daily cap in the rep\'s own day', () => {
     expect(repOf(tomorrow)).toBe(reps[0]);
   });
 });
+
+describe('leads at their evaluation budget, routed together', () => {
+  it('take turns with the rest of the worker: a batch never holds the event loop for the sum of its leads', async () => {
+    const o = await createOrg(db, 'heavy rules');
+    await createRep(deps, o.id, RepCreate.parse({ name: 'R', email: 'r@heavy.io', teams: ['sdr'] }));
+    // 4,000 case-insensitive contains over values of "İ" (which lower-cases to two code units): each lead
+    // spends its whole budget, about 30 ms of work.
+    const rules = Array.from({ length: 400 }, (_, r) => ({ id: `c${r}`, when: { any: Array.from({ length: 10 }, (_, j) => ({ field: `attributes.a${j}`, op: 'contains', value: `z${r}-${j}`, ignore_case: true })) }, then: { strategy: 'ROUND_ROBIN', team: 'sdr' } }));
+    const rs = await createRuleset(deps, o.id, RulesetCreate.parse({ name: 'heavy', rules, fallback: { strategy: 'ROUND_ROBIN', team: 'sdr' } }));
+    await publishRuleset(deps, o.id, rs.id);
+    const attributes = Object.fromEntries(Array.from({ length: 10 }, (_, i) => [`a${i}`, 'İ'.repeat(2000)]));
+    const ids = [];
+    for (let i = 0; i < 10; i++) ids.push((await insertReceivedLead(db, o.id, { email: `h${i}@heavy.io`, attributes } as never, undefined))!.id);
+    const gaps = () => {
+      let last = performance.now();
+      let max = 0;
+      const timer = setInterval(() => {
+        const now = performance.now();
+        max = Math.max(max, now - last);
+        last = now;
+      }, 1);
+      return () => (clearInterval(timer), max);
+    };
+    // The first lead compiles the ruleset (cached from then on); the second shows what one lead's evaluation
+    // holds the loop for.
+    await acts.routeLead(request(o.id, ids[0]!));
+    const alone = gaps();
+    expect(repOf(await acts.routeLead(request(o.id, ids[1]!)))).not.toBeNull();
+    const one = alone();
+    const together = gaps();
+    const outcomes = await Promise.all(ids.slice(2).map((id) => acts.routeLead(request(o.id, id))));
+    const longest = together();
+    expect(outcomes.map(repOf).every(Boolean)).toBe(true);
+    // Back to back, the eight (one alone, then seven in a batch) would hold it about seven times as long as one does.
+    expect(longest).toBeLessThan(3 * one);
+    const explanation = (await db('leads').where({ id: ids[1] }).first()).routing.explanation;
+    // Every rule was tested (none matched): the work was real.
+    expect({ rules: explanation.rules.length, source: explanation.source }).toEqual({ rules: 400, source: 'FALLBACK' });
+  });
+});

@@ -193,6 +193,24 @@ describe('POST /v1/rules/simulate', () => {
     expect(byId.body).toMatchObject({ assigned_rep_id: r.a, routing: { ruleset_id: draft.id, ruleset_version: null } });
   });
 
+  it('sees a draft as edited and a newly published version at once (published versions are compiled once and kept)', async () => {
+    const other = await newOrg(api.deps.db);
+    const [x, y] = [await makeRep(other, 'x', { teams: ['t'] }), await makeRep(other, 'y', { teams: ['t'] })];
+    const to = (rep: string) => ({ rules: [{ id: 'all', then: { strategy: 'DIRECT', rep_id: rep } }] });
+    const simulateIn = (body: object) => api.http.post('/v1/rules/simulate').set(other.auth).send({ lead: { email: 'a@b.io' }, ...body });
+    const draft = (await create({ name: 'draft', ...to(x) }, other)).body;
+    expect((await simulateIn({ ruleset_id: draft.id })).body.assigned_rep_id).toBe(x);
+    await api.http.patch(`/v1/rules/${draft.id}`).set(other.auth).send(to(y)).expect(200);
+    expect((await simulateIn({ ruleset_id: draft.id })).body.assigned_rep_id).toBe(y);
+    await api.http.post(`/v1/rules/${draft.id}/publish`).set(other.auth).expect(200);
+    expect((await simulateIn({})).body).toMatchObject({ assigned_rep_id: y, routing: { ruleset_id: draft.id, ruleset_version: 1 } });
+    const next = (await create({ name: 'next', ...to(x) }, other)).body;
+    await api.http.post(`/v1/rules/${next.id}/publish`).set(other.auth).expect(200);
+    expect((await simulateIn({})).body).toMatchObject({ assigned_rep_id: x, routing: { ruleset_id: next.id } });
+    // The earlier version, now archived, still answers as it was published.
+    expect((await simulateIn({ ruleset_id: draft.id })).body.assigned_rep_id).toBe(y);
+  });
+
   it('refuses a malformed lead with 422 naming the field', async () => {
     const res = await sim({ lead: { email: 'not-an-email', employees: 'many' } });
     expect(res.status).toBe(422);
