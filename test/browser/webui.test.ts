@@ -1,5 +1,6 @@
 import fs from 'node:fs';
-import type { Server } from 'node:http';
+import http, { type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { chromium, type Browser } from 'playwright-core';
 import { freePort, startDevServer, type DevServer } from '../../src/dev/temporalServer';
@@ -28,16 +29,19 @@ let apiBase: string;
 beforeAll(async () => {
   fs.mkdirSync(ARTIFACTS, { recursive: true });
   const executablePath = chromiumPath();
-  const apiPort = await freePort();
-  apiBase = `http://127.0.0.1:${apiPort}`;
+  // The API's port is held from the start: the dev server, told where the codec is, opens ports of its own
+  // and once took a port that freePort had just reported free (EADDRINUSE, and a hook that never returned).
+  let app: http.RequestListener | undefined;
+  server = http.createServer((req, res) => (app ? app(req, res) : res.writeHead(503).end()));
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  apiBase = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   temporal = await startDevServer({ binary: process.env.TEMPORAL_CLI_PATH!, uiPort: await freePort(), uiCodecEndpoint: `${apiBase}/codec` });
   // Its own Temporal server, so its own database (see ownDatabase).
   database = await ownDatabase('webui');
   const overrides = { DATABASE_URL: database.url, TEMPORAL_ADDRESS: temporal.address, TEMPORAL_UI_URL: temporal.uiUrl!, PUBLIC_API_URL: apiBase, RATE_LIMIT_PER_SECOND: '0' };
   api = startApi(overrides);
   worker = await startWorker(undefined, overrides);
-  server = api.app.listen(apiPort, '127.0.0.1');
-  await new Promise((r) => server.once('listening', r));
+  app = api.app as unknown as http.RequestListener;
   browser = await chromium.launch({ executablePath, headless: true, args: CHROMIUM_ARGS });
 }, 600_000);
 
