@@ -1,6 +1,7 @@
 import type { Db } from '../db/knex';
 import type { ActiveRuleset } from '../db/orgs';
 import { publishedRuleset } from '../db/rulesets';
+import { ownTurn } from '../concurrency';
 import { compileRuleset, leadValues, matchRule, type CompiledRuleset, type RuleMatch } from '../routing';
 
 export interface RulesetMatch {
@@ -27,7 +28,8 @@ export class RulesetCache {
     if (!rs) {
       const published = await publishedRuleset(db, ruleset.id);
       if (!published) return null;
-      rs = compileRuleset(published.definition, published.lists ?? {});
+      // A large ruleset compiles for tens of milliseconds: in a turn of its own, like an evaluation.
+      rs = await ownTurn(() => compileRuleset(published.definition, published.lists ?? {}));
       // Oldest out first: Map iteration order is insertion order.
       if (this.byVersion.size >= this.capacity) this.byVersion.delete(this.byVersion.keys().next().value!);
       this.byVersion.set(key, rs);
