@@ -77,15 +77,23 @@ describe('every operator has a cost, and one lead\'s evaluation a budget (findin
   it('what the budget allows takes about what the same comparisons take without rules around them', () => {
     const rs = contains(6000, false);
     const lead = leadOf('a'.repeat(8000));
-    const evaluated = fastest(() => firstMatch(rs, { ...lead, [EVALUATION]: newEvaluation() }));
     // The comparisons the budget pays for, done directly: about budget / 8,000 scans of 8,000 characters.
     const text = 'a'.repeat(8000);
     const scans = Math.ceil(EVALUATION_BUDGET / 8050);
-    const direct = fastest(() => {
+    const scan = () => {
       let found = 0;
       for (let i = 0; i < scans; i++) if (text.includes(`z${String.fromCharCode(97 + (i % 26))}`)) found++;
       return found;
-    });
+    };
+    // Each takes a few milliseconds, so one preemption by a parallel test worker can triple either: the best
+    // of many runs, taken in turns so both see the same machine, is what the work itself costs.
+    let evaluated = Infinity;
+    let direct = Infinity;
+    for (let i = 0; i < 15; i++) {
+      evaluated = Math.min(evaluated, fastest(() => firstMatch(rs, { ...lead, [EVALUATION]: newEvaluation() }), 1));
+      direct = Math.min(direct, fastest(scan, 1));
+    }
+    // Measured 3-5x: the rules, the budget's bookkeeping and the trace around the same scans.
     expect(evaluated / direct).toBeLessThan(10);
   });
 
