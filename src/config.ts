@@ -126,7 +126,6 @@ const EnvSchema = z
     BULK_LEADS_ROUTING: z.coerce.number().int().min(1).max(10_000).default(32),
     /** The same while other leads (not taken in bulk) arrived in the last 10 s: what leaves them room. */
     BULK_LEADS_ROUTING_SHARED: z.coerce.number().int().min(1).max(10_000).default(1),
-    /** host:port where the worker serves the Temporal SDK's Prometheus metrics (/metrics); off when unset. */
     /** Server-wide retention (days), each organization may set its own within RETENTION_MIN_DAYS..RETENTION_MAX_DAYS. */
     RETENTION_LEADS_DAYS: z.coerce.number().int().min(1).max(36_500).default(365),
     RETENTION_AUDIT_DAYS: z.coerce.number().int().min(1).max(36_500).default(730),
@@ -134,12 +133,19 @@ const EnvSchema = z
     RETENTION_NOTIFICATIONS_DAYS: z.coerce.number().int().min(1).max(36_500).default(90),
     RETENTION_MIN_DAYS: z.coerce.number().int().min(1).max(36_500).default(7),
     RETENTION_MAX_DAYS: z.coerce.number().int().min(1).max(36_500).default(3650),
+    /**
+     * The purge's pace: settled leads per statement (with their timeline, about 6 rows each), and how many times
+     * as long as each statement took it rests after it. Measured in docs/scaling.md (bench:purge).
+     */
+    RETENTION_PURGE_BATCH: z.coerce.number().int().min(1).max(10_000).default(25),
+    RETENTION_PURGE_REST_FACTOR: z.coerce.number().min(0).max(100).default(3),
     /** The API's own metrics (/metrics) on this host:port, apart from the public port; unset: none. */
     METRICS_ADDRESS: z.string().regex(/^[^\s:]+:\d{1,5}$|^\[[0-9a-fA-F:]+\]:\d{1,5}$/, 'must be host:port, e.g. 0.0.0.0:9465').optional(),
     /** The worker's own metrics (/metrics: outboxes, routing, SLA, background jobs); the SDK's stay on WORKER_METRICS_ADDRESS. */
     WORKER_APP_METRICS_ADDRESS: z.string().regex(/^[^\s:]+:\d{1,5}$|^\[[0-9a-fA-F:]+\]:\d{1,5}$/, 'must be host:port, e.g. 0.0.0.0:9466').optional(),
     /** Label lead → assigned seconds by organization (one series set per organization: mind Prometheus' cardinality). */
     METRICS_PER_ORG: z.enum(['true', 'false']).default('false'),
+    /** host:port where the worker serves the Temporal SDK's Prometheus metrics (/metrics); off when unset. */
     WORKER_METRICS_ADDRESS: z.string().regex(/^[^\s:]+:\d{1,5}$|^\[[0-9a-fA-F:]+\]:\d{1,5}$/, 'must be host:port, e.g. 0.0.0.0:9464').optional(),
     /** Port of the worker's own health endpoint (for a container healthcheck or a Kubernetes probe); off when unset. */
     WORKER_HEALTH_PORT: port.optional(),

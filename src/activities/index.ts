@@ -54,11 +54,15 @@ export function crmSettings(config: CrmConfig): NonNullable<ActivityDeps['crm']>
 }
 
 /** The retention settings from the configuration. */
-export function retentionSettings(config: Pick<Config, 'RETENTION_LEADS_DAYS' | 'RETENTION_AUDIT_DAYS' | 'RETENTION_DELIVERIES_DAYS' | 'RETENTION_NOTIFICATIONS_DAYS' | 'RETENTION_MIN_DAYS' | 'RETENTION_MAX_DAYS'>): RetentionSettings {
+export function retentionSettings(
+  config: Pick<Config, 'RETENTION_LEADS_DAYS' | 'RETENTION_AUDIT_DAYS' | 'RETENTION_DELIVERIES_DAYS' | 'RETENTION_NOTIFICATIONS_DAYS' | 'RETENTION_MIN_DAYS' | 'RETENTION_MAX_DAYS' | 'RETENTION_PURGE_BATCH' | 'RETENTION_PURGE_REST_FACTOR'>,
+): RetentionSettings {
   return {
     defaults: { leads: config.RETENTION_LEADS_DAYS, audit: config.RETENTION_AUDIT_DAYS, deliveries: config.RETENTION_DELIVERIES_DAYS, notifications: config.RETENTION_NOTIFICATIONS_DAYS },
     minDays: config.RETENTION_MIN_DAYS,
     maxDays: config.RETENTION_MAX_DAYS,
+    batch: config.RETENTION_PURGE_BATCH,
+    restFactor: config.RETENTION_PURGE_REST_FACTOR,
   };
 }
 

@@ -87,3 +87,23 @@ it("refuses a retention outside the server's bounds, at the field, and null goes
   expect((await suite.api.http.patch('/v1/organization').set(org.auth).send({ retention: { audit_days: 60 } })).body.retention).toMatchObject({ audit_days: 60, own: ['audit_days'] });
   expect((await suite.api.http.patch('/v1/organization').set(org.auth).send({ retention: { audit_days: null } })).body.retention).toMatchObject({ audit_days: 730, own: [] });
 });
+
+it('purges in statements of RETENTION_PURGE_BATCH leads, each committed on its own, until none is left', async () => {
+  const org = await newOrg(db());
+  await db()('organizations').where({ id: org.orgId }).update({ retention: { leads_days: 7 } });
+  const contact = newId('contact');
+  await db()('contacts').insert({ id: contact, org_id: org.orgId, email: 'batched@retention.io' });
+  const ids = Array.from({ length: 5 }, () => newId('lead'));
+  await db()('leads').insert(ids.map((id) => ({ id, org_id: org.orgId, contact_id: contact, email: 'batched@retention.io', status: 'CLOSED', workflow_id: `lead-${id}`, received_at: daysAgo(31), updated_at: daysAgo(30), closed_at: daysAgo(30) })));
+  // Every other organization keeps its leads a century: only this one's five are due.
+  const settings = { ...retentionSettings(suite.api.deps.config), defaults: { leads: 36_500, audit: 36_500, deliveries: 36_500, notifications: 36_500 }, batch: 2, restFactor: 0 };
+  const env = new MockActivityEnvironment();
+  const beats: number[] = [];
+  env.on('heartbeat', (d: { leads: number }) => beats.push(d.leads));
+  const purged = (await env.run(maintenanceActivities(db(), settings).purgeExpired)) as { leads: number };
+  expect(purged.leads).toBe(5);
+  // A heartbeat after each statement (the other organizations' and kinds' too, purging nothing): the leads
+  // went two, two, and the last one.
+  expect([...new Set(beats)].filter((n) => n > 0)).toEqual([2, 4, 5]);
+  expect(await db()('leads').whereIn('id', ids)).toEqual([]);
+});
