@@ -90,13 +90,13 @@ it("refuses a retention outside the server's bounds, at the field, and null goes
 
 it('purges in statements of RETENTION_PURGE_BATCH leads, each committed on its own, until none is left', async () => {
   const org = await newOrg(db());
-  await db()('organizations').where({ id: org.orgId }).update({ retention: { leads_days: 7 } });
   const contact = newId('contact');
   await db()('contacts').insert({ id: contact, org_id: org.orgId, email: 'batched@retention.io' });
   const ids = Array.from({ length: 5 }, () => newId('lead'));
-  await db()('leads').insert(ids.map((id) => ({ id, org_id: org.orgId, contact_id: contact, email: 'batched@retention.io', status: 'CLOSED', workflow_id: `lead-${id}`, received_at: daysAgo(31), updated_at: daysAgo(30), closed_at: daysAgo(30) })));
-  // Every other organization keeps its leads a century: only this one's five are due.
-  const settings = { ...retentionSettings(suite.api.deps.config), defaults: { leads: 36_500, audit: 36_500, deliveries: 36_500, notifications: 36_500 }, batch: 2, restFactor: 0 };
+  await db()('leads').insert(ids.map((id) => ({ id, org_id: org.orgId, contact_id: contact, email: 'batched@retention.io', status: 'CLOSED', workflow_id: `lead-${id}`, received_at: daysAgo(36_601), updated_at: daysAgo(36_600), closed_at: daysAgo(36_600) })));
+  // Every organization keeps everything a century, whatever its own setting: only these five, closed longer
+  // ago, are due, whatever other test files leave in the database.
+  const settings = { ...retentionSettings(suite.api.deps.config), minDays: 36_500, maxDays: 36_500, batch: 2, restFactor: 0 };
   const env = new MockActivityEnvironment();
   const beats: number[] = [];
   env.on('heartbeat', (d: { leads: number }) => beats.push(d.leads));
