@@ -71,34 +71,55 @@ export async function inSlices<T>(items: readonly T[], slice: number, fn: (item:
 
 /**
  * Synchronous work that may take tens of milliseconds (a lead evaluated against a ruleset, up to its budget)
- * runs here: process-wide, first come first served, and a turn of the event loop ends once it has run
- * TURN_MS, so the loop polls I/O (other requests, heartbeats, timers) between each two heavy pieces. Pieces
- * that became ready together (the attempts of one batch, simulations whose rows arrived in the same poll) would
- * otherwise run back to back and hold every other request for their sum: one organization's batch of 32 leads
- * at a 30 ms budget each held a worker for a second. Light pieces still share a turn.
+ * runs here, and a turn of the event loop ends once it has run TURN_MS, so the loop polls I/O (other requests,
+ * heartbeats, timers) between each two heavy pieces. Pieces that became ready together (the attempts of one
+ * batch, simulations whose rows arrived in the same poll) would otherwise run back to back and hold every other
+ * request for their sum: one organization's batch of 32 leads at a 30 ms budget each held a worker for a second.
+ * Light pieces still share a turn.
+ *
+ * Pieces queue per tenant (the organization they serve), and tenants take pieces in rotation: first come
+ * first served across the process let one organization's burst of heavy simulations and leads sit in front of
+ * another organization's one light lead, which then waited for the whole burst. Now it waits for at most one
+ * piece of each other tenant with work queued. Within a tenant, pieces run in the order submitted.
  */
 const TURN_MS = 5;
-const turns: Array<() => void> = [];
+const queues = new Map<string, Array<() => void>>();
+// Tenants with pieces queued, in the order they next get one.
+const ring: string[] = [];
 let turning = false;
+
+function runOne(): void {
+  const tenant = ring.shift()!;
+  const queue = queues.get(tenant)!;
+  queue.shift()!();
+  if (queue.length) ring.push(tenant);
+  else queues.delete(tenant);
+}
 
 function nextTurn(): void {
   const until = performance.now() + TURN_MS;
-  do turns.shift()!();
-  while (turns.length && performance.now() < until);
+  do runOne();
+  while (ring.length && performance.now() < until);
   // An immediate queued from inside one runs on the loop's next iteration, after its poll for I/O.
-  if (turns.length) setImmediate(nextTurn);
+  if (ring.length) setImmediate(nextTurn);
   else turning = false;
 }
 
-export function ownTurn<T>(fn: () => T): Promise<T> {
+export function ownTurn<T>(fn: () => T, tenant = ''): Promise<T> {
   return new Promise<T>((resolve, reject) => {
-    turns.push(() => {
+    const piece = () => {
       try {
         resolve(fn());
       } catch (err) {
         reject(err);
       }
-    });
+    };
+    const queue = queues.get(tenant);
+    if (queue) queue.push(piece);
+    else {
+      queues.set(tenant, [piece]);
+      ring.push(tenant);
+    }
     if (!turning) {
       turning = true;
       setImmediate(nextTurn);

@@ -126,10 +126,10 @@ export function routingActivities(deps: { db: Db; rulesets: RulesetCache; notify
       else if (lead.status === 'CLOSED') outcomes[index] = { kind: 'closed' };
       else toDecide.push({ index, req, lead });
     }
-    const matcher = toDecide.some((t) => !t.req.repId) ? await deps.rulesets.matcherFor(trx, active) : undefined;
+    const matcher = toDecide.some((t) => !t.req.repId) ? await deps.rulesets.matcherFor(trx, orgId, active) : undefined;
     // Each lead's evaluation takes its own turn when it is heavy (ownTurn): a batch of one organization's
-    // leads at their budget would otherwise hold the worker for the sum.
-    const decisions = await Promise.all(toDecide.map(({ req, lead }) => (req.repId ? directTo(req.repId, lead) : ownTurn(() => matcher!(lead as unknown as Record<string, unknown>)))));
+    // leads at their budget would otherwise hold the worker for the sum, and other organizations' leads behind it.
+    const decisions = await Promise.all(toDecide.map(({ req, lead }) => (req.repId ? directTo(req.repId, lead) : ownTurn(() => matcher!(lead as unknown as Record<string, unknown>), orgId))));
     const pending: Pending[] = [];
     for (const [i, { index, req, lead }] of toDecide.entries()) {
       const decided = decisions[i]!;

@@ -21,15 +21,18 @@ export class RulesetCache {
 
   constructor(private readonly capacity = 200) {}
 
-  /** A published version, compiled (read and compiled on first use); null when it no longer exists. */
-  async compiled(db: Db, ruleset: ActiveRuleset): Promise<CompiledRuleset | null> {
+  /**
+   * A published version, compiled (read and compiled on first use); null when it no longer exists. The
+   * organization's compiling takes its turns beside other organizations' work, not in front of it.
+   */
+  async compiled(db: Db, orgId: string, ruleset: ActiveRuleset): Promise<CompiledRuleset | null> {
     const key = `${ruleset.id}:${ruleset.version}`;
     let rs = this.byVersion.get(key);
     if (!rs) {
       const published = await publishedRuleset(db, ruleset.id);
       if (!published) return null;
       // A large ruleset compiles for tens of milliseconds: in a turn of its own, like an evaluation.
-      rs = await ownTurn(() => compileRuleset(published.definition, published.lists ?? {}));
+      rs = await ownTurn(() => compileRuleset(published.definition, published.lists ?? {}), orgId);
       // Oldest out first: Map iteration order is insertion order.
       if (this.byVersion.size >= this.capacity) this.byVersion.delete(this.byVersion.keys().next().value!);
       this.byVersion.set(key, rs);
@@ -38,8 +41,8 @@ export class RulesetCache {
   }
 
   /** The organization's active ruleset as a function of the lead, for any number of leads. */
-  async matcherFor(db: Db, active: ActiveRuleset | null): Promise<(lead: Record<string, unknown>) => RulesetMatch> {
-    const compiled = active ? await this.compiled(db, active) : null;
+  async matcherFor(db: Db, orgId: string, active: ActiveRuleset | null): Promise<(lead: Record<string, unknown>) => RulesetMatch> {
+    const compiled = active ? await this.compiled(db, orgId, active) : null;
     if (!compiled) return () => ({ match: NO_RULESET, ruleset: null });
     return (lead) => ({ match: matchRule(compiled, leadValues(lead)), ruleset: active });
   }

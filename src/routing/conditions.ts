@@ -116,6 +116,8 @@ export type LeadTest = (lead: LeadValues) => boolean;
  * Named lists (in_list, not_in_list) as a compiled ruleset holds them: each list's matcher is built once and
  * shared by every condition, in every rule, that names it (100 rules over one 100,000-value list hold one
  * set of values, not 100 copies). Undefined for a list the ruleset has no values for: it is empty.
+ * A matcher is kept with the array of values it was built from, so rulesets compiled from the same array (the
+ * API's simulations of drafts, fed by its list cache) share it instead of building the set again.
  */
 export interface ListEnv {
   matcher(name: string, ci: boolean): ScalarTest | undefined;
@@ -123,16 +125,16 @@ export interface ListEnv {
 
 export const NO_LISTS: ListEnv = { matcher: () => undefined };
 
+const matchersOf = new WeakMap<readonly Scalar[], { ci?: ScalarTest; cs?: ScalarTest }>();
+
 export function listEnv(lists: Readonly<Record<string, readonly Scalar[]>>): ListEnv {
-  const compiled = new Map<string, ScalarTest>();
   return {
     matcher(name, ci) {
       const values = Object.hasOwn(lists, name) ? lists[name] : undefined;
       if (!values) return undefined;
-      const key = `${ci}|${name}`;
-      let m = compiled.get(key);
-      if (!m) compiled.set(key, (m = equalityMatcher(values, ci)));
-      return m;
+      let built = matchersOf.get(values);
+      if (!built) matchersOf.set(values, (built = {}));
+      return ci ? (built.ci ??= equalityMatcher(values, true)) : (built.cs ??= equalityMatcher(values, false));
     },
   };
 }

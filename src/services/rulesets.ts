@@ -10,7 +10,8 @@ import { newId } from '../ids';
 import { compileRuleset, leadValues, matchRule, selectRep, slaDeadline, type CompiledRuleset } from '../routing';
 import { RulesetCache } from '../activities/rulesetCache';
 import { listReferences, poolReferences, RulesetDefinitionSchema, type RulesetDefinition } from '../routing/schema';
-import { currentListsOf, listValues } from '../db/lists';
+import { currentListsOf, listDigests } from '../db/lists';
+import { ListValuesCache } from './listCache';
 import { requireBacktest } from './backtests';
 import { ownTurn } from '../concurrency';
 import type { Page } from '../schemas/common';
@@ -55,9 +56,9 @@ export async function checkReferences(db: Conn, orgId: string, def: RulesetDefin
   const { repIds, teams } = poolReferences(def);
   const details: ErrorDetail[] = [];
   const listRefs = listReferences(def);
-  const existing = await listValues(db, orgId, listRefs.map((l) => l.name));
+  const existing = await listDigests(db, orgId, listRefs.map((l) => l.name));
   for (const ref of listRefs) {
-    if (!existing[ref.name]) details.push({ path: formatPath(ref.path), message: `unknown list "${ref.name}" (create it with PUT /v1/lists/${ref.name})` });
+    if (!existing.has(ref.name)) details.push({ path: formatPath(ref.path), message: `unknown list "${ref.name}" (create it with PUT /v1/lists/${ref.name})` });
   }
   const known = await store.activeRepIds(db, orgId, [...new Set(repIds.map((r) => r.id))]);
   for (const ref of repIds) {
@@ -172,6 +173,7 @@ function sameLists(a: Record<string, unknown[]>, b: Record<string, unknown[]>): 
  * one reads its head, not its definition, and compiles nothing. Drafts change, so they are read each time.
  */
 const published = new RulesetCache();
+const listCache = new ListValuesCache();
 
 interface SimulatedRuleset {
   id: string | null;
@@ -181,20 +183,21 @@ interface SimulatedRuleset {
 
 async function rulesetForSimulation(deps: Pick<ServiceDeps, 'db'>, orgId: string, req: SimulateRequest): Promise<SimulatedRuleset> {
   const { db } = deps;
-  // Compiling is paid in a turn of its own (ownTurn): simulations that arrive together do not hold the API for their sum.
-  const compile = (definition: RulesetDefinition, lists: Record<string, Array<string | number>>) => ownTurn(() => compileRuleset(definition, lists));
+  // Compiling is paid in a turn of its own (ownTurn), the organization's: simulations that arrive together do
+  // not hold the API for their sum, nor put one organization's burst in front of another's requests.
+  const compile = (definition: RulesetDefinition, lists: Record<string, Array<string | number>>) => ownTurn(() => compileRuleset(definition, lists), orgId);
   if (req.ruleset) {
     const definition = definitionOf(req.ruleset);
     await checkReferences(db, orgId, definition);
-    return { id: null, version: null, compiled: await compile(definition, await currentListsOf(db, orgId, definition)) };
+    return { id: null, version: null, compiled: await compile(definition, await listCache.currentListsOf(db, orgId, definition)) };
   }
   const head = await store.findRulesetHead(db, orgId, req.ruleset_id);
   if (!head) throw req.ruleset_id ? notFound('Ruleset') : notFound('Active ruleset (publish one, or pass ruleset_id or ruleset)');
-  const cached = head.status !== 'DRAFT' && head.version !== null && head.has_lists ? await published.compiled(db, { id: head.id, version: head.version }) : null;
+  const cached = head.status !== 'DRAFT' && head.version !== null && head.has_lists ? await published.compiled(db, orgId, { id: head.id, version: head.version }) : null;
   if (cached) return { id: head.id, version: head.version, compiled: cached };
   const row = await store.findRuleset(db, orgId, head.id);
   if (!row) throw notFound('Ruleset');
-  return { id: row.id, version: row.version, compiled: await compile(row.definition, row.lists ?? (await currentListsOf(db, orgId, row.definition))) };
+  return { id: row.id, version: row.version, compiled: await compile(row.definition, row.lists ?? (await listCache.currentListsOf(db, orgId, row.definition))) };
 }
 
 /**
@@ -204,7 +207,7 @@ async function rulesetForSimulation(deps: Pick<ServiceDeps, 'db'>, orgId: string
 export async function simulate(deps: Pick<ServiceDeps, 'db'>, orgId: string, req: SimulateRequest): Promise<SimulateResponse> {
   const rs = await rulesetForSimulation(deps, orgId, req);
   const now = req.at ? Date.parse(req.at) : Date.now();
-  const match = await ownTurn(() => matchRule(rs.compiled, leadValues(req.lead)));
+  const match = await ownTurn(() => matchRule(rs.compiled, leadValues(req.lead)), orgId);
   const ctx = match.action ? await loadSelectionContext(deps.db, orgId, match.action, { email: req.lead.email, accountDomains: accountCandidates(req.lead), attributes: req.lead.attributes }, { now, lock: false }) : null;
   const selection = match.action && ctx ? selectRep(match.action, ctx) : null;
   const rep = selection?.rep_id ? ctx!.reps[selection.rep_id] : undefined;

@@ -237,9 +237,13 @@ describe('territories as named lists', () => {
     const de = await post(org, { email: 'b@de-co.com', country: 'DE' });
     expect(de.body.assigned_rep_id).toBe(emea);
     expect(de.body.routing.explanation.rules[0]).toEqual({ rule_id: 'emea', matched: true });
+    // A simulation of rules not yet saved reads the lists as they are now (the API keeps their values by content).
+    const simulateGB = async () => (await api.http.post('/v1/rules/simulate').set(org.auth).send({ lead: { email: 's@uk-co.com', country: 'GB' }, ruleset: rules }).expect(200)).body.assigned_rep_id;
+    expect(await simulateGB()).toBe(row);
 
     // The edit alone changes nothing: the active version routes with the values it was published with.
     await api.http.put('/v1/lists/emea-countries').set(org.auth).send({ values: ['DE', 'FR', 'GB'] });
+    expect(await simulateGB()).toBe(emea);
     const before = await post(org, { email: 'c@uk-co.com', country: 'GB' });
     expect(before.body.assigned_rep_id).toBe(row);
     expect(before.body.routing.explanation.rules[0].failed).toMatchObject({ op: 'in_list', value: 'emea-countries', actual: 'GB' });

@@ -46,4 +46,15 @@ describe('ownTurn', () => {
     expect(new Set(light).size).toBe(1);
     expect(new Set(heavy).size).toBe(3);
   });
+
+  it("puts one organization's light piece behind at most one of another organization's queued heavy pieces", async () => {
+    const order: string[] = [];
+    // Six heavy pieces of one organization queued first, then one light piece of another.
+    const burst = Array.from({ length: 6 }, (_, i) => ownTurn(() => (busy(20), order.push(`a${i}`)), 'org-a'));
+    const light = ownTurn(() => order.push('b'), 'org-b');
+    await Promise.all([...burst, light]);
+    expect(order.indexOf('b')).toBeLessThanOrEqual(1);
+    // Each organization's own pieces keep their order.
+    expect(order.filter((o) => o !== 'b')).toEqual(['a0', 'a1', 'a2', 'a3', 'a4', 'a5']);
+  });
 });
