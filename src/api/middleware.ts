@@ -84,7 +84,10 @@ export function errorHandler(logger: Logger): ErrorRequestHandler {
   return (err: unknown, _req: Request, res: Response, _next: NextFunction) => {
     const requestId = res.locals.requestId as string;
     const apiErr = toApiError(err);
-    if (apiErr.status >= 500) logger.error({ err, request_id: requestId }, 'unhandled error');
+    // A 503 we answer on purpose (Temporal or a CRM not answering) is the weather, not a defect: warned, not
+    // logged as an error that pages someone. Anything else at 500 is a surprise.
+    if (apiErr.status === 503) logger.warn({ err: { message: (err as Error)?.message }, request_id: requestId, code: apiErr.code }, 'answered 503: a service we depend on is not answering');
+    else if (apiErr.status >= 500) logger.error({ err, request_id: requestId }, 'unhandled error');
     if (res.headersSent) return;
     for (const [k, v] of Object.entries(apiErr.headers ?? {})) res.setHeader(k, v);
     res.status(apiErr.status).json({
