@@ -183,7 +183,8 @@ async function main(): Promise<void> {
   log(`\nbench:purge (${os.cpus().length} cores): ${OLD_LEADS.toLocaleString('en')} settled leads × ${EVENTS_PER_LEAD} events to purge in ${OLD_ORGS} turns`);
   const stack = await startBenchStack('purge', log);
   const db = createDb(stack.database.url, 4);
-  const temporal = createTemporal(loadConfig({ TEMPORAL_ADDRESS: stack.temporalAddress, TEMPORAL_TASK_QUEUE: 'routeswit', ENCRYPTION_KEYS: stack.encryptionKeys }));
+  const config = loadConfig({ ...process.env, TEMPORAL_ADDRESS: stack.temporalAddress, TEMPORAL_TASK_QUEUE: 'routeswit', ENCRYPTION_KEYS: stack.encryptionKeys });
+  const temporal = createTemporal(config);
   try {
     let ceiling: number | null = null;
     if (!RATE) {
@@ -273,7 +274,7 @@ async function main(): Promise<void> {
     const result = {
       at: new Date().toISOString(),
       machine: { cores: os.cpus().length, cpu: os.cpus()[0]?.model },
-      parameters: { old_leads: OLD_LEADS, events_per_lead: EVENTS_PER_LEAD, old_orgs: OLD_ORGS, baseline_seconds: BASELINE_SECONDS, rate: RATE, ceiling_per_s: ceiling && Math.round(ceiling * 10) / 10, load_share: ceiling ? LOAD_SHARE : null },
+      parameters: { purge_batch: config.RETENTION_PURGE_BATCH, purge_rest_factor: config.RETENTION_PURGE_REST_FACTOR, old_leads: OLD_LEADS, events_per_lead: EVENTS_PER_LEAD, old_orgs: OLD_ORGS, baseline_seconds: BASELINE_SECONDS, rate: RATE, ceiling_per_s: ceiling && Math.round(ceiling * 10) / 10, load_share: ceiling ? LOAD_SHARE : null },
       purge: { events, seconds: Math.round(seconds), phases_seconds: purgeSeconds.map(Math.round), events_per_s: Math.round(events / seconds), workflow_runs: runs },
       lead_to_assigned_ms: { ...Object.fromEntries(byPhase.map((p) => [p.label.replace(' ', '_'), summarize(p.ms)])), baselines: base, purges: during },
       p99_ratio_purges_vs_baselines: ratio(during.p99, base.p99),

@@ -138,7 +138,7 @@ const EnvSchema = z
      * as long as each statement took it rests after it. Measured in docs/scaling.md (bench:purge).
      */
     RETENTION_PURGE_BATCH: z.coerce.number().int().min(1).max(10_000).default(25),
-    RETENTION_PURGE_REST_FACTOR: z.coerce.number().min(0).max(100).default(3),
+    RETENTION_PURGE_REST_FACTOR: z.coerce.number().min(0).max(100).default(7),
     /** The API's own metrics (/metrics) on this host:port, apart from the public port; unset: none. */
     METRICS_ADDRESS: z.string().regex(/^[^\s:]+:\d{1,5}$|^\[[0-9a-fA-F:]+\]:\d{1,5}$/, 'must be host:port, e.g. 0.0.0.0:9465').optional(),
     /** The worker's own metrics (/metrics: outboxes, routing, SLA, background jobs); the SDK's stay on WORKER_METRICS_ADDRESS. */
