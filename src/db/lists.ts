@@ -54,24 +54,26 @@ export async function deleteList(db: Conn, orgId: string, name: string): Promise
   return db('value_lists').where({ org_id: orgId, name }).delete();
 }
 
+/** The named lists of an organization that exist, with the columns asked for. */
+async function named<C extends keyof ListRow>(db: Conn, orgId: string, names: string[], columns: C[]): Promise<Array<Pick<ListRow, C | 'name'>>> {
+  if (!names.length) return [];
+  const rows: unknown = await db('value_lists').where({ org_id: orgId }).whereIn('name', [...new Set(names)]).select('name', ...columns);
+  return rows as Array<Pick<ListRow, C | 'name'>>;
+}
+
 /** Which of the named lists exist, with the SHA-256 of their values as they are now: no values are read. */
 export async function listDigests(db: Conn, orgId: string, names: string[]): Promise<Map<string, string>> {
-  if (!names.length) return new Map();
-  const rows = await db<ListRow>('value_lists').where({ org_id: orgId }).whereIn('name', [...new Set(names)]).select('name', 'values_sha256');
-  return new Map(rows.map((r) => [r.name, r.values_sha256]));
+  return new Map((await named(db, orgId, names, ['values_sha256'])).map((r) => [r.name, r.values_sha256]));
 }
 
 /** The named lists' values with the SHA-256 they were stored with (a list edited since its digest was read shows it). */
-export async function listValuesWithDigests(db: Conn, orgId: string, names: string[]): Promise<Array<{ name: string; values: Value[]; values_sha256: string }>> {
-  if (!names.length) return [];
-  return db<ListRow>('value_lists').where({ org_id: orgId }).whereIn('name', [...new Set(names)]).select('name', 'values', 'values_sha256');
+export function listValuesWithDigests(db: Conn, orgId: string, names: string[]): Promise<Array<Pick<ListRow, 'name' | 'values' | 'values_sha256'>>> {
+  return named(db, orgId, names, ['values', 'values_sha256']);
 }
 
 /** The current values of the named lists that exist, by name. */
 export async function listValues(db: Conn, orgId: string, names: string[]): Promise<Record<string, Value[]>> {
-  if (!names.length) return {};
-  const rows = await db<ListRow>('value_lists').where({ org_id: orgId }).whereIn('name', [...new Set(names)]).select('name', 'values');
-  return Object.fromEntries(rows.map((r) => [r.name, r.values]));
+  return Object.fromEntries((await named(db, orgId, names, ['values'])).map((r) => [r.name, r.values]));
 }
 
 const USES_LIST = '$.rules[*].when.** ? (@.op == "in_list" || @.op == "not_in_list") ? (@.value == $name)';

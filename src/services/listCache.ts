@@ -6,9 +6,9 @@ import { listReferences, type RulesetDefinition } from '../routing/schema';
 type Value = string | number;
 
 /**
- * The current values of organizations' lists, kept by content (the SHA-256 stored with them): a simulation or a
- * backtest over a draft that names a 100,000-value list read and parsed its megabyte of JSON on every call (tens
- * of milliseconds on the event loop, in one piece), and compiled a new set of it. Now it reads each list's
+ * The current values of organizations' lists, kept by content (the SHA-256 stored with them), for the API's
+ * simulations: one over a draft that names a 100,000-value list read and parsed its megabyte of JSON on every call
+ * (tens of milliseconds on the event loop, in one piece), and compiled a new set of it. Now it reads each list's
  * digest, and the values only when they changed. The same array comes back for the same content, so the
  * compiled matcher built from it (routing/conditions.ts) is reused too. Bounded by the values held in total,
  * oldest out first.
