@@ -134,7 +134,7 @@ const anyOldLeft = async (db: Db, orgId: string): Promise<boolean> => (await db(
  * Leads at RATE per second until `until()` says stop (or `count` are sent): open-loop, so a slow answer does not
  * slow the offered load. Returns each lead's id and lead → assigned ms, read from what the worker wrote.
  */
-async function phase(db: Db, org: Org, baseUrl: string, label: string, opts: { count?: number; until?: () => Promise<boolean> }): Promise<Array<{ id: string; ms: number }>> {
+async function phase(db: Db, org: Org, baseUrl: string, label: string, opts: { count?: number; until?: () => Promise<boolean> }): Promise<Array<{ id: string; ms: number; at: number }>> {
   const since = new Date();
   const pending: Array<Promise<unknown>> = [];
   const failures: Record<string, number> = {};
@@ -157,14 +157,14 @@ async function phase(db: Db, org: Org, baseUrl: string, label: string, opts: { c
   }
   await Promise.all([...pending, asking]);
   const deadline = Date.now() + 60_000;
-  let rows: Array<{ id: string; ms: number | null }> = [];
+  let rows: Array<{ id: string; ms: number | null; at: number }> = [];
   while (Date.now() < deadline) {
-    rows = await db('leads').where({ org_id: org.orgId }).andWhere('received_at', '>=', since).select('id', db.raw('EXTRACT(EPOCH FROM (assigned_at - received_at)) * 1000 AS ms'));
+    rows = await db('leads').where({ org_id: org.orgId }).andWhere('received_at', '>=', since).select('id', db.raw('EXTRACT(EPOCH FROM (assigned_at - received_at)) * 1000 AS ms'), db.raw('EXTRACT(EPOCH FROM received_at) * 1000 AS at'));
     if (rows.length >= sent && rows.every((r) => r.ms !== null)) break;
     await new Promise((r) => setTimeout(r, 250));
   }
   log(`  ${label}: ${sent} leads in ${((Date.now() - t0) / 1000).toFixed(1)} s${Object.keys(failures).length ? `; refused: ${JSON.stringify(failures)}` : ''}`);
-  return rows.filter((r) => r.ms !== null).map((r) => ({ id: r.id, ms: Number(r.ms) }));
+  return rows.filter((r) => r.ms !== null).map((r) => ({ id: r.id, ms: Number(r.ms), at: Number(r.at) }));
 }
 
 /** Closes a phase's leads (as their reps would), so the next phase starts with no more open workflows than this one did. */
@@ -222,7 +222,7 @@ async function main(): Promise<void> {
       const sampled = await sampler.stop();
       await closeAll(stack.baseUrl, live, rows.map((r) => r.id));
       await vacuum();
-      return { label, ms: rows.map((r) => r.ms), sampled };
+      return { label, ms: rows.map((r) => r.ms), rows, sampled };
     };
     // Warm-up, not measured: JIT, pools and caches settle.
     await measured('warm-up', { count: RATE * 10 });
@@ -235,10 +235,11 @@ async function main(): Promise<void> {
       let running: Promise<unknown> | null = null;
       // The vacuum a purge leads to is the purge's cost too: where autovacuum is off, the phase runs it itself.
       let vacuumed: Promise<unknown> | null = null;
+      let vacuumFrom = Infinity;
       const purged = async () => {
         if (!(await anyOldLeft(db, old.orgId))) {
           if (autovacuum === 'on') return true;
-          vacuumed ??= (running ?? Promise.resolve()).then(() => vacuumAsAutovacuumWould(db));
+          vacuumed ??= (running ?? Promise.resolve()).then(() => ((vacuumFrom = Date.now()), vacuumAsAutovacuumWould(db)));
           return Promise.race([vacuumed.then(() => true), new Promise<boolean>((r) => setTimeout(() => r(false), 900))]);
         }
         running ??= temporal.client.workflow
@@ -251,7 +252,7 @@ async function main(): Promise<void> {
       purgeSeconds.push((Date.now() - started) / 1000);
       await running;
       await vacuumed;
-      return result;
+      return { ...result, vacuumFrom };
     };
     const baselines = [await measured('baseline 1', { count: RATE * BASELINE_SECONDS })];
     const purges: Array<Awaited<ReturnType<typeof purge>>> = [];
@@ -270,13 +271,18 @@ async function main(): Promise<void> {
     // The machine's noise at the same scale: half the baselines pooled against the other half.
     const [odd, even] = [pooled(baselines.filter((_, i) => i % 2 === 0)), pooled(baselines.filter((_, i) => i % 2 === 1))];
     const seconds = purgeSeconds.reduce((x, y) => x + y, 0);
+    // Which part of a purge phase makes its tail: the leads received while it deleted, or while the paced vacuum ran.
+    const deleting = summarize(purges.flatMap((p) => p.rows.filter((r) => r.at < p.vacuumFrom).map((r) => r.ms)));
+    const vacuuming = summarize(purges.flatMap((p) => p.rows.filter((r) => r.at >= p.vacuumFrom).map((r) => r.ms)));
     const byPhase = [baselines[0]!, ...purges.flatMap((p, i) => [p, baselines[i + 1]!])];
     const result = {
       at: new Date().toISOString(),
       machine: { cores: os.cpus().length, cpu: os.cpus()[0]?.model },
       parameters: { purge_batch: config.RETENTION_PURGE_BATCH, purge_rest_factor: config.RETENTION_PURGE_REST_FACTOR, old_leads: OLD_LEADS, events_per_lead: EVENTS_PER_LEAD, old_orgs: OLD_ORGS, baseline_seconds: BASELINE_SECONDS, rate: RATE, ceiling_per_s: ceiling && Math.round(ceiling * 10) / 10, load_share: ceiling ? LOAD_SHARE : null },
       purge: { events, seconds: Math.round(seconds), phases_seconds: purgeSeconds.map(Math.round), events_per_s: Math.round(events / seconds), workflow_runs: runs },
-      lead_to_assigned_ms: { ...Object.fromEntries(byPhase.map((p) => [p.label.replace(' ', '_'), summarize(p.ms)])), baselines: base, purges: during },
+      lead_to_assigned_ms: { ...Object.fromEntries(byPhase.map((p) => [p.label.replace(' ', '_'), summarize(p.ms)])), baselines: base, purges: during, purges_while_deleting: deleting, purges_while_vacuuming: vacuuming },
+      p99_ratio_while_deleting: ratio(deleting.p99, base.p99),
+      p99_ratio_while_vacuuming: ratio(vacuuming.p99, base.p99),
       p99_ratio_purges_vs_baselines: ratio(during.p99, base.p99),
       p50_ratio_purges_vs_baselines: ratio(during.p50, base.p50),
       noise_p99_ratio_baselines_halves: ratio(Math.max(odd.p99, even.p99), Math.min(odd.p99, even.p99)),
@@ -291,7 +297,7 @@ async function main(): Promise<void> {
     log(
       table([
         ['lead → assigned (ms)', 'p50', 'p95', 'p99', 'max', 'leads'],
-        ...([...byPhase.map((p) => [p.label, summarize(p.ms)]), ['baselines together', base], ['purges together', during]] as Array<[string, Summary]>).map(([l, x]): [string, ...number[]] => [l, x.p50, x.p95, x.p99, x.max, x.count]),
+        ...([...byPhase.map((p) => [p.label, summarize(p.ms)]), ['baselines together', base], ['purges together', during], ['purges: deleting', deleting], ['purges: vacuuming', vacuuming]] as Array<[string, Summary]>).map(([l, x]): [string, ...number[]] => [l, x.p50, x.p95, x.p99, x.max, x.count]),
       ]),
     );
     log(`purged ${events.toLocaleString('en')} events (and ${OLD_LEADS.toLocaleString('en')} leads) in ${result.purge.seconds} s over ${runs} run(s): ${result.purge.events_per_s.toLocaleString('en')} events/s`);
