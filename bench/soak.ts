@@ -21,11 +21,17 @@ const CACHE = Number(process.env.BENCH_SOAK_CACHE ?? 2000);
 const DUE_SHARE = Number(process.env.BENCH_SOAK_DUE_SHARE ?? 0.02);
 const DUE_MINUTES = Number(process.env.BENCH_SOAK_DUE_MINUTES ?? 3);
 const CONCURRENCY = Number(process.env.BENCH_SOAK_CONCURRENCY ?? 16);
+/**
+ * Leads sent but not yet routed, at most: the soak sends as fast as the machine routes. Without a bound the API
+ * took leads twice as fast as two cores routed them, the cores went to taking leads (routing fell to 10 a
+ * second) and 75,000 waited in Temporal's queue when the run had to stop.
+ */
+const BACKLOG = Number(process.env.BENCH_SOAK_BACKLOG ?? 500);
 const PROBE_RATE = 10;
 const PROBE_LEADS = 300;
 const GOAL_RATIO = 1.2;
-/** The API takes leads about twice as fast as two cores route them: routing goes on long after the last POST. */
-const ROUTING_WAIT_MS = Math.max(600_000, OPEN * 100);
+/** With the backlog bounded, what is left to route after the last POST is at most BACKLOG leads. */
+const ROUTING_WAIT_MS = 600_000;
 const log = (m: string) => process.stdout.write(`${m}\n`);
 
 const rssMb = (pid: number | undefined): number => {
@@ -67,12 +73,22 @@ async function main(): Promise<void> {
     const before = { temporal: fileBytes(temporalDb), postgres: await pgBytes(db), rss: rssMb(stack.worker?.pid) };
 
     const dueEvery = Math.max(1, Math.round(1 / DUE_SHARE));
+    const assigned = async () => Number((await db('leads').where({ org_id: soakOrg.orgId }).whereNotNull('assigned_at').count({ n: '*' }).first())?.n ?? 0);
+    let routed = 0;
+    let sending = true;
+    const counting = (async () => {
+      while (sending) {
+        routed = await assigned();
+        await new Promise((r) => setTimeout(r, 1000));
+      }
+    })();
     const opened = await drive(`opening ${OPEN} leads`, OPEN, { concurrency: CONCURRENCY }, async (i) => {
+      while (i - routed >= BACKLOG) await new Promise((r) => setTimeout(r, 100));
       const body = { ...lead(i, `soak${i}`), attributes: { campaign: i % dueEvery === 0 ? 'due-soon' : 'none' } };
       await api(stack.baseUrl, soakOrg.key, 'POST', '/v1/leads?wait_ms=0', body);
-    });
+    }).finally(() => (sending = false));
+    await counting;
     const openAt = Date.now();
-    const assigned = async () => Number((await db('leads').where({ org_id: soakOrg.orgId }).whereNotNull('assigned_at').count({ n: '*' }).first())?.n ?? 0);
     for (let n = await assigned(); n < OPEN - opened.errors && Date.now() - openAt < ROUTING_WAIT_MS; n = await assigned()) await new Promise((r) => setTimeout(r, 1000));
     const assignedAll = await assigned();
     const routedSeconds = (Date.now() - openAt + opened.elapsedMs) / 1000;
@@ -97,7 +113,7 @@ async function main(): Promise<void> {
     const result = {
       at: new Date().toISOString(),
       machine: { cores: os.cpus().length, cpu: os.cpus()[0]?.model },
-      parameters: { open_leads: OPEN, worker_max_cached_workflows: CACHE, due_share: DUE_SHARE, due_minutes: DUE_MINUTES, concurrency: CONCURRENCY },
+      parameters: { open_leads: OPEN, worker_max_cached_workflows: CACHE, due_share: DUE_SHARE, due_minutes: DUE_MINUTES, concurrency: CONCURRENCY, backlog: BACKLOG },
       opening: { seconds: Math.round(routedSeconds), per_s: Math.round((assignedAll / routedSeconds) * 10) / 10, errors: opened.errors, assigned: assignedAll },
       worker_rss_mb: { before: before.rss, with_all_open: after.rss, at_end: rssEnd },
       disk_bytes_per_open_lead: { temporal: Math.round((after.temporal - before.temporal) / assignedAll), postgres: Math.round((after.postgres - before.postgres) / assignedAll) },
