@@ -17,8 +17,8 @@ import { summarize, table, type Summary } from './lib/stats';
  * of the platform's own ceiling on this machine (or BENCH_RATE per second). Baselines and purges alternate,
  * baseline / purge of the first / baseline / purge of the second / ... / baseline, so that whatever drifts
  * through a run (the machine, caches, the vacuum after a purge) falls on both sides alike; each old organization
- * keeps its leads 10 years until its turn comes. Between phases the live leads are closed, so each phase starts
- * with the same open workflows and the same rep loads. Goal: lead → assigned p99 over the purge phases within
+ * keeps its leads 10 years until its turn comes. Each live lead is closed 20 s after it came in, and what a phase
+ * leaves open is closed before the next, so every phase holds the same open workflows and rep loads. Goal: lead → assigned p99 over the purge phases within
  * 1.10× the baselines'. The noise it is measured against: the baselines split in two (odd against even), each
  * half pooled as the purges are. Writes bench/results/purge-latest.json.
  */
@@ -38,6 +38,13 @@ const BASELINE_SECONDS = Number(process.env.BENCH_BASELINE_SECONDS ?? 45);
 const LOAD_SHARE = 0.25;
 let RATE = Number(process.env.BENCH_RATE ?? 0);
 const GOAL_RATIO = 1.1;
+/**
+ * Each live lead is closed this long after it came in, as a rep would, in every phase alike: the open workflows
+ * then hold steady at RATE × this, however long a phase lasts. Closed only between phases, a purge phase longer
+ * than a baseline (run 26: 120-160 s against 45) ended with twice the open workflows any baseline had, and
+ * stalled near its end for that, not for the purge.
+ */
+const CLOSE_AFTER_MS = Number(process.env.BENCH_CLOSE_AFTER_SECONDS ?? 20) * 1000;
 const log = (m: string) => process.stdout.write(`${m}\n`);
 const median = (xs: number[]) => {
   const s = [...xs].sort((a, b) => a - b);
@@ -132,12 +139,23 @@ const anyOldLeft = async (db: Db, orgId: string): Promise<boolean> => (await db(
 
 /**
  * Leads at RATE per second until `until()` says stop (or `count` are sent): open-loop, so a slow answer does not
- * slow the offered load. Returns each lead's id and lead → assigned ms, read from what the worker wrote.
+ * slow the offered load. Each is closed CLOSE_AFTER_MS after it was taken. Returns each lead's id and lead →
+ * assigned ms, read from what the worker wrote, and the ids still open.
  */
-async function phase(db: Db, org: Org, baseUrl: string, label: string, opts: { count?: number; until?: () => Promise<boolean> }): Promise<Array<{ id: string; ms: number; at: number }>> {
+async function phase(db: Db, org: Org, baseUrl: string, label: string, opts: { count?: number; until?: () => Promise<boolean> }): Promise<{ rows: Array<{ id: string; ms: number; at: number }>; open: string[] }> {
   const since = new Date();
   const pending: Array<Promise<unknown>> = [];
   const failures: Record<string, number> = {};
+  const open = new Map<string, NodeJS.Timeout>();
+  const closing: Array<Promise<unknown>> = [];
+  const closeLater = (id: string) =>
+    open.set(
+      id,
+      setTimeout(() => {
+        open.delete(id);
+        closing.push(api(baseUrl, org.key, 'POST', `/v1/leads/${id}/close`, { reason: 'bench:purge, as a rep would' }).catch((err: Error) => void (failures[err.message.slice(0, 200)] = (failures[err.message.slice(0, 200)] ?? 0) + 1)));
+      }, CLOSE_AFTER_MS),
+    );
   const t0 = Date.now();
   let sent = 0;
   // Asked every second beside the load, never in its way: a slow answer must not thin out the leads sent.
@@ -152,10 +170,12 @@ async function phase(db: Db, org: Org, baseUrl: string, label: string, opts: { c
     if (asking && done) break;
     const due = t0 + (sent * 1000) / RATE;
     if (due > Date.now()) await new Promise((r) => setTimeout(r, due - Date.now()));
-    pending.push(api(baseUrl, org.key, 'POST', '/v1/leads', lead(sent, `${label.replace(/\W/g, '')}${Date.now() % 100000}`)).catch((err: Error) => void (failures[err.message.slice(0, 200)] = (failures[err.message.slice(0, 200)] ?? 0) + 1)));
+    pending.push(api(baseUrl, org.key, 'POST', '/v1/leads', lead(sent, `${label.replace(/\W/g, '')}${Date.now() % 100000}`)).then((body: { id: string }) => closeLater(body.id)).catch((err: Error) => void (failures[err.message.slice(0, 200)] = (failures[err.message.slice(0, 200)] ?? 0) + 1)));
     sent++;
   }
   await Promise.all([...pending, asking]);
+  for (const timer of open.values()) clearTimeout(timer);
+  await Promise.all(closing);
   const deadline = Date.now() + 60_000;
   let rows: Array<{ id: string; ms: number | null; at: number }> = [];
   while (Date.now() < deadline) {
@@ -164,10 +184,10 @@ async function phase(db: Db, org: Org, baseUrl: string, label: string, opts: { c
     await new Promise((r) => setTimeout(r, 250));
   }
   log(`  ${label}: ${sent} leads in ${((Date.now() - t0) / 1000).toFixed(1)} s${Object.keys(failures).length ? `; refused: ${JSON.stringify(failures)}` : ''}`);
-  return rows.filter((r) => r.ms !== null).map((r) => ({ id: r.id, ms: Number(r.ms), at: Number(r.at) }));
+  return { rows: rows.filter((r) => r.ms !== null).map((r) => ({ id: r.id, ms: Number(r.ms), at: Number(r.at) })), open: [...open.keys()] };
 }
 
-/** Closes a phase's leads (as their reps would), so the next phase starts with no more open workflows than this one did. */
+/** Closes what a phase left open (as their reps would), so every phase starts with no open workflows of the one before. */
 async function closeAll(baseUrl: string, org: Org, ids: string[]): Promise<void> {
   const queue = [...ids];
   await Promise.all(
@@ -218,9 +238,9 @@ async function main(): Promise<void> {
     const vacuum = () => (autovacuum === 'on' ? Promise.resolve() : db.raw('VACUUM (ANALYZE)').then(() => undefined));
     const measured = async (label: string, opts: { count?: number; until?: () => Promise<boolean> }) => {
       const sampler = sampleDatabase(db);
-      const rows = await phase(db, live, stack.baseUrl, label, opts);
+      const { rows, open } = await phase(db, live, stack.baseUrl, label, opts);
       const sampled = await sampler.stop();
-      await closeAll(stack.baseUrl, live, rows.map((r) => r.id));
+      await closeAll(stack.baseUrl, live, open);
       await vacuum();
       return { label, ms: rows.map((r) => r.ms), rows, sampled };
     };
@@ -278,7 +298,7 @@ async function main(): Promise<void> {
     const result = {
       at: new Date().toISOString(),
       machine: { cores: os.cpus().length, cpu: os.cpus()[0]?.model },
-      parameters: { purge_batch: config.RETENTION_PURGE_BATCH, purge_rest_factor: config.RETENTION_PURGE_REST_FACTOR, old_leads: OLD_LEADS, events_per_lead: EVENTS_PER_LEAD, old_orgs: OLD_ORGS, baseline_seconds: BASELINE_SECONDS, rate: RATE, ceiling_per_s: ceiling && Math.round(ceiling * 10) / 10, load_share: ceiling ? LOAD_SHARE : null },
+      parameters: { purge_batch: config.RETENTION_PURGE_BATCH, purge_rest_factor: config.RETENTION_PURGE_REST_FACTOR, close_after_seconds: CLOSE_AFTER_MS / 1000, old_leads: OLD_LEADS, events_per_lead: EVENTS_PER_LEAD, old_orgs: OLD_ORGS, baseline_seconds: BASELINE_SECONDS, rate: RATE, ceiling_per_s: ceiling && Math.round(ceiling * 10) / 10, load_share: ceiling ? LOAD_SHARE : null },
       purge: { events, seconds: Math.round(seconds), phases_seconds: purgeSeconds.map(Math.round), events_per_s: Math.round(events / seconds), workflow_runs: runs },
       lead_to_assigned_ms: { ...Object.fromEntries(byPhase.map((p) => [p.label.replace(' ', '_'), summarize(p.ms)])), baselines: base, purges: during, purges_while_deleting: deleting, purges_while_vacuuming: vacuuming },
       p99_ratio_while_deleting: ratio(deleting.p99, base.p99),
