@@ -17,7 +17,8 @@ export interface RetentionSettings {
   /**
    * After each statement the purge rests this many times as long as it took: 7 is at most an eighth of the
    * database's time. On a machine where routing, Temporal and Postgres share two cores, what the purge takes of
-   * them routing loses: with 3, lead → assigned p50 rose 1.09-1.17× during purges; with 7, 1.06× (bench:purge).
+   * them routing loses: with 3, lead → assigned p50 rose 1.09-1.17× during purges; with 7, 1.02-1.08× and p99
+   * 0.99-1.25×; with 15, no lower (bench:purge, docs/scaling.md).
    */
   restFactor: number;
 }
