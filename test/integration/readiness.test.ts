@@ -18,13 +18,12 @@ it('says ready while every pooled connection is busy: the probe does not queue b
     await new Promise<void>((r) => (release = r));
   });
   await new Promise((r) => setTimeout(r, 100));
-  const t0 = Date.now();
   const r = await readiness({ db, temporal });
-  const ms = Date.now() - t0;
   release();
   await busy;
+  // Queued behind the held connection, the Postgres check would have given up after its 2 s and said so: an
+  // answer of ok is the proof, however slow a busy machine makes opening the probe's own connection.
   expect(r).toEqual({ ready: true, checks: { postgres: 'ok', temporal: 'ok' } });
-  expect(ms).toBeLessThan(1500);
 });
 
 it('says why not when Postgres does not answer', async () => {
